@@ -1,0 +1,352 @@
+//! The HS full-text search index: BM25 over English and Russian stems and Chinese character
+//! bigrams, with typo and prefix expansion.
+//!
+//! Why not a search engine crate: the HS is about 7,000 short entries. An in-memory inverted
+//! index with the Snowball stemmers (`rust-stemmers`, the ones tantivy uses) answers a query in
+//! tens of microseconds and builds in milliseconds, without tantivy's compile cost and on-disk
+//! segments. Ranking is Okapi BM25 (Robertson & Zaragoza 2009, eq. 3.1) with k1 = 1.2, b = 0.75.
+
+use std::collections::HashMap;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use serde::{Deserialize, Serialize};
+
+use crate::HsEntry;
+
+/// A language of the interface and of search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ru,
+    Zh,
+}
+
+impl Lang {
+    /// Parses `en`, `ru` or `zh` (also `zh-CN`, `ru-RU`, …: the primary tag decides).
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => Some(Lang::En),
+            "ru" => Some(Lang::Ru),
+            "zh" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ru => "ru",
+            Lang::Zh => "zh",
+        }
+    }
+}
+
+/// A search request.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchQuery<'a> {
+    pub text: &'a str,
+    /// Language of the descriptions in the result; the query itself may be in any language.
+    pub lang: Lang,
+    pub limit: usize,
+}
+
+/// Weight of each field of an entry in its term frequencies.
+const WEIGHT_OWN: f32 = 1.0;
+const WEIGHT_PARENT: f32 = 0.35;
+const WEIGHT_NATIONAL_LINE: f32 = 0.4;
+/// Score factors for expanded terms.
+const TYPO_FACTOR: f32 = 0.6;
+const PREFIX_FACTOR: f32 = 0.75;
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+
+/// Words too common in HS texts to tell entries apart.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "as", "at", "be", "by", "for", "from", "in", "incl", "including", "is",
+    "its", "not", "of", "on", "or", "other", "than", "the", "their", "thereof", "to", "with",
+    "whether", "n", "e", "c", "nes", "и", "или", "в", "во", "на", "из", "для", "с", "со", "к", "по",
+    "от", "не", "их", "прочие", "прочий", "прочая", "прочее", "кроме", "том", "числе", "как", "а",
+];
+
+/// The inverted index.
+#[derive(Debug)]
+pub struct SearchIndex {
+    terms: HashMap<String, u32>,
+    /// Postings per term: (document, weighted term frequency).
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Surface words (lower-cased, unstemmed) and their term, for typo and prefix expansion.
+    surface: Vec<(Vec<char>, u32)>,
+    doc_len: Vec<f32>,
+    avg_doc_len: f32,
+}
+
+struct Analyzer {
+    english: Stemmer,
+    russian: Stemmer,
+}
+
+/// A token of text: the indexed term, and the surface word it came from (none for CJK n-grams).
+struct Token {
+    term: String,
+    surface: Option<String>,
+}
+
+impl Analyzer {
+    fn new() -> Self {
+        Self { english: Stemmer::create(Algorithm::English), russian: Stemmer::create(Algorithm::Russian) }
+    }
+
+    fn tokens(&self, text: &str, out: &mut Vec<Token>) {
+        let mut word = String::new();
+        let mut han_run: Vec<char> = Vec::new();
+        for ch in text.chars().chain(std::iter::once(' ')) {
+            if is_han(ch) {
+                self.flush_word(&mut word, out);
+                han_run.push(ch);
+            } else if ch.is_alphanumeric() {
+                flush_han(&mut han_run, out);
+                for lower in ch.to_lowercase() {
+                    word.push(if lower == 'ё' { 'е' } else { lower });
+                }
+            } else {
+                self.flush_word(&mut word, out);
+                flush_han(&mut han_run, out);
+            }
+        }
+    }
+
+    fn flush_word(&self, word: &mut String, out: &mut Vec<Token>) {
+        if word.is_empty() {
+            return;
+        }
+        if !STOPWORDS.contains(&word.as_str()) {
+            let is_cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+            let stemmer = if is_cyrillic { &self.russian } else { &self.english };
+            let term = stemmer.stem(word).into_owned();
+            out.push(Token { term, surface: Some(word.clone()) });
+        }
+        word.clear();
+    }
+}
+
+fn is_han(ch: char) -> bool {
+    matches!(ch as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// Chinese has no spaces: index each character and each pair of neighbours, the usual
+/// CJK bigram analysis (as Lucene's CJKAnalyzer does).
+fn flush_han(run: &mut Vec<char>, out: &mut Vec<Token>) {
+    for (idx, ch) in run.iter().enumerate() {
+        out.push(Token { term: ch.to_string(), surface: None });
+        if let Some(next) = run.get(idx + 1) {
+            out.push(Token { term: format!("{ch}{next}"), surface: None });
+        }
+    }
+    run.clear();
+}
+
+impl SearchIndex {
+    /// Builds the index over `entries`; the document id is the position in the slice.
+    pub fn build(entries: &[HsEntry]) -> SearchIndex {
+        let analyzer = Analyzer::new();
+        let by_code: HashMap<_, _> = entries.iter().map(|e| (e.code, e)).collect();
+        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut surface_map: HashMap<String, u32> = HashMap::new();
+        let mut doc_len = Vec::with_capacity(entries.len());
+        let mut tokens = Vec::new();
+        for (doc, entry) in entries.iter().enumerate() {
+            let mut tf: HashMap<u32, f32> = HashMap::new();
+            let mut add = |text: &str, weight: f32, tokens: &mut Vec<Token>| {
+                tokens.clear();
+                analyzer.tokens(text, tokens);
+                for token in tokens.drain(..) {
+                    let next_id = terms.len() as u32;
+                    let id = *terms.entry(token.term).or_insert(next_id);
+                    if id == next_id {
+                        postings.push(Vec::new());
+                    }
+                    if let Some(word) = token.surface {
+                        surface_map.entry(word).or_insert(id);
+                    }
+                    *tf.entry(id).or_insert(0.0) += weight;
+                }
+            };
+            add(&entry.description_en, WEIGHT_OWN, &mut tokens);
+            if let Some(ru) = &entry.description_ru {
+                add(ru, WEIGHT_OWN, &mut tokens);
+            }
+            if let Some(zh) = &entry.description_zh {
+                add(zh, WEIGHT_OWN, &mut tokens);
+            }
+            for line in &entry.national_lines {
+                add(&line.name_ru, WEIGHT_NATIONAL_LINE, &mut tokens);
+            }
+            if let Some(parent) = entry.parent.and_then(|p| by_code.get(&p)) {
+                add(&parent.description_en, WEIGHT_PARENT, &mut tokens);
+                if let Some(ru) = &parent.description_ru {
+                    add(ru, WEIGHT_PARENT, &mut tokens);
+                }
+            }
+            let len: f32 = tf.values().sum();
+            doc_len.push(len.max(1.0));
+            for (term, freq) in tf {
+                postings[term as usize].push((doc as u32, freq));
+            }
+        }
+        let avg_doc_len = doc_len.iter().sum::<f32>() / doc_len.len().max(1) as f32;
+        let mut surface: Vec<(Vec<char>, u32)> =
+            surface_map.into_iter().map(|(word, id)| (word.chars().collect(), id)).collect();
+        surface.sort();
+        SearchIndex { terms, postings, surface, doc_len, avg_doc_len }
+    }
+
+    /// Number of distinct terms indexed.
+    pub fn n_terms(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Ranked documents for the query: positions in the entries the index was built from,
+    /// best first, with their scores.
+    pub fn search(&self, entries: &[HsEntry], query: &SearchQuery<'_>) -> Vec<(usize, f32)> {
+        let text = query.text.trim();
+        if text.is_empty() || query.limit == 0 {
+            return Vec::new();
+        }
+        // A query of digits is a code look-up: every entry whose code starts with them.
+        let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
+        if digits.chars().all(|c| c.is_ascii_digit()) {
+            return entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.code.as_str().starts_with(&digits))
+                .take(query.limit)
+                .map(|(idx, e)| (idx, 1.0 / e.level as f32))
+                .collect();
+        }
+        let analyzer = Analyzer::new();
+        let mut tokens = Vec::new();
+        analyzer.tokens(text, &mut tokens);
+        if tokens.is_empty() {
+            return Vec::new();
+        }
+        let n_docs = self.doc_len.len() as f32;
+        let mut scores = vec![0.0f32; self.doc_len.len()];
+        let mut matched = vec![0u8; self.doc_len.len()];
+        let n_tokens = tokens.len();
+        for (token_idx, token) in tokens.iter().enumerate() {
+            let is_last = token_idx + 1 == n_tokens;
+            let expansions = self.expand(token, is_last);
+            let mut seen_in_token: Vec<u32> = Vec::new();
+            for (term, factor) in expansions {
+                let posting = &self.postings[term as usize];
+                let df = posting.len() as f32;
+                let idf = ((n_docs - df + 0.5) / (df + 0.5) + 1.0).ln();
+                for &(doc, tf) in posting {
+                    let dl = self.doc_len[doc as usize];
+                    let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * dl / self.avg_doc_len);
+                    scores[doc as usize] += factor * idf * tf * (BM25_K1 + 1.0) / (tf + norm);
+                    if !seen_in_token.contains(&doc) {
+                        seen_in_token.push(doc);
+                    }
+                }
+            }
+            for doc in seen_in_token {
+                matched[doc as usize] = matched[doc as usize].saturating_add(1);
+            }
+        }
+        // Entries that match every word of the query come before those that match some.
+        let mut ranked: Vec<(usize, f32)> = scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .map(|(doc, s)| {
+                let coverage = f32::from(matched[doc]) / n_tokens as f32;
+                (doc, s * coverage * coverage)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(query.limit);
+        ranked
+    }
+
+    /// The terms a query token stands for, with a score factor: the exact stem; else words
+    /// within a small edit distance (typos); for the last token also words it begins (typing).
+    fn expand(&self, token: &Token, is_last: bool) -> Vec<(u32, f32)> {
+        let mut out = Vec::new();
+        if let Some(&id) = self.terms.get(&token.term) {
+            out.push((id, 1.0));
+        }
+        let Some(word) = &token.surface else {
+            return out;
+        };
+        let word: Vec<char> = word.chars().collect();
+        if out.is_empty() && word.len() >= 4 {
+            let max_edits = if word.len() >= 8 { 2 } else { 1 };
+            let mut best = max_edits + 1;
+            let mut candidates: Vec<(u32, usize)> = Vec::new();
+            for (surface, id) in &self.surface {
+                if surface.len().abs_diff(word.len()) > max_edits {
+                    continue;
+                }
+                if let Some(d) = bounded_osa_distance(&word, surface, max_edits) {
+                    best = best.min(d);
+                    candidates.push((*id, d));
+                }
+            }
+            for (id, d) in candidates {
+                if d == best && !out.iter().any(|(t, _)| *t == id) {
+                    out.push((id, TYPO_FACTOR));
+                }
+            }
+        }
+        if is_last && word.len() >= 3 {
+            let start = self.surface.partition_point(|(s, _)| s.as_slice() < word.as_slice());
+            for (surface, id) in self.surface[start..].iter().take_while(|(s, _)| s.starts_with(&word)).take(24) {
+                if surface.len() > word.len() && !out.iter().any(|(t, _)| t == id) {
+                    out.push((*id, PREFIX_FACTOR));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), or `None`
+/// when it exceeds `max`. Rows are cut off as soon as every cell passes `max`.
+fn bounded_osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+    let width = b.len() + 1;
+    let mut prev2 = vec![0usize; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur = vec![0usize; width];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..width {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(prev2[j - 2] + 1);
+            }
+            cur[j] = d;
+            row_min = row_min.min(d);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+#[cfg(test)]
+pub(crate) fn osa_for_tests(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    bounded_osa_distance(&a, &b, max)
+}

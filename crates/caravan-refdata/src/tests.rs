@@ -1,0 +1,153 @@
+use std::sync::OnceLock;
+
+use super::*;
+
+fn read(rel: &str) -> String {
+    let path = format!("{}/../../data/reference/{rel}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn data() -> &'static ReferenceData {
+    static DATA: OnceLock<ReferenceData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let files = [
+            "hs2022-nomenclature/harmonized-system.csv",
+            "hs2022-nomenclature/sections.csv",
+            "hs-correspondence/hs2022_hs2017_correlation.csv",
+            "tnved-eaeu-ru/tnved_eaeu_ru.csv",
+            "iso-codes/country-codes.csv",
+            "iso-codes/iso4217_list_one.csv",
+            "unece-rec20/rec20_all_codes.csv",
+        ]
+        .map(read);
+        ReferenceData::load(&Sources {
+            hs2022: &files[0],
+            sections: &files[1],
+            hs2017_correlation: &files[2],
+            tnved_ru: &files[3],
+            countries: &files[4],
+            currencies: &files[5],
+            units: &files[6],
+        })
+        .unwrap()
+    })
+}
+
+fn hs(code: &str) -> HsCode {
+    HsCode::parse(code).unwrap()
+}
+
+#[track_caller]
+fn check_search(query: &str, lang: Lang, expected_prefix: &str, within: usize) {
+    let hits = data().hs_search(&SearchQuery { text: query, lang, limit: within });
+    assert!(
+        hits.iter().any(|hit| hit.code.as_str().starts_with(expected_prefix)),
+        "{query:?}: expected a code under {expected_prefix} in the top {within}, got {:?}",
+        hits.iter().map(|h| (h.code.as_str().to_owned(), h.description.clone())).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn hs2022_counts_match_the_provenance_note() {
+    let entries = data().hs_entries();
+    // Expected: PROVENANCE of harmonized-system.csv: 97 chapters, 1,229 headings, 5,613 subheadings.
+    assert_eq!(entries.iter().filter(|e| e.level == 2).count(), 97);
+    assert_eq!(entries.iter().filter(|e| e.level == 4).count(), 1229);
+    assert_eq!(entries.iter().filter(|e| e.level == 6).count(), 5613);
+    assert_eq!(data().sections.len(), 21);
+}
+
+#[test]
+fn hs_entries_know_parents_children_and_hs2017() {
+    let heading = data().hs(&hs("0101")).unwrap();
+    assert_eq!(heading.parent, Some(hs("01")));
+    assert!(heading.children.contains(&hs("010121")));
+    assert_eq!(heading.description_ru.as_deref(), Some("Лошади, ослы, мулы и лошаки живые"));
+    let path: Vec<_> = data().hs_path(&hs("010121")).iter().map(|e| e.code.to_string()).collect();
+    assert_eq!(path, ["01", "0101", "010121"]);
+    let cathodes = data().hs(&hs("740311")).unwrap();
+    assert!(cathodes.hs2017.iter().any(|link| link.hs2017 == hs("740311")));
+    assert!(!cathodes.national_lines.is_empty());
+    assert!(data().is_known_hs(&hs("7403110000")));
+    assert!(!data().is_known_hs(&hs("7700")));
+}
+
+#[test]
+fn countries_currencies_and_units_have_their_names_and_minor_units() {
+    let kz = data().country(&CountryCode::parse("KZ").unwrap()).unwrap();
+    assert_eq!((kz.name_en.as_str(), kz.name_ru.as_str(), kz.name_zh.as_str()), ("Kazakhstan", "Казахстан", "哈萨克斯坦"));
+    assert_eq!(kz.alpha3, "KAZ");
+    assert_eq!(data().currency(&CurrencyCode::parse("USD").unwrap()).unwrap().minor_units, Some(2));
+    assert_eq!(data().currency(&CurrencyCode::parse("JPY").unwrap()).unwrap().minor_units, Some(0));
+    assert_eq!(data().currency(&CurrencyCode::parse("KWD").unwrap()).unwrap().minor_units, Some(3));
+    assert_eq!(data().currency(&CurrencyCode::parse("XAU").unwrap()).unwrap().minor_units, None);
+    assert_eq!(data().unit("KGM").unwrap().symbol, "kg");
+    assert!(data().countries.len() > 240);
+}
+
+#[test]
+fn search_finds_english_terms_by_stem() {
+    check_search("copper cathodes", Lang::En, "7403", 3);
+    check_search("wheat", Lang::En, "1001", 5);
+    check_search("live horses", Lang::En, "0101", 5);
+    check_search("cotton yarn", Lang::En, "52", 5);
+}
+
+#[test]
+fn search_finds_russian_terms_by_stem() {
+    check_search("пшеница", Lang::Ru, "1001", 5);
+    check_search("медные катоды", Lang::Ru, "7403", 5);
+    check_search("лошади", Lang::Ru, "0101", 5);
+}
+
+#[test]
+fn search_forgives_typos_and_completes_the_last_word() {
+    check_search("coper cathods", Lang::En, "7403", 5);
+    check_search("wheet", Lang::En, "1001", 5);
+    check_search("horse", Lang::En, "0101", 5);
+    check_search("cott", Lang::En, "52", 10);
+}
+
+#[test]
+fn search_by_digits_is_a_code_prefix_lookup() {
+    let hits = data().hs_search(&SearchQuery { text: "7403.1", lang: Lang::En, limit: 10 });
+    assert!(!hits.is_empty());
+    assert!(hits.iter().all(|h| h.code.as_str().starts_with("74031")));
+}
+
+#[test]
+fn search_returns_descriptions_in_the_asked_language_with_the_path() {
+    let hits = data().hs_search(&SearchQuery { text: "horses", lang: Lang::Ru, limit: 5 });
+    let heading = hits.iter().find(|h| h.code == hs("0101")).unwrap();
+    assert!(heading.description.starts_with("Лошади"));
+    assert_eq!(heading.path.first().unwrap().code, hs("01"));
+}
+
+#[test]
+fn chinese_text_is_indexed_as_character_bigrams() {
+    let mut entry = data().hs(&hs("740311")).unwrap().clone();
+    entry.description_zh = Some("精炼铜阴极".to_owned());
+    entry.parent = None;
+    let index = SearchIndex::build(std::slice::from_ref(&entry));
+    let found = index.search(std::slice::from_ref(&entry), &SearchQuery { text: "阴极", lang: Lang::Zh, limit: 5 });
+    assert_eq!(found.len(), 1);
+    let missed = index.search(std::slice::from_ref(&entry), &SearchQuery { text: "小麦", lang: Lang::Zh, limit: 5 });
+    assert!(missed.is_empty());
+}
+
+#[test]
+fn edit_distance_counts_transpositions_once_and_stops_at_the_bound() {
+    assert_eq!(search::osa_for_tests("copper", "coppre", 2), Some(1));
+    assert_eq!(search::osa_for_tests("wheat", "wheet", 1), Some(1));
+    assert_eq!(search::osa_for_tests("wheat", "barley", 2), None);
+    assert_eq!(search::osa_for_tests("", "ab", 2), Some(2));
+}
+
+#[test]
+fn malformed_files_are_rejected_with_file_and_row() {
+    let mut bad = read("hs2022-nomenclature/harmonized-system.csv");
+    bad.push_str("I,01x1,Bad,01,4\n");
+    let err = parse_hs(&bad).unwrap_err().to_string();
+    assert!(err.contains("harmonized-system.csv: row 6942"), "{err}");
+    assert!(err.contains("HS code"), "{err}");
+}
