@@ -28,7 +28,9 @@ fn bench(c: &mut Criterion) {
         currencies: &files[5],
         units: &files[6],
     };
-    c.bench_function("load_reference_data", |b| b.iter(|| ReferenceData::load(&sources).expect("valid")));
+    c.bench_function("load_reference_data", |b| {
+        b.iter(|| ReferenceData::load(&sources).expect("valid"))
+    });
     let data = ReferenceData::load(&sources).expect("valid");
     for query in ["copper cathodes", "медные катоды", "coper cathods", "cott"] {
         c.bench_function(&format!("search/{query}"), |b| {

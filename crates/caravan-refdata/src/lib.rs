@@ -15,7 +15,7 @@ use serde::Serialize;
 pub use search::{Lang, SearchIndex, SearchQuery};
 
 /// One ranked search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub code: HsCode,
     pub level: u8,
@@ -26,7 +26,7 @@ pub struct SearchHit {
 }
 
 /// One step of a code path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PathStep {
     pub code: HsCode,
     pub description: String,
@@ -61,7 +61,7 @@ pub enum LoadError {
 }
 
 /// One HS 2022 entry: a chapter (2 digits), heading (4) or subheading (6).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HsEntry {
     pub code: HsCode,
     /// 2, 4 or 6.
@@ -82,14 +82,14 @@ pub struct HsEntry {
 }
 
 /// A correspondence from an HS 2022 subheading to an HS 2017 one.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hs2017Link {
     pub hs2017: HsCode,
     pub relationship: String,
 }
 
 /// A national tariff line under an HS subheading.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NationalLine {
     pub code: HsCode,
     pub name_ru: String,
@@ -97,7 +97,7 @@ pub struct NationalLine {
 }
 
 /// An HS section.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Section {
     pub section: String,
     pub name_en: String,
@@ -105,7 +105,7 @@ pub struct Section {
 }
 
 /// A country (ISO 3166-1) with names in English, Russian and Chinese.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Country {
     pub alpha2: CountryCode,
     pub alpha3: String,
@@ -117,7 +117,7 @@ pub struct Country {
 }
 
 /// A currency (ISO 4217 List One) with its minor units.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Currency {
     pub code: CurrencyCode,
     pub numeric: String,
@@ -128,7 +128,7 @@ pub struct Currency {
 }
 
 /// A unit of measure from UN/ECE Recommendation 20.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Unit {
     pub code: String,
     pub name: String,
@@ -282,21 +282,25 @@ fn records(
     columns: &[&str],
 ) -> Result<Vec<(u64, Vec<String>)>, LoadError> {
     let mut rdr = reader(text);
-    let headers = rdr.headers().map_err(|e| LoadError::File { file, reason: e.to_string() })?.clone();
+    let headers =
+        rdr.headers().map_err(|e| LoadError::File { file, reason: e.to_string() })?.clone();
     let positions: Vec<usize> = columns
         .iter()
         .map(|col| {
-            headers.iter().position(|h| h == *col).ok_or_else(|| LoadError::File {
-                file,
-                reason: format!("missing column {col:?}"),
-            })
+            headers
+                .iter()
+                .position(|h| h == *col)
+                .ok_or_else(|| LoadError::File { file, reason: format!("missing column {col:?}") })
         })
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (row_idx, record) in rdr.records().enumerate() {
         let row = row_idx as u64 + 2;
         let record = record.map_err(|e| LoadError::Row { file, row, reason: e.to_string() })?;
-        out.push((row, positions.iter().map(|&p| record.get(p).unwrap_or("").to_owned()).collect()));
+        out.push((
+            row,
+            positions.iter().map(|&p| record.get(p).unwrap_or("").to_owned()).collect(),
+        ));
     }
     Ok(out)
 }
@@ -319,7 +323,9 @@ fn parse_sections(text: &str) -> Result<Vec<(String, String)>, LoadError> {
 fn parse_hs(text: &str) -> Result<Vec<HsEntry>, LoadError> {
     const FILE: &str = "harmonized-system.csv";
     let mut entries = Vec::new();
-    for (row, cols) in records(FILE, text, &["section", "hscode", "description", "parent", "level"])? {
+    for (row, cols) in
+        records(FILE, text, &["section", "hscode", "description", "parent", "level"])?
+    {
         if cols[1] == "TOTAL" {
             continue; // The file's root row stands for the whole nomenclature.
         }
@@ -452,8 +458,11 @@ fn parse_countries(text: &str) -> Result<Vec<Country>, LoadError> {
         if c[0].trim().is_empty() {
             continue; // Rows for areas without an ISO code (e.g. Sark) are not countries here.
         }
-        let alpha2 = CountryCode::parse(&c[0])
-            .map_err(|e| LoadError::Row { file: FILE, row, reason: e.to_string() })?;
+        let alpha2 = CountryCode::parse(&c[0]).map_err(|e| LoadError::Row {
+            file: FILE,
+            row,
+            reason: e.to_string(),
+        })?;
         out.push(Country {
             alpha2,
             alpha3: c[1].clone(),
@@ -479,8 +488,11 @@ fn parse_currencies(text: &str) -> Result<Vec<Currency>, LoadError> {
         if c[1].is_empty() {
             continue; // "No universal currency" rows (e.g. Antarctica) have no code.
         }
-        let code = CurrencyCode::parse(&c[1])
-            .map_err(|e| LoadError::Row { file: FILE, row, reason: e.to_string() })?;
+        let code = CurrencyCode::parse(&c[1]).map_err(|e| LoadError::Row {
+            file: FILE,
+            row,
+            reason: e.to_string(),
+        })?;
         if out.iter().any(|existing| existing.code == code) {
             continue; // List One repeats a currency once per country that uses it.
         }

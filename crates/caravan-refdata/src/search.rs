@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::HsEntry;
 
 /// A language of the interface and of search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -65,10 +67,59 @@ const BM25_B: f32 = 0.75;
 
 /// Words too common in HS texts to tell entries apart.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "as", "at", "be", "by", "for", "from", "in", "incl", "including", "is",
-    "its", "not", "of", "on", "or", "other", "than", "the", "their", "thereof", "to", "with",
-    "whether", "n", "e", "c", "nes", "и", "или", "в", "во", "на", "из", "для", "с", "со", "к", "по",
-    "от", "не", "их", "прочие", "прочий", "прочая", "прочее", "кроме", "том", "числе", "как", "а",
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "be",
+    "by",
+    "for",
+    "from",
+    "in",
+    "incl",
+    "including",
+    "is",
+    "its",
+    "not",
+    "of",
+    "on",
+    "or",
+    "other",
+    "than",
+    "the",
+    "their",
+    "thereof",
+    "to",
+    "with",
+    "whether",
+    "n",
+    "e",
+    "c",
+    "nes",
+    "и",
+    "или",
+    "в",
+    "во",
+    "на",
+    "из",
+    "для",
+    "с",
+    "со",
+    "к",
+    "по",
+    "от",
+    "не",
+    "их",
+    "прочие",
+    "прочий",
+    "прочая",
+    "прочее",
+    "кроме",
+    "том",
+    "числе",
+    "как",
+    "а",
 ];
 
 /// The inverted index.
@@ -96,7 +147,10 @@ struct Token {
 
 impl Analyzer {
     fn new() -> Self {
-        Self { english: Stemmer::create(Algorithm::English), russian: Stemmer::create(Algorithm::Russian) }
+        Self {
+            english: Stemmer::create(Algorithm::English),
+            russian: Stemmer::create(Algorithm::Russian),
+        }
     }
 
     fn tokens(&self, text: &str, out: &mut Vec<Token>) {
@@ -305,7 +359,9 @@ impl SearchIndex {
         }
         if is_last && word.len() >= 3 {
             let start = self.surface.partition_point(|(s, _)| s.as_slice() < word.as_slice());
-            for (surface, id) in self.surface[start..].iter().take_while(|(s, _)| s.starts_with(&word)).take(24) {
+            for (surface, id) in
+                self.surface[start..].iter().take_while(|(s, _)| s.starts_with(&word)).take(24)
+            {
                 if surface.len() > word.len() && !out.iter().any(|(t, _)| t == id) {
                     out.push((*id, PREFIX_FACTOR));
                 }

@@ -43,7 +43,9 @@ fn check_search(query: &str, lang: Lang, expected_prefix: &str, within: usize) {
     assert!(
         hits.iter().any(|hit| hit.code.as_str().starts_with(expected_prefix)),
         "{query:?}: expected a code under {expected_prefix} in the top {within}, got {:?}",
-        hits.iter().map(|h| (h.code.as_str().to_owned(), h.description.clone())).collect::<Vec<_>>()
+        hits.iter()
+            .map(|h| (h.code.as_str().to_owned(), h.description.clone()))
+            .collect::<Vec<_>>()
     );
 }
 
@@ -75,7 +77,10 @@ fn hs_entries_know_parents_children_and_hs2017() {
 #[test]
 fn countries_currencies_and_units_have_their_names_and_minor_units() {
     let kz = data().country(&CountryCode::parse("KZ").unwrap()).unwrap();
-    assert_eq!((kz.name_en.as_str(), kz.name_ru.as_str(), kz.name_zh.as_str()), ("Kazakhstan", "Казахстан", "哈萨克斯坦"));
+    assert_eq!(
+        (kz.name_en.as_str(), kz.name_ru.as_str(), kz.name_zh.as_str()),
+        ("Kazakhstan", "Казахстан", "哈萨克斯坦")
+    );
     assert_eq!(kz.alpha3, "KAZ");
     assert_eq!(data().currency(&CurrencyCode::parse("USD").unwrap()).unwrap().minor_units, Some(2));
     assert_eq!(data().currency(&CurrencyCode::parse("JPY").unwrap()).unwrap().minor_units, Some(0));
@@ -129,9 +134,15 @@ fn chinese_text_is_indexed_as_character_bigrams() {
     entry.description_zh = Some("精炼铜阴极".to_owned());
     entry.parent = None;
     let index = SearchIndex::build(std::slice::from_ref(&entry));
-    let found = index.search(std::slice::from_ref(&entry), &SearchQuery { text: "阴极", lang: Lang::Zh, limit: 5 });
+    let found = index.search(
+        std::slice::from_ref(&entry),
+        &SearchQuery { text: "阴极", lang: Lang::Zh, limit: 5 },
+    );
     assert_eq!(found.len(), 1);
-    let missed = index.search(std::slice::from_ref(&entry), &SearchQuery { text: "小麦", lang: Lang::Zh, limit: 5 });
+    let missed = index.search(
+        std::slice::from_ref(&entry),
+        &SearchQuery { text: "小麦", lang: Lang::Zh, limit: 5 },
+    );
     assert!(missed.is_empty());
 }
 

@@ -48,7 +48,11 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Backend`] when the server is unreachable or a migration fails.
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
-        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await.map_err(backend)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
         let store = PgStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -56,15 +60,20 @@ impl PgStore {
 
     async fn migrate(&self) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let applied: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0)::BIGINT FROM schema_migrations")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
         for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
             sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(backend)?;
             sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
@@ -81,12 +90,17 @@ impl PgStore {
     where
         F: for<'c> FnOnce(
                 &'c mut Transaction<'_, Postgres>,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = StoreResult<T>> + Send + 'c>>
-            + Send,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = StoreResult<T>> + Send + 'c>,
+            > + Send,
         T: Send,
     {
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK_KEY).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         let value = body(&mut tx).await?;
         tx.commit().await.map_err(backend)?;
         Ok(value)
@@ -98,16 +112,18 @@ async fn append_audit_tx(
     change: &Change,
     audit: &NewAudit<'_>,
 ) -> StoreResult<AuditEntry> {
-    let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend)?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
     let (seq, prev_hash) = match last {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, AUDIT_GENESIS.to_owned()),
     };
     let at = caravan_store::to_stored_resolution(change.at);
-    let hash = audit_hash(&prev_hash, seq, at, &change.actor, audit.action, &audit.target, &audit.details);
+    let hash =
+        audit_hash(&prev_hash, seq, at, &change.actor, audit.action, &audit.target, &audit.details);
     sqlx::query(
         "INSERT INTO audit_log (seq, at_ms, actor_user_id, actor_name, action, target, details, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -146,7 +162,8 @@ fn org_from_row(row: &PgRow) -> StoreResult<Organisation> {
     Ok(Organisation {
         id: row.try_get("id").map_err(backend)?,
         name: row.try_get("name").map_err(backend)?,
-        kind: OrgKind::parse(&kind).ok_or_else(|| corrupt("organisation", format!("unknown kind {kind:?}")))?,
+        kind: OrgKind::parse(&kind)
+            .ok_or_else(|| corrupt("organisation", format!("unknown kind {kind:?}")))?,
         country: CountryCode::parse(&country).map_err(|e| corrupt("organisation", e))?,
         created_at: from_unix_ms(row.try_get("created_at_ms").map_err(backend)?)?,
     })
@@ -159,7 +176,8 @@ fn user_from_row(row: &PgRow) -> StoreResult<User> {
         username: row.try_get("username").map_err(backend)?,
         display_name: row.try_get("display_name").map_err(backend)?,
         org_id: row.try_get("org_id").map_err(backend)?,
-        role: Role::parse(&role).ok_or_else(|| corrupt("user", format!("unknown role {role:?}")))?,
+        role: Role::parse(&role)
+            .ok_or_else(|| corrupt("user", format!("unknown role {role:?}")))?,
         password_hash: row.try_get("password_hash").map_err(backend)?,
         active: row.try_get("active").map_err(backend)?,
         created_at: from_unix_ms(row.try_get("created_at_ms").map_err(backend)?)?,
@@ -195,7 +213,8 @@ fn audit_from_row(row: &PgRow) -> StoreResult<AuditEntry> {
     })
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, org_id, role, password_hash, active, created_at_ms";
+const USER_COLUMNS: &str =
+    "id, username, display_name, org_id, role, password_hash, active, created_at_ms";
 const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at_ms, revoked_at_ms";
 
 fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -208,7 +227,11 @@ impl Store for PgStore {
         "postgres"
     }
 
-    async fn create_organisation(&self, change: &Change, org: &NewOrganisation) -> StoreResult<Organisation> {
+    async fn create_organisation(
+        &self,
+        change: &Change,
+        org: &NewOrganisation,
+    ) -> StoreResult<Organisation> {
         let org = org.clone();
         let change = change.clone();
         self.write(move |tx| {
@@ -234,19 +257,23 @@ impl Store for PgStore {
     }
 
     async fn organisation(&self, id: i64) -> StoreResult<Option<Organisation>> {
-        let row = sqlx::query("SELECT id, name, kind, country, created_at_ms FROM organisations WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row = sqlx::query(
+            "SELECT id, name, kind, country, created_at_ms FROM organisations WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
         row.as_ref().map(org_from_row).transpose()
     }
 
     async fn organisations(&self) -> StoreResult<Vec<Organisation>> {
-        let rows = sqlx::query("SELECT id, name, kind, country, created_at_ms FROM organisations ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows = sqlx::query(
+            "SELECT id, name, kind, country, created_at_ms FROM organisations ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         rows.iter().map(org_from_row).collect()
     }
 
@@ -320,41 +347,73 @@ impl Store for PgStore {
 
     async fn users(&self, org_id: Option<i64>) -> StoreResult<Vec<User>> {
         let rows = match org_id {
-            Some(org) => sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY id"))
+            Some(org) => {
+                sqlx::query(&format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE org_id = $1 ORDER BY id"
+                ))
                 .bind(org)
                 .fetch_all(&self.pool)
-                .await,
-            None => sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id")).fetch_all(&self.pool).await,
+                .await
+            }
+            None => {
+                sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY id"))
+                    .fetch_all(&self.pool)
+                    .await
+            }
         }
         .map_err(backend)?;
         rows.iter().map(user_from_row).collect()
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*)::BIGINT FROM users").fetch_one(&self.pool).await.map_err(backend)
+        sqlx::query_scalar("SELECT COUNT(*)::BIGINT FROM users")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
     }
 
-    async fn set_user_active(&self, change: &Change, user_id: i64, active: bool) -> StoreResult<User> {
+    async fn set_user_active(
+        &self,
+        change: &Change,
+        user_id: i64,
+        active: bool,
+    ) -> StoreResult<User> {
         let change = change.clone();
         self.write(move |tx| {
             Box::pin(async move {
-                let row = sqlx::query(&format!("UPDATE users SET active = $1 WHERE id = $2 RETURNING {USER_COLUMNS}"))
-                    .bind(active)
-                    .bind(user_id)
-                    .fetch_optional(&mut **tx)
-                    .await
-                    .map_err(backend)?
-                    .ok_or_else(|| StoreError::NotFound { what: "user", id: user_id.to_string() })?;
+                let row = sqlx::query(&format!(
+                    "UPDATE users SET active = $1 WHERE id = $2 RETURNING {USER_COLUMNS}"
+                ))
+                .bind(active)
+                .bind(user_id)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::NotFound { what: "user", id: user_id.to_string() })?;
                 let user = user_from_row(&row)?;
                 let action = if active { "user.enable" } else { "user.disable" };
-                append_audit_tx(tx, &change, &NewAudit { action, target: format!("user:{user_id}"), details: serde_json::Value::Null }).await?;
+                append_audit_tx(
+                    tx,
+                    &change,
+                    &NewAudit {
+                        action,
+                        target: format!("user:{user_id}"),
+                        details: serde_json::Value::Null,
+                    },
+                )
+                .await?;
                 Ok(user)
             })
         })
         .await
     }
 
-    async fn set_user_password(&self, change: &Change, user_id: i64, password_hash: &str) -> StoreResult<()> {
+    async fn set_user_password(
+        &self,
+        change: &Change,
+        user_id: i64,
+        password_hash: &str,
+    ) -> StoreResult<()> {
         let change = change.clone();
         let password_hash = password_hash.to_owned();
         self.write(move |tx| {
@@ -368,7 +427,16 @@ impl Store for PgStore {
                 if done.rows_affected() == 0 {
                     return Err(StoreError::NotFound { what: "user", id: user_id.to_string() });
                 }
-                append_audit_tx(tx, &change, &NewAudit { action: "user.set_password", target: format!("user:{user_id}"), details: serde_json::Value::Null }).await?;
+                append_audit_tx(
+                    tx,
+                    &change,
+                    &NewAudit {
+                        action: "user.set_password",
+                        target: format!("user:{user_id}"),
+                        details: serde_json::Value::Null,
+                    },
+                )
+                .await?;
                 Ok(())
             })
         })
@@ -401,7 +469,11 @@ impl Store for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 
@@ -414,7 +486,13 @@ impl Store for PgStore {
         Ok(done.rows_affected())
     }
 
-    async fn create_api_token(&self, change: &Change, user_id: i64, name: &str, token_hash: &str) -> StoreResult<ApiToken> {
+    async fn create_api_token(
+        &self,
+        change: &Change,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> StoreResult<ApiToken> {
         let change = change.clone();
         let (name, token_hash) = (name.to_owned(), token_hash.to_owned());
         self.write(move |tx| {
@@ -438,20 +516,23 @@ impl Store for PgStore {
     }
 
     async fn api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>> {
-        let rows = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"))
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY id"
+        ))
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         rows.iter().map(token_from_row).collect()
     }
 
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
-        let row = sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
+        let row =
+            sqlx::query(&format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
         row.as_ref().map(token_from_row).transpose()
     }
 

@@ -24,7 +24,10 @@ fn kz() -> CountryCode {
 
 async fn org(store: &dyn Store, name: &str, kind: OrgKind) -> crate::Organisation {
     store
-        .create_organisation(&change(0), &NewOrganisation { name: name.to_owned(), kind, country: kz() })
+        .create_organisation(
+            &change(0),
+            &NewOrganisation { name: name.to_owned(), kind, country: kz() },
+        )
         .await
         .expect("creating an organisation")
 }
@@ -48,8 +51,14 @@ pub async fn organisations_and_users(store: &dyn Store) {
     assert_eq!(store.organisations().await.expect("list").len(), 2);
     assert_eq!(customs.created_at, t0());
 
-    let officer = store.create_user(&change(1), &new_user(customs.id, "aigerim", Role::CustomsOfficer)).await.expect("create");
-    let broker = store.create_user(&change(1), &new_user(trader.id, "bolat", Role::Broker)).await.expect("create");
+    let officer = store
+        .create_user(&change(1), &new_user(customs.id, "aigerim", Role::CustomsOfficer))
+        .await
+        .expect("create");
+    let broker = store
+        .create_user(&change(1), &new_user(trader.id, "bolat", Role::Broker))
+        .await
+        .expect("create");
     assert_eq!(officer.role, Role::CustomsOfficer);
     assert!(officer.active);
     assert_eq!(store.user(officer.id).await.expect("read"), Some(officer.clone()));
@@ -60,7 +69,10 @@ pub async fn organisations_and_users(store: &dyn Store) {
     assert_eq!(store.count_users().await.expect("count"), 2);
 
     let dup = store.create_user(&change(2), &new_user(trader.id, "bolat", Role::Trader)).await;
-    assert!(matches!(dup, Err(StoreError::Conflict { .. })), "duplicate username must conflict: {dup:?}");
+    assert!(
+        matches!(dup, Err(StoreError::Conflict { .. })),
+        "duplicate username must conflict: {dup:?}"
+    );
     let orphan = store.create_user(&change(2), &new_user(9_999, "ghost", Role::Trader)).await;
     assert!(matches!(orphan, Err(StoreError::NotFound { .. })), "unknown organisation: {orphan:?}");
     assert_eq!(store.count_users().await.expect("count"), 2, "rejected users must not be stored");
@@ -68,16 +80,35 @@ pub async fn organisations_and_users(store: &dyn Store) {
     let disabled = store.set_user_active(&change(3), broker.id, false).await.expect("disable");
     assert!(!disabled.active);
     store.set_user_password(&change(3), broker.id, "$argon2id$new").await.expect("password");
-    assert_eq!(store.user(broker.id).await.expect("read").expect("exists").password_hash, "$argon2id$new");
-    assert!(matches!(store.set_user_active(&change(3), 12_345, true).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        store.user(broker.id).await.expect("read").expect("exists").password_hash,
+        "$argon2id$new"
+    );
+    assert!(matches!(
+        store.set_user_active(&change(3), 12_345, true).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 /// Sessions are found by token hash, deleted, and expire.
 pub async fn sessions(store: &dyn Store) {
     let o = org(store, "Chamber", OrgKind::CertifyingBody).await;
-    let user = store.create_user(&change(0), &new_user(o.id, "chamber", Role::Certifier)).await.expect("create");
-    let live = Session { token_hash: "a".repeat(64), user_id: user.id, csrf_token: "csrf1".into(), expires_at: t0() + Duration::hours(8) };
-    let old = Session { token_hash: "b".repeat(64), user_id: user.id, csrf_token: "csrf2".into(), expires_at: t0() - Duration::hours(1) };
+    let user = store
+        .create_user(&change(0), &new_user(o.id, "chamber", Role::Certifier))
+        .await
+        .expect("create");
+    let live = Session {
+        token_hash: "a".repeat(64),
+        user_id: user.id,
+        csrf_token: "csrf1".into(),
+        expires_at: t0() + Duration::hours(8),
+    };
+    let old = Session {
+        token_hash: "b".repeat(64),
+        user_id: user.id,
+        csrf_token: "csrf2".into(),
+        expires_at: t0() - Duration::hours(1),
+    };
     store.create_session(&live).await.expect("create");
     store.create_session(&old).await.expect("create");
     assert_eq!(store.session(&live.token_hash).await.expect("read"), Some(live.clone()));
@@ -90,23 +121,41 @@ pub async fn sessions(store: &dyn Store) {
 /// API tokens are listed per user, found by hash, and revoked.
 pub async fn api_tokens(store: &dyn Store) {
     let o = org(store, "Broker", OrgKind::CustomsBroker).await;
-    let user = store.create_user(&change(0), &new_user(o.id, "robot", Role::Broker)).await.expect("create");
-    let token = store.create_api_token(&change(1), user.id, "ci", &"c".repeat(64)).await.expect("create");
+    let user = store
+        .create_user(&change(0), &new_user(o.id, "robot", Role::Broker))
+        .await
+        .expect("create");
+    let token =
+        store.create_api_token(&change(1), user.id, "ci", &"c".repeat(64)).await.expect("create");
     assert_eq!(token.revoked_at, None);
     assert_eq!(store.api_token_by_hash(&"c".repeat(64)).await.expect("read"), Some(token.clone()));
     assert_eq!(store.api_tokens(user.id).await.expect("list"), vec![token.clone()]);
     let revoked = store.revoke_api_token(&change(2), token.id).await.expect("revoke");
     assert_eq!(revoked.revoked_at, Some(t0() + Duration::minutes(2)));
-    assert_eq!(store.api_token_by_hash(&"c".repeat(64)).await.expect("read").expect("kept").revoked_at, revoked.revoked_at);
-    assert!(matches!(store.revoke_api_token(&change(3), 777).await, Err(StoreError::NotFound { .. })));
+    assert_eq!(
+        store.api_token_by_hash(&"c".repeat(64)).await.expect("read").expect("kept").revoked_at,
+        revoked.revoked_at
+    );
+    assert!(matches!(
+        store.revoke_api_token(&change(3), 777).await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 /// Every change is audited in order, chained, and the chain verifies; tampering is caught.
 pub async fn audit_chain(store: &dyn Store) {
     let o = org(store, "Audit org", OrgKind::PlatformOperator).await;
-    let user = store.create_user(&change(1), &new_user(o.id, "admin", Role::Admin)).await.expect("create");
+    let user =
+        store.create_user(&change(1), &new_user(o.id, "admin", Role::Admin)).await.expect("create");
     store
-        .append_audit(&change(2), NewAudit { action: "session.login", target: format!("user:{}", user.id), details: serde_json::json!({"ip": "127.0.0.1"}) })
+        .append_audit(
+            &change(2),
+            NewAudit {
+                action: "session.login",
+                target: format!("user:{}", user.id),
+                details: serde_json::json!({"ip": "127.0.0.1"}),
+            },
+        )
         .await
         .expect("append");
     let entries = store.audit_entries(0, 100).await.expect("read");
@@ -131,7 +180,14 @@ pub async fn audit_chain_under_concurrency(store: std::sync::Arc<dyn Store>) {
         handles.push(async move {
             for n in 0..10 {
                 store
-                    .append_audit(&change(task), NewAudit { action: "test.append", target: format!("task:{task}:{n}"), details: serde_json::Value::Null })
+                    .append_audit(
+                        &change(task),
+                        NewAudit {
+                            action: "test.append",
+                            target: format!("task:{task}:{n}"),
+                            details: serde_json::Value::Null,
+                        },
+                    )
                     .await
                     .expect("append");
             }

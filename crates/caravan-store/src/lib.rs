@@ -35,7 +35,7 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// The kind of an organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     CustomsAdministration,
@@ -50,7 +50,7 @@ pub enum OrgKind {
 }
 
 /// A role of a user; a user has exactly one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Trader,
@@ -108,13 +108,14 @@ text_enum!(Role {
 });
 
 /// An organisation in one of the countries.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: i64,
     pub name: String,
     pub kind: OrgKind,
     pub country: CountryCode,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -127,7 +128,7 @@ pub struct NewOrganisation {
 }
 
 /// A person who logs in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -138,6 +139,7 @@ pub struct User {
     pub password_hash: String,
     pub active: bool,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
 }
 
@@ -161,7 +163,7 @@ pub struct Session {
 }
 
 /// A bearer token for machines; the store keeps only its hash.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ApiToken {
     pub id: i64,
     pub user_id: i64,
@@ -169,13 +171,15 @@ pub struct ApiToken {
     #[serde(skip)]
     pub token_hash: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// Who did something: a user, or the system itself (start-up, the CLI).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: Option<i64>,
     pub name: String,
@@ -199,17 +203,19 @@ pub struct Change {
 }
 
 /// One entry of the hash-chained audit log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// 1-based position in the log.
     pub seq: i64,
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: OffsetDateTime,
     pub actor: Actor,
     /// A stable verb, e.g. `user.create`.
     pub action: String,
     /// What the action was on, e.g. `user:7`.
     pub target: String,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
     pub prev_hash: String,
     pub hash: String,
@@ -292,7 +298,15 @@ pub fn verify_audit_chain(entries: &[AuditEntry]) -> Result<(), ChainBreak> {
                 reason: "its prev_hash is not the hash of the entry before it".to_owned(),
             });
         }
-        let hash = audit_hash(&prev, entry.seq, entry.at, &entry.actor, &entry.action, &entry.target, &entry.details);
+        let hash = audit_hash(
+            &prev,
+            entry.seq,
+            entry.at,
+            &entry.actor,
+            &entry.action,
+            &entry.target,
+            &entry.details,
+        );
         if hash != entry.hash {
             return Err(ChainBreak {
                 seq: entry.seq,
@@ -318,7 +332,11 @@ pub trait Store: Send + Sync + 'static {
     /// Short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
-    async fn create_organisation(&self, change: &Change, org: &NewOrganisation) -> StoreResult<Organisation>;
+    async fn create_organisation(
+        &self,
+        change: &Change,
+        org: &NewOrganisation,
+    ) -> StoreResult<Organisation>;
     async fn organisation(&self, id: i64) -> StoreResult<Option<Organisation>>;
     async fn organisations(&self) -> StoreResult<Vec<Organisation>>;
 
@@ -328,8 +346,18 @@ pub trait Store: Send + Sync + 'static {
     /// Users of one organisation, or all users.
     async fn users(&self, org_id: Option<i64>) -> StoreResult<Vec<User>>;
     async fn count_users(&self) -> StoreResult<i64>;
-    async fn set_user_active(&self, change: &Change, user_id: i64, active: bool) -> StoreResult<User>;
-    async fn set_user_password(&self, change: &Change, user_id: i64, password_hash: &str) -> StoreResult<()>;
+    async fn set_user_active(
+        &self,
+        change: &Change,
+        user_id: i64,
+        active: bool,
+    ) -> StoreResult<User>;
+    async fn set_user_password(
+        &self,
+        change: &Change,
+        user_id: i64,
+        password_hash: &str,
+    ) -> StoreResult<()>;
 
     async fn create_session(&self, session: &Session) -> StoreResult<()>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
@@ -337,7 +365,13 @@ pub trait Store: Send + Sync + 'static {
     /// Removes sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
 
-    async fn create_api_token(&self, change: &Change, user_id: i64, name: &str, token_hash: &str) -> StoreResult<ApiToken>;
+    async fn create_api_token(
+        &self,
+        change: &Change,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+    ) -> StoreResult<ApiToken>;
     async fn api_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
     async fn api_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
     async fn revoke_api_token(&self, change: &Change, token_id: i64) -> StoreResult<ApiToken>;

@@ -20,7 +20,7 @@ pub enum CodeError {
 }
 
 macro_rules! string_code {
-    ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $check:expr) => {
+    ($(#[$doc:meta])* $name:ident, $kind:literal, $expected:literal, $example:literal, $check:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name([u8; $name::LEN]);
@@ -75,6 +75,14 @@ macro_rules! string_code {
             }
         }
 
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                code_schema(concat!($kind, ": ", $expected, " (", stringify!($name), ")"), $example)
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
@@ -95,6 +103,7 @@ string_code!(
     CountryCode,
     "country code",
     "AA",
+    "KZ",
     |b| b.is_ascii_uppercase()
 );
 
@@ -103,6 +112,7 @@ string_code!(
     CurrencyCode,
     "currency code",
     "AAA",
+    "USD",
     |b| b.is_ascii_uppercase()
 );
 
@@ -218,6 +228,26 @@ impl FromStr for HsCode {
     }
 }
 
+impl utoipa::PartialSchema for HsCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        code_schema("HS code: 2, 4, 6, 8 or 10 digits; dots and spaces are ignored", "740311")
+    }
+}
+
+impl utoipa::ToSchema for HsCode {}
+
+/// OpenAPI schema of a code: a string with a description and an example.
+fn code_schema(
+    description: &str,
+    example: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .description(Some(description))
+        .examples([serde_json::Value::String(example.to_owned())])
+        .into()
+}
+
 impl Serialize for HsCode {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
@@ -232,8 +262,9 @@ impl<'de> Deserialize<'de> for HsCode {
 }
 
 /// An amount of money: a decimal amount in a currency. Never a float.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Money {
+    #[schema(value_type = String, example = "1234.50")]
     pub amount: Decimal,
     pub currency: CurrencyCode,
 }

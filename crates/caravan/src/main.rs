@@ -1,13 +1,61 @@
-//! The `caravan` binary: parses the command line and hands each subcommand to its shell crate.
+//! The `caravan` binary: parses the command line and hands each subcommand to its shell.
 
-use clap::Parser;
+mod admin;
+mod bench_http;
+mod config;
+mod output;
+mod refdata_files;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// Caravan: the China–Central Asia smooth-trade platform and its three cooperation centers.
 #[derive(Parser)]
-#[command(name = "caravan", version)]
-struct Cli {}
+#[command(name = "caravan", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform: HTTP API and web UI (embedded SQLite by default).
+    Serve(serve::ServeArgs),
+    /// Manage organisations and users from the command line.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Check the hash-chained audit log.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+    /// Benchmarks that print measured numbers (not tests).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Throughput and latency of HS look-up and search over HTTP on loopback.
+    Http(bench_http::BenchHttpArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Admin(cmd) => admin::run_admin(cmd),
+        Command::Audit(cmd) => admin::run_audit(cmd),
+        Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
 }

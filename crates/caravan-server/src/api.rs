@@ -1,0 +1,631 @@
+//! JSON API handlers under `/api/v1`. Each handler checks the caller against the policy in
+//! [`crate::auth`] before it reads or writes anyone's data.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use caravan_refdata::{Country, Currency, HsEntry, Lang, SearchHit, SearchQuery, Unit};
+use caravan_store::{
+    ApiToken, AuditEntry, Change, NewOrganisation, NewUser, OrgKind, Organisation, Role, User,
+};
+use caravan_types::{CountryCode, HsCode};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::{self, Caller, LoginOutcome};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+
+/// The largest number of search hits one request may ask for.
+pub const MAX_SEARCH_LIMIT: usize = 100;
+
+fn parse_hs(code: &str) -> Result<HsCode, ApiError> {
+    HsCode::parse(code)
+        .map_err(|e| ApiError::bad_request("hs.invalid_code", e.to_string()).with_field("code"))
+}
+
+fn parse_lang(lang: Option<&str>) -> Result<Lang, ApiError> {
+    match lang {
+        None => Ok(Lang::En),
+        Some(tag) => Lang::parse(tag).ok_or_else(|| {
+            ApiError::bad_request(
+                "request.invalid_lang",
+                format!("lang must be en, ru or zh, got {tag:?}"),
+            )
+            .with_field("lang")
+        }),
+    }
+}
+
+/// An HS entry with its neighbours, as `GET /api/v1/hs/{code}` answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HsDetail {
+    pub entry: HsEntry,
+    pub description: String,
+    /// From the chapter down to the parent.
+    pub parents: Vec<HsSummary>,
+    pub children: Vec<HsSummary>,
+    pub section_name: Option<String>,
+}
+
+/// Code and description of a related entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HsSummary {
+    pub code: HsCode,
+    pub level: u8,
+    pub description: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LangParam {
+    /// `en` (default), `ru` or `zh`; missing translations fall back to English.
+    pub lang: Option<String>,
+}
+
+/// Look up an HS 2022 chapter, heading or subheading with its parents, children and HS 2017
+/// correspondences. A national line (8 or 10 digits) answers with its subheading.
+#[utoipa::path(get, path = "/api/v1/hs/{code}", tag = "reference",
+    params(("code" = String, Path, description = "HS code, e.g. 7403.11"), LangParam),
+    responses((status = 200, body = HsDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn hs_get(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(params): ApiQuery<LangParam>,
+) -> Result<Json<HsDetail>, ApiError> {
+    let lang = parse_lang(params.lang.as_deref())?;
+    let code = parse_hs(&code)?;
+    let lookup = if code.len() > 6 { code.truncate(6) } else { code };
+    let data = &state.refdata;
+    let entry = data.hs(&lookup).ok_or_else(|| {
+        ApiError::not_found("hs.unknown_code", format!("no HS 2022 entry {code}"))
+            .with_field("code")
+    })?;
+    Ok(Json(hs_detail(data, entry, lang)))
+}
+
+pub(crate) fn hs_detail(
+    data: &caravan_refdata::ReferenceData,
+    entry: &HsEntry,
+    lang: Lang,
+) -> HsDetail {
+    let summary = |e: &HsEntry| HsSummary {
+        code: e.code,
+        level: e.level,
+        description: e.description(lang).to_owned(),
+    };
+    let mut parents: Vec<HsSummary> = data.hs_path(&entry.code).into_iter().map(summary).collect();
+    parents.pop();
+    HsDetail {
+        description: entry.description(lang).to_owned(),
+        parents,
+        children: entry.children.iter().filter_map(|c| data.hs(c)).map(summary).collect(),
+        section_name: data.sections.iter().find(|s| s.section == entry.section).map(
+            |s| match lang {
+                Lang::Ru => s.name_ru.clone().unwrap_or_else(|| s.name_en.clone()),
+                _ => s.name_en.clone(),
+            },
+        ),
+        entry: entry.clone(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchParams {
+    /// Words in any language (English, Russian, Chinese) or the leading digits of a code.
+    pub q: String,
+    /// Language of the descriptions returned: `en` (default), `ru`, `zh`.
+    pub lang: Option<String>,
+    /// Number of hits, 1–100 (default 10).
+    pub limit: Option<usize>,
+}
+
+/// Search results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResponse {
+    pub query: String,
+    pub lang: Lang,
+    pub hits: Vec<SearchHit>,
+}
+
+/// Ranked full-text search of the HS nomenclature: stems (English, Russian), typos, prefixes,
+/// Chinese characters, and code prefixes. Each hit carries its path from the chapter down.
+#[utoipa::path(get, path = "/api/v1/hs/search", tag = "reference", params(SearchParams),
+    responses((status = 200, body = SearchResponse), (status = 400, body = ErrorBody)))]
+pub async fn hs_search(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let lang = parse_lang(params.lang.as_deref())?;
+    let limit = params.limit.unwrap_or(10);
+    if !(1..=MAX_SEARCH_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "request.invalid_limit",
+            format!("limit must be 1 to {MAX_SEARCH_LIMIT}, got {limit}"),
+        )
+        .with_field("limit"));
+    }
+    if params.q.trim().is_empty() || params.q.len() > 200 {
+        return Err(ApiError::bad_request(
+            "search.invalid_query",
+            "q must be 1 to 200 characters of text",
+        )
+        .with_field("q"));
+    }
+    let hits = state.refdata.hs_search(&SearchQuery { text: &params.q, lang, limit });
+    Ok(Json(SearchResponse { query: params.q, lang, hits }))
+}
+
+/// ISO 3166-1 countries with names in English, Russian and Chinese.
+#[utoipa::path(get, path = "/api/v1/countries", tag = "reference", responses((status = 200, body = Vec<Country>)))]
+pub async fn countries(State(state): State<AppState>) -> Json<Vec<Country>> {
+    Json(state.refdata.countries.clone())
+}
+
+/// ISO 4217 currencies with their minor units.
+#[utoipa::path(get, path = "/api/v1/currencies", tag = "reference", responses((status = 200, body = Vec<Currency>)))]
+pub async fn currencies(State(state): State<AppState>) -> Json<Vec<Currency>> {
+    Json(state.refdata.currencies.clone())
+}
+
+/// UN/ECE Recommendation 20 units of measure.
+#[utoipa::path(get, path = "/api/v1/units", tag = "reference", responses((status = 200, body = Vec<Unit>)))]
+pub async fn units(State(state): State<AppState>) -> Json<Vec<Unit>> {
+    Json(state.refdata.units.clone())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub user: User,
+    /// Send this as `X-CSRF-Token` on state-changing requests made with the session cookie.
+    pub csrf_token: String,
+}
+
+/// Log in with a password; sets the `caravan_session` cookie (HttpOnly, SameSite=Strict).
+/// Machines should use API tokens instead.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    parts: axum::http::Extensions,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Response, ApiError> {
+    match auth::login(&state, &req.username, &req.password, auth::client_ip(&parts)).await? {
+        LoginOutcome::Ok { secret, session, user } => {
+            let cookie = auth::session_cookie(&secret, state.config.secure_cookies);
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Json(LoginResponse { user, csrf_token: session.csrf_token }),
+            )
+                .into_response())
+        }
+        LoginOutcome::Invalid => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "auth.invalid_credentials",
+            "wrong username or password",
+        )),
+        LoginOutcome::RateLimited => Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth.rate_limited",
+            "too many failed logins; wait 15 minutes and try again",
+        )),
+    }
+}
+
+/// End the session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if let auth::Credential::Session(session) = &caller.credential {
+        state.store.delete_session(&session.token_hash).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_session_cookie())])
+        .into_response())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user: User,
+    pub organisation: Organisation,
+}
+
+/// Who am I: the caller's user and organisation.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn me(caller: Caller) -> Json<Me> {
+    Json(Me { user: caller.user, organisation: caller.org })
+}
+
+fn change(state: &AppState, caller: &Caller) -> Change {
+    Change { actor: caller.actor(), at: (state.clock)() }
+}
+
+/// Organisations the caller may see.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "admin", responses((status = 200, body = Vec<Organisation>)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn organisations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Organisation>>, ApiError> {
+    let all = state.store.organisations().await?;
+    Ok(Json(all.into_iter().filter(|org| auth::can_read_org(&caller, org)).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisationRequest {
+    pub name: String,
+    pub kind: OrgKind,
+    /// One of the six: CN, KZ, KG, TJ, TM, UZ.
+    pub country: CountryCode,
+}
+
+/// Checks a new organisation's fields; shared by the API and the web form.
+pub(crate) fn validate_new_org(req: &NewOrganisationRequest) -> Result<NewOrganisation, ApiError> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "organisation.invalid_name",
+            "name must be 1 to 200 characters",
+        )
+        .with_field("name"));
+    }
+    if !req.country.is_mechanism_member() {
+        return Err(ApiError::unprocessable(
+            "organisation.invalid_country",
+            format!("country must be one of CN, KZ, KG, TJ, TM, UZ, got {}", req.country),
+        )
+        .with_field("country"));
+    }
+    Ok(NewOrganisation { name: name.to_owned(), kind: req.kind, country: req.country })
+}
+
+/// Create an organisation (administrators, in their own country; the platform operator's, anywhere).
+#[utoipa::path(post, path = "/api/v1/organisations", tag = "admin", request_body = NewOrganisationRequest,
+    responses((status = 201, body = Organisation), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewOrganisationRequest>,
+) -> Result<(StatusCode, Json<Organisation>), ApiError> {
+    let new = validate_new_org(&req)?;
+    let probe = Organisation {
+        id: 0,
+        name: new.name.clone(),
+        kind: new.kind,
+        country: new.country,
+        created_at: (state.clock)(),
+    };
+    if !auth::can_manage(&caller, &probe) {
+        return Err(ApiError::forbidden(format!(
+            "only an administrator for {} may create organisations there",
+            new.country
+        )));
+    }
+    let org = state.store.create_organisation(&change(&state, &caller), &new).await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+async fn readable_org(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Organisation, ApiError> {
+    let org = state.store.organisation(id).await?;
+    // A caller who may not see an organisation learns nothing about it, not even that it exists.
+    match org {
+        Some(org) if auth::can_read_org(caller, &org) => Ok(org),
+        Some(_) => Err(ApiError::forbidden("you may not see this organisation")),
+        None => Err(ApiError::not_found("organisation.not_found", format!("no organisation {id}"))
+            .with_field("id")),
+    }
+}
+
+/// One organisation.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = Organisation), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn organisation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Organisation>, ApiError> {
+    Ok(Json(readable_org(&state, &caller, id).await?))
+}
+
+/// The users of an organisation.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/users", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<User>), (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn organisation_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<User>>, ApiError> {
+    let org = readable_org(&state, &caller, id).await?;
+    Ok(Json(state.store.users(Some(org.id)).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub org_id: i64,
+    pub role: Role,
+    /// At least 12 characters. Leave out to have a one-time password generated and returned.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewUserResponse {
+    pub user: User,
+    /// The generated password, present only when none was given; shown once.
+    pub initial_password: Option<String>,
+}
+
+/// Checks a new user's fields; shared by the API, the web form and the CLI.
+pub fn validate_username(username: &str) -> Result<(), ApiError> {
+    let ok = (3..=64).contains(&username.len())
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(
+            "user.invalid_username",
+            "username must be 3 to 64 characters of letters, digits and . _ - @",
+        )
+        .with_field("username"))
+    }
+}
+
+pub fn validate_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < 12 || password.len() > 1024 {
+        return Err(ApiError::unprocessable(
+            "user.weak_password",
+            "password must be 12 to 1024 characters",
+        )
+        .with_field("password"));
+    }
+    Ok(())
+}
+
+/// Creates a user after the policy check; shared by the API and the web form.
+pub(crate) async fn create_user_checked(
+    state: &AppState,
+    caller: &Caller,
+    req: NewUserRequest,
+) -> Result<NewUserResponse, ApiError> {
+    validate_username(&req.username)?;
+    let display_name = req.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(ApiError::unprocessable(
+            "user.invalid_display_name",
+            "display_name must be 1 to 200 characters",
+        )
+        .with_field("display_name"));
+    }
+    let org = state.store.organisation(req.org_id).await?.ok_or_else(|| {
+        ApiError::unprocessable(
+            "user.unknown_organisation",
+            format!("no organisation {}", req.org_id),
+        )
+        .with_field("org_id")
+    })?;
+    if !auth::can_manage(caller, &org) {
+        return Err(ApiError::forbidden(format!(
+            "only an administrator for {} may add users to {}",
+            org.country, org.name
+        )));
+    }
+    let (password, initial_password) = match req.password {
+        Some(password) => {
+            validate_password(&password)?;
+            (password, None)
+        }
+        None => {
+            let generated = auth::random_password();
+            (generated.clone(), Some(generated))
+        }
+    };
+    let password_hash = auth::hash_password(&password).map_err(ApiError::internal)?;
+    let new = NewUser {
+        username: req.username,
+        display_name: display_name.to_owned(),
+        org_id: org.id,
+        role: req.role,
+        password_hash,
+    };
+    let user = state.store.create_user(&change(state, caller), &new).await?;
+    Ok(NewUserResponse { user, initial_password })
+}
+
+/// Create a user in an organisation the caller administers.
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserRequest,
+    responses((status = 201, body = NewUserResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewUserRequest>,
+) -> Result<(StatusCode, Json<NewUserResponse>), ApiError> {
+    Ok((StatusCode::CREATED, Json(create_user_checked(&state, &caller, req).await?)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActiveRequest {
+    pub active: bool,
+}
+
+/// Enable or disable a user (administrators of the user's organisation's country).
+#[utoipa::path(post, path = "/api/v1/users/{id}/active", tag = "admin", params(("id" = i64, Path)), request_body = ActiveRequest,
+    responses((status = 200, body = User), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn set_user_active(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ActiveRequest>,
+) -> Result<Json<User>, ApiError> {
+    let user = state.store.user(id).await?.ok_or_else(|| {
+        ApiError::not_found("user.not_found", format!("no user {id}")).with_field("id")
+    })?;
+    let org = state
+        .store
+        .organisation(user.org_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("user without organisation"))?;
+    if !auth::can_manage(&caller, &org) {
+        return Err(ApiError::forbidden(
+            "only an administrator of this user's country may change the account",
+        ));
+    }
+    if user.id == caller.user.id && !req.active {
+        return Err(ApiError::unprocessable(
+            "user.cannot_disable_self",
+            "you cannot disable your own account",
+        )
+        .with_field("active"));
+    }
+    Ok(Json(state.store.set_user_active(&change(&state, &caller), id, req.active).await?))
+}
+
+/// The caller's API tokens (never the secrets).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<ApiToken>)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(state.store.api_tokens(caller.user.id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenRequest {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenResponse {
+    pub token: ApiToken,
+    /// The bearer secret; shown only this once.
+    pub secret: String,
+}
+
+pub(crate) async fn create_token_checked(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> Result<NewTokenResponse, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::unprocessable(
+            "token.invalid_name",
+            "name must be 1 to 100 characters",
+        )
+        .with_field("name"));
+    }
+    let secret = auth::random_secret("cvn_");
+    let token = state
+        .store
+        .create_api_token(&change(state, caller), caller.user.id, name, &auth::token_hash(&secret))
+        .await?;
+    Ok(NewTokenResponse { token, secret })
+}
+
+/// Create an API token for the caller; the secret is in the response only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "auth", request_body = NewTokenRequest,
+    responses((status = 201, body = NewTokenResponse), (status = 422, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<NewTokenRequest>,
+) -> Result<(StatusCode, Json<NewTokenResponse>), ApiError> {
+    Ok((StatusCode::CREATED, Json(create_token_checked(&state, &caller, &req.name).await?)))
+}
+
+pub(crate) async fn revoke_token_checked(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<ApiToken, ApiError> {
+    let own = state.store.api_tokens(caller.user.id).await?;
+    if !own.iter().any(|t| t.id == id) {
+        // Someone else's token, or none: the answer is the same, so ids reveal nothing.
+        return Err(ApiError::not_found("token.not_found", format!("you have no API token {id}"))
+            .with_field("id"));
+    }
+    Ok(state.store.revoke_api_token(&change(state, caller), id).await?)
+}
+
+/// Revoke one of the caller's API tokens.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 200, body = ApiToken), (status = 404, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<ApiToken>, ApiError> {
+    Ok(Json(revoke_token_checked(&state, &caller, id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AuditParams {
+    /// Entries after this sequence number (default 0).
+    pub after: Option<i64>,
+    /// At most this many, 1–1000 (default 100).
+    pub limit: Option<i64>,
+}
+
+/// The hash-chained audit log (platform administrators).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "admin", params(AuditParams),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<AuditParams>,
+) -> Result<Json<Vec<AuditEntry>>, ApiError> {
+    if !auth::can_read_audit(&caller) {
+        return Err(ApiError::forbidden(
+            "only the platform operator's administrators may read the audit log",
+        ));
+    }
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("request.invalid_limit", "limit must be 1 to 1000")
+            .with_field("limit"));
+    }
+    Ok(Json(state.store.audit_entries(params.after.unwrap_or(0), limit).await?))
+}
+
+/// Readiness: 200 once the server has loaded its data and reaches its store.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "ready")))]
+pub async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.count_users().await {
+        Ok(_) => (
+            StatusCode::OK,
+            Json(serde_json::json!({"status": "ok", "store": state.store.backend()})),
+        )
+            .into_response(),
+        Err(err) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "health.store_unavailable",
+            err.to_string(),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,368 @@
+//! Authentication (argon2id passwords, session cookies, bearer API tokens), CSRF protection,
+//! the login rate limiter, and the authorization policy every handler asks.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use base64::Engine;
+use caravan_store::{ApiToken, OrgKind, Organisation, Role, Session, User};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "caravan_session";
+/// Name of the pre-login CSRF cookie (double-submit pattern for the login form).
+pub const LOGIN_CSRF_COOKIE: &str = "caravan_login_csrf";
+/// Header an API client using a session cookie sends the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts.
+pub const SESSION_LIFETIME: Duration = Duration::hours(8);
+
+/// Hashes a password with argon2id (RFC 9106) and a random salt, in PHC string form.
+///
+/// # Errors
+/// Only when argon2 rejects its own parameters, which the defaults never are.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    let mut salt_bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt_bytes);
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the stored PHC hash.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+/// A fresh random secret of 32 bytes, base64url without padding, with a prefix naming its use.
+pub fn random_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A one-time password people can type: 16 characters without look-alikes.
+pub fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+}
+
+/// The stored form of a session or API token: its SHA-256 in hex (the secret itself is never stored).
+pub fn token_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Reads a cookie from the request headers.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Session(Session),
+    Token(ApiToken),
+}
+
+/// The authenticated caller of a request: the user, their organisation and how they logged in.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub org: Organisation,
+    pub credential: Credential,
+}
+
+impl Caller {
+    pub fn csrf_token(&self) -> &str {
+        match &self.credential {
+            Credential::Session(session) => &session.csrf_token,
+            Credential::Token(_) => "",
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+
+    /// A platform operator's administrator administers every country.
+    pub fn is_global_admin(&self) -> bool {
+        self.is_admin() && self.org.kind == OrgKind::PlatformOperator
+    }
+
+    pub fn actor(&self) -> caravan_store::Actor {
+        caravan_store::Actor::user(&self.user)
+    }
+}
+
+// Authorization policy. Each rule is one function, so the handlers and the tests read the same
+// thing. Administrators administer their own country; the platform operator's, every country.
+
+/// May the caller create, change or disable organisations and users of `org`?
+pub fn can_manage(caller: &Caller, org: &Organisation) -> bool {
+    caller.is_global_admin() || (caller.is_admin() && caller.org.country == org.country)
+}
+
+/// May the caller see `org` and its member list? Its members may; administrators who manage it
+/// may; a customs officer may see the organisations of the country they control.
+pub fn can_read_org(caller: &Caller, org: &Organisation) -> bool {
+    caller.org.id == org.id
+        || can_manage(caller, org)
+        || (caller.user.role == Role::CustomsOfficer && caller.org.country == org.country)
+}
+
+/// May the caller read the audit log? Only the platform operator's administrators.
+pub fn can_read_audit(caller: &Caller) -> bool {
+    caller.is_global_admin()
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        let caller =
+            authenticate(&parts.headers, state).await?.ok_or_else(ApiError::unauthenticated)?;
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+/// An optional caller: pages that also work for visitors take this.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await {
+            Ok(caller) => Ok(MaybeCaller(Some(caller))),
+            Err(err) if err.status == axum::http::StatusCode::UNAUTHORIZED => Ok(MaybeCaller(None)),
+            Err(err) => Err(err),
+        }
+    }
+}
+
+/// Finds the caller from a bearer token or a session cookie; `None` when neither is sent.
+///
+/// # Errors
+/// 401 for a token or session that is unknown, revoked, expired, or whose user is disabled.
+pub async fn authenticate(
+    headers: &HeaderMap,
+    state: &AppState,
+) -> Result<Option<Caller>, ApiError> {
+    let now = (state.clock)();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim);
+    let (user_id, credential) = if let Some(secret) = bearer {
+        let token = state.store.api_token_by_hash(&token_hash(secret)).await?.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "auth.invalid_token",
+                "the API token is not known; create one under API tokens",
+            )
+        })?;
+        if token.revoked_at.is_some() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "auth.token_revoked",
+                "the API token was revoked; create a new one under API tokens",
+            ));
+        }
+        (token.user_id, Credential::Token(token))
+    } else if let Some(secret) = cookie(headers, SESSION_COOKIE) {
+        let Some(session) = state.store.session(&token_hash(secret)).await? else {
+            return Ok(None);
+        };
+        if session.expires_at <= now {
+            state.store.delete_session(&session.token_hash).await?;
+            return Ok(None);
+        }
+        (session.user_id, Credential::Session(session))
+    } else {
+        return Ok(None);
+    };
+    let user = state.store.user(user_id).await?.ok_or_else(ApiError::unauthenticated)?;
+    if !user.active {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "auth.user_disabled",
+            "this account is disabled; ask an administrator of your organisation",
+        ));
+    }
+    let org = state
+        .store
+        .organisation(user.org_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("user {} has no organisation", user.id)))?;
+    Ok(Some(Caller { user, org, credential }))
+}
+
+/// Whether a request with this method changes state and so needs CSRF protection.
+pub fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The client's IP address, when the server was started with connection info.
+pub fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    parts_extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+}
+
+/// Counts failed logins per username and per client address within a sliding window.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
+}
+
+impl LoginLimiter {
+    /// Failures allowed per username within [`Self::WINDOW`].
+    pub const MAX_PER_USER: usize = 5;
+    /// Failures allowed per client address within [`Self::WINDOW`].
+    pub const MAX_PER_ADDRESS: usize = 20;
+    pub const WINDOW: Duration = Duration::minutes(15);
+
+    fn keys(username: &str, ip: Option<IpAddr>) -> [(String, usize); 2] {
+        [
+            (format!("user:{}", username.to_lowercase()), Self::MAX_PER_USER),
+            (
+                format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default()),
+                Self::MAX_PER_ADDRESS,
+            ),
+        ]
+    }
+
+    /// Whether a login attempt is allowed now.
+    pub fn allows(&self, username: &str, ip: Option<IpAddr>, now: OffsetDateTime) -> bool {
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Self::keys(username, ip).iter().all(|(key, max)| {
+            let Some(times) = failures.get_mut(key) else { return true };
+            while times.front().is_some_and(|t| *t <= now - Self::WINDOW) {
+                times.pop_front();
+            }
+            times.len() < *max
+        })
+    }
+
+    pub fn record_failure(&self, username: &str, ip: Option<IpAddr>, now: OffsetDateTime) {
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (key, _) in Self::keys(username, ip) {
+            failures.entry(key).or_default().push_back(now);
+        }
+    }
+
+    pub fn record_success(&self, username: &str) {
+        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.remove(&format!("user:{}", username.to_lowercase()));
+    }
+}
+
+/// Outcome of a login attempt.
+pub enum LoginOutcome {
+    /// The session secret for the cookie, and the session.
+    Ok {
+        secret: String,
+        session: Session,
+        user: User,
+    },
+    Invalid,
+    RateLimited,
+}
+
+/// Checks the password, applies the rate limit, creates the session and audits the login.
+///
+/// # Errors
+/// Store failures.
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<LoginOutcome, ApiError> {
+    let now = (state.clock)();
+    if !state.login_limiter.allows(username, ip, now) {
+        return Ok(LoginOutcome::RateLimited);
+    }
+    let user = state.store.user_by_username(username).await?;
+    let valid = match &user {
+        Some(user) => user.active && verify_password(password, &user.password_hash),
+        None => {
+            // Spend the same time as a real check, so timing does not reveal which usernames exist.
+            let _ = verify_password(password, &state.dummy_hash);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| valid) else {
+        state.login_limiter.record_failure(username, ip, now);
+        return Ok(LoginOutcome::Invalid);
+    };
+    state.login_limiter.record_success(username);
+    let secret = random_secret("cvs_");
+    let session = Session {
+        token_hash: token_hash(&secret),
+        user_id: user.id,
+        csrf_token: random_secret(""),
+        expires_at: now + SESSION_LIFETIME,
+    };
+    state.store.create_session(&session).await?;
+    let change = caravan_store::Change { actor: caravan_store::Actor::user(&user), at: now };
+    state
+        .store
+        .append_audit(
+            &change,
+            caravan_store::NewAudit {
+                action: "session.login",
+                target: format!("user:{}", user.id),
+                details: serde_json::json!({"ip": ip.map(|ip| ip.to_string())}),
+            },
+        )
+        .await?;
+    Ok(LoginOutcome::Ok { secret, session, user })
+}
+
+/// The `Set-Cookie` value of a session cookie.
+pub fn session_cookie(secret: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!(
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        SESSION_LIFETIME.whole_seconds()
+    )
+}
+
+/// The `Set-Cookie` value that deletes the session cookie.
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
+}

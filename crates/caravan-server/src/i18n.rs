@@ -1,0 +1,165 @@
+//! Interface strings in English, Russian and Chinese, with fallback to English.
+//!
+//! Every string of the web UI is a [`Key`]; a missing translation (an empty string in the
+//! table) falls back to English, and a test checks that none is missing today.
+
+use caravan_refdata::Lang;
+
+macro_rules! strings {
+    ($($key:ident => [$en:expr, $ru:expr, $zh:expr]),* $(,)?) => {
+        /// A string of the interface.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(non_camel_case_types, reason = "keys read like the snake_case names in templates")]
+        pub enum Key { $($key),* }
+
+        impl Key {
+            /// Every key, for the completeness test.
+            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+
+            fn table(self) -> [&'static str; 3] {
+                match self { $(Key::$key => [$en, $ru, $zh]),* }
+            }
+        }
+    };
+}
+
+strings! {
+    app_name => ["Caravan", "Караван", "驼队"],
+    tagline => [
+        "China–Central Asia smooth-trade platform",
+        "Платформа упрощения торговли Китай — Центральная Азия",
+        "中国—中亚贸易畅通平台"
+    ],
+    skip_to_content => ["Skip to content", "Перейти к содержанию", "跳到正文"],
+    language => ["Language", "Язык", "语言"],
+    login => ["Log in", "Войти", "登录"],
+    logout => ["Log out", "Выйти", "退出"],
+    username => ["Username", "Имя пользователя", "用户名"],
+    password => ["Password", "Пароль", "密码"],
+    login_failed => [
+        "Wrong username or password. Check both and try again.",
+        "Неверное имя пользователя или пароль. Проверьте и попробуйте снова.",
+        "用户名或密码错误。请检查后重试。"
+    ],
+    login_rate_limited => [
+        "Too many failed attempts. Wait 15 minutes, then try again.",
+        "Слишком много неудачных попыток. Подождите 15 минут и попробуйте снова.",
+        "失败次数过多。请等待15分钟后重试。"
+    ],
+    signed_in_as => ["Signed in as", "Вы вошли как", "当前用户"],
+    home => ["Home", "Главная", "首页"],
+    welcome => ["Welcome", "Добро пожаловать", "欢迎"],
+    home_intro => [
+        "Search the Harmonized System, manage organisations and users, and create API tokens.",
+        "Ищите в Гармонизированной системе, управляйте организациями и пользователями, создавайте API-токены.",
+        "检索协调制度目录，管理机构和用户，创建API令牌。"
+    ],
+    hs_search => ["HS search", "Поиск по ТН ВЭД / ГС", "HS编码检索"],
+    search => ["Search", "Найти", "搜索"],
+    search_hint => [
+        "Words in English or Russian, or a code such as 7403.11",
+        "Слова на русском или английском, или код, например 7403.11",
+        "输入中文、英文或俄文关键词，或编码如 7403.11"
+    ],
+    no_results => [
+        "Nothing found. Try fewer or more general words, or the first digits of a code.",
+        "Ничего не найдено. Попробуйте меньше слов, более общие слова или первые цифры кода.",
+        "未找到结果。请尝试更少或更通用的词，或输入编码的前几位。"
+    ],
+    results => ["Results", "Результаты", "结果"],
+    code => ["Code", "Код", "编码"],
+    description => ["Description", "Описание", "描述"],
+    path => ["Path", "Путь", "层级"],
+    level => ["Level", "Уровень", "层级深度"],
+    chapter => ["Chapter", "Группа", "章"],
+    heading => ["Heading", "Товарная позиция", "品目"],
+    subheading => ["Subheading", "Субпозиция", "子目"],
+    children => ["Contents", "Состав", "下级编码"],
+    hs2017_links => ["HS 2017 correspondence", "Соответствие ГС 2017", "HS 2017 对应关系"],
+    national_lines => ["EAEU TN VED lines", "Подсубпозиции ТН ВЭД ЕАЭС", "欧亚经济联盟商品编码"],
+    section => ["Section", "Раздел", "类"],
+    organisations => ["Organisations", "Организации", "机构"],
+    users => ["Users", "Пользователи", "用户"],
+    api_tokens => ["API tokens", "API-токены", "API令牌"],
+    audit_log => ["Audit log", "Журнал аудита", "审计日志"],
+    name => ["Name", "Название", "名称"],
+    kind => ["Kind", "Тип", "类型"],
+    country => ["Country", "Страна", "国家"],
+    role => ["Role", "Роль", "角色"],
+    organisation => ["Organisation", "Организация", "机构"],
+    display_name => ["Full name", "Полное имя", "姓名"],
+    active => ["Active", "Активен", "启用"],
+    create => ["Create", "Создать", "创建"],
+    created => ["Created", "Создано", "已创建"],
+    revoke => ["Revoke", "Отозвать", "撤销"],
+    revoked => ["Revoked", "Отозван", "已撤销"],
+    new_organisation => ["New organisation", "Новая организация", "新建机构"],
+    new_user => ["New user", "Новый пользователь", "新建用户"],
+    new_token => ["New API token", "Новый API-токен", "新建API令牌"],
+    token_shown_once => [
+        "Copy this token now: it is shown only once.",
+        "Скопируйте токен сейчас: он показывается только один раз.",
+        "请立即复制此令牌：它只显示一次。"
+    ],
+    initial_password => ["Initial password", "Начальный пароль", "初始密码"],
+    forbidden => [
+        "You do not have access to this page. Ask an administrator of your organisation.",
+        "У вас нет доступа к этой странице. Обратитесь к администратору вашей организации.",
+        "您无权访问此页面。请联系您所在机构的管理员。"
+    ],
+    not_found => ["Not found", "Не найдено", "未找到"],
+    error => ["Error", "Ошибка", "错误"],
+    saved => ["Saved.", "Сохранено.", "已保存。"],
+    when => ["When", "Когда", "时间"],
+    who => ["Who", "Кто", "操作人"],
+    action => ["Action", "Действие", "操作"],
+    target => ["Target", "Объект", "对象"],
+    chain_ok => ["The audit chain is intact.", "Цепочка аудита не нарушена.", "审计链完整。"],
+    chain_broken => ["The audit chain is broken at entry", "Цепочка аудита нарушена на записи", "审计链在此条目处断裂"],
+    reference_data => ["Reference data", "Справочники", "参考数据"],
+    countries => ["Countries", "Страны", "国家"],
+    currencies => ["Currencies", "Валюты", "货币"],
+    units => ["Units", "Единицы измерения", "计量单位"],
+    minor_units => ["Minor units", "Знаков после запятой", "小数位"],
+    role_trader => ["Trader", "Участник ВЭД", "贸易商"],
+    role_broker => ["Customs broker", "Таможенный представитель", "报关行"],
+    role_certifier => ["Certifier", "Сертифицирующий орган", "签证机构人员"],
+    role_customs_officer => ["Customs officer", "Таможенный инспектор", "海关关员"],
+    role_analyst => ["Analyst", "Аналитик", "分析员"],
+    role_admin => ["Administrator", "Администратор", "管理员"],
+}
+
+/// The string for `key` in `lang`, or in English where the translation is missing.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    let [en, ru, zh] = key.table();
+    let translated = match lang {
+        Lang::En => en,
+        Lang::Ru => ru,
+        Lang::Zh => zh,
+    };
+    if translated.is_empty() { en } else { translated }
+}
+
+/// The label of a role.
+pub fn role_label(lang: Lang, role: caravan_store::Role) -> &'static str {
+    use caravan_store::Role;
+    let key = match role {
+        Role::Trader => Key::role_trader,
+        Role::Broker => Key::role_broker,
+        Role::Certifier => Key::role_certifier,
+        Role::CustomsOfficer => Key::role_customs_officer,
+        Role::Analyst => Key::role_analyst,
+        Role::Admin => Key::role_admin,
+    };
+    t(lang, key)
+}
+
+/// Whether `key` has a translation of its own in `lang` (used by the completeness test).
+pub fn has_translation(lang: Lang, key: Key) -> bool {
+    let [en, ru, zh] = key.table();
+    match lang {
+        Lang::En => !en.is_empty(),
+        Lang::Ru => !ru.is_empty(),
+        Lang::Zh => !zh.is_empty(),
+    }
+}

@@ -1,0 +1,317 @@
+//! Caravan's HTTP shell: the axum router (JSON API under `/api/v1`, the web UI, `/healthz`,
+//! `/metrics`, `/api/openapi.json`), authentication and authorization, CSRF protection,
+//! request limits, metrics, and graceful shutdown.
+//!
+//! Architecture invariant: every handler that reads or writes someone's data takes a
+//! [`auth::Caller`] and asks the policy functions in [`auth`]; reference data is public.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod ui;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use caravan_refdata::ReferenceData;
+use caravan_store::{AuditEntry, Store, StoreResult};
+use time::OffsetDateTime;
+use utoipa::OpenApi;
+
+use crate::error::ApiError;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Mark cookies `Secure` (set when served over HTTPS behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub refdata: Arc<ReferenceData>,
+    pub config: Arc<ServerConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub login_limiter: Arc<auth::LoginLimiter>,
+    /// The clock; tests pass a fixed one.
+    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    /// An argon2 hash of a random password, checked when a login names an unknown user.
+    pub dummy_hash: Arc<String>,
+}
+
+impl AppState {
+    /// State with the system clock.
+    ///
+    /// # Errors
+    /// When argon2 fails to hash the dummy password (never with default parameters).
+    pub fn new(
+        store: Arc<dyn Store>,
+        refdata: Arc<ReferenceData>,
+        config: ServerConfig,
+    ) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            store,
+            refdata,
+            config: Arc::new(config),
+            metrics: Arc::default(),
+            login_limiter: Arc::default(),
+            clock: Arc::new(OffsetDateTime::now_utc),
+            dummy_hash: Arc::new(auth::hash_password(&auth::random_password())?),
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Caravan API", description = "China–Central Asia smooth-trade platform. Errors: {\"error\": {\"code\", \"message\", \"field\"}}."),
+    paths(
+        api::hs_get, api::hs_search, api::countries, api::currencies, api::units,
+        api::login, api::logout, api::me, api::tokens, api::create_token, api::revoke_token,
+        api::organisations, api::create_organisation, api::organisation, api::organisation_users,
+        api::create_user, api::set_user_active, api::audit, api::healthz,
+    ),
+    modifiers(&SecurityAddon),
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(auth::SESSION_COOKIE))),
+        );
+    }
+}
+
+/// The OpenAPI 3.1 document, generated from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/hs/search", get(api::hs_search))
+        .route("/hs/{code}", get(api::hs_get))
+        .route("/countries", get(api::countries))
+        .route("/currencies", get(api::currencies))
+        .route("/units", get(api::units))
+        .route("/auth/login", post(api::login))
+        .route("/auth/logout", post(api::logout))
+        .route("/me", get(api::me))
+        .route("/tokens", get(api::tokens).post(api::create_token))
+        .route("/tokens/{id}", delete(api::revoke_token))
+        .route("/organisations", get(api::organisations).post(api::create_organisation))
+        .route("/organisations/{id}", get(api::organisation))
+        .route("/organisations/{id}/users", get(api::organisation_users))
+        .route("/users", post(api::create_user))
+        .route("/users/{id}/active", post(api::set_user_active))
+        .route("/audit", get(api::audit));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", get(|| async { axum::Json(openapi()) }))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(metrics_endpoint))
+        .route("/", get(ui::home))
+        .route("/static/app.css", get(ui::stylesheet))
+        .route("/lang/{code}", get(ui::set_lang))
+        .route("/login", get(ui::login_form).post(ui::login_submit))
+        .route("/logout", post(ui::logout))
+        .route("/hs", get(ui::hs_search))
+        .route("/hs/{code}", get(ui::hs_detail))
+        .route("/reference", get(ui::reference))
+        .route("/admin/organisations", get(ui::organisations).post(ui::create_organisation))
+        .route("/admin/organisations/{id}", get(ui::organisation))
+        .route("/admin/organisations/{id}/users", post(ui::create_user))
+        .route("/tokens", get(ui::tokens).post(ui::create_token))
+        .route("/tokens/{id}/revoke", post(ui::revoke_token))
+        .route("/audit", get(ui::audit))
+        .fallback(ui::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
+        .with_state(state)
+}
+
+async fn metrics_endpoint(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn track_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    state.metrics.record(&method, &route, response.status().as_u16(), elapsed);
+    tracing::debug!(%method, %route, status = response.status().as_u16(), micros = elapsed.as_micros() as u64, "request");
+    response
+}
+
+/// CSRF protection for browser sessions (OWASP CSRF cheat sheet: synchronizer token; double
+/// submit cookie for the login form). Requests with a bearer token carry no ambient credential
+/// and pass; a state-changing request with a session cookie must carry the session's token in
+/// the `X-CSRF-Token` header or a `csrf_token` form field.
+async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !auth::is_unsafe(request.method()) || request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_owned();
+    let expected = if path == "/login" {
+        auth::cookie(request.headers(), auth::LOGIN_CSRF_COOKIE).map(str::to_owned)
+    } else if let Some(secret) = auth::cookie(request.headers(), auth::SESSION_COOKIE) {
+        match state.store.session(&auth::token_hash(secret)).await {
+            Ok(Some(session)) => Some(session.csrf_token),
+            Ok(None) => return next.run(request).await, // No live session: the handler answers 401.
+            Err(err) => return ApiError::from(err).into_response(),
+        }
+    } else {
+        // No ambient credential: nothing to forge. (JSON logins cannot be forged cross-site
+        // either: a browser sends a JSON body only after a CORS preflight, never approved here.)
+        return next.run(request).await;
+    };
+    let Some(expected) = expected.filter(|e| !e.is_empty()) else {
+        return csrf_failure();
+    };
+    if let Some(sent) = request.headers().get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
+            next.run(request).await
+        } else {
+            csrf_failure()
+        };
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return csrf_failure();
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request.too_large",
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        )
+        .into_response();
+    };
+    let sent = form_urlencoded_field(&bytes, "csrf_token");
+    if !sent.is_some_and(|s| constant_time_eq(s.as_bytes(), expected.as_bytes())) {
+        return csrf_failure();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+fn csrf_failure() -> Response {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "auth.csrf",
+        "the form is out of date or came from another site; reload the page and try again",
+    )
+    .with_field("csrf_token")
+    .into_response()
+}
+
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| percent_decode(v))
+}
+
+/// Decodes `application/x-www-form-urlencoded` text (WHATWG URL standard, §5.1).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut idx = 0;
+    while idx < bytes.len() {
+        let decoded = match bytes[idx] {
+            b'+' => Some(b' '),
+            b'%' => bytes
+                .get(idx + 1..idx + 3)
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok()),
+            _ => None,
+        };
+        match decoded {
+            Some(b) if bytes[idx] == b'%' => {
+                out.push(b);
+                idx += 3;
+            }
+            Some(b) => {
+                out.push(b);
+                idx += 1;
+            }
+            None => {
+                out.push(bytes[idx]);
+                idx += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Reads the whole audit log, page by page.
+///
+/// # Errors
+/// Store failures.
+pub async fn all_audit_entries(store: &dyn Store) -> StoreResult<Vec<AuditEntry>> {
+    let mut entries = Vec::new();
+    loop {
+        let after = entries.last().map_or(0, |e: &AuditEntry| e.seq);
+        let page = store.audit_entries(after, 1000).await?;
+        if page.is_empty() {
+            return Ok(entries);
+        }
+        entries.extend(page);
+    }
+}
+
+/// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight requests.
+///
+/// # Errors
+/// I/O errors of the listener.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,228 @@
+//! Authorization: every endpoint that reads or writes someone's data denies the wrong caller.
+
+use crate::support::{TestApp, error_code};
+
+#[tokio::test]
+async fn no_credentials_is_401_everywhere_private() {
+    let app = TestApp::new().await;
+    for path in [
+        "/api/v1/me",
+        "/api/v1/organisations",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+        "/api/v1/organisations/1",
+    ] {
+        let (status, body) = app.get(path, None).await;
+        assert_eq!((status, error_code(&body)), (401, "auth.unauthenticated"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn another_countrys_officer_cannot_see_an_organisation() {
+    let app = TestApp::new().await;
+    let cn_officer = app.token("cn-officer").await;
+    let kz_officer = app.token("kz-officer").await;
+    let path = format!("/api/v1/organisations/{}", app.ids.kz_trader_a);
+    let (status, body) = app.get(&path, Some(&cn_officer)).await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"));
+    let (status, _) = app.get(&path, Some(&kz_officer)).await;
+    assert_eq!(status, 200, "an officer sees the organisations of the country they control");
+    let (status, _) =
+        app.get(&format!("/api/v1/organisations/{}", app.ids.kz_customs), Some(&cn_officer)).await;
+    assert_eq!(status, 403, "nor another country's customs administration");
+    let root = app.token("root").await;
+    let (status, _) =
+        app.get(&format!("/api/v1/organisations/{}", app.ids.operator), Some(&root)).await;
+    assert_eq!(status, 200);
+    let (_, visible) = app.get("/api/v1/organisations", Some(&cn_officer)).await;
+    assert!(visible.as_array().unwrap().iter().all(|o| o["country"] == "CN"), "{visible}");
+}
+
+#[tokio::test]
+async fn a_trader_cannot_read_another_companys_users() {
+    let app = TestApp::new().await;
+    let trader_a = app.token("trader-a").await;
+    let (status, _) = app
+        .get(&format!("/api/v1/organisations/{}/users", app.ids.kz_trader_a), Some(&trader_a))
+        .await;
+    assert_eq!(status, 200, "own company");
+    let (status, body) = app
+        .get(&format!("/api/v1/organisations/{}/users", app.ids.kz_trader_b), Some(&trader_a))
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"));
+    let (_, visible) = app.get("/api/v1/organisations", Some(&trader_a)).await;
+    assert_eq!(visible.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.token("trader-a").await;
+    let (status, tokens) = app.get("/api/v1/tokens", Some(&token)).await;
+    assert_eq!(status, 200);
+    let id = tokens[0]["id"].as_i64().unwrap();
+    let response = app
+        .send(
+            axum::http::Request::delete(format!("/api/v1/tokens/{id}"))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let (status, body) = app.get("/api/v1/me", Some(&token)).await;
+    assert_eq!((status, error_code(&body)), (401, "auth.token_revoked"));
+    let (status, body) = app.get("/api/v1/me", Some("cvn_made-up")).await;
+    assert_eq!((status, error_code(&body)), (401, "auth.invalid_token"));
+}
+
+#[tokio::test]
+async fn a_user_cannot_revoke_someone_elses_token() {
+    let app = TestApp::new().await;
+    let victim = app.token("trader-b").await;
+    let attacker = app.token("trader-a").await;
+    let (_, tokens) = app.get("/api/v1/tokens", Some(&victim)).await;
+    let id = tokens[0]["id"].as_i64().unwrap();
+    let response = app
+        .send(
+            axum::http::Request::delete(format!("/api/v1/tokens/{id}"))
+                .header("authorization", format!("Bearer {attacker}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 404);
+    let (status, _) = app.get("/api/v1/me", Some(&victim)).await;
+    assert_eq!(status, 200, "the victim's token still works");
+}
+
+#[tokio::test]
+async fn country_admins_manage_only_their_country() {
+    let app = TestApp::new().await;
+    let kz_admin = app.token("kz-admin").await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/organisations",
+            Some(&kz_admin),
+            r#"{"name": "Urumqi Trading", "kind": "trading_company", "country": "CN"}"#,
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"));
+    let (status, _) = app
+        .post_json(
+            "/api/v1/organisations",
+            Some(&kz_admin),
+            r#"{"name": "Almaty Trading", "kind": "trading_company", "country": "KZ"}"#,
+        )
+        .await;
+    assert_eq!(status, 201);
+    let new_user = format!(
+        r#"{{"username": "spy", "display_name": "Spy", "org_id": {}, "role": "customs_officer"}}"#,
+        app.ids.cn_customs
+    );
+    let (status, body) = app.post_json("/api/v1/users", Some(&kz_admin), &new_user).await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"));
+    assert!(
+        app.state.store.user_by_username("spy").await.unwrap().is_none(),
+        "a denied user must not be stored"
+    );
+    let trader = app.token("trader-a").await;
+    let (status, _) = app
+        .post_json(
+            "/api/v1/organisations",
+            Some(&trader),
+            r#"{"name": "Mine", "kind": "trading_company", "country": "KZ"}"#,
+        )
+        .await;
+    assert_eq!(status, 403, "traders do not administer");
+}
+
+#[tokio::test]
+async fn users_are_created_with_a_one_time_password_and_can_be_disabled() {
+    let app = TestApp::new().await;
+    let root = app.token("root").await;
+    let body = format!(
+        r#"{{"username": "new.officer", "display_name": "New Officer", "org_id": {}, "role": "customs_officer"}}"#,
+        app.ids.cn_customs
+    );
+    let (status, created) = app.post_json("/api/v1/users", Some(&root), &body).await;
+    assert_eq!(status, 201, "{created}");
+    let password = created["initial_password"].as_str().unwrap();
+    assert_eq!(password.len(), 16);
+    let (status, _) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &format!(r#"{{"username": "new.officer", "password": "{password}"}}"#),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let id = created["user"]["id"].as_i64().unwrap();
+    let (status, user) = app
+        .post_json(&format!("/api/v1/users/{id}/active"), Some(&root), r#"{"active": false}"#)
+        .await;
+    assert_eq!((status, user["active"].as_bool()), (200, Some(false)));
+    let (status, body) = app
+        .post_json(
+            "/api/v1/auth/login",
+            None,
+            &format!(r#"{{"username": "new.officer", "password": "{password}"}}"#),
+        )
+        .await;
+    assert_eq!((status, error_code(&body)), (401, "auth.invalid_credentials"));
+    let (status, body) =
+        app.post_json("/api/v1/users", Some(&root), &body_dup(app.ids.cn_customs)).await;
+    assert_eq!(
+        (status, error_code(&body), body["error"]["field"].as_str()),
+        (409, "store.conflict", Some("username"))
+    );
+}
+
+fn body_dup(org: i64) -> String {
+    format!(
+        r#"{{"username": "new.officer", "display_name": "Again", "org_id": {org}, "role": "trader"}}"#
+    )
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_per_username() {
+    let app = TestApp::new().await;
+    for _ in 0..caravan_server::auth::LoginLimiter::MAX_PER_USER {
+        let (status, _) = app
+            .post_json(
+                "/api/v1/auth/login",
+                None,
+                r#"{"username": "trader-a", "password": "wrong password!"}"#,
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    let good = format!(r#"{{"username": "trader-a", "password": "{}"}}"#, crate::support::PASSWORD);
+    let (status, body) = app.post_json("/api/v1/auth/login", None, &good).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (429, "auth.rate_limited"),
+        "even the right password waits"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_records_changes_and_is_for_platform_admins_only() {
+    let app = TestApp::new().await;
+    let root = app.token("root").await;
+    let kz_admin = app.token("kz-admin").await;
+    let (status, _) = app.get("/api/v1/audit", Some(&kz_admin)).await;
+    assert_eq!(status, 403);
+    let (status, entries) = app.get("/api/v1/audit?limit=1000", Some(&root)).await;
+    assert_eq!(status, 200);
+    let actions: Vec<_> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(actions.iter().filter(|a| *a == "organisation.create").count(), 5);
+    assert!(actions.iter().any(|a| a == "api_token.create"));
+    let all = caravan_server::all_audit_entries(app.state.store.as_ref()).await.unwrap();
+    caravan_store::verify_audit_chain(&all).unwrap();
+}

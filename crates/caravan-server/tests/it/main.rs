@@ -1,0 +1,8 @@
+//! Integration tests of the HTTP shell: API, authorization denials, CSRF, the web UI,
+//! and the end-to-end browser test. One binary, a module per topic.
+
+mod api;
+mod authz;
+mod browser;
+mod support;
+mod ui;

@@ -1,0 +1,237 @@
+//! The web UI over plain HTTP: login with CSRF, cookie flags, forms, languages.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use caravan_refdata::Lang;
+use caravan_server::i18n::{Key, has_translation};
+
+use crate::support::{PASSWORD, TestApp, body_text};
+
+fn set_cookie_value(response: &axum::http::Response<Body>, name: &str) -> Option<(String, String)> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            let value = v.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+            (value, v.to_owned())
+        })
+}
+
+/// Logs in through the form as the browser does; returns the session cookie and the page's CSRF token.
+async fn login(app: &TestApp, username: &str) -> (String, String) {
+    let form = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let (pre, _) = set_cookie_value(&form, "caravan_login_csrf").unwrap();
+    let body =
+        format!("username={username}&password={}&csrf_token={pre}", PASSWORD.replace(' ', "+"));
+    let response = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("caravan_login_csrf={pre}"))
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 303, "login redirects home");
+    let (session, raw) = set_cookie_value(&response, "caravan_session").unwrap();
+    assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Strict"), "{raw}");
+    let home = app
+        .send(
+            Request::get("/tokens")
+                .header(header::COOKIE, format!("caravan_session={session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let html = body_text(home).await;
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    (session, csrf)
+}
+
+#[tokio::test]
+async fn the_login_form_needs_its_csrf_cookie() {
+    let app = TestApp::new().await;
+    let body =
+        format!("username=trader-a&password={}&csrf_token=forged", PASSWORD.replace(' ', "+"));
+    let response = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    assert!(set_cookie_value(&response, "caravan_session").is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_a_message_and_no_session() {
+    let app = TestApp::new().await;
+    let form = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let (pre, _) = set_cookie_value(&form, "caravan_login_csrf").unwrap();
+    let response = app
+        .send(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, format!("caravan_login_csrf={pre}; caravan_lang=ru"))
+                .body(Body::from(format!("username=trader-a&password=nope&csrf_token={pre}")))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+    assert!(set_cookie_value(&response, "caravan_session").is_none());
+    let html = body_text(response).await;
+    assert!(
+        html.contains("Неверное имя пользователя или пароль"),
+        "the message is in the chosen language"
+    );
+}
+
+#[tokio::test]
+async fn session_forms_need_the_csrf_token() {
+    let app = TestApp::new().await;
+    let (session, csrf) = login(&app, "trader-a").await;
+    let post = |body: String| {
+        Request::post("/tokens")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_session={session}"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let forged = app.send(post("name=evil&csrf_token=wrong".to_owned())).await;
+    assert_eq!(forged.status(), 403);
+    let missing = app.send(post("name=evil".to_owned())).await;
+    assert_eq!(missing.status(), 403);
+    let user = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
+    assert!(
+        app.state.store.api_tokens(user.id).await.unwrap().is_empty(),
+        "forged forms stored nothing"
+    );
+    let ok = app.send(post(format!("name=laptop&csrf_token={csrf}"))).await;
+    assert_eq!(ok.status(), 200);
+    let html = body_text(ok).await;
+    assert!(html.contains("new-token-secret"), "the new secret is shown once");
+    assert_eq!(app.state.store.api_tokens(user.id).await.unwrap().len(), 1);
+    // A JSON call with the cookie needs the header too.
+    let json = |csrf: Option<&str>| {
+        let mut req = Request::post("/api/v1/tokens")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::COOKIE, format!("caravan_session={session}"));
+        if let Some(csrf) = csrf {
+            req = req.header("x-csrf-token", csrf);
+        }
+        req.body(Body::from(r#"{"name": "api"}"#)).unwrap()
+    };
+    assert_eq!(app.send(json(None)).await.status(), 403);
+    assert_eq!(app.send(json(Some(&csrf))).await.status(), 201);
+}
+
+#[tokio::test]
+async fn pages_render_in_the_chosen_language() {
+    let app = TestApp::new().await;
+    let (session, _) = login(&app, "kz-admin").await;
+    for (lang, expected) in [("en", "Organisations"), ("ru", "Организации"), ("zh", "机构")]
+    {
+        let response = app
+            .send(
+                Request::get("/admin/organisations")
+                    .header(
+                        header::COOKIE,
+                        format!("caravan_session={session}; caravan_lang={lang}"),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let html = body_text(response).await;
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
+        assert!(html.contains(expected), "{lang}: {expected}");
+    }
+    let switch = app
+        .send(
+            Request::get("/lang/zh")
+                .header(header::REFERER, "http://127.0.0.1:8080/hs?q=wheat")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(switch.status(), 303);
+    assert_eq!(switch.headers()[header::LOCATION], "/hs?q=wheat");
+    assert!(set_cookie_value(&switch, "caravan_lang").unwrap().0 == "zh");
+    let offsite = app
+        .send(
+            Request::get("/lang/ru")
+                .header(header::REFERER, "http://127.0.0.1:8080//evil.example/")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(offsite.headers()[header::LOCATION], "/", "no open redirect");
+}
+
+#[tokio::test]
+async fn hs_search_page_shows_results_with_paths() {
+    let app = TestApp::new().await;
+    let response =
+        app.send(Request::get("/hs?q=copper+cathodes").body(Body::empty()).unwrap()).await;
+    assert_eq!(response.status(), 200);
+    let html = body_text(response).await;
+    assert!(html.contains("href=\"/hs/740311\""), "result links to its page");
+    assert!(html.contains("<label for=\"q\">"), "the search box has a label");
+    let detail = body_text(
+        app.send(
+            Request::get("/hs/740311")
+                .header(header::COOKIE, "caravan_lang=ru")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    assert!(detail.contains("7403.11"));
+    assert!(detail.contains("Медь рафинированная"), "Russian heading names in the path");
+}
+
+#[tokio::test]
+async fn admin_pages_deny_other_countries_and_roles() {
+    let app = TestApp::new().await;
+    let (session, _) = login(&app, "trader-a").await;
+    let page = |path: String| {
+        Request::get(path)
+            .header(header::COOKIE, format!("caravan_session={session}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(
+        app.send(page(format!("/admin/organisations/{}", app.ids.kz_trader_b))).await.status(),
+        403
+    );
+    assert_eq!(
+        app.send(page(format!("/admin/organisations/{}", app.ids.kz_trader_a))).await.status(),
+        200
+    );
+    assert_eq!(app.send(page("/audit".to_owned())).await.status(), 403);
+    let anonymous = app.send(Request::get("/tokens").body(Body::empty()).unwrap()).await;
+    assert_eq!(anonymous.status(), 303, "visitors are sent to log in");
+}
+
+#[test]
+fn every_ui_string_is_translated() {
+    for key in Key::ALL {
+        for lang in [Lang::En, Lang::Ru, Lang::Zh] {
+            assert!(has_translation(lang, *key), "{key:?} has no {lang:?} text");
+        }
+    }
+}
