@@ -17,6 +17,7 @@ fn bench(c: &mut Criterion) {
         "iso-codes/country-codes.csv",
         "iso-codes/iso4217_list_one.csv",
         "unece-rec20/rec20_all_codes.csv",
+        "search/hs_synonyms.csv",
     ]
     .map(read);
     let sources = Sources {
@@ -27,6 +28,7 @@ fn bench(c: &mut Criterion) {
         countries: &files[4],
         currencies: &files[5],
         units: &files[6],
+        synonyms: &files[7],
     };
     c.bench_function("load_reference_data", |b| {
         b.iter(|| ReferenceData::load(&sources).expect("valid"))

@@ -49,6 +49,8 @@ pub struct Sources<'a> {
     pub currencies: &'a str,
     /// `unece-rec20/rec20_all_codes.csv`: `status,common_code,name,description,level_category,symbol,conversion_factor`.
     pub units: &'a str,
+    /// `search/hs_synonyms.csv`: `code,terms` — trade names the HS descriptions lack.
+    pub synonyms: &'a str,
 }
 
 /// A reference file that could not be read, with the file, the row and the reason.
@@ -177,7 +179,8 @@ impl ReferenceData {
         let countries = parse_countries(sources.countries)?;
         let currencies = parse_currencies(sources.currencies)?;
         let units = parse_units(sources.units)?;
-        let search = SearchIndex::build(&hs);
+        let synonyms = parse_synonyms(sources.synonyms, &hs_index)?;
+        let search = SearchIndex::build(&hs, &synonyms);
         Ok(ReferenceData {
             country_index: countries.iter().enumerate().map(|(i, c)| (c.alpha2, i)).collect(),
             currency_index: currencies.iter().enumerate().map(|(i, c)| (c.code, i)).collect(),
@@ -307,6 +310,24 @@ fn records(
 
 fn parse_code(file: &'static str, row: u64, text: &str) -> Result<HsCode, LoadError> {
     HsCode::parse(text).map_err(|e| LoadError::Row { file, row, reason: e.to_string() })
+}
+
+/// Synonyms per entry position.
+fn parse_synonyms(text: &str, index: &HashMap<HsCode, usize>) -> Result<HashMap<usize, String>, LoadError> {
+    const FILE: &str = "hs_synonyms.csv";
+    let mut out: HashMap<usize, String> = HashMap::new();
+    for (row, cols) in records(FILE, text, &["code", "terms"])? {
+        let code = parse_code(FILE, row, &cols[0])?;
+        let &idx = index.get(&code).ok_or_else(|| LoadError::Row {
+            file: FILE,
+            row,
+            reason: format!("{code} is not an HS 2022 code"),
+        })?;
+        let terms = out.entry(idx).or_default();
+        terms.push(' ');
+        terms.push_str(&cols[1]);
+    }
+    Ok(out)
 }
 
 fn parse_sections(text: &str) -> Result<Vec<(String, String)>, LoadError> {

@@ -123,21 +123,33 @@ const STOPWORDS: &[&str] = &[
 ];
 
 /// The inverted index.
-#[derive(Debug)]
 pub struct SearchIndex {
     terms: HashMap<String, u32>,
     /// Postings per term: (document, weighted term frequency).
     postings: Vec<Vec<(u32, f32)>>,
-    /// Surface words (lower-cased, unstemmed) and their term, for typo and prefix expansion.
+    /// Surface words (lower-cased, unstemmed) and their term, for typo and prefix expansion, sorted.
     surface: Vec<(Vec<char>, u32)>,
+    /// Character bigram → surface words containing it: typo candidates must share bigrams
+    /// with the query word (the q-gram lemma: one edit destroys at most two bigrams).
+    bigrams: HashMap<(char, char), Vec<u32>>,
     doc_len: Vec<f32>,
     avg_doc_len: f32,
+    analyzer: Analyzer,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex").field("terms", &self.terms.len()).field("docs", &self.doc_len.len()).finish()
+    }
 }
 
 struct Analyzer {
     english: Stemmer,
     russian: Stemmer,
 }
+
+/// Stems already computed, by surface word: index building stems the same words often.
+type StemMemo = HashMap<String, String>;
 
 /// A token of text: the indexed term, and the surface word it came from (none for CJK n-grams).
 struct Token {
@@ -153,12 +165,13 @@ impl Analyzer {
         }
     }
 
-    fn tokens(&self, text: &str, out: &mut Vec<Token>) {
+    /// Splits `text` into tokens; `memo` caches stems while the index is built.
+    fn tokens(&self, text: &str, out: &mut Vec<Token>, mut memo: Option<&mut StemMemo>) {
         let mut word = String::new();
         let mut han_run: Vec<char> = Vec::new();
         for ch in text.chars().chain(std::iter::once(' ')) {
             if is_han(ch) {
-                self.flush_word(&mut word, out);
+                self.flush_word(&mut word, out, memo.as_deref_mut());
                 han_run.push(ch);
             } else if ch.is_alphanumeric() {
                 flush_han(&mut han_run, out);
@@ -166,20 +179,30 @@ impl Analyzer {
                     word.push(if lower == 'ё' { 'е' } else { lower });
                 }
             } else {
-                self.flush_word(&mut word, out);
+                self.flush_word(&mut word, out, memo.as_deref_mut());
                 flush_han(&mut han_run, out);
             }
         }
     }
 
-    fn flush_word(&self, word: &mut String, out: &mut Vec<Token>) {
+    fn stem(&self, word: &str, memo: Option<&mut StemMemo>) -> String {
+        let compute = || {
+            let is_cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+            let stemmer = if is_cyrillic { &self.russian } else { &self.english };
+            stemmer.stem(word).into_owned()
+        };
+        match memo {
+            Some(memo) => memo.entry(word.to_owned()).or_insert_with(compute).clone(),
+            None => compute(),
+        }
+    }
+
+    fn flush_word(&self, word: &mut String, out: &mut Vec<Token>, memo: Option<&mut StemMemo>) {
         if word.is_empty() {
             return;
         }
         if !STOPWORDS.contains(&word.as_str()) {
-            let is_cyrillic = word.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
-            let stemmer = if is_cyrillic { &self.russian } else { &self.english };
-            let term = stemmer.stem(word).into_owned();
+            let term = self.stem(word, memo);
             out.push(Token { term, surface: Some(word.clone()) });
         }
         word.clear();
@@ -203,20 +226,22 @@ fn flush_han(run: &mut Vec<char>, out: &mut Vec<Token>) {
 }
 
 impl SearchIndex {
-    /// Builds the index over `entries`; the document id is the position in the slice.
-    pub fn build(entries: &[HsEntry]) -> SearchIndex {
+    /// Builds the index over `entries` (the document id is the position in the slice), with
+    /// extra `synonyms` text per entry position, indexed with the entry and its children.
+    pub fn build(entries: &[HsEntry], synonyms: &HashMap<usize, String>) -> SearchIndex {
         let analyzer = Analyzer::new();
-        let by_code: HashMap<_, _> = entries.iter().map(|e| (e.code, e)).collect();
+        let by_code: HashMap<_, _> = entries.iter().enumerate().map(|(idx, e)| (e.code, (idx, e))).collect();
         let mut terms: HashMap<String, u32> = HashMap::new();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut surface_map: HashMap<String, u32> = HashMap::new();
         let mut doc_len = Vec::with_capacity(entries.len());
         let mut tokens = Vec::new();
+        let mut memo = StemMemo::new();
         for (doc, entry) in entries.iter().enumerate() {
             let mut tf: HashMap<u32, f32> = HashMap::new();
             let mut add = |text: &str, weight: f32, tokens: &mut Vec<Token>| {
                 tokens.clear();
-                analyzer.tokens(text, tokens);
+                analyzer.tokens(text, tokens, Some(&mut memo));
                 for token in tokens.drain(..) {
                     let next_id = terms.len() as u32;
                     let id = *terms.entry(token.term).or_insert(next_id);
@@ -236,13 +261,19 @@ impl SearchIndex {
             if let Some(zh) = &entry.description_zh {
                 add(zh, WEIGHT_OWN, &mut tokens);
             }
+            if let Some(extra) = synonyms.get(&doc) {
+                add(extra, WEIGHT_OWN, &mut tokens);
+            }
             for line in &entry.national_lines {
                 add(&line.name_ru, WEIGHT_NATIONAL_LINE, &mut tokens);
             }
-            if let Some(parent) = entry.parent.and_then(|p| by_code.get(&p)) {
+            if let Some(&(parent_idx, parent)) = entry.parent.and_then(|p| by_code.get(&p)) {
                 add(&parent.description_en, WEIGHT_PARENT, &mut tokens);
                 if let Some(ru) = &parent.description_ru {
                     add(ru, WEIGHT_PARENT, &mut tokens);
+                }
+                if let Some(extra) = synonyms.get(&parent_idx) {
+                    add(extra, WEIGHT_PARENT, &mut tokens);
                 }
             }
             let len: f32 = tf.values().sum();
@@ -255,7 +286,18 @@ impl SearchIndex {
         let mut surface: Vec<(Vec<char>, u32)> =
             surface_map.into_iter().map(|(word, id)| (word.chars().collect(), id)).collect();
         surface.sort();
-        SearchIndex { terms, postings, surface, doc_len, avg_doc_len }
+        let mut bigrams: HashMap<(char, char), Vec<u32>> = HashMap::new();
+        for (idx, (word, _)) in surface.iter().enumerate() {
+            let mut seen = Vec::new();
+            for pair in word.windows(2) {
+                let key = (pair[0], pair[1]);
+                if !seen.contains(&key) {
+                    seen.push(key);
+                    bigrams.entry(key).or_default().push(idx as u32);
+                }
+            }
+        }
+        SearchIndex { terms, postings, surface, bigrams, doc_len, avg_doc_len, analyzer }
     }
 
     /// Number of distinct terms indexed.
@@ -281,9 +323,8 @@ impl SearchIndex {
                 .map(|(idx, e)| (idx, 1.0 / e.level as f32))
                 .collect();
         }
-        let analyzer = Analyzer::new();
         let mut tokens = Vec::new();
-        analyzer.tokens(text, &mut tokens);
+        self.analyzer.tokens(text, &mut tokens, None);
         if tokens.is_empty() {
             return Vec::new();
         }
@@ -340,17 +381,39 @@ impl SearchIndex {
         let word: Vec<char> = word.chars().collect();
         if out.is_empty() && word.len() >= 4 {
             let max_edits = if word.len() >= 8 { 2 } else { 1 };
-            let mut best = max_edits + 1;
-            let mut candidates: Vec<(u32, usize)> = Vec::new();
-            for (surface, id) in &self.surface {
-                if surface.len().abs_diff(word.len()) > max_edits {
+            // q-gram lemma (Ukkonen 1992): a word within k edits shares at least
+            // (n - 1) - 2k of the query word's n - 1 bigrams.
+            let min_shared = (word.len() - 1).saturating_sub(2 * max_edits).max(1);
+            let mut shared = vec![0u16; self.surface.len()];
+            let mut touched: Vec<u32> = Vec::new();
+            let mut seen = Vec::new();
+            for pair in word.windows(2) {
+                let key = (pair[0], pair[1]);
+                if seen.contains(&key) {
                     continue;
                 }
-                if let Some(d) = bounded_osa_distance(&word, surface, max_edits) {
+                seen.push(key);
+                for &idx in self.bigrams.get(&key).map_or(&[][..], Vec::as_slice) {
+                    if shared[idx as usize] == 0 {
+                        touched.push(idx);
+                    }
+                    shared[idx as usize] += 1;
+                }
+            }
+            let mut best = max_edits + 1;
+            let mut candidates: Vec<(u32, usize)> = Vec::new();
+            let mut rows = OsaRows::default();
+            for idx in touched {
+                let (surface, id) = &self.surface[idx as usize];
+                if usize::from(shared[idx as usize]) < min_shared || surface.len().abs_diff(word.len()) > max_edits {
+                    continue;
+                }
+                if let Some(d) = bounded_osa_distance(&word, surface, max_edits, &mut rows) {
                     best = best.min(d);
                     candidates.push((*id, d));
                 }
             }
+            candidates.sort_unstable();
             for (id, d) in candidates {
                 if d == best && !out.iter().any(|(t, _)| *t == id) {
                     out.push((id, TYPO_FACTOR));
@@ -371,13 +434,25 @@ impl SearchIndex {
     }
 }
 
+/// Three reusable rows of the edit-distance table.
+#[derive(Default)]
+struct OsaRows {
+    prev2: Vec<usize>,
+    prev: Vec<usize>,
+    cur: Vec<usize>,
+}
+
 /// Optimal-string-alignment distance (Levenshtein plus adjacent transpositions), or `None`
 /// when it exceeds `max`. Rows are cut off as soon as every cell passes `max`.
-fn bounded_osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
+fn bounded_osa_distance(a: &[char], b: &[char], max: usize, rows: &mut OsaRows) -> Option<usize> {
     let width = b.len() + 1;
-    let mut prev2 = vec![0usize; width];
-    let mut prev: Vec<usize> = (0..width).collect();
-    let mut cur = vec![0usize; width];
+    let OsaRows { prev2, prev, cur } = rows;
+    prev2.clear();
+    prev2.resize(width, 0);
+    prev.clear();
+    prev.extend(0..width);
+    cur.clear();
+    cur.resize(width, 0);
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -393,8 +468,8 @@ fn bounded_osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev2, prev);
+        std::mem::swap(prev, cur);
     }
     let d = prev[b.len()];
     (d <= max).then_some(d)
@@ -404,5 +479,5 @@ fn bounded_osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
 pub(crate) fn osa_for_tests(a: &str, b: &str, max: usize) -> Option<usize> {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    bounded_osa_distance(&a, &b, max)
+    bounded_osa_distance(&a, &b, max, &mut OsaRows::default())
 }

@@ -18,6 +18,7 @@ fn data() -> &'static ReferenceData {
             "iso-codes/country-codes.csv",
             "iso-codes/iso4217_list_one.csv",
             "unece-rec20/rec20_all_codes.csv",
+            "search/hs_synonyms.csv",
         ]
         .map(read);
         ReferenceData::load(&Sources {
@@ -28,6 +29,7 @@ fn data() -> &'static ReferenceData {
             countries: &files[4],
             currencies: &files[5],
             units: &files[6],
+            synonyms: &files[7],
         })
         .unwrap()
     })
@@ -133,7 +135,7 @@ fn chinese_text_is_indexed_as_character_bigrams() {
     let mut entry = data().hs(&hs("740311")).unwrap().clone();
     entry.description_zh = Some("精炼铜阴极".to_owned());
     entry.parent = None;
-    let index = SearchIndex::build(std::slice::from_ref(&entry));
+    let index = SearchIndex::build(std::slice::from_ref(&entry), &std::collections::HashMap::new());
     let found = index.search(
         std::slice::from_ref(&entry),
         &SearchQuery { text: "阴极", lang: Lang::Zh, limit: 5 },
@@ -161,4 +163,33 @@ fn malformed_files_are_rejected_with_file_and_row() {
     let err = parse_hs(&bad).unwrap_err().to_string();
     assert!(err.contains("harmonized-system.csv: row 6942"), "{err}");
     assert!(err.contains("HS code"), "{err}");
+}
+
+/// Recall@5 of HS search on realistic trader queries (plain words, trade names, misspellings,
+/// Russian): the share of queries with an expected heading among the first five hits.
+/// The query set is `tests/data/hs_queries.csv` (`query,lang,expected`, expected headings
+/// separated by `|`; a two-digit expectation accepts the chapter itself).
+#[test]
+fn hs_search_recall_at_5_on_trader_queries() {
+    let path = format!("{}/tests/data/hs_queries.csv", env!("CARGO_MANIFEST_DIR"));
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let mut misses = Vec::new();
+    let mut n = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let (query, lang, expected) = (&record[0], Lang::parse(&record[1]).unwrap(), &record[2]);
+        let expected: Vec<&str> = expected.split('|').collect();
+        let hits = data().hs_search(&SearchQuery { text: query, lang, limit: 5 });
+        let found = hits.iter().any(|hit| {
+            expected.iter().any(|e| if e.len() == 2 { hit.code.as_str() == *e } else { hit.code.as_str().starts_with(e) })
+        });
+        if !found {
+            misses.push(format!("{query} → {:?}", hits.iter().map(|h| h.code.to_string()).collect::<Vec<_>>()));
+        }
+        n += 1;
+    }
+    let recall = 1.0 - misses.len() as f64 / n as f64;
+    eprintln!("HS search recall@5 = {recall:.3} on {n} queries; misses:\n{}", misses.join("\n"));
+    assert!(n >= 200, "the query set has at least 200 queries");
+    assert!(recall >= 0.8, "recall@5 = {recall:.3} is below 0.8");
 }

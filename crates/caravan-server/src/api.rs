@@ -40,8 +40,8 @@ fn parse_lang(lang: Option<&str>) -> Result<Lang, ApiError> {
 
 /// An HS entry with its neighbours, as `GET /api/v1/hs/{code}` answers.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct HsDetail {
-    pub entry: HsEntry,
+pub struct HsDetail<'a> {
+    pub entry: &'a HsEntry,
     pub description: String,
     /// From the chapter down to the parent.
     pub parents: Vec<HsSummary>,
@@ -72,7 +72,7 @@ pub async fn hs_get(
     State(state): State<AppState>,
     Path(code): Path<String>,
     ApiQuery(params): ApiQuery<LangParam>,
-) -> Result<Json<HsDetail>, ApiError> {
+) -> Result<Response, ApiError> {
     let lang = parse_lang(params.lang.as_deref())?;
     let code = parse_hs(&code)?;
     let lookup = if code.len() > 6 { code.truncate(6) } else { code };
@@ -81,14 +81,16 @@ pub async fn hs_get(
         ApiError::not_found("hs.unknown_code", format!("no HS 2022 entry {code}"))
             .with_field("code")
     })?;
-    Ok(Json(hs_detail(data, entry, lang)))
+    // Serialised here, borrowing the shared reference data instead of cloning the entry.
+    let body = serde_json::to_vec(&hs_detail(data, entry, lang)).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-pub(crate) fn hs_detail(
-    data: &caravan_refdata::ReferenceData,
-    entry: &HsEntry,
+pub(crate) fn hs_detail<'a>(
+    data: &'a caravan_refdata::ReferenceData,
+    entry: &'a HsEntry,
     lang: Lang,
-) -> HsDetail {
+) -> HsDetail<'a> {
     let summary = |e: &HsEntry| HsSummary {
         code: e.code,
         level: e.level,
@@ -106,7 +108,7 @@ pub(crate) fn hs_detail(
                 _ => s.name_en.clone(),
             },
         ),
-        entry: entry.clone(),
+        entry,
     }
 }
 

@@ -22,6 +22,7 @@ pub(crate) fn sources() -> Sources<'static> {
         countries: reference_file!("iso-codes/country-codes.csv"),
         currencies: reference_file!("iso-codes/iso4217_list_one.csv"),
         units: reference_file!("unece-rec20/rec20_all_codes.csv"),
+        synonyms: reference_file!("search/hs_synonyms.csv"),
     }
 }
 

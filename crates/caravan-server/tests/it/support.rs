@@ -31,6 +31,7 @@ pub(crate) fn refdata() -> Arc<ReferenceData> {
             "iso-codes/country-codes.csv",
             "iso-codes/iso4217_list_one.csv",
             "unece-rec20/rec20_all_codes.csv",
+            "search/hs_synonyms.csv",
         ]
         .map(read);
         Arc::new(
@@ -42,6 +43,7 @@ pub(crate) fn refdata() -> Arc<ReferenceData> {
                 countries: &files[4],
                 currencies: &files[5],
                 units: &files[6],
+                synonyms: &files[7],
             })
             .unwrap(),
         )
