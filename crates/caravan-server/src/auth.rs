@@ -291,6 +291,10 @@ impl LoginLimiter {
 }
 
 /// Outcome of a login attempt.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "made once per login and matched at once; boxing buys nothing"
+)]
 pub enum LoginOutcome {
     /// The session secret for the cookie, and the session.
     Ok {

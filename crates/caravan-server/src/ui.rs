@@ -250,10 +250,10 @@ pub async fn login_submit(
 
 /// `POST /logout`.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Response {
-    if let auth::Credential::Session(session) = &caller.credential {
-        if let Err(err) = state.store.delete_session(&session.token_hash).await {
-            return ApiError::from(err).into_response();
-        }
+    if let auth::Credential::Session(session) = &caller.credential
+        && let Err(err) = state.store.delete_session(&session.token_hash).await
+    {
+        return ApiError::from(err).into_response();
     }
     ([(header::SET_COOKIE, auth::clear_session_cookie())], Redirect::to("/login")).into_response()
 }
@@ -423,8 +423,9 @@ pub async fn reference(
     )
 }
 
-fn require(caller: MaybeCaller) -> Result<Caller, Response> {
-    caller.0.ok_or_else(|| Redirect::to("/login").into_response())
+/// The logged-in caller, or the redirect to the login page.
+fn require(caller: MaybeCaller) -> Result<Caller, Box<Response>> {
+    caller.0.ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
 }
 
 fn kind_label(kind: OrgKind) -> &'static str {
@@ -440,7 +441,7 @@ pub async fn organisations(
     let lang = ui_lang(&headers);
     let caller = match require(caller) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     organisations_page(&state, lang, &caller, None).await
 }
@@ -570,7 +571,7 @@ pub async fn organisation(
     let lang = ui_lang(&headers);
     let caller = match require(caller) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     organisation_page(&state, lang, &caller, id, None).await
 }
@@ -703,7 +704,7 @@ pub async fn tokens(
     let lang = ui_lang(&headers);
     match require(caller) {
         Ok(caller) => tokens_page(&state, lang, &caller, None).await,
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -808,7 +809,7 @@ pub async fn audit(
     let lang = ui_lang(&headers);
     let caller = match require(caller) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if !auth::can_read_audit(&caller) {
         return error_page(lang, Some(&caller), &ApiError::forbidden(t(lang, Key::forbidden)));

@@ -31,7 +31,7 @@ fn backend(err: sqlx::Error) -> StoreError {
 }
 
 /// Key of the advisory lock that serialises writers (any constant unique to Caravan).
-const WRITE_LOCK_KEY: i64 = 0x4341_5241_5641_4e;
+const WRITE_LOCK_KEY: i64 = 0x0043_4152_4156_414e;
 
 impl PgStore {
     /// Connects to `url` (`postgres://…`) and applies pending migrations.

@@ -3,6 +3,8 @@
 //! Set `CARAVAN_TEST_PG_URL` (CI sets `postgres://postgres@127.0.0.1:5432/test`); without it
 //! every test here prints that it was skipped and passes.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
 use std::str::FromStr;
 use std::sync::Arc;
 

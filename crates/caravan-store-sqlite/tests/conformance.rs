@@ -1,5 +1,7 @@
 //! Runs the storage conformance suite on a fresh SQLite file per test.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
 use std::sync::Arc;
 
 use caravan_store::Store;

@@ -29,6 +29,9 @@ enum Command {
     /// Check the hash-chained audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Scholarship placement: stable matching of students to programmes, and its audit.
+    #[command(subcommand)]
+    Scholarship(caravan_cmd_scholarship::Command),
     /// Benchmarks that print measured numbers (not tests).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -38,6 +41,8 @@ enum Command {
 enum BenchCommand {
     /// Throughput and latency of HS look-up and search over HTTP on loopback.
     Http(bench_http::BenchHttpArgs),
+    /// Deferred acceptance and the stability audit on generated students and programmes.
+    Placement(caravan_cmd_scholarship::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,7 +51,11 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin(cmd) => admin::run_admin(cmd),
         Command::Audit(cmd) => admin::run_audit(cmd),
+        Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
+        Command::Bench(BenchCommand::Placement(args)) => {
+            caravan_cmd_scholarship::bench(args).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -2,6 +2,8 @@
 //! answers once ready, SIGTERM stops it cleanly, a restart keeps the data and makes no second
 //! administrator, and `caravan audit verify` catches a tampered audit entry.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -51,7 +53,8 @@ fn start(data_dir: &Path) -> Server {
 }
 
 fn stop_with_sigterm(mut server: Server) {
-    let status = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    let status =
+        Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let started = Instant::now();
     loop {
@@ -65,7 +68,11 @@ fn stop_with_sigterm(mut server: Server) {
 }
 
 fn audit_verify(data_dir: &Path) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_caravan")).args(["audit", "verify", "--data-dir"]).arg(data_dir).output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_caravan"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .unwrap();
     (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -103,7 +110,10 @@ fn first_start_restart_sigterm_and_audit_verify() {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
         let url = format!("sqlite://{}", dir.path().join("caravan.db").display());
         let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
-        sqlx::query("UPDATE audit_log SET target = 'user:999' WHERE seq = 2").execute(&mut conn).await.unwrap();
+        sqlx::query("UPDATE audit_log SET target = 'user:999' WHERE seq = 2")
+            .execute(&mut conn)
+            .await
+            .unwrap();
     });
     let (ok, out) = audit_verify(dir.path());
     assert!(!ok, "a tampered log fails");

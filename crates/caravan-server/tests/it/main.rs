@@ -1,6 +1,8 @@
 //! Integration tests of the HTTP shell: API, authorization denials, CSRF, the web UI,
 //! and the end-to-end browser test. One binary, a module per topic.
 
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
+
 mod api;
 mod authz;
 mod browser;

@@ -1,0 +1,3 @@
+//! Integration tests of caravan-matching against peer data.
+
+mod peer;
