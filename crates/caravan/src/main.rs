@@ -29,6 +29,9 @@ enum Command {
     /// Check the hash-chained audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Poverty and inequality from household surveys, with standard errors.
+    #[command(subcommand)]
+    Poverty(caravan_cmd_poverty::Command),
     /// Scholarship placement: stable matching of students to programmes, and its audit.
     #[command(subcommand)]
     Scholarship(caravan_cmd_scholarship::Command),
@@ -41,6 +44,8 @@ enum Command {
 enum BenchCommand {
     /// Throughput and latency of HS look-up and search over HTTP on loopback.
     Http(bench_http::BenchHttpArgs),
+    /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
+    Poverty(caravan_cmd_poverty::BenchArgs),
     /// Deferred acceptance and the stability audit on generated students and programmes.
     Placement(caravan_cmd_scholarship::BenchArgs),
 }
@@ -51,8 +56,12 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin(cmd) => admin::run_admin(cmd),
         Command::Audit(cmd) => admin::run_audit(cmd),
+        Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
         Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
+        Command::Bench(BenchCommand::Poverty(args)) => {
+            caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Placement(args)) => {
             caravan_cmd_scholarship::bench(args).map(|()| ExitCode::SUCCESS)
         }
