@@ -32,6 +32,9 @@ enum Command {
     /// Poverty and inequality from household surveys, with standard errors.
     #[command(subcommand)]
     Poverty(caravan_cmd_poverty::Command),
+    /// Land degradation (SDG 15.3.1) from rasters, per UNCCD Good Practice Guidance v2.
+    #[command(subcommand)]
+    Land(caravan_cmd_land::Command),
     /// Scholarship placement: stable matching of students to programmes, and its audit.
     #[command(subcommand)]
     Scholarship(caravan_cmd_scholarship::Command),
@@ -46,6 +49,8 @@ enum BenchCommand {
     Http(bench_http::BenchHttpArgs),
     /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
     Poverty(caravan_cmd_poverty::BenchArgs),
+    /// The SDG 15.3.1 pipeline on a generated 2000 × 2000 × 16-year scene.
+    Land(caravan_cmd_land::BenchArgs),
     /// Deferred acceptance and the stability audit on generated students and programmes.
     Placement(caravan_cmd_scholarship::BenchArgs),
 }
@@ -57,10 +62,14 @@ fn main() -> ExitCode {
         Command::Admin(cmd) => admin::run_admin(cmd),
         Command::Audit(cmd) => admin::run_audit(cmd),
         Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
+        Command::Land(cmd) => caravan_cmd_land::run(cmd),
         Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
         Command::Bench(BenchCommand::Poverty(args)) => {
             caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Land(args)) => {
+            caravan_cmd_land::bench(args).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Placement(args)) => {
             caravan_cmd_scholarship::bench(args).map(|()| ExitCode::SUCCESS)

@@ -8,8 +8,14 @@ use std::process::Command;
 
 /// Crates that must stay pure: no async runtime, web framework, database driver, CLI parser or
 /// progress bars in their normal dependency graph. `caravan-store` is the storage *port*.
-const DOMAIN_CRATES: &[&str] =
-    &["caravan-types", "caravan-refdata", "caravan-store", "caravan-matching", "caravan-poverty"];
+const DOMAIN_CRATES: &[&str] = &[
+    "caravan-types",
+    "caravan-refdata",
+    "caravan-store",
+    "caravan-matching",
+    "caravan-poverty",
+    "caravan-landtrend",
+];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 
 fn workspace_root() -> PathBuf {
