@@ -32,6 +32,12 @@ enum Command {
     /// Poverty and inequality from household surveys, with standard errors.
     #[command(subcommand)]
     Poverty(caravan_cmd_poverty::Command),
+    /// Duties and taxes from tariff schedules (sample schedules are illustrative).
+    #[command(subcommand)]
+    Tariff(caravan_cmd_tariff::TariffCommand),
+    /// Rules of origin: does a product qualify for preference, with a printable explanation.
+    #[command(subcommand)]
+    Origin(caravan_cmd_tariff::OriginCommand),
     /// Land degradation (SDG 15.3.1) from rasters, per UNCCD Good Practice Guidance v2.
     #[command(subcommand)]
     Land(caravan_cmd_land::Command),
@@ -49,6 +55,8 @@ enum BenchCommand {
     Http(bench_http::BenchHttpArgs),
     /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
     Poverty(caravan_cmd_poverty::BenchArgs),
+    /// Duty calculations and origin assessments per second, in-process.
+    Tariff(caravan_cmd_tariff::BenchArgs),
     /// The SDG 15.3.1 pipeline on a generated 2000 × 2000 × 16-year scene.
     Land(caravan_cmd_land::BenchArgs),
     /// Deferred acceptance and the stability audit on generated students and programmes.
@@ -62,11 +70,16 @@ fn main() -> ExitCode {
         Command::Admin(cmd) => admin::run_admin(cmd),
         Command::Audit(cmd) => admin::run_audit(cmd),
         Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
+        Command::Tariff(cmd) => caravan_cmd_tariff::run_tariff(cmd),
+        Command::Origin(cmd) => caravan_cmd_tariff::run_origin(cmd),
         Command::Land(cmd) => caravan_cmd_land::run(cmd),
         Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
         Command::Bench(BenchCommand::Poverty(args)) => {
             caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Tariff(args)) => {
+            caravan_cmd_tariff::bench(args).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Land(args)) => {
             caravan_cmd_land::bench(args).map(|()| ExitCode::SUCCESS)

@@ -15,6 +15,8 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-matching",
     "caravan-poverty",
     "caravan-landtrend",
+    "caravan-tariff",
+    "caravan-origin",
 ];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 
