@@ -29,6 +29,9 @@ enum Command {
     /// Check the hash-chained audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Trade analytics: RCA, economic complexity, proximity, concentration, growth.
+    #[command(subcommand)]
+    Trade(caravan_cmd_trade::Command),
     /// Poverty and inequality from household surveys, with standard errors.
     #[command(subcommand)]
     Poverty(caravan_cmd_poverty::Command),
@@ -53,6 +56,8 @@ enum Command {
 enum BenchCommand {
     /// Throughput and latency of HS look-up and search over HTTP on loopback.
     Http(bench_http::BenchHttpArgs),
+    /// The complexity pipeline on generated HS6-like and HS4-like tables (and py-ecomplexity when installed).
+    Complexity(caravan_cmd_trade::BenchArgs),
     /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
     Poverty(caravan_cmd_poverty::BenchArgs),
     /// Duty calculations and origin assessments per second, in-process.
@@ -69,12 +74,16 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Admin(cmd) => admin::run_admin(cmd),
         Command::Audit(cmd) => admin::run_audit(cmd),
+        Command::Trade(cmd) => caravan_cmd_trade::run(cmd),
         Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
         Command::Tariff(cmd) => caravan_cmd_tariff::run_tariff(cmd),
         Command::Origin(cmd) => caravan_cmd_tariff::run_origin(cmd),
         Command::Land(cmd) => caravan_cmd_land::run(cmd),
         Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
+        Command::Bench(BenchCommand::Complexity(args)) => {
+            caravan_cmd_trade::bench(args).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Poverty(args)) => {
             caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
         }

@@ -17,6 +17,7 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-landtrend",
     "caravan-tariff",
     "caravan-origin",
+    "caravan-complexity",
 ];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 

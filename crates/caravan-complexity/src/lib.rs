@@ -1,0 +1,29 @@
+//! Trade analytics as pure numeric functions: revealed comparative advantage, economic complexity
+//! (ECI/PCI), product proximity, density, complexity outlook (COI/COG), export concentration and
+//! growth.
+//!
+//! Every function takes values (slices, `ndarray` views) and returns values; nothing here opens a
+//! file, reads a clock or draws a random number. Matrices are `locations x products`, row-major.
+//! Labels (ISO3 codes, HS codes, years) stay in the callers: this crate works on dense indices, so
+//! it accepts any classification (HS92 4-digit, HS6, SITC) and any location code list.
+//!
+//! The reference implementation is the Growth Lab's py-ecomplexity 0.5.3 (the Atlas of Economic
+//! Complexity); the Stata `ecomplexity` command's conventions are available as
+//! [`Convention::Stata`]. See [`complexity`] for the formulas and the derivation of the
+//! eigenvector method used here.
+
+mod complexity;
+mod concentration;
+mod eigen;
+mod growth;
+mod proximity;
+
+pub use complexity::{
+    Complexity, ComplexityConfig, ComplexityError, ComplexityWarning, Convention, Presence,
+    complexity, rca,
+};
+pub use concentration::{Concentration, ConcentrationError, concentration};
+pub use growth::{
+    GroupGrowth, GrowthError, MirrorGap, cagr, group_growth, mirror_gap, period_growth,
+};
+pub use proximity::{ProximityKind, continuous_proximity, discrete_proximity};
