@@ -35,6 +35,9 @@ enum Command {
     /// Poverty and inequality from household surveys, with standard errors.
     #[command(subcommand)]
     Poverty(caravan_cmd_poverty::Command),
+    /// Customs declarations: validate offline against the data set and business rules.
+    #[command(subcommand)]
+    Declaration(caravan_cmd_declaration::Command),
     /// Duties and taxes from tariff schedules (sample schedules are illustrative).
     #[command(subcommand)]
     Tariff(caravan_cmd_tariff::TariffCommand),
@@ -60,6 +63,8 @@ enum BenchCommand {
     Complexity(caravan_cmd_trade::BenchArgs),
     /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
     Poverty(caravan_cmd_poverty::BenchArgs),
+    /// Validation and risk assessment of declarations with 1, 10 and 100 items, in-process.
+    Declarations(caravan_cmd_declaration::BenchArgs),
     /// Duty calculations and origin assessments per second, in-process.
     Tariff(caravan_cmd_tariff::BenchArgs),
     /// The SDG 15.3.1 pipeline on a generated 2000 × 2000 × 16-year scene.
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => admin::run_audit(cmd),
         Command::Trade(cmd) => caravan_cmd_trade::run(cmd),
         Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
+        Command::Declaration(cmd) => caravan_cmd_declaration::run(cmd),
         Command::Tariff(cmd) => caravan_cmd_tariff::run_tariff(cmd),
         Command::Origin(cmd) => caravan_cmd_tariff::run_origin(cmd),
         Command::Land(cmd) => caravan_cmd_land::run(cmd),
@@ -86,6 +92,9 @@ fn main() -> ExitCode {
         }
         Command::Bench(BenchCommand::Poverty(args)) => {
             caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Declarations(args)) => {
+            caravan_cmd_declaration::bench(args).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Tariff(args)) => {
             caravan_cmd_tariff::bench(args).map(|()| ExitCode::SUCCESS)

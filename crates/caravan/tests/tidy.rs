@@ -18,6 +18,7 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-tariff",
     "caravan-origin",
     "caravan-complexity",
+    "caravan-customs",
 ];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 
