@@ -35,6 +35,12 @@ enum Command {
     /// Poverty and inequality from household surveys, with standard errors.
     #[command(subcommand)]
     Poverty(caravan_cmd_poverty::Command),
+    /// Verifiable trade certificates: keys, issuance, offline verification, canonical JSON, signatures.
+    #[command(subcommand)]
+    Cert(caravan_cmd_cert::CertCommand),
+    /// Transparency logs (RFC 9162): local logs, checkpoints, inclusion and consistency proofs.
+    #[command(subcommand)]
+    Log(caravan_cmd_cert::LogCommand),
     /// Customs declarations: validate offline against the data set and business rules.
     #[command(subcommand)]
     Declaration(caravan_cmd_declaration::Command),
@@ -63,6 +69,8 @@ enum BenchCommand {
     Complexity(caravan_cmd_trade::BenchArgs),
     /// All poverty measures with linearised standard errors on generated 1 M and 10 M record surveys.
     Poverty(caravan_cmd_poverty::BenchArgs),
+    /// Full certificate verification vs bare Ed25519, batch verification, durable log appends.
+    Certs(caravan_cmd_cert::BenchArgs),
     /// Validation and risk assessment of declarations with 1, 10 and 100 items, in-process.
     Declarations(caravan_cmd_declaration::BenchArgs),
     /// Duty calculations and origin assessments per second, in-process.
@@ -81,6 +89,8 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => admin::run_audit(cmd),
         Command::Trade(cmd) => caravan_cmd_trade::run(cmd),
         Command::Poverty(cmd) => caravan_cmd_poverty::run(cmd),
+        Command::Cert(cmd) => caravan_cmd_cert::run_cert(cmd),
+        Command::Log(cmd) => caravan_cmd_cert::run_log(cmd),
         Command::Declaration(cmd) => caravan_cmd_declaration::run(cmd),
         Command::Tariff(cmd) => caravan_cmd_tariff::run_tariff(cmd),
         Command::Origin(cmd) => caravan_cmd_tariff::run_origin(cmd),
@@ -92,6 +102,9 @@ fn main() -> ExitCode {
         }
         Command::Bench(BenchCommand::Poverty(args)) => {
             caravan_cmd_poverty::bench(args).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Certs(args)) => {
+            caravan_cmd_cert::bench(args).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Declarations(args)) => {
             caravan_cmd_declaration::bench(args).map(|()| ExitCode::SUCCESS)

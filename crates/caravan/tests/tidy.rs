@@ -19,6 +19,7 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-origin",
     "caravan-complexity",
     "caravan-customs",
+    "caravan-docsign",
 ];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 

@@ -1,0 +1,307 @@
+//! Signature algorithms: Ed25519 (RFC 8032) with strict verification, and SM2 with SM3
+//! (GB/T 32918.2-2016 signatures on the GB/T 32918.5-2017 curve, GB/T 32905-2016 hash).
+//!
+//! Keys are created from caller-supplied seed bytes so that this crate never reads a random
+//! source; shells pass bytes from the operating system's generator.
+
+use std::fmt;
+
+use ed25519_dalek::Signer as _;
+use serde::{Deserialize, Serialize};
+use sm2::elliptic_curve::sec1::ToEncodedPoint as _;
+
+/// The SM2 distinguishing identifier used when none is given: the GM/T 0009-2012 default
+/// `1234567812345678`, which OpenSSL and gmssl also use.
+pub const DEFAULT_SM2_ID: &str = "1234567812345678";
+
+/// A signature algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Algorithm {
+    /// Ed25519, RFC 8032 §5.1, verified strictly (canonical `S`, no small-order `R` or key).
+    Ed25519,
+    /// SM2 digital signature with SM3, GB/T 32918.2-2016 §6–7, curve sm2p256v1.
+    Sm2,
+}
+
+impl Algorithm {
+    /// The name used in key files, trust lists and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ed25519 => "ed25519",
+            Self::Sm2 => "sm2",
+        }
+    }
+
+    /// Parses `ed25519` or `sm2` (case-insensitive).
+    ///
+    /// # Errors
+    /// [`SignatureError::UnknownAlgorithm`] for any other name.
+    pub fn parse(text: &str) -> Result<Self, SignatureError> {
+        match text.to_ascii_lowercase().as_str() {
+            "ed25519" | "eddsa" => Ok(Self::Ed25519),
+            "sm2" => Ok(Self::Sm2),
+            _ => Err(SignatureError::UnknownAlgorithm(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a key or signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("unknown signature algorithm {0:?} (expected ed25519 or sm2)")]
+    UnknownAlgorithm(String),
+    #[error("{alg} public key is not a valid encoding ({len} bytes)")]
+    BadPublicKey { alg: Algorithm, len: usize },
+    #[error("{alg} private key is not valid")]
+    BadPrivateKey { alg: Algorithm },
+    #[error("{alg} signature must be 64 bytes, got {len}")]
+    BadSignatureLength { alg: Algorithm, len: usize },
+    #[error("{alg} signature does not verify")]
+    Invalid { alg: Algorithm },
+}
+
+/// A private signing key.
+#[derive(Clone)]
+pub enum PrivateKey {
+    /// An Ed25519 key (its 32-byte seed).
+    Ed25519(Box<ed25519_dalek::SigningKey>),
+    /// An SM2 key with the distinguishing identifier it signs under.
+    Sm2(Box<sm2::dsa::SigningKey>),
+}
+
+impl fmt::Debug for PrivateKey {
+    /// Never prints key material.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PrivateKey({}, public {})", self.algorithm(), hex::encode(self.public_key()))
+    }
+}
+
+impl PrivateKey {
+    /// A key from 32 secret bytes. For Ed25519 the bytes are the RFC 8032 §5.1.5 seed; for SM2
+    /// they are the private scalar `d`, which must lie in `[1, n-2]`.
+    ///
+    /// # Errors
+    /// [`SignatureError::BadPrivateKey`] when the SM2 scalar is out of range (draw new bytes).
+    pub fn from_secret_bytes(
+        alg: Algorithm,
+        secret: &[u8; 32],
+        sm2_id: &str,
+    ) -> Result<Self, SignatureError> {
+        match alg {
+            Algorithm::Ed25519 => {
+                Ok(Self::Ed25519(Box::new(ed25519_dalek::SigningKey::from_bytes(secret))))
+            }
+            Algorithm::Sm2 => sm2::dsa::SigningKey::from_slice(sm2_id, secret)
+                .map(|key| Self::Sm2(Box::new(key)))
+                .map_err(|_| SignatureError::BadPrivateKey { alg }),
+        }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Ed25519(_) => Algorithm::Ed25519,
+            Self::Sm2(_) => Algorithm::Sm2,
+        }
+    }
+
+    /// The 32 secret bytes (the inverse of [`PrivateKey::from_secret_bytes`]).
+    pub fn secret_bytes(&self) -> [u8; 32] {
+        match self {
+            Self::Ed25519(key) => key.to_bytes(),
+            Self::Sm2(key) => key.to_bytes().into(),
+        }
+    }
+
+    /// The public key: 32 bytes for Ed25519 (RFC 8032 §5.1.2), the 65-byte uncompressed SEC1
+    /// point `04 || x || y` for SM2.
+    pub fn public_key(&self) -> Vec<u8> {
+        match self {
+            Self::Ed25519(key) => key.verifying_key().to_bytes().to_vec(),
+            Self::Sm2(key) => {
+                key.verifying_key().as_affine().to_encoded_point(false).as_bytes().to_vec()
+            }
+        }
+    }
+
+    /// The SM2 distinguishing identifier, if this is an SM2 key.
+    pub fn sm2_id(&self) -> Option<&str> {
+        match self {
+            Self::Ed25519(_) => None,
+            Self::Sm2(key) => Some(key.distid()),
+        }
+    }
+
+    /// Signs `message`: RFC 8032 §5.1.6 for Ed25519; GB/T 32918.2 §6.1 over `ZA || M` for SM2,
+    /// with the per-signature `k` derived as in RFC 6979 (deterministic, as the standard allows
+    /// any secret, unique `k`).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        match self {
+            Self::Ed25519(key) => key.sign(message).to_bytes(),
+            Self::Sm2(key) => {
+                let signature: sm2::dsa::Signature =
+                    sm2::dsa::signature::Signer::sign(key.as_ref(), message);
+                signature.to_bytes()
+            }
+        }
+    }
+}
+
+/// Verifies `signature` on `message` under `public_key`. `sm2_id` is the SM2 distinguishing
+/// identifier (ignored for Ed25519).
+///
+/// Ed25519 uses `verify_strict`: it rejects `S >= L` (RFC 8032 §5.1.7 step 1), non-canonical
+/// point encodings, and small-order `R` or public keys, so a signature cannot be malleated.
+///
+/// # Errors
+/// [`SignatureError`] naming the problem.
+pub fn verify(
+    alg: Algorithm,
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    sm2_id: &str,
+) -> Result<(), SignatureError> {
+    let signature: &[u8; 64] = signature
+        .try_into()
+        .map_err(|_| SignatureError::BadSignatureLength { alg, len: signature.len() })?;
+    match alg {
+        Algorithm::Ed25519 => {
+            let key = ed25519_public_key(public_key)?;
+            key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(signature))
+                .map_err(|_| SignatureError::Invalid { alg })
+        }
+        Algorithm::Sm2 => {
+            let key = sm2::dsa::VerifyingKey::from_sec1_bytes(sm2_id, public_key)
+                .map_err(|_| SignatureError::BadPublicKey { alg, len: public_key.len() })?;
+            let signature = sm2::dsa::Signature::from_bytes(signature)
+                .map_err(|_| SignatureError::Invalid { alg })?;
+            sm2::dsa::signature::Verifier::verify(&key, message, &signature)
+                .map_err(|_| SignatureError::Invalid { alg })
+        }
+    }
+}
+
+/// Decodes an Ed25519 public key, refusing encodings that are not points and small-order keys.
+///
+/// # Errors
+/// [`SignatureError::BadPublicKey`].
+pub fn ed25519_public_key(
+    public_key: &[u8],
+) -> Result<ed25519_dalek::VerifyingKey, SignatureError> {
+    let bad = || SignatureError::BadPublicKey { alg: Algorithm::Ed25519, len: public_key.len() };
+    let bytes: &[u8; 32] = public_key.try_into().map_err(|_| bad())?;
+    ed25519_dalek::VerifyingKey::from_bytes(bytes).map_err(|_| bad())
+}
+
+/// Verifies many Ed25519 signatures at once (one multi-scalar multiplication, as in the
+/// batch equation of RFC 8032 §8.1's notes and the ed25519-dalek batch API). Each key is first
+/// checked as [`ed25519_public_key`] does and each `R` for small order, so that a batch accepts
+/// no signature that [`verify`] would refuse for those reasons.
+///
+/// # Errors
+/// [`SignatureError::Invalid`] when any signature fails (verify one by one to find which).
+pub fn verify_ed25519_batch(items: &[(&[u8], &[u8], &[u8; 64])]) -> Result<(), SignatureError> {
+    let alg = Algorithm::Ed25519;
+    let mut keys = Vec::with_capacity(items.len());
+    let mut messages = Vec::with_capacity(items.len());
+    let mut signatures = Vec::with_capacity(items.len());
+    for (public_key, message, signature) in items {
+        let key = ed25519_public_key(public_key)?;
+        if key.is_weak() {
+            return Err(SignatureError::BadPublicKey { alg, len: public_key.len() });
+        }
+        let r_bytes: [u8; 32] =
+            signature[..32].try_into().expect("64-byte signature has a 32-byte R");
+        let r_point = curve25519_small_order(&r_bytes);
+        if r_point {
+            return Err(SignatureError::Invalid { alg });
+        }
+        keys.push(key);
+        messages.push(*message);
+        signatures.push(ed25519_dalek::Signature::from_bytes(signature));
+    }
+    ed25519_dalek::verify_batch(&messages, &signatures, &keys)
+        .map_err(|_| SignatureError::Invalid { alg })
+}
+
+/// Whether a compressed Edwards point is small order (or not a point), using a throwaway
+/// verifying key: `is_weak` is exactly the small-order test.
+fn curve25519_small_order(bytes: &[u8; 32]) -> bool {
+    ed25519_dalek::VerifyingKey::from_bytes(bytes).map_or(true, |point| point.is_weak())
+}
+
+/// SM3 hash (GB/T 32905-2016).
+pub fn sm3(data: &[u8]) -> [u8; 32] {
+    use sm3::Digest as _;
+    sm3::Sm3::digest(data).into()
+}
+
+/// A key file's content: the algorithm, the secret and public keys in hex, and for SM2 the
+/// distinguishing identifier. Shells store it with owner-only permissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyFile {
+    /// `ed25519` or `sm2`.
+    pub alg: Algorithm,
+    /// Secret key bytes, hex.
+    pub secret_key: String,
+    /// Public key bytes, hex (for reference; recomputed and checked on load).
+    pub public_key: String,
+    /// SM2 distinguishing identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sm2_id: Option<String>,
+}
+
+/// Why a key file could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyFileError {
+    #[error("secretKey is not 32 bytes of hex")]
+    BadSecret,
+    #[error("publicKey does not match the secret key")]
+    PublicKeyMismatch,
+    #[error(transparent)]
+    Key(#[from] SignatureError),
+}
+
+impl KeyFile {
+    /// The key file for `key`.
+    pub fn from_key(key: &PrivateKey) -> Self {
+        Self {
+            alg: key.algorithm(),
+            secret_key: hex::encode(key.secret_bytes()),
+            public_key: hex::encode(key.public_key()),
+            sm2_id: key.sm2_id().map(str::to_owned),
+        }
+    }
+
+    /// The key this file holds.
+    ///
+    /// # Errors
+    /// [`KeyFileError`] when the secret is malformed or the public key does not match it.
+    pub fn to_key(&self) -> Result<PrivateKey, KeyFileError> {
+        let secret: [u8; 32] = hex::decode(&self.secret_key)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or(KeyFileError::BadSecret)?;
+        let key = PrivateKey::from_secret_bytes(
+            self.alg,
+            &secret,
+            self.sm2_id.as_deref().unwrap_or(DEFAULT_SM2_ID),
+        )?;
+        if !self.public_key.eq_ignore_ascii_case(&hex::encode(key.public_key())) {
+            return Err(KeyFileError::PublicKeyMismatch);
+        }
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests;
