@@ -1,6 +1,6 @@
 //! Criterion benchmark of HS search and reference-data loading.
 
-use caravan_refdata::{Lang, ReferenceData, SearchQuery, Sources};
+use caravan_refdata::{Lang, ReferenceData, SOURCE_FILES, SearchQuery, Sources};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn read(rel: &str) -> String {
@@ -9,30 +9,14 @@ fn read(rel: &str) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let files = [
-        "hs2022-nomenclature/harmonized-system.csv",
-        "hs2022-nomenclature/sections.csv",
-        "hs-correspondence/hs2022_hs2017_correlation.csv",
-        "tnved-eaeu-ru/tnved_eaeu_ru.csv",
-        "iso-codes/country-codes.csv",
-        "iso-codes/iso4217_list_one.csv",
-        "unece-rec20/rec20_all_codes.csv",
-        "search/hs_synonyms.csv",
-    ]
-    .map(read);
-    let sources = Sources {
-        hs2022: &files[0],
-        sections: &files[1],
-        hs2017_correlation: &files[2],
-        tnved_ru: &files[3],
-        countries: &files[4],
-        currencies: &files[5],
-        units: &files[6],
-        synonyms: &files[7],
-    };
-    c.bench_function("load_reference_data", |b| {
+    let files = SOURCE_FILES.map(read);
+    let sources = Sources::from_texts(&files);
+    let mut group = c.benchmark_group("load");
+    group.sample_size(10);
+    group.bench_function("reference_data", |b| {
         b.iter(|| ReferenceData::load(&sources).expect("valid"))
     });
+    group.finish();
     let data = ReferenceData::load(&sources).expect("valid");
     for query in ["copper cathodes", "медные катоды", "coper cathods", "cott"] {
         c.bench_function(&format!("search/{query}"), |b| {

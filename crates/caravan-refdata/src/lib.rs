@@ -53,6 +53,34 @@ pub struct Sources<'a> {
     pub synonyms: &'a str,
 }
 
+/// Paths of the reference files under `data/reference/`, in the order [`Sources::from_texts`] takes them.
+pub const SOURCE_FILES: [&str; 8] = [
+    "hs2022-nomenclature/harmonized-system.csv",
+    "hs2022-nomenclature/sections.csv",
+    "hs-correspondence/hs2022_hs2017_correlation.csv",
+    "tnved-eaeu-ru/tnved_eaeu_ru.csv",
+    "iso-codes/country-codes.csv",
+    "iso-codes/iso4217_list_one.csv",
+    "unece-rec20/rec20_all_codes.csv",
+    "search/hs_synonyms.csv",
+];
+
+impl<'a> Sources<'a> {
+    /// The sources from the texts of [`SOURCE_FILES`], in that order.
+    pub fn from_texts(texts: &'a [String; 8]) -> Sources<'a> {
+        Sources {
+            hs2022: &texts[0],
+            sections: &texts[1],
+            hs2017_correlation: &texts[2],
+            tnved_ru: &texts[3],
+            countries: &texts[4],
+            currencies: &texts[5],
+            units: &texts[6],
+            synonyms: &texts[7],
+        }
+    }
+}
+
 /// A reference file that could not be read, with the file, the row and the reason.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -313,7 +341,10 @@ fn parse_code(file: &'static str, row: u64, text: &str) -> Result<HsCode, LoadEr
 }
 
 /// Synonyms per entry position.
-fn parse_synonyms(text: &str, index: &HashMap<HsCode, usize>) -> Result<HashMap<usize, String>, LoadError> {
+fn parse_synonyms(
+    text: &str,
+    index: &HashMap<HsCode, usize>,
+) -> Result<HashMap<usize, String>, LoadError> {
     const FILE: &str = "hs_synonyms.csv";
     let mut out: HashMap<usize, String> = HashMap::new();
     for (row, cols) in records(FILE, text, &["code", "terms"])? {

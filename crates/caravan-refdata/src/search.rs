@@ -139,7 +139,10 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SearchIndex").field("terms", &self.terms.len()).field("docs", &self.doc_len.len()).finish()
+        f.debug_struct("SearchIndex")
+            .field("terms", &self.terms.len())
+            .field("docs", &self.doc_len.len())
+            .finish()
     }
 }
 
@@ -230,7 +233,8 @@ impl SearchIndex {
     /// extra `synonyms` text per entry position, indexed with the entry and its children.
     pub fn build(entries: &[HsEntry], synonyms: &HashMap<usize, String>) -> SearchIndex {
         let analyzer = Analyzer::new();
-        let by_code: HashMap<_, _> = entries.iter().enumerate().map(|(idx, e)| (e.code, (idx, e))).collect();
+        let by_code: HashMap<_, _> =
+            entries.iter().enumerate().map(|(idx, e)| (e.code, (idx, e))).collect();
         let mut terms: HashMap<String, u32> = HashMap::new();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut surface_map: HashMap<String, u32> = HashMap::new();
@@ -405,7 +409,9 @@ impl SearchIndex {
             let mut rows = OsaRows::default();
             for idx in touched {
                 let (surface, id) = &self.surface[idx as usize];
-                if usize::from(shared[idx as usize]) < min_shared || surface.len().abs_diff(word.len()) > max_edits {
+                if usize::from(shared[idx as usize]) < min_shared
+                    || surface.len().abs_diff(word.len()) > max_edits
+                {
                     continue;
                 }
                 if let Some(d) = bounded_osa_distance(&word, surface, max_edits, &mut rows) {

@@ -9,30 +9,7 @@ fn read(rel: &str) -> String {
 
 fn data() -> &'static ReferenceData {
     static DATA: OnceLock<ReferenceData> = OnceLock::new();
-    DATA.get_or_init(|| {
-        let files = [
-            "hs2022-nomenclature/harmonized-system.csv",
-            "hs2022-nomenclature/sections.csv",
-            "hs-correspondence/hs2022_hs2017_correlation.csv",
-            "tnved-eaeu-ru/tnved_eaeu_ru.csv",
-            "iso-codes/country-codes.csv",
-            "iso-codes/iso4217_list_one.csv",
-            "unece-rec20/rec20_all_codes.csv",
-            "search/hs_synonyms.csv",
-        ]
-        .map(read);
-        ReferenceData::load(&Sources {
-            hs2022: &files[0],
-            sections: &files[1],
-            hs2017_correlation: &files[2],
-            tnved_ru: &files[3],
-            countries: &files[4],
-            currencies: &files[5],
-            units: &files[6],
-            synonyms: &files[7],
-        })
-        .unwrap()
-    })
+    DATA.get_or_init(|| ReferenceData::load(&Sources::from_texts(&SOURCE_FILES.map(read))).unwrap())
 }
 
 fn hs(code: &str) -> HsCode {
@@ -181,10 +158,19 @@ fn hs_search_recall_at_5_on_trader_queries() {
         let expected: Vec<&str> = expected.split('|').collect();
         let hits = data().hs_search(&SearchQuery { text: query, lang, limit: 5 });
         let found = hits.iter().any(|hit| {
-            expected.iter().any(|e| if e.len() == 2 { hit.code.as_str() == *e } else { hit.code.as_str().starts_with(e) })
+            expected.iter().any(|e| {
+                if e.len() == 2 {
+                    hit.code.as_str() == *e
+                } else {
+                    hit.code.as_str().starts_with(e)
+                }
+            })
         });
         if !found {
-            misses.push(format!("{query} → {:?}", hits.iter().map(|h| h.code.to_string()).collect::<Vec<_>>()));
+            misses.push(format!(
+                "{query} → {:?}",
+                hits.iter().map(|h| h.code.to_string()).collect::<Vec<_>>()
+            ));
         }
         n += 1;
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, Response, header};
-use caravan_refdata::{ReferenceData, Sources};
+use caravan_refdata::{ReferenceData, SOURCE_FILES, Sources};
 use caravan_server::{AppState, ServerConfig};
 use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store};
 use caravan_types::CountryCode;
@@ -23,30 +23,7 @@ pub(crate) fn refdata() -> Arc<ReferenceData> {
             let path = format!("{}/../../data/reference/{rel}", env!("CARGO_MANIFEST_DIR"));
             std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
         };
-        let files = [
-            "hs2022-nomenclature/harmonized-system.csv",
-            "hs2022-nomenclature/sections.csv",
-            "hs-correspondence/hs2022_hs2017_correlation.csv",
-            "tnved-eaeu-ru/tnved_eaeu_ru.csv",
-            "iso-codes/country-codes.csv",
-            "iso-codes/iso4217_list_one.csv",
-            "unece-rec20/rec20_all_codes.csv",
-            "search/hs_synonyms.csv",
-        ]
-        .map(read);
-        Arc::new(
-            ReferenceData::load(&Sources {
-                hs2022: &files[0],
-                sections: &files[1],
-                hs2017_correlation: &files[2],
-                tnved_ru: &files[3],
-                countries: &files[4],
-                currencies: &files[5],
-                units: &files[6],
-                synonyms: &files[7],
-            })
-            .unwrap(),
-        )
+        Arc::new(ReferenceData::load(&Sources::from_texts(&SOURCE_FILES.map(read))).unwrap())
     })
     .clone()
 }
