@@ -129,9 +129,10 @@ pub struct SearchIndex {
     postings: Vec<Vec<(u32, f32)>>,
     /// Surface words (lower-cased, unstemmed) and their term, for typo and prefix expansion, sorted.
     surface: Vec<(Vec<char>, u32)>,
-    /// Character bigram → surface words containing it: typo candidates must share bigrams
-    /// with the query word (the q-gram lemma: one edit destroys at most two bigrams).
-    bigrams: HashMap<(char, char), Vec<u32>>,
+    /// (character bigram, word length) → surface words of that length containing it: typo
+    /// candidates must have a close length and share bigrams with the query word (the q-gram
+    /// lemma: one edit destroys at most two bigrams).
+    bigrams: HashMap<(char, char, usize), Vec<u32>>,
     doc_len: Vec<f32>,
     avg_doc_len: f32,
     analyzer: Analyzer,
@@ -290,11 +291,11 @@ impl SearchIndex {
         let mut surface: Vec<(Vec<char>, u32)> =
             surface_map.into_iter().map(|(word, id)| (word.chars().collect(), id)).collect();
         surface.sort();
-        let mut bigrams: HashMap<(char, char), Vec<u32>> = HashMap::new();
+        let mut bigrams: HashMap<(char, char, usize), Vec<u32>> = HashMap::new();
         for (idx, (word, _)) in surface.iter().enumerate() {
             let mut seen = Vec::new();
             for pair in word.windows(2) {
-                let key = (pair[0], pair[1]);
+                let key = (pair[0], pair[1], word.len());
                 if !seen.contains(&key) {
                     seen.push(key);
                     bigrams.entry(key).or_default().push(idx as u32);
@@ -367,8 +368,13 @@ impl SearchIndex {
                 (doc, s * coverage * coverage)
             })
             .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(query.limit);
+        // Best first, ties by position; only the first `limit` need a full sort.
+        let order = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if ranked.len() > query.limit {
+            ranked.select_nth_unstable_by(query.limit - 1, order);
+            ranked.truncate(query.limit);
+        }
+        ranked.sort_by(order);
         ranked
     }
 
@@ -383,13 +389,24 @@ impl SearchIndex {
             return out;
         };
         let word: Vec<char> = word.chars().collect();
+        // Typing: the last word of a query may be the start of a longer word.
+        if is_last && word.len() >= 3 {
+            let start = self.surface.partition_point(|(s, _)| s.as_slice() < word.as_slice());
+            for (surface, id) in
+                self.surface[start..].iter().take_while(|(s, _)| s.starts_with(&word)).take(24)
+            {
+                if surface.len() > word.len() && !out.iter().any(|(t, _)| t == id) {
+                    out.push((*id, PREFIX_FACTOR));
+                }
+            }
+        }
+        // Typos: only for words that matched nothing as typed or as a prefix.
         if out.is_empty() && word.len() >= 4 {
             let max_edits = if word.len() >= 8 { 2 } else { 1 };
             // q-gram lemma (Ukkonen 1992): a word within k edits shares at least
             // (n - 1) - 2k of the query word's n - 1 bigrams.
             let min_shared = (word.len() - 1).saturating_sub(2 * max_edits).max(1);
-            let mut shared = vec![0u16; self.surface.len()];
-            let mut touched: Vec<u32> = Vec::new();
+            let mut shared: HashMap<u32, usize> = HashMap::new();
             let mut seen = Vec::new();
             for pair in word.windows(2) {
                 let key = (pair[0], pair[1]);
@@ -397,23 +414,22 @@ impl SearchIndex {
                     continue;
                 }
                 seen.push(key);
-                for &idx in self.bigrams.get(&key).map_or(&[][..], Vec::as_slice) {
-                    if shared[idx as usize] == 0 {
-                        touched.push(idx);
+                for len in word.len().saturating_sub(max_edits)..=word.len() + max_edits {
+                    for &idx in
+                        self.bigrams.get(&(key.0, key.1, len)).map_or(&[][..], Vec::as_slice)
+                    {
+                        *shared.entry(idx).or_insert(0) += 1;
                     }
-                    shared[idx as usize] += 1;
                 }
             }
             let mut best = max_edits + 1;
             let mut candidates: Vec<(u32, usize)> = Vec::new();
             let mut rows = OsaRows::default();
-            for idx in touched {
-                let (surface, id) = &self.surface[idx as usize];
-                if usize::from(shared[idx as usize]) < min_shared
-                    || surface.len().abs_diff(word.len()) > max_edits
-                {
+            for (idx, count) in shared {
+                if count < min_shared {
                     continue;
                 }
+                let (surface, id) = &self.surface[idx as usize];
                 if let Some(d) = bounded_osa_distance(&word, surface, max_edits, &mut rows) {
                     best = best.min(d);
                     candidates.push((*id, d));
@@ -423,16 +439,6 @@ impl SearchIndex {
             for (id, d) in candidates {
                 if d == best && !out.iter().any(|(t, _)| *t == id) {
                     out.push((id, TYPO_FACTOR));
-                }
-            }
-        }
-        if is_last && word.len() >= 3 {
-            let start = self.surface.partition_point(|(s, _)| s.as_slice() < word.as_slice());
-            for (surface, id) in
-                self.surface[start..].iter().take_while(|(s, _)| s.starts_with(&word)).take(24)
-            {
-                if surface.len() > word.len() && !out.iter().any(|(t, _)| t == id) {
-                    out.push((*id, PREFIX_FACTOR));
                 }
             }
         }
