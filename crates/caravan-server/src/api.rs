@@ -268,8 +268,8 @@ pub struct NewOrganisationRequest {
     pub country: CountryCode,
 }
 
-/// Checks a new organisation's fields; shared by the API and the web form.
-pub(crate) fn validate_new_org(req: &NewOrganisationRequest) -> Result<NewOrganisation, ApiError> {
+/// Checks a new organisation's fields.
+fn validate_new_org(req: &NewOrganisationRequest) -> Result<NewOrganisation, ApiError> {
     let name = req.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::unprocessable(
@@ -297,22 +297,23 @@ pub async fn create_organisation(
     caller: Caller,
     ApiJson(req): ApiJson<NewOrganisationRequest>,
 ) -> Result<(StatusCode, Json<Organisation>), ApiError> {
-    let new = validate_new_org(&req)?;
-    let probe = Organisation {
-        id: 0,
-        name: new.name.clone(),
-        kind: new.kind,
-        country: new.country,
-        created_at: (state.clock)(),
-    };
-    if !auth::can_manage(&caller, &probe) {
+    Ok((StatusCode::CREATED, Json(create_organisation_checked(&state, &caller, &req).await?)))
+}
+
+/// Validates and creates an organisation after the policy check; shared by the API and the web form.
+pub(crate) async fn create_organisation_checked(
+    state: &AppState,
+    caller: &Caller,
+    req: &NewOrganisationRequest,
+) -> Result<Organisation, ApiError> {
+    let new = validate_new_org(req)?;
+    if !auth::can_manage_country(caller, new.country) {
         return Err(ApiError::forbidden(format!(
             "only an administrator for {} may create organisations there",
             new.country
         )));
     }
-    let org = state.store.create_organisation(&change(&state, &caller), &new).await?;
-    Ok((StatusCode::CREATED, Json(org)))
+    Ok(state.store.create_organisation(&change(state, caller), &new).await?)
 }
 
 async fn readable_org(

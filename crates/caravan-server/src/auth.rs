@@ -122,7 +122,12 @@ impl Caller {
 
 /// May the caller create, change or disable organisations and users of `org`?
 pub fn can_manage(caller: &Caller, org: &Organisation) -> bool {
-    caller.is_global_admin() || (caller.is_admin() && caller.org.country == org.country)
+    can_manage_country(caller, org.country)
+}
+
+/// May the caller administer organisations in `country` (including creating new ones)?
+pub fn can_manage_country(caller: &Caller, country: caravan_types::CountryCode) -> bool {
+    caller.is_global_admin() || (caller.is_admin() && caller.org.country == country)
 }
 
 /// May the caller see `org` and its member list? Its members may; administrators who manage it

@@ -92,19 +92,13 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> ApiError {
         match &err {
             StoreError::Conflict { what, .. } => {
+                // The conflicting key names the request field (`username`, `api_token`, …).
                 ApiError::new(StatusCode::CONFLICT, "store.conflict", err.to_string())
-                    .with_field(field_of(what))
+                    .with_field(what.replace(' ', "_"))
             }
             StoreError::NotFound { .. } => ApiError::not_found("store.not_found", err.to_string()),
             StoreError::Backend(_) | StoreError::Corrupt { .. } => ApiError::internal(err),
         }
-    }
-}
-
-fn field_of(what: &str) -> String {
-    match what {
-        "username" => "username".to_owned(),
-        other => other.replace(' ', "_"),
     }
 }
 

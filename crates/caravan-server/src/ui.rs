@@ -428,10 +428,6 @@ fn require(caller: MaybeCaller) -> Result<Caller, Box<Response>> {
     caller.0.ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
 }
 
-fn kind_label(kind: OrgKind) -> &'static str {
-    kind.as_str()
-}
-
 /// `GET /admin/organisations`.
 pub async fn organisations(
     State(state): State<AppState>,
@@ -472,7 +468,7 @@ async fn organisations_page(
                 @if let Some((ok, text)) = &message { p class=(if *ok { "ok" } else { "error" }) role="alert" { (text) } }
                 table #organisations {
                     thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, Key::name)) } th scope="col" { (t(lang, Key::kind)) } th scope="col" { (t(lang, Key::country)) } } }
-                    tbody { @for o in &visible { tr { td { (o.id) } td { a href={ "/admin/organisations/" (o.id) } { (o.name) } } td { (kind_label(o.kind)) } td { (country_name(state, o.country, lang)) } } } }
+                    tbody { @for o in &visible { tr { td { (o.id) } td { a href={ "/admin/organisations/" (o.id) } { (o.name) } } td { (o.kind.as_str()) } td { (country_name(state, o.country, lang)) } } } }
                 }
                 @if caller.is_admin() {
                     h2 { (t(lang, Key::new_organisation)) }
@@ -481,7 +477,7 @@ async fn organisations_page(
                         label for="org-name" { (t(lang, Key::name)) }
                         input #org-name name="name" required maxlength="200";
                         label for="org-kind" { (t(lang, Key::kind)) }
-                        select #org-kind name="kind" { @for k in OrgKind::ALL { option value=(k.as_str()) { (kind_label(*k)) } } }
+                        select #org-kind name="kind" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.as_str()) } } }
                         label for="org-country" { (t(lang, Key::country)) }
                         select #org-country name="country" {
                             @for c in CountryCode::MECHANISM {
@@ -524,26 +520,7 @@ pub async fn create_organisation(
                 .with_field("country")
         })?;
         let req = api::NewOrganisationRequest { name: form.name.clone(), kind, country };
-        let new = api::validate_new_org(&req)?;
-        let probe = caravan_store::Organisation {
-            id: 0,
-            name: new.name.clone(),
-            kind,
-            country,
-            created_at: (state.clock)(),
-        };
-        if !auth::can_manage(&caller, &probe) {
-            return Err(ApiError::forbidden(format!(
-                "only an administrator for {country} may create organisations there"
-            )));
-        }
-        Ok(state
-            .store
-            .create_organisation(
-                &caravan_store::Change { actor: caller.actor(), at: (state.clock)() },
-                &new,
-            )
-            .await?)
+        api::create_organisation_checked(&state, &caller, &req).await
     }
     .await;
     match result {
@@ -609,7 +586,7 @@ async fn organisation_page(
             &org.name,
             html! {
                 h1 { (org.name) }
-                p { (kind_label(org.kind)) " · " (country_name(state, org.country, lang)) }
+                p { (org.kind.as_str()) " · " (country_name(state, org.country, lang)) }
                 @if let Some((ok, text)) = &message { p class=(if *ok { "ok" } else { "error" }) role="alert" { (text) } }
                 h2 { (t(lang, Key::users)) }
                 table #users {
