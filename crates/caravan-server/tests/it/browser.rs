@@ -95,7 +95,7 @@ impl Driver {
         self.cmd("POST", "/url", Some(json!({"url": url})));
     }
 
-    /// Finds an element, waiting up to five seconds for it to appear.
+    /// Finds an element, waiting up to fifteen seconds (a loaded CI machine starts Chromium slowly).
     fn find(&self, css: &str) -> String {
         let started = Instant::now();
         loop {
@@ -108,7 +108,7 @@ impl Driver {
                     .unwrap()
                     .to_owned();
             }
-            assert!(started.elapsed() < Duration::from_secs(5), "no element {css}");
+            assert!(started.elapsed() < Duration::from_secs(15), "no element {css}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
