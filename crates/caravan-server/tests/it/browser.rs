@@ -136,7 +136,7 @@ impl Driver {
                 return;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(5),
+                started.elapsed() < Duration::from_secs(15),
                 "{css} never showed {needle:?}; it shows {text:?}"
             );
             std::thread::sleep(Duration::from_millis(50));
