@@ -1,7 +1,7 @@
-//! `caravan poverty measure|compare` and `caravan bench poverty`: survey CSV in, RESULT.json out,
-//! over the pure estimators of `caravan-poverty`.
+//! `caravan poverty measure|compare` and `caravan bench poverty`: survey CSV or Parquet in,
+//! RESULT.json out, over the pure estimators of `caravan-poverty`.
 //!
-//! Parquet input is not supported yet: convert to CSV first.
+//! A file is read as Parquet when its name ends in `.parquet` or it starts with `PAR1`.
 
 mod read;
 
@@ -33,7 +33,7 @@ pub enum Command {
 /// Options of `caravan poverty measure`.
 #[derive(Debug, clap::Args)]
 pub struct MeasureArgs {
-    /// Survey microdata, CSV with a header line.
+    /// Survey microdata: CSV with a header line, or Parquet (`.parquet` or `PAR1` magic bytes).
     #[arg(long, value_name = "SURVEY.csv")]
     pub input: PathBuf,
     #[command(flatten)]
@@ -46,10 +46,10 @@ pub struct MeasureArgs {
 /// Options of `caravan poverty compare`.
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// First-round survey (CSV).
+    /// First-round survey (CSV or Parquet).
     #[arg(long, value_name = "A.csv")]
     pub before: PathBuf,
-    /// Second-round survey (CSV), same columns.
+    /// Second-round survey (CSV or Parquet), same columns.
     #[arg(long, value_name = "B.csv")]
     pub after: PathBuf,
     #[command(flatten)]

@@ -1,10 +1,11 @@
-//! Reads a survey CSV into the columns `caravan-poverty` takes, checking every cell it uses and
+//! Reads a survey (CSV or Parquet) into the columns `caravan-poverty` takes, checking every cell it uses and
 //! naming the file, line and column of the first bad one.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use caravan_io::{Cell, Table};
 
 /// Which columns to read and how.
 pub(crate) struct Columns<'a> {
@@ -98,12 +99,12 @@ pub(crate) struct SurveyData {
     pub(crate) warnings: Vec<String>,
 }
 
-fn column_index(headers: &csv::StringRecord, name: &str, path: &Path, flag: &str) -> Result<usize> {
+fn column_index(headers: &[String], name: &str, path: &Path, flag: &str) -> Result<usize> {
     headers.iter().position(|h| h.trim() == name).with_context(|| {
         format!(
             "{}: no column {name:?} (from {flag}); the header has: {}",
             path.display(),
-            headers.iter().collect::<Vec<_>>().join(", ")
+            headers.join(", ")
         )
     })
 }
@@ -127,28 +128,22 @@ impl Labels {
     }
 }
 
-fn number(cell: &str) -> Option<f64> {
-    let cell = cell.trim();
-    if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell == "." {
-        return None;
-    }
-    cell.parse::<f64>().ok().filter(|x| x.is_finite())
+/// A finite number, or None for empty, `NA`, `.`, non-numeric text and Parquet nulls.
+fn number(cell: Cell<'_>) -> Option<f64> {
+    cell.number()
 }
 
-/// Reads the survey at `path`.
+/// Reads the survey at `path`: CSV with a header line, or Parquet (by the `.parquet`
+/// extension or the `PAR1` magic bytes). Positions in messages are CSV line numbers (header =
+/// line 1) or Parquet row numbers (first data row = row 1).
 pub(crate) fn read_survey(
     path: &Path,
     columns: &Columns<'_>,
     progress: &indicatif::ProgressBar,
 ) -> Result<SurveyData> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_path(path)
+    let table = Table::open(path, |file| Box::new(file))
         .with_context(|| format!("opening the survey {}", path.display()))?;
-    let headers = reader
-        .headers()
-        .with_context(|| format!("{}: reading the header line", path.display()))?
-        .clone();
+    let headers = table.headers().to_vec();
     let welfare_col = column_index(&headers, columns.welfare, path, "--welfare")?;
     let weight_col = column_index(&headers, columns.weight, path, "--weight")?;
     let size_col = columns.size.map(|c| column_index(&headers, c, path, "--size")).transpose()?;
@@ -195,19 +190,19 @@ pub(crate) fn read_survey(
     let mut groups = Labels::default();
     let mut group_of_row = Vec::new();
     let mut filter_missing = 0usize;
-    let mut record = csv::StringRecord::new();
+    let selected: Vec<usize> =
+        [Some(welfare_col), Some(weight_col), size_col, strata_col, psu_col, by_col]
+            .into_iter()
+            .flatten()
+            .chain(filter_cols.iter().copied())
+            .chain(replicate_cols.iter().copied())
+            .collect();
+    let mut rows = table.rows(&selected)?;
     let mut row = 0usize;
-    loop {
-        // Line numbers are 1-based and count the header.
-        let line = row + 2;
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(err) => bail!("{}: line {line}: {err}", path.display()),
-        }
-        let at =
-            |col: usize| format!("{}: line {line}, column {:?}", path.display(), &headers[col]);
-        let cell = |col: usize| record.get(col).unwrap_or("");
+    while rows.next_row()? {
+        let position = rows.position();
+        let at = |col: usize| format!("{}: {position}, column {:?}", path.display(), &headers[col]);
+        let cell = |col: usize| rows.cell(col);
         let mut in_domain = true;
         for (filter, &col) in columns.filters.iter().zip(&filter_cols) {
             match number(cell(col)) {
@@ -225,14 +220,18 @@ pub(crate) fn read_survey(
             _ => bail!(
                 "{}: weight must be a number >= 0, got {:?}; fix the row or exclude it with --filter '{}>=0'",
                 at(weight_col),
-                cell(weight_col),
+                cell(weight_col).text(),
                 columns.weight
             ),
         };
         let size = match size_col {
             Some(_) if !in_domain => 0.0,
             Some(col) => number(cell(col)).filter(|s| *s >= 0.0).with_context(|| {
-                format!("{}: household size must be a number >= 0, got {:?}", at(col), cell(col))
+                format!(
+                    "{}: household size must be a number >= 0, got {:?}",
+                    at(col),
+                    cell(col).text()
+                )
             })?,
             None => 1.0,
         };
@@ -247,7 +246,7 @@ pub(crate) fn read_survey(
                 None => bail!(
                     "{}: welfare is missing or not a number ({:?}); exclude such rows with --filter '{}>=0'",
                     at(welfare_col),
-                    cell(welfare_col),
+                    cell(welfare_col).text(),
                     columns.welfare
                 ),
             }
@@ -256,20 +255,21 @@ pub(crate) fn read_survey(
             0.0
         };
         let stratum = match strata_col {
-            Some(col) if cell(col).trim().is_empty() => {
+            Some(col) if cell(col).is_blank() => {
                 bail!("{}: stratum is missing", at(col))
             }
-            Some(col) => strata.id(cell(col).trim()),
+            Some(col) => strata.id(cell(col).text().trim()),
             None => 0,
         };
         let psu = match psu_col {
-            Some(col) if cell(col).trim().is_empty() => bail!("{}: PSU is missing", at(col)),
+            Some(col) if cell(col).is_blank() => bail!("{}: PSU is missing", at(col)),
             // PSU labels nest within strata (survey's `nest = TRUE`).
-            Some(col) => psus.id(&format!("{stratum}\u{1f}{}", cell(col).trim())),
+            Some(col) => psus.id(&format!("{stratum}\u{1f}{}", cell(col).text().trim())),
             None => psus.id(&row.to_string()),
         };
         if let Some(col) = by_col {
-            let label = cell(col).trim();
+            let label = cell(col).text();
+            let label = label.trim();
             if label.is_empty() || label.eq_ignore_ascii_case("na") {
                 bail!("{}: the --by group is missing", at(col));
             }
@@ -277,7 +277,11 @@ pub(crate) fn read_survey(
         }
         for (slot, &col) in data.replicates.iter_mut().zip(&replicate_cols) {
             let w = number(cell(col)).filter(|w| *w >= 0.0).with_context(|| {
-                format!("{}: replicate weight must be a number >= 0, got {:?}", at(col), cell(col))
+                format!(
+                    "{}: replicate weight must be a number >= 0, got {:?}",
+                    at(col),
+                    cell(col).text()
+                )
             })?;
             slot.push(w * size);
         }

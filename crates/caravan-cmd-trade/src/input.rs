@@ -1,4 +1,4 @@
-//! Reading long trade tables (`time, location, product, value` rows) from CSV into dense
+//! Reading long trade tables (`time, location, product, value` rows) from CSV or Parquet into dense
 //! per-period matrices, with every rejected value named by file, row and column.
 
 use std::collections::HashMap;
@@ -52,31 +52,27 @@ pub(crate) struct Columns<'a> {
     pub(crate) value: &'a str,
 }
 
-/// Reads `path` as CSV with a header row.
+/// Reads `path`, CSV with a header row or Parquet (by extension or magic bytes).
 ///
-/// Values must be finite, non-negative numbers: anything else is an error naming the row (the
-/// line number in the file, header = line 1) and the column.
+/// Values must be finite, non-negative numbers: anything else (including a Parquet null) is an
+/// error naming the row (the line number in a CSV file, header = line 1; the row number in a
+/// Parquet file, first data row = row 1) and the column.
 pub(crate) fn read_long_table(
     path: &Path,
     columns: &Columns<'_>,
     progress: &indicatif::ProgressBar,
 ) -> Result<LongTable> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("opening {}; check the --input path", path.display()))?;
-    progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(true).from_reader(progress.wrap_read(file));
-    let headers = reader
-        .headers()
-        .with_context(|| format!("reading the header row of {}", path.display()))?
-        .clone();
+    let input = caravan_io::Table::open(path, |file| {
+        progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
+        Box::new(progress.wrap_read(file))
+    })
+    .with_context(|| format!("reading {}; check the --input path", path.display()))?;
     let find = |name: &str, flag: &str| -> Result<usize> {
-        // A UTF-8 byte-order mark is kept by some exporters in the first header.
-        headers.iter().position(|h| h.trim_start_matches('\u{feff}') == name).with_context(|| {
+        input.column(name).with_context(|| {
             format!(
                 "{}: no column {name:?} (given by {flag}); the header has: {}",
                 path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
+                input.headers().join(", ")
             )
         })
     };
@@ -84,48 +80,40 @@ pub(crate) fn read_long_table(
     let location_col = find(columns.location, "--location")?;
     let product_col = columns.product.map(|c| find(c, "--product")).transpose()?;
     let value_col = find(columns.value, "--value")?;
+    let selected: Vec<usize> = [time_col, Some(location_col), product_col, Some(value_col)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut rows = input.rows(&selected)?;
 
     let mut table = LongTable::default();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let more = reader
-            .read_record(&mut record)
-            .with_context(|| format!("reading {}: malformed CSV", path.display()))?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        let field = |idx: usize, name: &str| -> Result<&str> {
-            record.get(idx).with_context(|| {
-                format!(
-                    "{}, row {line}, column {name:?}: the row has too few fields",
-                    path.display()
-                )
-            })
-        };
-        let text = field(value_col, columns.value)?.trim();
-        let value: f64 = text.parse().ok().filter(|v: &f64| v.is_finite()).with_context(|| {
+    while rows.next_row()? {
+        let at = rows.position();
+        let cell = rows.cell(value_col);
+        let text = cell.text();
+        let text = text.trim();
+        let value = cell.number().with_context(|| {
             format!(
-                "{}, row {line}, column {:?}: {text:?} is not a number; fix or remove the row",
+                "{}, {at}, column {:?}: {text:?} is not a number; fix or remove the row",
                 path.display(),
                 columns.value
             )
         })?;
         if value < 0.0 {
             bail!(
-                "{}, row {line}, column {:?}: negative value {text}; trade values must be >= 0",
+                "{}, {at}, column {:?}: negative value {text}; trade values must be >= 0",
                 path.display(),
                 columns.value
             );
         }
-        let time = match (time_col, columns.time) {
-            (Some(idx), Some(name)) => table.times.intern(field(idx, name)?.trim()),
-            _ => table.times.intern(""),
+        let time = match time_col {
+            Some(idx) => table.times.intern(rows.cell(idx).text().trim()),
+            None => table.times.intern(""),
         };
-        let location = table.locations.intern(field(location_col, columns.location)?.trim());
-        let product = match (product_col, columns.product) {
-            (Some(idx), Some(name)) => table.products.intern(field(idx, name)?.trim()),
-            _ => table.products.intern(""),
+        let location = table.locations.intern(rows.cell(location_col).text().trim());
+        let product = match product_col {
+            Some(idx) => table.products.intern(rows.cell(idx).text().trim()),
+            None => table.products.intern(""),
         };
         table.rows.push(Row { time, location, product, value });
     }

@@ -1,5 +1,5 @@
 //! The `caravan trade` command line (`complexity`, `proximity`, `concentration`, `growth`) and
-//! `caravan bench complexity`: reads trade tables from CSV, runs `caravan-complexity`, writes CSV.
+//! `caravan bench complexity`: reads trade tables from CSV or Parquet, runs `caravan-complexity`, writes CSV.
 //!
 //! All output goes through [`Output`], one locked, buffered stdout (or file) writer; progress bars
 //! and warnings go to stderr.
@@ -44,7 +44,8 @@ pub enum ConventionArg {
 /// Options shared by `complexity` and `proximity`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ComplexityArgs {
-    /// Input CSV with a header row, one row per (time, location, product).
+    /// Input CSV with a header row, or Parquet (`.parquet` or the `PAR1` magic bytes), one row
+    /// per (time, location, product).
     #[arg(long)]
     pub input: PathBuf,
     /// Column holding the period (for example the year).
@@ -82,7 +83,7 @@ pub struct ComplexityArgs {
 /// Options of `concentration`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConcentrationArgs {
-    /// Input CSV with a header row.
+    /// Input CSV with a header row, or Parquet (`.parquet` or the `PAR1` magic bytes).
     #[arg(long)]
     pub input: PathBuf,
     /// Column holding the exporter (or partner, to measure concentration by partner).
@@ -108,7 +109,7 @@ pub struct ConcentrationArgs {
 /// Options of `growth`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GrowthArgs {
-    /// Input CSV with a header row.
+    /// Input CSV with a header row, or Parquet (`.parquet` or the `PAR1` magic bytes).
     #[arg(long)]
     pub input: PathBuf,
     /// Column holding the period.

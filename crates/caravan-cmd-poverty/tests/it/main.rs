@@ -7,6 +7,7 @@ mod bench;
 mod compare;
 mod errors;
 mod measure;
+mod parquet;
 
 use std::path::{Path, PathBuf};
 

@@ -4,6 +4,7 @@
 mod complexity;
 mod concentration;
 mod growth;
+mod parquet;
 mod rejects;
 
 use std::path::{Path, PathBuf};

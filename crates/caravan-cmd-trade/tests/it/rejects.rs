@@ -36,7 +36,7 @@ const GOOD: &str = "t,c,p,v\n1,a,x,3\n1,a,y,1\n1,b,x,1\n1,b,y,4\n1,c,x,2\n1,c,y,
 fn negative_value_names_row_and_column() {
     let (res, written) = complexity_on("t,c,p,v\n1,a,x,3\n1,b,x,-2\n", &[]);
     let err = format!("{:#}", res.unwrap_err());
-    assert!(err.contains("row 3") && err.contains("\"v\"") && err.contains("negative"), "{err}");
+    assert!(err.contains("line 3") && err.contains("\"v\"") && err.contains("negative"), "{err}");
     assert!(!written);
 }
 
@@ -45,7 +45,7 @@ fn non_numeric_value_names_row_and_column() {
     let (res, written) = complexity_on("t,c,p,v\n1,a,x,3\n1,b,x,n/a\n", &[]);
     let err = format!("{:#}", res.unwrap_err());
     assert!(
-        err.contains("row 3") && err.contains("\"v\"") && err.contains("not a number"),
+        err.contains("line 3") && err.contains("\"v\"") && err.contains("not a number"),
         "{err}"
     );
     assert!(!written);
