@@ -9,6 +9,10 @@ mod search;
 
 use std::collections::HashMap;
 
+/// Hash map with foldhash's fast fixed hasher, for indexes of the shipped data: clients look
+/// keys up but never insert them, so hash flooding is not a concern.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
 use serde::Serialize;
 
@@ -173,7 +177,7 @@ pub struct Unit {
 #[derive(Debug)]
 pub struct ReferenceData {
     hs: Vec<HsEntry>,
-    hs_index: HashMap<HsCode, usize>,
+    hs_index: FastMap<HsCode, usize>,
     pub sections: Vec<Section>,
     pub countries: Vec<Country>,
     pub currencies: Vec<Currency>,
@@ -192,7 +196,7 @@ impl ReferenceData {
     pub fn load(sources: &Sources<'_>) -> Result<ReferenceData, LoadError> {
         let sections = parse_sections(sources.sections)?;
         let mut hs = parse_hs(sources.hs2022)?;
-        let hs_index: HashMap<HsCode, usize> =
+        let hs_index: FastMap<HsCode, usize> =
             hs.iter().enumerate().map(|(idx, entry)| (entry.code, idx)).collect();
         link_children(&mut hs, &hs_index);
         attach_correlation(&mut hs, &hs_index, sources.hs2017_correlation)?;
@@ -343,7 +347,7 @@ fn parse_code(file: &'static str, row: u64, text: &str) -> Result<HsCode, LoadEr
 /// Synonyms per entry position.
 fn parse_synonyms(
     text: &str,
-    index: &HashMap<HsCode, usize>,
+    index: &FastMap<HsCode, usize>,
 ) -> Result<HashMap<usize, String>, LoadError> {
     const FILE: &str = "hs_synonyms.csv";
     let mut out: HashMap<usize, String> = HashMap::new();
@@ -412,7 +416,7 @@ fn parse_hs(text: &str) -> Result<Vec<HsEntry>, LoadError> {
     Ok(entries)
 }
 
-fn link_children(hs: &mut [HsEntry], index: &HashMap<HsCode, usize>) {
+fn link_children(hs: &mut [HsEntry], index: &FastMap<HsCode, usize>) {
     let links: Vec<(usize, HsCode)> = hs
         .iter()
         .filter_map(|e| e.parent.and_then(|p| index.get(&p)).map(|&pi| (pi, e.code)))
@@ -424,7 +428,7 @@ fn link_children(hs: &mut [HsEntry], index: &HashMap<HsCode, usize>) {
 
 fn attach_correlation(
     hs: &mut [HsEntry],
-    index: &HashMap<HsCode, usize>,
+    index: &FastMap<HsCode, usize>,
     text: &str,
 ) -> Result<(), LoadError> {
     const FILE: &str = "hs2022_hs2017_correlation.csv";
@@ -446,7 +450,7 @@ fn attach_correlation(
 /// and its lines are listed as national lines.
 fn attach_russian(
     hs: &mut [HsEntry],
-    index: &HashMap<HsCode, usize>,
+    index: &FastMap<HsCode, usize>,
     text: &str,
 ) -> Result<HashMap<String, String>, LoadError> {
     const FILE: &str = "tnved_eaeu_ru.csv";

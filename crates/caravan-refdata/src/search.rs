@@ -6,7 +6,10 @@
 //! tens of microseconds and builds in milliseconds, without tantivy's compile cost and on-disk
 //! segments. Ranking is Okapi BM25 (Robertson & Zaragoza 2009, eq. 3.1) with k1 = 1.2, b = 0.75.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+
+use crate::FastMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
@@ -124,7 +127,7 @@ const STOPWORDS: &[&str] = &[
 
 /// The inverted index.
 pub struct SearchIndex {
-    terms: HashMap<String, u32>,
+    terms: FastMap<String, u32>,
     /// Postings per term: (document, weighted term frequency).
     postings: Vec<Vec<(u32, f32)>>,
     /// Surface words (lower-cased, unstemmed) and their term, for typo and prefix expansion, sorted.
@@ -132,7 +135,7 @@ pub struct SearchIndex {
     /// (character bigram, word length) → surface words of that length containing it: typo
     /// candidates must have a close length and share bigrams with the query word (the q-gram
     /// lemma: one edit destroys at most two bigrams).
-    bigrams: HashMap<(char, char, usize), Vec<u32>>,
+    bigrams: FastMap<(char, char, usize), Vec<u32>>,
     doc_len: Vec<f32>,
     avg_doc_len: f32,
     analyzer: Analyzer,
@@ -236,7 +239,7 @@ impl SearchIndex {
         let analyzer = Analyzer::new();
         let by_code: HashMap<_, _> =
             entries.iter().enumerate().map(|(idx, e)| (e.code, (idx, e))).collect();
-        let mut terms: HashMap<String, u32> = HashMap::new();
+        let mut terms: FastMap<String, u32> = FastMap::default();
         let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut surface_map: HashMap<String, u32> = HashMap::new();
         let mut doc_len = Vec::with_capacity(entries.len());
@@ -291,7 +294,7 @@ impl SearchIndex {
         let mut surface: Vec<(Vec<char>, u32)> =
             surface_map.into_iter().map(|(word, id)| (word.chars().collect(), id)).collect();
         surface.sort();
-        let mut bigrams: HashMap<(char, char, usize), Vec<u32>> = HashMap::new();
+        let mut bigrams: FastMap<(char, char, usize), Vec<u32>> = FastMap::default();
         for (idx, (word, _)) in surface.iter().enumerate() {
             let mut seen = Vec::new();
             for pair in word.windows(2) {
@@ -334,40 +337,46 @@ impl SearchIndex {
             return Vec::new();
         }
         let n_docs = self.doc_len.len() as f32;
-        let mut scores = vec![0.0f32; self.doc_len.len()];
-        let mut matched = vec![0u8; self.doc_len.len()];
         let n_tokens = tokens.len();
-        for (token_idx, token) in tokens.iter().enumerate() {
-            let is_last = token_idx + 1 == n_tokens;
-            let expansions = self.expand(token, is_last);
-            let mut seen_in_token: Vec<u32> = Vec::new();
-            for (term, factor) in expansions {
-                let posting = &self.postings[term as usize];
-                let df = posting.len() as f32;
-                let idf = ((n_docs - df + 0.5) / (df + 0.5) + 1.0).ln();
-                for &(doc, tf) in posting {
-                    let dl = self.doc_len[doc as usize];
-                    let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * dl / self.avg_doc_len);
-                    scores[doc as usize] += factor * idf * tf * (BM25_K1 + 1.0) / (tf + norm);
-                    if !seen_in_token.contains(&doc) {
-                        seen_in_token.push(doc);
+        let mut ranked: Vec<(usize, f32)> = SCRATCH.with_borrow_mut(|scratch| {
+            scratch.fit(self.doc_len.len());
+            for (token_idx, token) in tokens.iter().enumerate() {
+                let is_last = token_idx + 1 == n_tokens;
+                // Marks which token last counted a document, so each token counts it once.
+                let mark = token_idx as u32 + 1;
+                for (term, factor) in self.expand(token, is_last) {
+                    let posting = &self.postings[term as usize];
+                    let df = posting.len() as f32;
+                    let idf = ((n_docs - df + 0.5) / (df + 0.5) + 1.0).ln();
+                    for &(doc, tf) in posting {
+                        let d = doc as usize;
+                        let dl = self.doc_len[d];
+                        let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * dl / self.avg_doc_len);
+                        if scratch.last_token[d] == 0 {
+                            scratch.touched.push(doc);
+                        }
+                        scratch.scores[d] += factor * idf * tf * (BM25_K1 + 1.0) / (tf + norm);
+                        if scratch.last_token[d] != mark {
+                            scratch.last_token[d] = mark;
+                            scratch.matched[d] = scratch.matched[d].saturating_add(1);
+                        }
                     }
                 }
             }
-            for doc in seen_in_token {
-                matched[doc as usize] = matched[doc as usize].saturating_add(1);
-            }
-        }
-        // Entries that match every word of the query come before those that match some.
-        let mut ranked: Vec<(usize, f32)> = scores
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| **s > 0.0)
-            .map(|(doc, s)| {
-                let coverage = f32::from(matched[doc]) / n_tokens as f32;
-                (doc, s * coverage * coverage)
-            })
-            .collect();
+            // Entries that match every word of the query come before those that match some.
+            let ranked = scratch
+                .touched
+                .iter()
+                .map(|&doc| doc as usize)
+                .filter(|&doc| scratch.scores[doc] > 0.0)
+                .map(|doc| {
+                    let coverage = f32::from(scratch.matched[doc]) / n_tokens as f32;
+                    (doc, scratch.scores[doc] * coverage * coverage)
+                })
+                .collect();
+            scratch.clear();
+            ranked
+        });
         // Best first, ties by position; only the first `limit` need a full sort.
         let order = |a: &(usize, f32), b: &(usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if ranked.len() > query.limit {
@@ -406,7 +415,7 @@ impl SearchIndex {
             // q-gram lemma (Ukkonen 1992): a word within k edits shares at least
             // (n - 1) - 2k of the query word's n - 1 bigrams.
             let min_shared = (word.len() - 1).saturating_sub(2 * max_edits).max(1);
-            let mut shared: HashMap<u32, usize> = HashMap::new();
+            let mut shared: FastMap<u32, usize> = FastMap::default();
             let mut seen = Vec::new();
             for pair in word.windows(2) {
                 let key = (pair[0], pair[1]);
@@ -485,6 +494,41 @@ fn bounded_osa_distance(a: &[char], b: &[char], max: usize, rows: &mut OsaRows) 
     }
     let d = prev[b.len()];
     (d <= max).then_some(d)
+}
+
+/// Per-thread scoring buffers, reused across queries so a query costs in proportion to the
+/// postings it touches rather than to the size of the nomenclature (no zeroing, no full scan).
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    matched: Vec<u8>,
+    last_token: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Scratch {
+    fn fit(&mut self, n_docs: usize) {
+        if self.scores.len() < n_docs {
+            self.scores.resize(n_docs, 0.0);
+            self.matched.resize(n_docs, 0);
+            self.last_token.resize(n_docs, 0);
+        }
+    }
+
+    /// Resets exactly the entries the last query touched.
+    fn clear(&mut self) {
+        for &doc in &self.touched {
+            let d = doc as usize;
+            self.scores[d] = 0.0;
+            self.matched[d] = 0;
+            self.last_token[d] = 0;
+        }
+        self.touched.clear();
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 #[cfg(test)]
