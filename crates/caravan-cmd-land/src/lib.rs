@@ -142,6 +142,31 @@ fn read_matrix(path: &std::path::Path) -> Result<TransitionMatrix> {
     Ok(TransitionMatrix(m))
 }
 
+/// Runs `land sdg15` as a library call (the server's background jobs): no progress bar;
+/// `on_progress(done, total)` hears of every block of rows. Returns the pixel count.
+///
+/// # Errors
+/// As the CLI: each input problem names the file and what is wrong.
+pub fn run_sdg15(args: Sdg15Args, on_progress: &dyn Fn(u64, u64)) -> Result<u64> {
+    let job = job_from_args(args, false)?;
+    Ok(sdg15::run_job_with(&job, on_progress)?.pixels)
+}
+
+/// Writes the synthetic benchmark scene (planted trends, fixed `seed`) into `dir` and returns
+/// the paths of its NDVI, land cover, SOC and zones GeoTIFFs; for tests of the shells.
+///
+/// # Errors
+/// When a file cannot be written.
+pub fn write_scene_files(
+    dir: &std::path::Path,
+    size: usize,
+    years: usize,
+    seed: u64,
+) -> Result<[PathBuf; 4]> {
+    let scene = scene::write_scene(dir, size, years, seed)?;
+    Ok([scene.ndvi, scene.land_cover, scene.soc, scene.zones])
+}
+
 fn job_from_args(args: Sdg15Args, progress: bool) -> Result<sdg15::Job> {
     let (first, last) = parse_period("--ndvi-years", &args.ndvi_years)?;
     Ok(sdg15::Job {

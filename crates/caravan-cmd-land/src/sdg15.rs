@@ -261,6 +261,11 @@ fn block<'a>(buf: &'a Buffers, width: usize, n: usize, areas: &'a [f64]) -> Bloc
 
 /// Runs the whole job.
 pub(crate) fn run_job(job: &Job) -> Result<RunStats> {
+    run_job_with(job, &|_, _| {})
+}
+
+/// [`run_job`], calling `on_rows(done, total)` after each block of each of the two passes.
+pub(crate) fn run_job_with(job: &Job, on_rows: &dyn Fn(u64, u64)) -> Result<RunStats> {
     ensure!(job.block_rows > 0, "--block-rows must be at least 1");
     let config = Config::new(
         job.profile,
@@ -339,6 +344,7 @@ pub(crate) fn run_job(job: &Job) -> Result<RunStats> {
         peak_block = peak_block
             .max(buf.bytes() + inputs.peak_cache_bytes() + bytes.len() + trends.len() * 16);
         bar.inc(n as u64);
+        on_rows(bar.position(), 2 * height as u64);
     }
     let mut spill =
         spill.into_inner().map_err(|e| e.into_error()).context("writing pass-1 results")?;
@@ -390,6 +396,7 @@ pub(crate) fn run_job(job: &Job) -> Result<RunStats> {
                 + trends.len() * 16,
         );
         bar.inc(n as u64);
+        on_rows(bar.position(), 2 * height as u64);
     }
     bar.finish_and_clear();
     for (writer, name) in writers.into_iter().zip(OUTPUTS) {

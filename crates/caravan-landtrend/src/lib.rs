@@ -273,11 +273,11 @@ pub fn trend_block(
                     )
                     .ok()
                     .map(|t| t.class);
-                    let state = productivity::state_z(
+                    let state = productivity::state(
                         &series[cfg.baseline_idx.clone()],
                         &series[cfg.recent_idx.clone()],
-                    )
-                    .map(|z| productivity::state_class(z, cfg.profile));
+                        cfg.profile,
+                    );
                     #[expect(
                         clippy::cast_possible_truncation,
                         reason = "f32 suffices for a mean of NDVI values"
@@ -505,9 +505,9 @@ fn assess_row(
         let perf = if trend.mean.is_nan() {
             None
         } else {
-            unit_of(cfg, block, idx)
-                .and_then(|unit| p90.get(&unit))
-                .and_then(|&p| productivity::performance_class(f64::from(trend.mean), p))
+            unit_of(cfg, block, idx).and_then(|unit| p90.get(&unit)).and_then(|&p| {
+                productivity::performance_class_for(f64::from(trend.mean), p, cfg.profile)
+            })
         };
         let prod = match (traj, state, perf) {
             (Some(t), Some(s), Some(p)) => Some(productivity::combine(t, s, p, cfg.profile)),

@@ -204,30 +204,51 @@ pub fn trajectory_with(
     Ok(Trajectory { mann_kendall: mk, ols_slope: slope, class })
 }
 
-/// State z-score: mean of the recent years against the baseline distribution
-/// (GPG v2 §4.2.4): z = (x̄_recent − x̄_baseline) / s_baseline, s the sample standard deviation.
+/// State z-score under GPG v1: mean of the recent years against the baseline distribution,
+/// z = (x̄_recent − x̄_baseline) / s_baseline, s the sample standard deviation.
 ///
 /// σ = 0 is handled explicitly: equal means give 0, otherwise ±∞ (a certain change).
 /// Returns `None` when the baseline has fewer than 2 values or recent is empty.
 pub fn state_z(baseline: &[f64], recent: &[f64]) -> Option<f64> {
+    let (mb, mr, ss) = means_and_squares(baseline, recent)?;
+    let var = ss / (baseline.len() as f64 - 1.0);
+    Some(z_or_infinite(mr - mb, var.sqrt()))
+}
+
+/// State z-score under GPG v2 §4.2.4 (equations for μ, σ, x̄ and z): the recent mean x̄ is
+/// compared with the baseline mean μ in units of the standard error of a mean of the recent
+/// years, z = (x̄ − μ) / (σ / √n_recent), with σ the baseline's population standard deviation
+/// (Σ(x − μ)² / n). Verified against the GPG v2 formulas as implemented in SEPAL's
+/// `sdg_15.3.1` module (`component/scripts/productivity.py`, `productivity_state`).
+///
+/// σ = 0 is handled explicitly: equal means give 0, otherwise ±∞ (a certain change).
+/// Returns `None` when the baseline has fewer than 2 values or recent is empty.
+pub fn state_z_gpg2(baseline: &[f64], recent: &[f64]) -> Option<f64> {
+    let (mb, mr, ss) = means_and_squares(baseline, recent)?;
+    let sigma = (ss / baseline.len() as f64).sqrt();
+    Some(z_or_infinite(mr - mb, sigma / (recent.len() as f64).sqrt()))
+}
+
+fn means_and_squares(baseline: &[f64], recent: &[f64]) -> Option<(f64, f64, f64)> {
     if baseline.len() < 2 || recent.is_empty() {
         return None;
     }
-    let nb = baseline.len() as f64;
-    let mb = baseline.iter().sum::<f64>() / nb;
+    let mb = baseline.iter().sum::<f64>() / baseline.len() as f64;
     let mr = recent.iter().sum::<f64>() / recent.len() as f64;
-    let var = baseline.iter().map(|v| (v - mb) * (v - mb)).sum::<f64>() / (nb - 1.0);
-    let diff = mr - mb;
-    if var <= 0.0 {
-        return Some(if diff == 0.0 {
-            0.0
-        } else if diff > 0.0 {
-            f64::INFINITY
-        } else {
-            f64::NEG_INFINITY
-        });
+    let ss = baseline.iter().map(|v| (v - mb) * (v - mb)).sum::<f64>();
+    Some((mb, mr, ss))
+}
+
+fn z_or_infinite(diff: f64, scale: f64) -> f64 {
+    if scale > 0.0 {
+        diff / scale
+    } else if diff == 0.0 {
+        0.0
+    } else if diff > 0.0 {
+        f64::INFINITY
+    } else {
+        f64::NEG_INFINITY
     }
-    Some(diff / var.sqrt())
 }
 
 /// State class under `profile`: five levels for gpg2, three (±2/0) at ±1.96 otherwise.
@@ -246,14 +267,91 @@ pub fn state_class(z: f64, profile: Profile) -> i8 {
     }
 }
 
+/// State of one pixel under `profile` from its baseline and recent values.
+///
+/// * gpg2: [`five_class`] of [`state_z_gpg2`].
+/// * gpg1: ±2 at |[`state_z`]| ≥ 1.96.
+/// * trends-earth: [`state_trends_earth`] (decile classes, not a z-score).
+///
+/// `None` when the baseline has fewer than 2 values or recent is empty.
+pub fn state(baseline: &[f64], recent: &[f64], profile: Profile) -> Option<i8> {
+    match profile {
+        Profile::Gpg2 => state_z_gpg2(baseline, recent).map(five_class),
+        Profile::Gpg1 => state_z(baseline, recent).map(|z| state_class(z, profile)),
+        Profile::TrendsEarth => state_trends_earth(baseline, recent),
+    }
+}
+
+/// Trends.Earth's productivity state (trends.earth-algorithms `te_algorithms/gee/productivity.py`,
+/// `productivity_state`): the baseline series is extended by two values 5 % of its range below
+/// its minimum and above its maximum; its 10th, 20th, … 100th percentiles cut ten classes;
+/// the baseline mean and the recent mean each get the class 1 + (number of the 10th–90th
+/// percentiles they exceed); a change of −2 classes or more is degraded (-2 here), +2 or more
+/// improved (2), and any change is ignored when the two means differ by at most 100
+/// (NDVI × 10⁴). Percentiles interpolate linearly between order statistics (numpy's default;
+/// Earth Engine's `Reducer.percentile` may pick order statistics differently on ties).
+///
+/// `None` when the baseline has fewer than 2 values or recent is empty.
+pub fn state_trends_earth(baseline: &[f64], recent: &[f64]) -> Option<i8> {
+    if baseline.len() < 2 || recent.is_empty() {
+        return None;
+    }
+    let (min, max) = baseline
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let pad = (max - min) * 0.05;
+    let mut ext: Vec<f64> = baseline.to_vec();
+    ext.push(min - pad);
+    ext.push(max + pad);
+    ext.sort_by(f64::total_cmp);
+    let cuts: Vec<f64> = (1..=9).map(|k| percentile_sorted(&ext, f64::from(k) * 10.0)).collect();
+    let class = |m: f64| 1 + cuts.iter().filter(|&&c| m > c).count() as i64;
+    let bl_mean = baseline.iter().sum::<f64>() / baseline.len() as f64;
+    let tg_mean = recent.iter().sum::<f64>() / recent.len() as f64;
+    if (bl_mean - tg_mean).abs() <= 100.0 {
+        return Some(0);
+    }
+    let change = class(tg_mean) - class(bl_mean);
+    Some(if change <= -2 {
+        -2
+    } else if change >= 2 {
+        2
+    } else {
+        0
+    })
+}
+
+/// Percentile `q` (0–100) of sorted values, linear between order statistics (type 7).
+fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let h = q / 100.0 * (sorted.len() - 1) as f64;
+    let lo = h.floor();
+    let frac = h - lo;
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "0 <= h < len")]
+    let lo = lo as usize;
+    match sorted.get(lo + 1) {
+        Some(hi) if frac > 0.0 => sorted[lo] + frac * (hi - sorted[lo]),
+        _ => sorted[lo],
+    }
+}
+
 /// Performance (GPG v2 §4.2.5): the pixel's mean against the 90th percentile of its land unit;
 /// degraded (-1) when mean / p90 < 0.5, else 0. A non-positive p90 gives `None` (no data).
 pub fn performance_class(pixel_mean: f64, unit_p90: f64) -> Option<i8> {
+    performance_class_for(pixel_mean, unit_p90, Profile::Gpg2)
+}
+
+/// [`performance_class`] under `profile`: Trends.Earth (`productivity_performance`, the
+/// `obs_ratio_2.lte(0.5)` rule) also calls a ratio of exactly 0.5 degraded.
+pub fn performance_class_for(pixel_mean: f64, unit_p90: f64, profile: Profile) -> Option<i8> {
     if unit_p90.is_nan() || unit_p90 <= 0.0 || pixel_mean.is_nan() {
         return None;
     }
     // mean/p90 < 0.5 ⇔ 2·mean < p90 for p90 > 0 (no division at the boundary).
-    Some(if 2.0 * pixel_mean < unit_p90 { -1 } else { 0 })
+    let low = match profile {
+        Profile::TrendsEarth => 2.0 * pixel_mean <= unit_p90,
+        Profile::Gpg2 | Profile::Gpg1 => 2.0 * pixel_mean < unit_p90,
+    };
+    Some(if low { -1 } else { 0 })
 }
 
 /// 90th percentile with linear interpolation between order statistics
@@ -276,13 +374,9 @@ pub fn percentile_90(values: &mut [f32]) -> Option<f64> {
 
 /// Combines trajectory, state and performance classes into the productivity sub-indicator.
 ///
-/// * gpg2 — GPG v2 §4.2.6 look-up table as encoded here: a degrading trajectory (-2) is
-///   degraded; a potentially degrading one (-1) is degraded when state or performance also
-///   signals decline; a stable trajectory is degraded only when state declines and performance
-///   is low; an improving trajectory (2) is improved unless state declines (then stable, or
-///   degraded with low performance); a potentially improving one (1) is improved when state
-///   also improves and performance is not low, degraded when state declines with low
-///   performance. The table is monotone: a better trajectory never gives a worse class.
+/// * gpg2 — GPG v2 §4.2.6 look-up table ([`GPG2_TABLE`]): trajectory and state enter with
+///   three classes (significant at Z = ±1.96; the 90 % levels ±1 count as stable), performance
+///   with two.
 /// * gpg1 — GPG v1 Table 3 (18 rows): trajectory degrading → degraded; stable trajectory →
 ///   degraded iff performance is low and state is not improving; improving trajectory →
 ///   degraded iff state declines with low performance, stable if state declines alone.
@@ -291,19 +385,22 @@ pub fn percentile_90(values: &mut [f32]) -> Option<f64> {
 pub fn combine(trajectory: i8, state: i8, performance: i8, profile: Profile) -> Class {
     let low_perf = performance < 0;
     match profile {
-        Profile::Gpg2 => match trajectory {
-            ..=-2 => Class::Degraded,
-            -1 if state < 0 || low_perf => Class::Degraded,
-            -1 => Class::Stable,
-            0 if state < 0 && low_perf => Class::Degraded,
-            0 => Class::Stable,
-            1 if state < 0 && low_perf => Class::Degraded,
-            1 if state > 0 && !low_perf => Class::Improved,
-            1 => Class::Stable,
-            _ if state <= -2 && low_perf => Class::Degraded,
-            _ if state < 0 => Class::Stable,
-            _ => Class::Improved,
-        },
+        Profile::Gpg2 => {
+            let three = |c: i8| {
+                if c <= -2 {
+                    -1
+                } else if c >= 2 {
+                    1
+                } else {
+                    0
+                }
+            };
+            let (t, s) = (three(trajectory), three(state));
+            GPG2_TABLE
+                .iter()
+                .find(|row| row.0 == t && row.1 == s && row.2 == low_perf)
+                .map_or(Class::Stable, |row| row.3)
+        }
         Profile::Gpg1 => match trajectory.signum() {
             -1 => Class::Degraded,
             0 if low_perf && state <= 0 => Class::Degraded,
@@ -321,6 +418,36 @@ pub fn combine(trajectory: i8, state: i8, performance: i8, profile: Profile) -> 
         }
     }
 }
+
+/// GPG v2 (2021) §4.2.6 productivity look-up table, all 18 rows:
+/// (trajectory −1/0/1, state −1/0/1, low performance, productivity).
+///
+/// Source: the GPG v2 table as implemented in SEPAL's `sdg_15.3.1` module
+/// (sepal-contrib/sdg_15.3.1, `component/scripts/productivity.py`, `productivity_final`,
+/// the "GPGv2" choice; classes 1 degraded / 2 stable / 3 improved there). Against that
+/// module's GPG v1 table (`productivity_final_GPG1`) two rows differ: a declining trajectory
+/// with a stable state and normal performance is stable, and a stable trajectory with a
+/// stable state and low performance is degraded.
+pub const GPG2_TABLE: [(i8, i8, bool, Class); 18] = [
+    (-1, -1, true, Class::Degraded),
+    (-1, -1, false, Class::Degraded),
+    (-1, 0, true, Class::Degraded),
+    (-1, 0, false, Class::Stable),
+    (-1, 1, true, Class::Degraded),
+    (-1, 1, false, Class::Degraded),
+    (0, -1, true, Class::Degraded),
+    (0, -1, false, Class::Stable),
+    (0, 0, true, Class::Degraded),
+    (0, 0, false, Class::Stable),
+    (0, 1, true, Class::Stable),
+    (0, 1, false, Class::Stable),
+    (1, -1, true, Class::Degraded),
+    (1, -1, false, Class::Improved),
+    (1, 0, true, Class::Improved),
+    (1, 0, false, Class::Improved),
+    (1, 1, true, Class::Improved),
+    (1, 1, false, Class::Improved),
+];
 
 /// Trends.Earth's five LPD classes (1 declining, 2 early signs of decline, 3 stable but
 /// stressed, 4 stable, 5 increasing) from trajectory and state in -1/0/1 and low performance;

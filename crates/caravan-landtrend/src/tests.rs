@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::productivity::{
-    combine, five_class, lpd5_trends_earth, percentile_90, state_z, trajectory,
+    combine, five_class, lpd5_trends_earth, percentile_90, state, state_trends_earth, state_z,
+    state_z_gpg2, trajectory,
 };
 use crate::stats::{mann_kendall, ols_slope, theil_sen};
 
@@ -164,6 +165,95 @@ fn state_handles_zero_spread() {
     assert_eq!(state_z(&[5.0], &[6.0]), None);
     // Mean 2, sample sd 1: recent mean 5 → z = 3.
     assert_relative_eq!(state_z(&[1.0, 2.0, 3.0], &[5.0, 5.0]).unwrap(), 3.0);
+}
+
+#[test]
+fn gpg2_state_uses_the_standard_error_of_the_recent_mean() {
+    // GPG v2 §4.2.4: μ = 2, population σ = √(2/3), three recent years at 3:
+    // z = (3 − 2) / (σ / √3) = √(9/2) = 2.1213…
+    let z = state_z_gpg2(&[1.0, 2.0, 3.0], &[3.0, 3.0, 3.0]).unwrap();
+    assert_relative_eq!(z, 4.5f64.sqrt(), max_relative = 1e-12);
+    assert_eq!(state(&[1.0, 2.0, 3.0], &[3.0, 3.0, 3.0], Profile::Gpg2), Some(2));
+    // The GPG v1 z (sample sd, no √n) of the same pixel is 1: stable.
+    assert_relative_eq!(state_z(&[1.0, 2.0, 3.0], &[3.0, 3.0, 3.0]).unwrap(), 1.0);
+    assert_eq!(state(&[1.0, 2.0, 3.0], &[3.0, 3.0, 3.0], Profile::Gpg1), Some(0));
+    assert_eq!(state_z_gpg2(&[5.0, 5.0], &[4.0]), Some(f64::NEG_INFINITY));
+    assert_eq!(state_z_gpg2(&[5.0, 5.0], &[5.0]), Some(0.0));
+    assert_eq!(state_z_gpg2(&[5.0], &[5.0]), None);
+}
+
+#[test]
+fn trends_earth_state_uses_decile_classes() {
+    // Baseline 1000..=1900 step 100, extended by 955 and 1945 (5 % of the range 900).
+    let baseline: Vec<f64> = (0..10).map(|i| 1000.0 + 100.0 * f64::from(i)).collect();
+    // Baseline mean 1450 sits in class 6; 1700 is two classes up: improved.
+    assert_eq!(state_trends_earth(&baseline, &[1700.0]), Some(2));
+    assert_eq!(state_trends_earth(&baseline, &[1200.0]), Some(-2));
+    // One class down only: stable.
+    assert_eq!(state_trends_earth(&baseline, &[1340.0]), Some(0));
+    // A change of at most 100 is ignored whatever the classes.
+    let tight: Vec<f64> = (0..10).map(|i| 1000.0 + 5.0 * f64::from(i)).collect();
+    assert_eq!(state_trends_earth(&tight, &[1100.0]), Some(0));
+    assert_eq!(state_trends_earth(&tight, &[1123.0]), Some(2));
+    assert_eq!(state(&baseline, &[1200.0], Profile::TrendsEarth), Some(-2));
+    assert_eq!(state_trends_earth(&[1.0], &[2.0]), None);
+}
+
+#[test]
+fn trends_earth_performance_counts_one_half_as_low() {
+    use productivity::performance_class_for as perf;
+    assert_eq!(perf(50.0, 100.0, Profile::TrendsEarth), Some(-1));
+    assert_eq!(perf(50.0, 100.0, Profile::Gpg2), Some(0));
+    assert_eq!(perf(50.1, 100.0, Profile::TrendsEarth), Some(0));
+}
+
+#[test]
+fn gpg2_table_has_the_published_rows() {
+    use Class::{Degraded as D, Improved as I, Stable as S};
+    // GPG v2 §4.2.6 as implemented by SEPAL sdg_15.3.1 `productivity_final` (GPGv2):
+    // rows (trajectory, state, performance low?) → class, typed here independently of
+    // `GPG2_TABLE` so a change to either fails.
+    let rows = [
+        ((-2, -2, -1), D),
+        ((-2, -2, 0), D),
+        ((-2, 0, -1), D),
+        ((-2, 0, 0), S),
+        ((-2, 2, -1), D),
+        ((-2, 2, 0), D),
+        ((0, -2, -1), D),
+        ((0, -2, 0), S),
+        ((0, 0, -1), D),
+        ((0, 0, 0), S),
+        ((0, 2, -1), S),
+        ((0, 2, 0), S),
+        ((2, -2, -1), D),
+        ((2, -2, 0), I),
+        ((2, 0, -1), I),
+        ((2, 0, 0), I),
+        ((2, 2, -1), I),
+        ((2, 2, 0), I),
+    ];
+    for ((t, s, p), want) in rows {
+        assert_eq!(combine(t, s, p, Profile::Gpg2), want, "row {t} {s} {p}");
+    }
+    assert_eq!(productivity::GPG2_TABLE.len(), 18);
+    // The 90 % levels (±1) enter the table as stable.
+    assert_eq!(combine(-1, 0, 0, Profile::Gpg2), S);
+    assert_eq!(combine(1, -1, -1, Profile::Gpg2), D);
+    assert_eq!(combine(1, 0, 0, Profile::Gpg2), S);
+}
+
+#[test]
+fn trends_earth_kendall_table_matches_get_kendall_coef() {
+    // trends.earth-algorithms te_algorithms/gee/stats.py `get_kendall_coef` at commit
+    // 35b2b7d7ed11b03192bc66b3ebe87d04d5bbe616: first, middle and last rows.
+    let te = productivity::te_kendall_critical;
+    assert_eq!(te(4).unwrap(), [4, 4, 6]);
+    assert_eq!(te(7).unwrap(), [9, 11, 18]);
+    assert_eq!(te(16).unwrap(), [28, 36, 56]);
+    assert_eq!(te(30).unwrap(), [73, 93, 135]);
+    assert_eq!(te(59).unwrap(), [197, 251, 364]);
+    assert!(te(3).is_err() && te(60).is_err());
 }
 
 #[test]
