@@ -4,6 +4,18 @@
 //! the audit chain's read-then-append is serialised across connections and server processes.
 //! A commit is durable when PostgreSQL acknowledges it (`synchronous_commit` on, the default).
 
+mod certs;
+mod datasets;
+mod declarations;
+mod land;
+mod scholarship;
+
+/// This adapter's types under the names the SQL shared with the other adapter uses
+/// (`crates/caravan-store/sql/`).
+pub(crate) type Db = sqlx::Postgres;
+pub(crate) type DbRow = sqlx::postgres::PgRow;
+pub(crate) type DbStore = PgStore;
+
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -18,15 +30,22 @@ use sqlx::{Postgres, Row, Transaction};
 use time::OffsetDateTime;
 
 /// Schema migrations, applied in order; the version is the position + 1.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_backbone.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_backbone.sql"),
+    include_str!("../migrations/0002_certs.sql"),
+    include_str!("../migrations/0003_declarations.sql"),
+    include_str!("../migrations/0004_datasets.sql"),
+    include_str!("../migrations/0005_land.sql"),
+    include_str!("../migrations/0006_scholarship.sql"),
+];
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
 }
 
-fn backend(err: sqlx::Error) -> StoreError {
+pub(crate) fn backend(err: sqlx::Error) -> StoreError {
     StoreError::Backend(err.to_string())
 }
 
@@ -86,7 +105,7 @@ impl PgStore {
     }
 
     /// Runs `body` in a write transaction holding the writers' advisory lock.
-    async fn write<T, F>(&self, body: F) -> StoreResult<T>
+    pub(crate) async fn write<T, F>(&self, body: F) -> StoreResult<T>
     where
         F: for<'c> FnOnce(
                 &'c mut Transaction<'_, Postgres>,
@@ -95,19 +114,26 @@ impl PgStore {
             > + Send,
         T: Send,
     {
+        let mut tx = self.begin_write().await?;
+        let value = body(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(value)
+    }
+
+    /// Opens a write transaction holding the writers' advisory lock, so writes (and the audit
+    /// chain they extend) are serialised across connections and servers.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(WRITE_LOCK_KEY)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let value = body(&mut tx).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(value)
+        Ok(tx)
     }
 }
 
-async fn append_audit_tx(
+pub(crate) async fn append_audit_tx(
     tx: &mut Transaction<'_, Postgres>,
     change: &Change,
     audit: &NewAudit<'_>,
@@ -152,7 +178,7 @@ async fn append_audit_tx(
     })
 }
 
-fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
+pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt { what, reason: reason.to_string() }
 }
 
@@ -217,7 +243,7 @@ const USER_COLUMNS: &str =
     "id, username, display_name, org_id, role, password_hash, active, created_at_ms";
 const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at_ms, revoked_at_ms";
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 

@@ -5,6 +5,18 @@
 //! Writers open `BEGIN IMMEDIATE` transactions so that the audit chain's read-then-append is
 //! serialised without deadlock-prone lock upgrades.
 
+mod certs;
+mod datasets;
+mod declarations;
+mod land;
+mod scholarship;
+
+/// This adapter's types under the names the SQL shared with the other adapter uses
+/// (`crates/caravan-store/sql/`).
+pub(crate) type Db = sqlx::Sqlite;
+pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
+pub(crate) type DbStore = SqliteStore;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,15 +36,22 @@ use sqlx::{Connection, Row, Sqlite, Transaction};
 use time::OffsetDateTime;
 
 /// Schema migrations, applied in order; the version is the position + 1.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_backbone.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_backbone.sql"),
+    include_str!("../migrations/0002_certs.sql"),
+    include_str!("../migrations/0003_declarations.sql"),
+    include_str!("../migrations/0004_datasets.sql"),
+    include_str!("../migrations/0005_land.sql"),
+    include_str!("../migrations/0006_scholarship.sql"),
+];
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
-fn backend(err: sqlx::Error) -> StoreError {
+pub(crate) fn backend(err: sqlx::Error) -> StoreError {
     StoreError::Backend(err.to_string())
 }
 
@@ -107,7 +126,7 @@ impl SqliteStore {
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing when it succeeds.
-    async fn write<T, F>(&self, body: F) -> StoreResult<T>
+    pub(crate) async fn write<T, F>(&self, body: F) -> StoreResult<T>
     where
         F: for<'c> FnOnce(
                 &'c mut Transaction<'_, Sqlite>,
@@ -116,15 +135,20 @@ impl SqliteStore {
             > + Send,
         T: Send,
     {
-        let mut conn = self.pool.acquire().await.map_err(backend)?;
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+        let mut tx = self.begin_write().await?;
         let value = body(&mut tx).await?;
         tx.commit().await.map_err(backend)?;
         Ok(value)
     }
+
+    /// Opens a write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock at once, so
+    /// writers queue instead of failing on upgrade.
+    pub(crate) async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
 }
 
-async fn append_audit_tx(
+pub(crate) async fn append_audit_tx(
     tx: &mut Transaction<'_, Sqlite>,
     change: &Change,
     audit: &NewAudit<'_>,
@@ -169,7 +193,7 @@ async fn append_audit_tx(
     })
 }
 
-fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
+pub(crate) fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
     StoreError::Corrupt { what, reason: reason.to_string() }
 }
 
@@ -234,7 +258,7 @@ const USER_COLUMNS: &str =
     "id, username, display_name, org_id, role, password_hash, active, created_at_ms";
 const TOKEN_COLUMNS: &str = "id, user_id, name, token_hash, created_at_ms, revoked_at_ms";
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 

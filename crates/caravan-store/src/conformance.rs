@@ -245,5 +245,35 @@ macro_rules! conformance_tests {
                 $crate::conformance::audit_chain_under_concurrency(store).await;
             }
         }
+        #[tokio::test]
+        async fn conformance_certs() {
+            if let Some(store) = $make.await {
+                $crate::certs::conformance(&*store).await;
+            }
+        }
+        #[tokio::test]
+        async fn conformance_declarations() {
+            if let Some(store) = $make.await {
+                $crate::declarations::conformance(&*store).await;
+            }
+        }
+        #[tokio::test]
+        async fn conformance_datasets() {
+            if let Some(store) = $make.await {
+                $crate::datasets::conformance(&*store).await;
+            }
+        }
+        #[tokio::test]
+        async fn conformance_land() {
+            if let Some(store) = $make.await {
+                $crate::land::conformance(&*store).await;
+            }
+        }
+        #[tokio::test]
+        async fn conformance_scholarship() {
+            if let Some(store) = $make.await {
+                $crate::scholarship::conformance(&*store).await;
+            }
+        }
     };
 }

@@ -5,7 +5,18 @@
 //! ever sees `dyn Store`. Architecture invariant: every state-changing method appends its audit
 //! entry in the same transaction as the change, so the log cannot miss an acknowledged write.
 
+pub mod certs;
 pub mod conformance;
+pub mod datasets;
+pub mod declarations;
+pub mod land;
+pub mod scholarship;
+
+pub use certs::CertStore;
+pub use datasets::DatasetStore;
+pub use declarations::DeclarationStore;
+pub use land::{JobStatus, LandJob, LandStore, NewRaster, Raster};
+pub use scholarship::ScholarshipStore;
 
 use std::fmt;
 
@@ -47,6 +58,10 @@ pub enum OrgKind {
     EducationExchangeCenter,
     DesertificationControlCenter,
     PlatformOperator,
+    /// A body that nominates a country's scholarship applicants (e.g. a ministry of education).
+    NominatingBody,
+    /// A university that hosts exchange programmes.
+    University,
 }
 
 /// A role of a user; a user has exactly one.
@@ -59,6 +74,15 @@ pub enum Role {
     CustomsOfficer,
     Analyst,
     Admin,
+    /// An officer of a border agency other than customs (e.g. plant protection) who approves
+    /// its part of a declaration.
+    AgencyOfficer,
+    /// A scholarship applicant.
+    Applicant,
+    /// A reviewer who scores scholarship applications.
+    Reviewer,
+    /// Runs scholarship calls: opens them, assigns reviewers, runs and publishes placement.
+    ProgrammeAdmin,
 }
 
 macro_rules! text_enum {
@@ -96,6 +120,8 @@ text_enum!(OrgKind {
     EducationExchangeCenter => "education_exchange_center",
     DesertificationControlCenter => "desertification_control_center",
     PlatformOperator => "platform_operator",
+    NominatingBody => "nominating_body",
+    University => "university",
 });
 
 text_enum!(Role {
@@ -105,6 +131,10 @@ text_enum!(Role {
     CustomsOfficer => "customs_officer",
     Analyst => "analyst",
     Admin => "admin",
+    AgencyOfficer => "agency_officer",
+    Applicant => "applicant",
+    Reviewer => "reviewer",
+    ProgrammeAdmin => "programme_admin",
 });
 
 /// An organisation in one of the countries.
@@ -328,7 +358,9 @@ pub struct NewAudit<'a> {
 
 /// The storage interface. Every method is one transaction.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    CertStore + DeclarationStore + DatasetStore + LandStore + ScholarshipStore + Send + Sync + 'static
+{
     /// Short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 

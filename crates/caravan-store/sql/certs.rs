@@ -1,0 +1,394 @@
+// The SQL implementation of `caravan_store::CertStore` shared by both adapters: each adapter's
+// `src/certs.rs` includes this file, and `Db`, `DbRow` and `DbStore` name that adapter's types.
+// Keep the SQL portable (numbered `$n` parameters, standard types); a statement that must
+// differ belongs in the adapter.
+use async_trait::async_trait;
+use caravan_store::certs::{
+    CertificateRecord, KeyAddition, LogAppend, LogEffect, LogLeaf, NewSigningKey, SigningKey,
+    StoredCheckpoint,
+};
+use caravan_store::{CertStore, Change, NewAudit, StoreError, StoreResult, from_unix_ms, unix_ms};
+use sqlx::Row;
+use crate::DbRow;
+
+use crate::{DbStore, append_audit_tx, backend};
+
+const KEY_COLUMNS: &str = "id, org_id, kid, alg, public_key, document_types, signs_checkpoints, \
+     valid_from_ms, valid_until_ms, retired_at_ms, sealed_secret";
+const CERT_COLUMNS: &str = "id, org_id, doc_type, log_id, leaf_index, document, issued_at_ms, \
+     revoked_at_ms, revocation_reason";
+
+fn corrupt(what: &'static str, reason: impl ToString) -> StoreError {
+    StoreError::Corrupt { what, reason: reason.to_string() }
+}
+
+fn opt_time(row: &DbRow, column: &str) -> StoreResult<Option<time::OffsetDateTime>> {
+    let ms: Option<i64> = row.try_get(column).map_err(backend)?;
+    ms.map(from_unix_ms).transpose()
+}
+
+fn key_from_row(row: &DbRow) -> StoreResult<SigningKey> {
+    let types: String = row.try_get("document_types").map_err(backend)?;
+    let signs: i64 = row.try_get("signs_checkpoints").map_err(backend)?;
+    Ok(SigningKey {
+        id: row.try_get("id").map_err(backend)?,
+        org_id: row.try_get("org_id").map_err(backend)?,
+        kid: row.try_get("kid").map_err(backend)?,
+        alg: row.try_get("alg").map_err(backend)?,
+        public_key: row.try_get("public_key").map_err(backend)?,
+        document_types: types.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        signs_checkpoints: signs != 0,
+        valid_from: from_unix_ms(row.try_get("valid_from_ms").map_err(backend)?)?,
+        valid_until: opt_time(row, "valid_until_ms")?,
+        retired_at: opt_time(row, "retired_at_ms")?,
+        sealed_secret: row.try_get("sealed_secret").map_err(backend)?,
+    })
+}
+
+fn cert_from_row(row: &DbRow) -> StoreResult<CertificateRecord> {
+    let index: i64 = row.try_get("leaf_index").map_err(backend)?;
+    Ok(CertificateRecord {
+        id: row.try_get("id").map_err(backend)?,
+        org_id: row.try_get("org_id").map_err(backend)?,
+        doc_type: row.try_get("doc_type").map_err(backend)?,
+        log_id: row.try_get("log_id").map_err(backend)?,
+        leaf_index: u64::try_from(index).map_err(|e| corrupt("certificate", e))?,
+        document: row.try_get("document").map_err(backend)?,
+        issued_at: from_unix_ms(row.try_get("issued_at_ms").map_err(backend)?)?,
+        revoked_at: opt_time(row, "revoked_at_ms")?,
+        revocation_reason: row.try_get("revocation_reason").map_err(backend)?,
+    })
+}
+
+fn checkpoint_from_row(row: &DbRow) -> StoreResult<StoredCheckpoint> {
+    let size: i64 = row.try_get("tree_size").map_err(backend)?;
+    let text: String = row.try_get("checkpoint").map_err(backend)?;
+    Ok(StoredCheckpoint {
+        log_id: row.try_get("log_id").map_err(backend)?,
+        tree_size: u64::try_from(size).map_err(|e| corrupt("checkpoint", e))?,
+        checkpoint: serde_json::from_str(&text).map_err(|e| corrupt("checkpoint", e))?,
+        created_at: from_unix_ms(row.try_get("created_at_ms").map_err(backend)?)?,
+    })
+}
+
+fn to_i64(value: u64, what: &'static str) -> StoreResult<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Backend(format!("{what} {value} is out of range")))
+}
+
+#[async_trait]
+impl CertStore for DbStore {
+    async fn add_signing_key(
+        &self,
+        change: &Change,
+        key: &NewSigningKey,
+        addition: KeyAddition,
+    ) -> StoreResult<SigningKey> {
+        let (change, key) = (change.clone(), key.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let valid_from = caravan_store::to_stored_resolution(key.valid_from);
+                let taken: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM signing_keys WHERE org_id = $1 AND kid = $2",
+                )
+                .bind(key.org_id)
+                .bind(&key.kid)
+                .fetch_optional(&mut **tx)
+                .await
+                .map_err(backend)?;
+                if taken.is_some() {
+                    return Err(StoreError::Conflict { what: "key id", value: key.kid });
+                }
+                if addition == KeyAddition::Rotate {
+                    sqlx::query(
+                        "UPDATE signing_keys SET valid_until_ms = $1 WHERE org_id = $2 \
+                         AND valid_until_ms IS NULL AND retired_at_ms IS NULL",
+                    )
+                    .bind(unix_ms(valid_from))
+                    .bind(key.org_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                }
+                let row = sqlx::query(&format!(
+                    "INSERT INTO signing_keys (org_id, kid, alg, public_key, document_types, \
+                     signs_checkpoints, valid_from_ms, sealed_secret) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {KEY_COLUMNS}"
+                ))
+                .bind(key.org_id)
+                .bind(&key.kid)
+                .bind(&key.alg)
+                .bind(&key.public_key)
+                .bind(key.document_types.join(","))
+                .bind(i64::from(key.signs_checkpoints))
+                .bind(unix_ms(valid_from))
+                .bind(&key.sealed_secret)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(backend)?;
+                let stored = key_from_row(&row)?;
+                let action = match addition {
+                    KeyAddition::Add => "signing_key.add",
+                    KeyAddition::Rotate => "signing_key.rotate",
+                };
+                let details = serde_json::json!({
+                    "org_id": stored.org_id, "kid": stored.kid, "alg": stored.alg,
+                    "public_key": stored.public_key, "document_types": stored.document_types,
+                });
+                let target = format!("signing_key:{}", stored.id);
+                append_audit_tx(tx, &change, &NewAudit { action, target, details }).await?;
+                Ok(stored)
+            })
+        })
+        .await
+    }
+
+    async fn retire_signing_key(&self, change: &Change, key_id: i64) -> StoreResult<SigningKey> {
+        let change = change.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let row =
+                    sqlx::query(&format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE id = $1"))
+                        .bind(key_id)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?
+                        .ok_or_else(|| StoreError::NotFound {
+                            what: "signing key",
+                            id: key_id.to_string(),
+                        })?;
+                let key = key_from_row(&row)?;
+                if key.retired_at.is_some() {
+                    return Ok(key);
+                }
+                let at = caravan_store::to_stored_resolution(change.at);
+                sqlx::query("UPDATE signing_keys SET retired_at_ms = $1 WHERE id = $2")
+                    .bind(unix_ms(at))
+                    .bind(key_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let details = serde_json::json!({"org_id": key.org_id, "kid": key.kid});
+                let target = format!("signing_key:{key_id}");
+                append_audit_tx(
+                    tx,
+                    &change,
+                    &NewAudit { action: "signing_key.retire", target, details },
+                )
+                .await?;
+                Ok(SigningKey { retired_at: Some(at), ..key })
+            })
+        })
+        .await
+    }
+
+    async fn signing_key(&self, key_id: i64) -> StoreResult<Option<SigningKey>> {
+        let row = sqlx::query(&format!("SELECT {KEY_COLUMNS} FROM signing_keys WHERE id = $1"))
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(key_from_row).transpose()
+    }
+
+    async fn signing_keys(&self, org_id: Option<i64>) -> StoreResult<Vec<SigningKey>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {KEY_COLUMNS} FROM signing_keys WHERE $1 IS NULL OR org_id = $1 ORDER BY id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    async fn append_log(&self, change: &Change, append: &LogAppend) -> StoreResult<()> {
+        let (change, append) = (change.clone(), append.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let size: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves WHERE log_id = $1")
+                    .bind(&append.log_id)
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let index = to_i64(append.expected_size, "log size")?;
+                if size != index {
+                    return Err(StoreError::Conflict {
+                        what: "log size",
+                        value: format!("{} has {size} leaves, not {index}", append.log_id),
+                    });
+                }
+                let at = caravan_store::to_stored_resolution(change.at);
+                let (action, target, details) = match &append.effect {
+                    LogEffect::Issue(cert) => {
+                        let taken: Option<String> =
+                            sqlx::query_scalar("SELECT id FROM certificates WHERE id = $1")
+                                .bind(&cert.id)
+                                .fetch_optional(&mut **tx)
+                                .await
+                                .map_err(backend)?;
+                        if taken.is_some() {
+                            return Err(StoreError::Conflict { what: "certificate id", value: cert.id.clone() });
+                        }
+                        sqlx::query(
+                            "INSERT INTO certificates (id, org_id, doc_type, log_id, leaf_index, document, issued_at_ms) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&cert.id)
+                        .bind(cert.org_id)
+                        .bind(&cert.doc_type)
+                        .bind(&append.log_id)
+                        .bind(index)
+                        .bind(&cert.document)
+                        .bind(unix_ms(at))
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                        let details = serde_json::json!({"org_id": cert.org_id, "type": cert.doc_type});
+                        ("certificate.issue", format!("certificate:{}", cert.id), details)
+                    }
+                    LogEffect::Revoke { certificate_id, reason } => {
+                        let done = sqlx::query(
+                            "UPDATE certificates SET revoked_at_ms = $1, revocation_reason = $2 \
+                             WHERE id = $3 AND revoked_at_ms IS NULL",
+                        )
+                        .bind(unix_ms(at))
+                        .bind(reason)
+                        .bind(certificate_id)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                        if done.rows_affected() == 0 {
+                            return Err(StoreError::NotFound {
+                                what: "unrevoked certificate",
+                                id: certificate_id.clone(),
+                            });
+                        }
+                        let details = serde_json::json!({"reason": reason});
+                        ("certificate.revoke", format!("certificate:{certificate_id}"), details)
+                    }
+                };
+                sqlx::query("INSERT INTO log_leaves (log_id, leaf_index, leaf_hash, entry) VALUES ($1, $2, $3, $4)")
+                    .bind(&append.log_id)
+                    .bind(index)
+                    .bind(hex::encode(&append.leaf_hash))
+                    .bind(&append.entry)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::query(
+                    "INSERT INTO log_checkpoints (log_id, tree_size, checkpoint, created_at_ms) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&append.log_id)
+                .bind(index + 1)
+                .bind(append.checkpoint.to_string())
+                .bind(unix_ms(at))
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+                let mut details = details;
+                details["log_id"] = serde_json::json!(append.log_id);
+                details["leaf_index"] = serde_json::json!(index);
+                append_audit_tx(tx, &change, &NewAudit { action, target, details }).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn log_size(&self, log_id: &str) -> StoreResult<u64> {
+        let size: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves WHERE log_id = $1")
+            .bind(log_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        u64::try_from(size).map_err(|e| corrupt("log size", e))
+    }
+
+    async fn log_leaves(&self, log_id: &str, start: u64, end: u64) -> StoreResult<Vec<LogLeaf>> {
+        let rows = sqlx::query(
+            "SELECT leaf_index, leaf_hash, entry FROM log_leaves \
+             WHERE log_id = $1 AND leaf_index >= $2 AND leaf_index < $3 ORDER BY leaf_index",
+        )
+        .bind(log_id)
+        .bind(to_i64(start, "start")?)
+        .bind(to_i64(end, "end")?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let index: i64 = row.try_get("leaf_index").map_err(backend)?;
+                let hash: String = row.try_get("leaf_hash").map_err(backend)?;
+                Ok(LogLeaf {
+                    index: u64::try_from(index).map_err(|e| corrupt("log leaf", e))?,
+                    leaf_hash: hex::decode(&hash).map_err(|e| corrupt("log leaf", e))?,
+                    entry: row.try_get("entry").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn log_leaf_index(&self, log_id: &str, leaf_hash: &[u8]) -> StoreResult<Option<u64>> {
+        let index: Option<i64> = sqlx::query_scalar(
+            "SELECT leaf_index FROM log_leaves WHERE log_id = $1 AND leaf_hash = $2 ORDER BY leaf_index LIMIT 1",
+        )
+        .bind(log_id)
+        .bind(hex::encode(leaf_hash))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        index.map(|i| u64::try_from(i).map_err(|e| corrupt("log leaf", e))).transpose()
+    }
+
+    async fn checkpoints(
+        &self,
+        log_id: &str,
+        after_size: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredCheckpoint>> {
+        let rows = sqlx::query(
+            "SELECT log_id, tree_size, checkpoint, created_at_ms FROM log_checkpoints \
+             WHERE log_id = $1 AND tree_size > $2 ORDER BY tree_size LIMIT $3",
+        )
+        .bind(log_id)
+        .bind(to_i64(after_size, "after")?)
+        .bind(to_i64(limit, "limit")?)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(checkpoint_from_row).collect()
+    }
+
+    async fn latest_checkpoint(&self, log_id: &str) -> StoreResult<Option<StoredCheckpoint>> {
+        let row = sqlx::query(
+            "SELECT log_id, tree_size, checkpoint, created_at_ms FROM log_checkpoints \
+             WHERE log_id = $1 ORDER BY tree_size DESC LIMIT 1",
+        )
+        .bind(log_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.as_ref().map(checkpoint_from_row).transpose()
+    }
+
+    async fn certificate(&self, id: &str) -> StoreResult<Option<CertificateRecord>> {
+        let row = sqlx::query(&format!("SELECT {CERT_COLUMNS} FROM certificates WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(cert_from_row).transpose()
+    }
+
+    async fn certificates(&self, org_id: i64) -> StoreResult<Vec<CertificateRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CERT_COLUMNS} FROM certificates WHERE org_id = $1 \
+             ORDER BY issued_at_ms DESC, leaf_index DESC"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(cert_from_row).collect()
+    }
+}

@@ -1,0 +1,582 @@
+// The SQL implementation of `caravan_store::DeclarationStore` shared by both adapters: each
+// adapter's `src/declarations.rs` includes this file, and `Db` and `DbStore` name that adapter's
+// types. `lodge_batch` is the group commit: one write transaction of the adapter
+// (`begin_write`), one durable commit for the whole batch, each lodgement inside its own
+// savepoint so a failing one leaves no trace and does not undo the others.
+use async_trait::async_trait;
+use caravan_store::declarations::{
+    AgencyPart, AssessmentRecord, DeclarationDetail, DeclarationFilter, DeclarationOrder,
+    DeclarationRecord, EventRecord, LodgeReceipt, Lodgement, NewDraft, RiskRuleSetRecord,
+    TraderRecord, Transition, VersionRecord,
+};
+use caravan_store::{
+    Actor, Change, DeclarationStore, NewAudit, StoreError, StoreResult, from_unix_ms, unix_ms,
+};
+use caravan_types::CountryCode;
+use serde_json::Value;
+use sqlx::{Acquire, QueryBuilder, Transaction};
+
+use crate::{Db, DbStore, append_audit_tx, backend, corrupt, is_unique_violation};
+
+type Tx<'c> = Transaction<'c, Db>;
+
+const RECORD_COLUMNS: &str = "id, reference, org_id, country, status, version, channel, risk_score, created_at_ms, updated_at_ms";
+
+type RecordRow = (i64, String, i64, String, String, i64, Option<String>, i64, i64, i64);
+/// A record row and its event count.
+type RecordEventsRow = (i64, String, i64, String, String, i64, Option<String>, i64, i64, i64, i64);
+/// An event row.
+type EventRow = (i64, i64, String, String, String, Option<i64>, String, i64);
+
+fn record_from_row(row: RecordRow) -> StoreResult<DeclarationRecord> {
+    let (id, reference, org_id, country, status, version, channel, risk_score, created, updated) =
+        row;
+    Ok(DeclarationRecord {
+        id,
+        reference,
+        org_id,
+        country: CountryCode::parse(&country).map_err(|e| corrupt("declaration", e))?,
+        status,
+        version,
+        channel,
+        risk_score,
+        created_at: from_unix_ms(created)?,
+        updated_at: from_unix_ms(updated)?,
+    })
+}
+
+fn json(what: &'static str, text: &str) -> StoreResult<Value> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+async fn record_by_reference(
+    tx: &mut Tx<'_>,
+    reference: &str,
+) -> StoreResult<Option<(DeclarationRecord, i64)>> {
+    let row: Option<RecordEventsRow> =
+        sqlx::query_as(
+            "SELECT id, reference, org_id, country, status, version, channel, risk_score, created_at_ms, updated_at_ms, n_events \
+             FROM declarations WHERE reference = $1",
+        )
+        .bind(reference)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    row.map(|r| Ok((record_from_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9))?, r.10)))
+        .transpose()
+}
+
+/// Creates or replaces a draft; returns it. `audit` is false when lodging, whose own entry
+/// covers the data set.
+async fn save_draft_tx(
+    tx: &mut Tx<'_>,
+    change: &Change,
+    draft: &NewDraft,
+    audit: bool,
+) -> StoreResult<DeclarationRecord> {
+    let at = unix_ms(change.at);
+    let body = draft.body.to_string();
+    let id = match record_by_reference(tx, &draft.reference).await? {
+        Some((existing, _)) => {
+            if existing.org_id != draft.org_id || existing.status != "draft" {
+                return Err(StoreError::Conflict {
+                    what: "reference",
+                    value: draft.reference.clone(),
+                });
+            }
+            sqlx::query("UPDATE declaration_versions SET body = $1, created_at_ms = $2 WHERE declaration_id = $3 AND version = 1")
+                .bind(&body)
+                .bind(at)
+                .bind(existing.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("UPDATE declarations SET updated_at_ms = $1 WHERE id = $2")
+                .bind(at)
+                .bind(existing.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+            existing.id
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO declarations (reference, org_id, country, status, version, channel, risk_score, n_events, created_at_ms, updated_at_ms) \
+                 VALUES ($1, $2, $3, 'draft', 1, NULL, 0, 0, $4, $4) RETURNING id",
+            )
+            .bind(&draft.reference)
+            .bind(draft.org_id)
+            .bind(draft.country.as_str())
+            .bind(at)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Conflict { what: "reference", value: draft.reference.clone() }
+                } else if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) {
+                    StoreError::NotFound { what: "organisation", id: draft.org_id.to_string() }
+                } else {
+                    backend(e)
+                }
+            })?;
+            sqlx::query("INSERT INTO declaration_versions (declaration_id, version, body, created_at_ms) VALUES ($1, 1, $2, $3)")
+                .bind(id)
+                .bind(&body)
+                .bind(at)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+            id
+        }
+    };
+    if audit {
+        let audit = NewAudit {
+            action: "declaration.draft",
+            target: format!("declaration:{}", draft.reference),
+            details: serde_json::json!({ "id": id }),
+        };
+        append_audit_tx(tx, change, &audit).await?;
+    }
+    let (record, _) = record_by_reference(tx, &draft.reference)
+        .await?
+        .ok_or_else(|| StoreError::NotFound { what: "declaration", id: draft.reference.clone() })?;
+    Ok(record)
+}
+
+/// Applies a transition to declaration `id`, whose event count must be `expected_events`.
+async fn apply_tx(tx: &mut Tx<'_>, change: &Change, id: i64, t: &Transition) -> StoreResult<()> {
+    let at = unix_ms(change.at);
+    let n_events: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT n_events, reference, org_id FROM declarations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(backend)?;
+    let Some((n_events, reference, org_id)) = n_events else {
+        return Err(StoreError::NotFound { what: "declaration", id: id.to_string() });
+    };
+    if n_events != t.expected_events {
+        return Err(StoreError::Conflict {
+            what: "declaration state",
+            value: format!("{reference} changed meanwhile; reload it and try again"),
+        });
+    }
+    if let Some(body) = &t.new_body {
+        sqlx::query("INSERT INTO declaration_versions (declaration_id, version, body, created_at_ms) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(t.version)
+            .bind(body.to_string())
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    for (offset, event) in t.events.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO declaration_events (declaration_id, seq, version, from_status, to_status, event, actor_user_id, actor_name, at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(id)
+        .bind(n_events + offset as i64 + 1)
+        .bind(event.version)
+        .bind(&event.from_status)
+        .bind(&event.to_status)
+        .bind(event.event.to_string())
+        .bind(change.actor.user_id)
+        .bind(&change.actor.name)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    if let Some(assessment) = &t.assessment {
+        sqlx::query(
+            "INSERT INTO declaration_assessments (declaration_id, version, channel, rule_set_version, body, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(t.version)
+        .bind(&assessment.channel)
+        .bind(&assessment.rule_set_version)
+        .bind(assessment.body.to_string())
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("UPDATE declarations SET channel = $1, risk_score = $2 WHERE id = $3")
+            .bind(&assessment.channel)
+            .bind(assessment.risk_score)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    } else if t.clear_channel {
+        sqlx::query("UPDATE declarations SET channel = NULL, risk_score = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    if let Some(agencies) = &t.agencies {
+        sqlx::query("DELETE FROM declaration_agencies WHERE declaration_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+        for agency in agencies {
+            sqlx::query("INSERT INTO declaration_agencies (declaration_id, agency, status) VALUES ($1, $2, 'pending')")
+                .bind(id)
+                .bind(agency)
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+        }
+    }
+    if let Some((agency, status)) = &t.agency_decision {
+        let changed = sqlx::query(
+            "UPDATE declaration_agencies SET status = $1 WHERE declaration_id = $2 AND agency = $3",
+        )
+        .bind(status)
+        .bind(id)
+        .bind(agency)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+        if changed.rows_affected() != 1 {
+            return Err(StoreError::NotFound { what: "agency part", id: agency.clone() });
+        }
+    }
+    sqlx::query("UPDATE declarations SET status = $1, version = $2, n_events = $3, updated_at_ms = $4 WHERE id = $5")
+        .bind(&t.status)
+        .bind(t.version)
+        .bind(n_events + t.events.len() as i64)
+        .bind(at)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let lodged = i64::from(t.events.iter().any(|e| e.from_status == "draft"));
+    let rejected = i64::from(t.status == "rejected");
+    if lodged + rejected > 0 {
+        sqlx::query(
+            "INSERT INTO trader_records (org_id, n_lodged, n_rejected) VALUES ($1, $2, $3) \
+             ON CONFLICT (org_id) DO UPDATE SET n_lodged = trader_records.n_lodged + $2, n_rejected = trader_records.n_rejected + $3",
+        )
+        .bind(org_id)
+        .bind(lodged)
+        .bind(rejected)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    let audit = NewAudit {
+        action: t.audit_action,
+        target: format!("declaration:{reference}"),
+        details: t.audit_details.clone(),
+    };
+    append_audit_tx(tx, change, &audit).await?;
+    Ok(())
+}
+
+async fn lodge_one(tx: &mut Tx<'_>, lodgement: &Lodgement) -> StoreResult<LodgeReceipt> {
+    let user_id = lodgement.change.actor.user_id;
+    if let (Some(user_id), Some(key)) = (user_id, &lodgement.idempotency_key) {
+        let kept: Option<(i64, String)> = sqlx::query_as(
+            "SELECT declaration_id, response FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+        if let Some((declaration_id, response)) = kept {
+            return Ok(LodgeReceipt {
+                declaration_id,
+                response: json("idempotency response", &response)?,
+                replayed: true,
+            });
+        }
+    }
+    let record = save_draft_tx(tx, &lodgement.change, &lodgement.draft, false).await?;
+    apply_tx(tx, &lodgement.change, record.id, &lodgement.transition).await?;
+    if let (Some(user_id), Some(key)) = (user_id, &lodgement.idempotency_key) {
+        sqlx::query("INSERT INTO idempotency_keys (user_id, key, declaration_id, response) VALUES ($1, $2, $3, $4)")
+            .bind(user_id)
+            .bind(key)
+            .bind(record.id)
+            .bind(lodgement.response.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(LodgeReceipt {
+        declaration_id: record.id,
+        response: lodgement.response.clone(),
+        replayed: false,
+    })
+}
+
+#[async_trait]
+impl DeclarationStore for DbStore {
+    async fn save_draft(
+        &self,
+        change: &Change,
+        draft: &NewDraft,
+    ) -> StoreResult<DeclarationRecord> {
+        let (change, draft) = (change.clone(), draft.clone());
+        self.write(move |tx| {
+            Box::pin(async move { save_draft_tx(tx, &change, &draft, true).await })
+        })
+        .await
+    }
+
+    async fn lodge_batch(
+        &self,
+        lodgements: &[Lodgement],
+    ) -> StoreResult<Vec<StoreResult<LodgeReceipt>>> {
+        let mut tx = self.begin_write().await?;
+        let mut results = Vec::with_capacity(lodgements.len());
+        for lodgement in lodgements {
+            let mut savepoint = Acquire::begin(&mut tx).await.map_err(backend)?;
+            match lodge_one(&mut savepoint, lodgement).await {
+                Ok(receipt) => {
+                    savepoint.commit().await.map_err(backend)?;
+                    results.push(Ok(receipt));
+                }
+                Err(err @ (StoreError::Backend(_) | StoreError::Corrupt { .. })) => {
+                    return Err(err);
+                }
+                Err(err) => {
+                    savepoint.rollback().await.map_err(backend)?;
+                    results.push(Err(err));
+                }
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(results)
+    }
+
+    async fn idempotent_response(&self, user_id: i64, key: &str) -> StoreResult<Option<Value>> {
+        let kept: Option<String> = sqlx::query_scalar(
+            "SELECT response FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        kept.map(|text| json("idempotency response", &text)).transpose()
+    }
+
+    async fn apply_transition(
+        &self,
+        change: &Change,
+        declaration_id: i64,
+        transition: &Transition,
+    ) -> StoreResult<DeclarationRecord> {
+        let (change, transition) = (change.clone(), transition.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                apply_tx(tx, &change, declaration_id, &transition).await?;
+                let row: RecordRow = sqlx::query_as(&format!(
+                    "SELECT {RECORD_COLUMNS} FROM declarations WHERE id = $1"
+                ))
+                .bind(declaration_id)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(backend)?;
+                record_from_row(row)
+            })
+        })
+        .await
+    }
+
+    async fn declaration(&self, reference: &str) -> StoreResult<Option<DeclarationDetail>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        // One read transaction, so the parts are of one moment.
+        let mut tx = conn.begin().await.map_err(backend)?;
+        let Some((record, _)) = record_by_reference(&mut tx, reference).await? else {
+            return Ok(None);
+        };
+        let id = record.id;
+        let versions: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT version, body, created_at_ms FROM declaration_versions WHERE declaration_id = $1 ORDER BY version",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let assessments: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+            "SELECT version, channel, rule_set_version, body, at_ms FROM declaration_assessments WHERE declaration_id = $1 ORDER BY version",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let events: Vec<EventRow> = sqlx::query_as(
+            "SELECT seq, version, from_status, to_status, event, actor_user_id, actor_name, at_ms FROM declaration_events WHERE declaration_id = $1 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let agencies: Vec<(String, String)> = sqlx::query_as(
+            "SELECT agency, status FROM declaration_agencies WHERE declaration_id = $1 ORDER BY agency",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(DeclarationDetail {
+            record,
+            versions: versions
+                .into_iter()
+                .map(|(version, body, at)| {
+                    Ok(VersionRecord {
+                        version,
+                        body: json("declaration version", &body)?,
+                        created_at: from_unix_ms(at)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            assessments: assessments
+                .into_iter()
+                .map(|(version, channel, rule_set_version, body, at)| {
+                    Ok(AssessmentRecord {
+                        version,
+                        channel,
+                        rule_set_version,
+                        body: json("assessment", &body)?,
+                        at: from_unix_ms(at)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            events: events
+                .into_iter()
+                .map(|(seq, version, from_status, to_status, event, user_id, name, at)| {
+                    Ok(EventRecord {
+                        seq,
+                        version,
+                        from_status,
+                        to_status,
+                        event: json("declaration event", &event)?,
+                        actor: Actor { user_id, name },
+                        at: from_unix_ms(at)?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            agencies: agencies
+                .into_iter()
+                .map(|(agency, status)| AgencyPart { agency, status })
+                .collect(),
+        }))
+    }
+
+    async fn declarations(
+        &self,
+        filter: &DeclarationFilter,
+    ) -> StoreResult<Vec<DeclarationRecord>> {
+        let mut query = QueryBuilder::<Db>::new(format!(
+            "SELECT {RECORD_COLUMNS} FROM declarations d WHERE 1 = 1"
+        ));
+        if let Some(org_id) = filter.org_id {
+            query.push(" AND org_id = ").push_bind(org_id);
+        }
+        if let Some(country) = filter.country {
+            query.push(" AND country = ").push_bind(country.as_str().to_owned());
+        }
+        if !filter.statuses.is_empty() {
+            query.push(" AND status IN (");
+            let mut list = query.separated(", ");
+            for status in &filter.statuses {
+                list.push_bind(status.clone());
+            }
+            query.push(")");
+        }
+        if let Some(agency) = &filter.pending_agency {
+            query
+                .push(" AND EXISTS (SELECT 1 FROM declaration_agencies a WHERE a.declaration_id = d.id AND a.status = 'pending' AND a.agency = ")
+                .push_bind(agency.clone())
+                .push(")");
+        }
+        query.push(match filter.order {
+            DeclarationOrder::Recent => " ORDER BY updated_at_ms DESC, id DESC",
+            DeclarationOrder::Risk => " ORDER BY risk_score DESC, updated_at_ms ASC, id ASC",
+        });
+        query.push(" LIMIT ").push_bind(filter.limit.max(0));
+        let rows: Vec<RecordRow> =
+            query.build_query_as().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.into_iter().map(record_from_row).collect()
+    }
+
+    async fn trader_record(&self, org_id: i64) -> StoreResult<TraderRecord> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT n_lodged, n_rejected FROM trader_records WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let (n_lodged, n_rejected) = row.unwrap_or_default();
+        Ok(TraderRecord { n_lodged, n_rejected })
+    }
+
+    async fn risk_rule_sets(&self, country: CountryCode) -> StoreResult<Vec<RiskRuleSetRecord>> {
+        let rows: Vec<(i64, String, Option<i64>, String, i64)> = sqlx::query_as(
+            "SELECT version, body, actor_user_id, actor_name, created_at_ms FROM risk_rule_sets WHERE country = $1 ORDER BY version DESC",
+        )
+        .bind(country.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.into_iter()
+            .map(|(version, body, user_id, name, at)| {
+                Ok(RiskRuleSetRecord {
+                    country,
+                    version,
+                    body: json("risk rule set", &body)?,
+                    actor: Actor { user_id, name },
+                    created_at: from_unix_ms(at)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_risk_rule_set(
+        &self,
+        change: &Change,
+        country: CountryCode,
+        body: &Value,
+    ) -> StoreResult<RiskRuleSetRecord> {
+        let (change, body) = (change.clone(), body.clone());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let version: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) + 1 FROM risk_rule_sets WHERE country = $1")
+                    .bind(country.as_str())
+                    .fetch_one(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let at = caravan_store::to_stored_resolution(change.at);
+                sqlx::query(
+                    "INSERT INTO risk_rule_sets (country, version, body, actor_user_id, actor_name, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(country.as_str())
+                .bind(version)
+                .bind(body.to_string())
+                .bind(change.actor.user_id)
+                .bind(&change.actor.name)
+                .bind(unix_ms(at))
+                .execute(&mut **tx)
+                .await
+                .map_err(backend)?;
+                let audit = NewAudit {
+                    action: "risk_rules.put",
+                    target: format!("risk_rules:{country}"),
+                    details: serde_json::json!({ "version": version }),
+                };
+                append_audit_tx(tx, &change, &audit).await?;
+                Ok(RiskRuleSetRecord { country, version, body, actor: change.actor.clone(), created_at: at })
+            })
+        })
+        .await
+    }
+}

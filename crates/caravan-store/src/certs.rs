@@ -1,0 +1,354 @@
+//! Storage of the certificate service (issue 3): signing keys held for certifying bodies, the trust list, issued certificates and revocations, and each authority's transparency log.
+//!
+//! The store knows no cryptography: the server signs, hashes and seals; the store keeps the
+//! results and makes each log append atomic with its certificate change and audit entry.
+//! A log append names the size the log had when the caller built it (`expected_size`), so two
+//! issuers racing on one log cannot both append at the same index: the loser gets
+//! [`StoreError::Conflict`] and rebuilds on the new size.
+
+use async_trait::async_trait;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::{Actor, Change, NewOrganisation, OrgKind, StoreError, StoreResult};
+
+/// A signing key the server holds for a certifying authority (an organisation).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SigningKey {
+    pub id: i64,
+    pub org_id: i64,
+    /// Key id within the authority; proofs name `{authority id}#{kid}`.
+    pub kid: String,
+    /// `ed25519` or `sm2`.
+    pub alg: String,
+    /// Public key, hex.
+    pub public_key: String,
+    /// Document types it may sign: `origin`, `phyto`, `passport`.
+    pub document_types: Vec<String>,
+    /// Whether it signs the authority's log checkpoints.
+    pub signs_checkpoints: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub valid_from: OffsetDateTime,
+    /// End of validity (exclusive), set when a newer key rotates this one out.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub valid_until: Option<OffsetDateTime>,
+    /// Retirement: signatures dated at or after it fail.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub retired_at: Option<OffsetDateTime>,
+    /// The private key, sealed by the server's master key; never serialised.
+    #[serde(skip)]
+    pub sealed_secret: Vec<u8>,
+}
+
+impl SigningKey {
+    /// Whether the key can speak at `at` (inside its validity and not retired).
+    pub fn is_active(&self, at: OffsetDateTime) -> bool {
+        at >= self.valid_from
+            && self.valid_until.is_none_or(|until| at < until)
+            && self.retired_at.is_none_or(|retired| at < retired)
+    }
+}
+
+/// What is needed to add a signing key.
+#[derive(Debug, Clone)]
+pub struct NewSigningKey {
+    pub org_id: i64,
+    pub kid: String,
+    pub alg: String,
+    pub public_key: String,
+    pub document_types: Vec<String>,
+    pub signs_checkpoints: bool,
+    pub valid_from: OffsetDateTime,
+    pub sealed_secret: Vec<u8>,
+}
+
+/// How a new key joins the organisation's keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAddition {
+    /// Beside the current keys.
+    Add,
+    /// Replacing them: every current key of the organisation gets `valid_until` = the new key's
+    /// `valid_from`, so certificates signed before stay valid.
+    Rotate,
+}
+
+/// One leaf of an authority's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLeaf {
+    /// 0-based position.
+    pub index: u64,
+    /// RFC 9162 leaf hash, 32 bytes.
+    pub leaf_hash: Vec<u8>,
+    /// The leaf data (the RFC 8785 form of the log entry).
+    pub entry: Vec<u8>,
+}
+
+/// A signed checkpoint as stored: the JSON form `caravan-docsign` reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCheckpoint {
+    pub log_id: String,
+    pub tree_size: u64,
+    pub checkpoint: serde_json::Value,
+    pub created_at: OffsetDateTime,
+}
+
+/// An issued certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CertificateRecord {
+    /// The credential `id` (e.g. `urn:uuid:…`).
+    pub id: String,
+    pub org_id: i64,
+    /// `origin`, `phyto` or `passport`.
+    pub doc_type: String,
+    pub log_id: String,
+    pub leaf_index: u64,
+    /// The complete certificate as issued, byte for byte (JSON text).
+    pub document: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revocation_reason: Option<String>,
+}
+
+/// A certificate to record with its issuance leaf.
+#[derive(Debug, Clone)]
+pub struct NewCertificate {
+    pub id: String,
+    pub org_id: i64,
+    pub doc_type: String,
+    pub document: String,
+}
+
+/// What a log append does besides appending.
+#[derive(Debug, Clone)]
+pub enum LogEffect {
+    /// Records an issued certificate.
+    Issue(NewCertificate),
+    /// Marks a certificate revoked.
+    Revoke { certificate_id: String, reason: String },
+}
+
+/// One leaf appended to a log with its new signed checkpoint, in one transaction with its
+/// effect and audit entry.
+#[derive(Debug, Clone)]
+pub struct LogAppend {
+    pub log_id: String,
+    /// The log size the caller built the leaf and checkpoint on; the leaf gets this index.
+    pub expected_size: u64,
+    pub leaf_hash: Vec<u8>,
+    pub entry: Vec<u8>,
+    /// The signed checkpoint of size `expected_size + 1`, JSON form.
+    pub checkpoint: serde_json::Value,
+    pub effect: LogEffect,
+}
+
+/// Storage of the certificate service (issue 3).
+#[async_trait]
+pub trait CertStore: Send + Sync {
+    /// Adds a signing key (rotating out the current ones with [`KeyAddition::Rotate`]).
+    async fn add_signing_key(
+        &self,
+        change: &Change,
+        key: &NewSigningKey,
+        addition: KeyAddition,
+    ) -> StoreResult<SigningKey>;
+    /// Retires a key as of `change.at` (kept when already retired earlier).
+    async fn retire_signing_key(&self, change: &Change, key_id: i64) -> StoreResult<SigningKey>;
+    /// One key.
+    async fn signing_key(&self, key_id: i64) -> StoreResult<Option<SigningKey>>;
+    /// Keys of one organisation, or of all, by id.
+    async fn signing_keys(&self, org_id: Option<i64>) -> StoreResult<Vec<SigningKey>>;
+
+    /// Appends one leaf, its checkpoint, its effect and the audit entry atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the log no longer has `expected_size` leaves, or the
+    /// certificate id is taken; [`StoreError::NotFound`] when a revoked certificate is unknown.
+    async fn append_log(&self, change: &Change, append: &LogAppend) -> StoreResult<()>;
+    /// Number of leaves in a log.
+    async fn log_size(&self, log_id: &str) -> StoreResult<u64>;
+    /// Leaves `start..end` of a log (fewer when the log is shorter).
+    async fn log_leaves(&self, log_id: &str, start: u64, end: u64) -> StoreResult<Vec<LogLeaf>>;
+    /// Index of the leaf with this hash.
+    async fn log_leaf_index(&self, log_id: &str, leaf_hash: &[u8]) -> StoreResult<Option<u64>>;
+    /// Checkpoints of a log, oldest first, after tree size `after_size`, at most `limit`.
+    async fn checkpoints(
+        &self,
+        log_id: &str,
+        after_size: u64,
+        limit: u64,
+    ) -> StoreResult<Vec<StoredCheckpoint>>;
+    /// The newest checkpoint of a log.
+    async fn latest_checkpoint(&self, log_id: &str) -> StoreResult<Option<StoredCheckpoint>>;
+
+    /// One certificate.
+    async fn certificate(&self, id: &str) -> StoreResult<Option<CertificateRecord>>;
+    /// Certificates of one organisation, newest first.
+    async fn certificates(&self, org_id: i64) -> StoreResult<Vec<CertificateRecord>>;
+}
+
+fn change(minutes: i64) -> Change {
+    Change {
+        actor: Actor::system("test"),
+        at: crate::conformance::t0() + time::Duration::minutes(minutes),
+    }
+}
+
+fn hash(byte: u8) -> Vec<u8> {
+    vec![byte; 32]
+}
+
+fn append(log_id: &str, size: u64, effect: LogEffect) -> LogAppend {
+    LogAppend {
+        log_id: log_id.to_owned(),
+        expected_size: size,
+        leaf_hash: hash(size as u8 + 1),
+        entry: format!("{{\"leaf\":{size}}}").into_bytes(),
+        checkpoint: serde_json::json!({"logId": log_id, "treeSize": size + 1}),
+        effect,
+    }
+}
+
+/// The conformance checks of this part of the port, run on every adapter.
+pub async fn conformance(store: &dyn crate::Store) {
+    let org = store
+        .create_organisation(
+            &change(0),
+            &NewOrganisation {
+                name: "Chamber".to_owned(),
+                kind: OrgKind::CertifyingBody,
+                country: caravan_types::CountryCode::parse("KZ").expect("valid"),
+            },
+        )
+        .await
+        .expect("org");
+    let new_key = |kid: &str, at: i64| NewSigningKey {
+        org_id: org.id,
+        kid: kid.to_owned(),
+        alg: "ed25519".to_owned(),
+        public_key: "ab".repeat(32),
+        document_types: vec!["origin".to_owned(), "phyto".to_owned()],
+        signs_checkpoints: true,
+        valid_from: change(at).at,
+        sealed_secret: vec![1, 2, 3],
+    };
+
+    // Keys: add, rotate (the old one gets valid_until), retire.
+    let k1 =
+        store.add_signing_key(&change(1), &new_key("k1", 1), KeyAddition::Add).await.expect("add");
+    assert_eq!(k1.document_types, ["origin", "phyto"]);
+    assert_eq!(k1.sealed_secret, [1, 2, 3]);
+    assert!(k1.is_active(change(2).at));
+    let k2 = store
+        .add_signing_key(&change(5), &new_key("k2", 5), KeyAddition::Rotate)
+        .await
+        .expect("rotate");
+    let k1_after = store.signing_key(k1.id).await.expect("read").expect("present");
+    assert_eq!(k1_after.valid_until, Some(change(5).at));
+    assert!(k1_after.is_active(change(4).at) && !k1_after.is_active(change(5).at));
+    assert_eq!(k2.valid_until, None);
+    let dup = store.add_signing_key(&change(6), &new_key("k2", 6), KeyAddition::Add).await;
+    assert!(matches!(dup, Err(StoreError::Conflict { .. })), "a kid is unique per organisation");
+    let retired = store.retire_signing_key(&change(7), k2.id).await.expect("retire");
+    assert_eq!(retired.retired_at, Some(change(7).at));
+    let again = store.retire_signing_key(&change(9), k2.id).await.expect("retire again");
+    assert_eq!(again.retired_at, Some(change(7).at), "the first retirement time stands");
+    assert_eq!(store.signing_keys(Some(org.id)).await.expect("list").len(), 2);
+    assert_eq!(store.signing_keys(Some(org.id + 1000)).await.expect("list").len(), 0);
+    assert!(matches!(
+        store.retire_signing_key(&change(7), 999_999).await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // The log: appends at the expected size only, each with its effect.
+    let log = "test-log";
+    assert_eq!(store.log_size(log).await.expect("size"), 0);
+    assert_eq!(store.latest_checkpoint(log).await.expect("cp"), None);
+    let cert = |id: &str| NewCertificate {
+        id: id.to_owned(),
+        org_id: org.id,
+        doc_type: "origin".to_owned(),
+        document: format!("{{\"id\":\"{id}\"}}"),
+    };
+    store
+        .append_log(&change(10), &append(log, 0, LogEffect::Issue(cert("urn:c:1"))))
+        .await
+        .expect("append 0");
+    store
+        .append_log(&change(11), &append(log, 1, LogEffect::Issue(cert("urn:c:2"))))
+        .await
+        .expect("append 1");
+    let stale =
+        store.append_log(&change(12), &append(log, 1, LogEffect::Issue(cert("urn:c:3")))).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "a stale size is refused: {stale:?}"
+    );
+    assert!(
+        store.certificate("urn:c:3").await.expect("read").is_none(),
+        "nothing of a refused append stays"
+    );
+    let dup =
+        store.append_log(&change(12), &append(log, 2, LogEffect::Issue(cert("urn:c:1")))).await;
+    assert!(matches!(dup, Err(StoreError::Conflict { .. })), "a certificate id is unique");
+    assert_eq!(store.log_size(log).await.expect("size"), 2, "the refused appends left no leaf");
+    let unknown =
+        LogEffect::Revoke { certificate_id: "urn:nope".to_owned(), reason: "x".to_owned() };
+    assert!(matches!(
+        store.append_log(&change(12), &append(log, 2, unknown)).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let revoke = LogEffect::Revoke {
+        certificate_id: "urn:c:1".to_owned(),
+        reason: "goods returned".to_owned(),
+    };
+    store.append_log(&change(13), &append(log, 2, revoke)).await.expect("revoke");
+    assert_eq!(store.log_size(log).await.expect("size"), 3);
+    assert_eq!(store.log_size("other-log").await.expect("size"), 0, "logs are separate");
+
+    let leaves = store.log_leaves(log, 1, 10).await.expect("leaves");
+    assert_eq!(leaves.iter().map(|l| l.index).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(leaves[0].leaf_hash, hash(2));
+    assert_eq!(leaves[1].entry, b"{\"leaf\":2}");
+    assert_eq!(store.log_leaf_index(log, &hash(3)).await.expect("find"), Some(2));
+    assert_eq!(store.log_leaf_index(log, &hash(9)).await.expect("find"), None);
+    let checkpoints = store.checkpoints(log, 0, 10).await.expect("checkpoints");
+    assert_eq!(checkpoints.iter().map(|c| c.tree_size).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(store.checkpoints(log, 1, 1).await.expect("page").len(), 1);
+    let latest = store.latest_checkpoint(log).await.expect("cp").expect("present");
+    assert_eq!(latest.tree_size, 3);
+    assert_eq!(latest.checkpoint["treeSize"], 3);
+
+    let c1 = store.certificate("urn:c:1").await.expect("read").expect("present");
+    assert_eq!(c1.revoked_at, Some(change(13).at));
+    assert_eq!(c1.revocation_reason.as_deref(), Some("goods returned"));
+    assert_eq!((c1.leaf_index, c1.log_id.as_str()), (0, log));
+    assert_eq!(c1.document, "{\"id\":\"urn:c:1\"}");
+    let c2 = store.certificate("urn:c:2").await.expect("read").expect("present");
+    assert_eq!((c2.leaf_index, c2.revoked_at), (1, None));
+    let list = store.certificates(org.id).await.expect("list");
+    assert_eq!(list.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["urn:c:2", "urn:c:1"]);
+
+    // Each change left its audit entry, in order, on an unbroken chain.
+    let audit = store.audit_entries(0, 100).await.expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "organisation.create",
+            "signing_key.add",
+            "signing_key.rotate",
+            "signing_key.retire",
+            "certificate.issue",
+            "certificate.issue",
+            "certificate.revoke"
+        ]
+    );
+    crate::verify_audit_chain(&audit).expect("chain");
+}

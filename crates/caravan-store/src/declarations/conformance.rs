@@ -1,0 +1,285 @@
+//! Conformance checks of [`DeclarationStore`](super::DeclarationStore): drafts, batched
+//! lodging with idempotency, all-or-nothing per lodgement, transitions with optimistic
+//! concurrency, amendments that keep every version, queues, and versioned risk rules.
+
+use serde_json::json;
+use time::Duration;
+
+use super::{
+    DeclarationFilter, DeclarationOrder, Lodgement, NewAssessment, NewDraft, NewEvent, Transition,
+};
+use crate::conformance::t0;
+use crate::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store, StoreError};
+use caravan_types::CountryCode;
+
+fn country(code: &str) -> CountryCode {
+    CountryCode::parse(code).expect("valid")
+}
+
+fn draft(reference: &str, org_id: i64) -> NewDraft {
+    NewDraft {
+        reference: reference.to_owned(),
+        org_id,
+        country: country("KZ"),
+        body: json!({ "reference": reference, "items": [{ "hs_code": "0808108002" }] }),
+    }
+}
+
+fn event(version: i64, from: &str, to: &str, name: &str) -> NewEvent {
+    NewEvent {
+        version,
+        from_status: from.to_owned(),
+        to_status: to.to_owned(),
+        event: json!({ "event": name }),
+    }
+}
+
+fn lodge_transition(channel: &str, score: i64, agencies: &[&str]) -> Transition {
+    Transition {
+        expected_events: 0,
+        events: vec![
+            event(1, "draft", "lodged", "lodge"),
+            event(1, "lodged", "assessed", "assess"),
+            event(1, "assessed", "under_control", "route"),
+        ],
+        status: "under_control".to_owned(),
+        version: 1,
+        new_body: None,
+        assessment: Some(NewAssessment {
+            channel: channel.to_owned(),
+            rule_set_version: "KZ-v1".to_owned(),
+            risk_score: score,
+            body: json!({ "fired": [{ "rule": "R05-NEW-TRADER" }] }),
+        }),
+        clear_channel: false,
+        agencies: Some(agencies.iter().map(|a| (*a).to_owned()).collect()),
+        agency_decision: None,
+        audit_action: "declaration.lodge",
+        audit_details: json!({}),
+    }
+}
+
+fn lodgement(change: &Change, reference: &str, org_id: i64, key: Option<&str>) -> Lodgement {
+    Lodgement {
+        change: change.clone(),
+        draft: draft(reference, org_id),
+        idempotency_key: key.map(str::to_owned),
+        transition: lodge_transition("yellow", 10, &["plant-protection"]),
+        response: json!({ "reference": reference, "channel": "yellow" }),
+    }
+}
+
+/// Everything the single window keeps, on a fresh store.
+pub(super) async fn run(store: &dyn Store) {
+    let at = |minutes: i64| t0() + Duration::minutes(minutes);
+    let system = Change { actor: Actor::system("test"), at: t0() };
+    let new_org =
+        |name: &str, kind| NewOrganisation { name: name.to_owned(), kind, country: country("KZ") };
+    let org_a = store
+        .create_organisation(&system, &new_org("Altyn", OrgKind::TradingCompany))
+        .await
+        .expect("org");
+    let org_b = store
+        .create_organisation(&system, &new_org("Bereke", OrgKind::TradingCompany))
+        .await
+        .expect("org");
+    let user = store
+        .create_user(
+            &system,
+            &NewUser {
+                username: "trader".to_owned(),
+                display_name: "Trader".to_owned(),
+                org_id: org_a.id,
+                role: Role::Trader,
+                password_hash: "$argon2id$stub".to_owned(),
+            },
+        )
+        .await
+        .expect("user");
+    let change = Change { actor: Actor::user(&user), at: at(1) };
+    let audit_before = store.audit_entries(0, 10_000).await.expect("audit").len();
+
+    // Drafts: created, replaced in place, refused for another organisation.
+    let created = store.save_draft(&change, &draft("KZ-1", org_a.id)).await.expect("draft");
+    assert_eq!((created.status.as_str(), created.version), ("draft", 1));
+    let mut edited = draft("KZ-1", org_a.id);
+    edited.body = json!({ "reference": "KZ-1", "edited": true });
+    let replaced = store.save_draft(&change, &edited).await.expect("replace draft");
+    assert_eq!(replaced.id, created.id);
+    let detail = store.declaration("KZ-1").await.expect("read").expect("exists");
+    assert_eq!(detail.versions.len(), 1);
+    assert_eq!(detail.versions[0].body["edited"], json!(true));
+    let stolen = store.save_draft(&change, &draft("KZ-1", org_b.id)).await;
+    assert!(matches!(stolen, Err(StoreError::Conflict { .. })), "{stolen:?}");
+
+    // A batch: the draft lodged in place, a new one, a duplicate reference that fails alone,
+    // and a retry of the same key inside the batch that writes nothing twice.
+    let batch = [
+        lodgement(&change, "KZ-1", org_a.id, Some("key-1")),
+        lodgement(&change, "KZ-2", org_a.id, Some("key-2")),
+        lodgement(&change, "KZ-2", org_a.id, Some("key-3")),
+        lodgement(&change, "KZ-9", org_a.id, Some("key-1")),
+    ];
+    let results = store.lodge_batch(&batch).await.expect("batch commits");
+    assert_eq!(results.len(), 4);
+    let first = results[0].as_ref().expect("lodged");
+    assert_eq!(first.declaration_id, created.id, "the draft is lodged in place");
+    assert!(!first.replayed);
+    assert!(results[1].as_ref().is_ok_and(|r| !r.replayed));
+    assert!(matches!(results[2], Err(StoreError::Conflict { .. })), "{:?}", results[2]);
+    let retry = results[3].as_ref().expect("replayed");
+    assert!(retry.replayed);
+    assert_eq!(retry.response["reference"], json!("KZ-1"), "a retry returns the original answer");
+    assert_eq!(store.declaration("KZ-9").await.expect("read"), None, "a retry creates nothing");
+    assert_eq!(
+        store.idempotent_response(user.id, "key-2").await.expect("read"),
+        Some(json!({ "reference": "KZ-2", "channel": "yellow" }))
+    );
+    assert_eq!(store.idempotent_response(user.id, "key-3").await.expect("read"), None);
+    let again = store
+        .lodge_batch(&[lodgement(&change, "KZ-2", org_a.id, Some("key-2"))])
+        .await
+        .expect("batch");
+    assert!(again[0].as_ref().is_ok_and(|r| r.replayed), "{again:?}");
+
+    let lodged = store.declaration("KZ-2").await.expect("read").expect("exists");
+    assert_eq!(lodged.record.status, "under_control");
+    assert_eq!(lodged.record.channel.as_deref(), Some("yellow"));
+    assert_eq!(lodged.events.len(), 3);
+    assert_eq!(lodged.events.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(lodged.assessments.len(), 1);
+    assert_eq!(lodged.assessments[0].rule_set_version, "KZ-v1");
+    assert_eq!(lodged.assessments[0].body["fired"][0]["rule"], json!("R05-NEW-TRADER"));
+    assert_eq!(lodged.agencies.len(), 1);
+    assert_eq!(lodged.agencies[0].status, "pending");
+    let lodged_draft = store.save_draft(&change, &draft("KZ-2", org_a.id)).await;
+    assert!(matches!(lodged_draft, Err(StoreError::Conflict { .. })), "lodged is not a draft");
+
+    // Transitions: a stale view is refused; an agency decision; an amendment keeps history.
+    let decide = Transition {
+        expected_events: 3,
+        events: vec![NewEvent {
+            version: 1,
+            from_status: "under_control".to_owned(),
+            to_status: "under_control".to_owned(),
+            event: json!({ "event": "agency", "agency": "plant-protection" }),
+        }],
+        status: "under_control".to_owned(),
+        version: 1,
+        new_body: None,
+        assessment: None,
+        clear_channel: false,
+        agencies: None,
+        agency_decision: Some(("plant-protection".to_owned(), "approved".to_owned())),
+        audit_action: "declaration.agency_decide",
+        audit_details: json!({}),
+    };
+    let mut stale = decide.clone();
+    stale.expected_events = 2;
+    let refused = store.apply_transition(&change, lodged.record.id, &stale).await;
+    assert!(matches!(refused, Err(StoreError::Conflict { .. })), "{refused:?}");
+    let missing = store.apply_transition(&change, 999_999, &decide).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+    store.apply_transition(&change, lodged.record.id, &decide).await.expect("agency decides");
+    let amend = Transition {
+        expected_events: 4,
+        events: vec![event(1, "under_control", "lodged", "amend")],
+        status: "lodged".to_owned(),
+        version: 2,
+        new_body: Some(json!({ "reference": "KZ-2", "amended": true })),
+        assessment: None,
+        clear_channel: true,
+        agencies: Some(Vec::new()),
+        agency_decision: None,
+        audit_action: "declaration.amend",
+        audit_details: json!({}),
+    };
+    let amended = store.apply_transition(&change, lodged.record.id, &amend).await.expect("amend");
+    assert_eq!((amended.status.as_str(), amended.version, amended.channel), ("lodged", 2, None));
+    let history = store.declaration("KZ-2").await.expect("read").expect("exists");
+    assert_eq!(history.versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(history.versions[1].body["amended"], json!(true));
+    assert!(history.versions[0].body.get("amended").is_none(), "version 1 is kept as lodged");
+    assert_eq!(history.events.len(), 5);
+    assert_eq!(history.assessments.len(), 1, "the first assessment is kept");
+    assert!(history.agencies.is_empty());
+
+    // Lists: by organisation, by country and status, by pending agency, by risk.
+    let mut high = lodgement(&change, "KZ-3", org_a.id, None);
+    high.transition = lodge_transition("red", 90, &[]);
+    store.lodge_batch(&[high]).await.expect("batch")[0].as_ref().expect("lodged");
+    let queue = store
+        .declarations(&DeclarationFilter {
+            country: Some(country("KZ")),
+            statuses: vec!["under_control".to_owned()],
+            order: DeclarationOrder::Risk,
+            limit: 100,
+            ..DeclarationFilter::default()
+        })
+        .await
+        .expect("queue");
+    assert_eq!(
+        queue.iter().map(|d| d.reference.as_str()).collect::<Vec<_>>(),
+        vec!["KZ-3", "KZ-1"],
+        "riskiest first"
+    );
+    let other_country = DeclarationFilter {
+        country: Some(country("CN")),
+        limit: 100,
+        ..DeclarationFilter::default()
+    };
+    assert!(store.declarations(&other_country).await.expect("list").is_empty());
+    let of_b = DeclarationFilter { org_id: Some(org_b.id), limit: 100, ..Default::default() };
+    assert!(store.declarations(&of_b).await.expect("list").is_empty());
+    let pending = DeclarationFilter {
+        pending_agency: Some("plant-protection".to_owned()),
+        limit: 100,
+        ..Default::default()
+    };
+    let pending = store.declarations(&pending).await.expect("list");
+    assert_eq!(pending.iter().map(|d| d.reference.as_str()).collect::<Vec<_>>(), vec!["KZ-1"]);
+    let record = store.trader_record(org_a.id).await.expect("record");
+    assert_eq!((record.n_lodged, record.n_rejected), (3, 0));
+    let reject = Transition {
+        expected_events: 3,
+        events: vec![event(1, "under_control", "rejected", "officer")],
+        status: "rejected".to_owned(),
+        agencies: None,
+        assessment: None,
+        audit_action: "declaration.decide",
+        ..lodge_transition("red", 0, &[])
+    };
+    let kz3 = store.declaration("KZ-3").await.expect("read").expect("exists");
+    store.apply_transition(&change, kz3.record.id, &reject).await.expect("reject");
+    let record = store.trader_record(org_a.id).await.expect("record");
+    assert_eq!((record.n_lodged, record.n_rejected), (3, 1));
+    assert_eq!(store.trader_record(org_b.id).await.expect("record").n_lodged, 0);
+
+    // Risk rules: versioned per country.
+    assert!(store.risk_rule_sets(country("KZ")).await.expect("read").is_empty());
+    let v1 = store
+        .put_risk_rule_set(&change, country("KZ"), &json!({ "rules": [] }))
+        .await
+        .expect("put");
+    let v2 = store
+        .put_risk_rule_set(&change, country("KZ"), &json!({ "rules": [1] }))
+        .await
+        .expect("put");
+    let cn = store.put_risk_rule_set(&change, country("CN"), &json!({})).await.expect("put");
+    assert_eq!((v1.version, v2.version, cn.version), (1, 2, 1));
+    let sets = store.risk_rule_sets(country("KZ")).await.expect("read");
+    assert_eq!(sets.iter().map(|s| s.version).collect::<Vec<_>>(), vec![2, 1]);
+    assert_eq!(sets[0].body, json!({ "rules": [1] }));
+
+    // Audit: draft ×2, lodge ×3 (+1 later), agency decision, amendment, rule sets ×3.
+    let entries = store.audit_entries(0, 10_000).await.expect("audit");
+    let ours = &entries[audit_before..];
+    let count = |action: &str| ours.iter().filter(|e| e.action == action).count();
+    assert_eq!(count("declaration.draft"), 2);
+    assert_eq!(count("declaration.lodge"), 3);
+    assert_eq!(count("declaration.agency_decide"), 1);
+    assert_eq!(count("declaration.decide"), 1);
+    assert_eq!(count("declaration.amend"), 1);
+    assert_eq!(count("risk_rules.put"), 3);
+    crate::verify_audit_chain(&entries).expect("the chain holds");
+}
