@@ -7,6 +7,7 @@
 
 mod bench;
 mod logdir;
+mod online;
 
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -43,9 +44,9 @@ pub enum CertCommand {
     },
     /// Issue a certificate: sign it, append it to the log, attach its inclusion proof.
     Issue {
-        /// Ed25519 key file of the certifying body.
-        #[arg(long)]
-        key: PathBuf,
+        /// Ed25519 key file of the certifying body (offline; a server signs with the keys it holds).
+        #[arg(long, required_unless_present = "server")]
+        key: Option<PathBuf>,
         /// Optional SM2 key file for a second signature.
         #[arg(long)]
         sm2_key: Option<PathBuf>,
@@ -252,7 +253,7 @@ fn out() -> std::io::StdoutLock<'static> {
 }
 
 /// Writes `text` and a newline; a closed pipe is not an error (as ripgrep does).
-fn say(text: &str) -> Result<()> {
+pub(crate) fn say(text: &str) -> Result<()> {
     let mut stdout = out();
     match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
@@ -261,7 +262,7 @@ fn say(text: &str) -> Result<()> {
 }
 
 /// Exit 2 with a message on standard error (unreadable input).
-fn unreadable(err: &anyhow::Error) -> ExitCode {
+pub(crate) fn unreadable(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
     let _ = writeln!(stderr, "error: {err:#}");
     ExitCode::from(2)
@@ -277,7 +278,7 @@ fn random_seed() -> [u8; 32] {
     seed
 }
 
-fn read_input(path: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
@@ -295,7 +296,7 @@ fn parse_proof(text: &str) -> Result<Vec<Hash>> {
         .collect()
 }
 
-fn load_trust(path: Option<&Path>) -> Result<TrustList> {
+pub(crate) fn load_trust(path: Option<&Path>) -> Result<TrustList> {
     let Some(path) = path else {
         return Ok(TrustList::default());
     };
@@ -328,34 +329,23 @@ pub fn run_cert(cmd: CertCommand) -> Result<ExitCode> {
             say(&format!("kid {}", logdir::kid_of(&key.public_key())))?;
             Ok(ExitCode::SUCCESS)
         }
-        CertCommand::Issue {
-            key,
-            sm2_key,
-            doc_type,
-            subject,
-            out,
-            log_dir,
-            server,
-            token: _,
-            id,
-        } => {
-            if server.is_some() {
-                bail!(
-                    "online issuance needs a running server: not available in this build yet; issue offline with --log-dir DIR"
-                );
+        CertCommand::Issue { key, sm2_key, doc_type, subject, out, log_dir, server, token, id } => {
+            if let Some(server) = server {
+                let token = token.context(
+                    "--server needs --token T (make one on the server's API tokens page)",
+                )?;
+                return online::issue(&server, &token, &doc_type, &subject, &out, id);
             }
-            let Some(log_dir) = log_dir else {
+            let (Some(log_dir), Some(key)) = (log_dir, key) else {
                 bail!(
-                    "give --log-dir DIR (a folder made by `caravan log init`) or --server URL --token T"
+                    "give --key KEY and --log-dir DIR (a folder made by `caravan log init`), or --server URL --token T"
                 );
             };
             issue(&key, sm2_key.as_deref(), &doc_type, &subject, &out, &log_dir, id)
         }
         CertCommand::Verify { cert, trust, online, log_dir, json } => {
-            if online.is_some() {
-                return Ok(unreadable(&anyhow::anyhow!(
-                    "online revocation checks need a running server: not available in this build yet; verify offline, with --log-dir for fresher revocation state"
-                )));
+            if let Some(server) = online {
+                return online::verify(&cert, trust.as_deref(), &server, json);
             }
             verify(&cert, trust.as_deref(), log_dir.as_deref(), json)
         }
@@ -523,6 +513,11 @@ fn verify(
     };
     let options = VerifyOptions { revocations: state.as_ref(), ..VerifyOptions::default() };
     let report = dverify::verify_certificate(&bytes, &trust, &options);
+    report_exit(&report, json)
+}
+
+/// Prints a report and answers its exit code: 0 valid, 1 invalid, 2 when not even JSON.
+pub(crate) fn report_exit(report: &dverify::VerificationReport, json: bool) -> Result<ExitCode> {
     if json {
         say(&serde_json::to_string_pretty(&report.to_json())?)?;
     } else {

@@ -280,7 +280,8 @@ fn issuance_refuses_bad_subjects_and_online_mode_and_stores_nothing() {
         "t",
     ])
     .unwrap_err();
-    assert!(format!("{err:#}").contains("online issuance needs a running server"), "{err:#}");
+    assert!(format!("{err:#}").contains("cannot reach the server"), "{err:#}");
+    assert!(!setup.p("c.json").exists(), "nothing is written when the server is unreachable");
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod cli;
 mod crash;
+mod online;
 
 use std::path::Path;
 use std::process::ExitCode;
