@@ -5,25 +5,37 @@
 
 use caravan_refdata::Lang;
 
+/// A string of the interface in English, Russian and Chinese (an empty string: no translation).
+pub trait Text: Copy {
+    /// The three forms, in the order en, ru, zh.
+    fn table(self) -> [&'static str; 3];
+}
+
+/// Declares a table of interface strings: an enum of keys implementing [`Text`] with an `ALL`
+/// list for the completeness test. Feature modules declare their own tables with it.
 macro_rules! strings {
-    ($($key:ident => [$en:expr, $ru:expr, $zh:expr]),* $(,)?) => {
+    ($name:ident { $($key:ident => [$en:expr, $ru:expr, $zh:expr]),* $(,)? }) => {
         /// A string of the interface.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         #[allow(non_camel_case_types, reason = "keys read like the snake_case names in templates")]
-        pub enum Key { $($key),* }
+        pub enum $name { $($key),* }
 
-        impl Key {
+        impl $name {
             /// Every key, for the completeness test.
-            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+            pub const ALL: &'static [$name] = &[$($name::$key),*];
+        }
 
+        impl $crate::i18n::Text for $name {
             fn table(self) -> [&'static str; 3] {
-                match self { $(Key::$key => [$en, $ru, $zh]),* }
+                match self { $($name::$key => [$en, $ru, $zh]),* }
             }
         }
     };
 }
+#[allow(unused_imports, reason = "feature modules declare their string tables with it")]
+pub(crate) use strings;
 
-strings! {
+strings! { Key {
     app_name => ["Caravan", "Караван", "驼队"],
     tagline => [
         "China–Central Asia smooth-trade platform",
@@ -127,10 +139,22 @@ strings! {
     role_customs_officer => ["Customs officer", "Таможенный инспектор", "海关关员"],
     role_analyst => ["Analyst", "Аналитик", "分析员"],
     role_admin => ["Administrator", "Администратор", "管理员"],
-}
+    role_agency_officer => ["Agency officer", "Сотрудник ведомства", "口岸机构官员"],
+    role_applicant => ["Applicant", "Заявитель", "申请人"],
+    role_reviewer => ["Reviewer", "Рецензент", "评审专家"],
+    role_programme_admin => ["Programme administrator", "Администратор программы", "项目管理员"],
+    nav_certificates => ["Certificates", "Сертификаты", "证书"],
+    nav_declarations => ["Declarations", "Декларации", "报关单"],
+    nav_tariff => ["Duty calculator", "Расчёт пошлин", "关税计算"],
+    nav_origin => ["Origin", "Происхождение", "原产地"],
+    nav_trade => ["Trade analytics", "Анализ торговли", "贸易分析"],
+    nav_poverty => ["Poverty", "Бедность", "减贫"],
+    nav_land => ["Land degradation", "Деградация земель", "土地退化"],
+    nav_scholarships => ["Scholarships", "Стипендии", "奖学金"],
+} }
 
 /// The string for `key` in `lang`, or in English where the translation is missing.
-pub fn t(lang: Lang, key: Key) -> &'static str {
+pub fn t(lang: Lang, key: impl Text) -> &'static str {
     let [en, ru, zh] = key.table();
     let translated = match lang {
         Lang::En => en,
@@ -150,12 +174,16 @@ pub fn role_label(lang: Lang, role: caravan_store::Role) -> &'static str {
         Role::CustomsOfficer => Key::role_customs_officer,
         Role::Analyst => Key::role_analyst,
         Role::Admin => Key::role_admin,
+        Role::AgencyOfficer => Key::role_agency_officer,
+        Role::Applicant => Key::role_applicant,
+        Role::Reviewer => Key::role_reviewer,
+        Role::ProgrammeAdmin => Key::role_programme_admin,
     };
     t(lang, key)
 }
 
 /// Whether `key` has a translation of its own in `lang` (used by the completeness test).
-pub fn has_translation(lang: Lang, key: Key) -> bool {
+pub fn has_translation(lang: Lang, key: impl Text) -> bool {
     let [en, ru, zh] = key.table();
     match lang {
         Lang::En => !en.is_empty(),

@@ -7,9 +7,18 @@
 
 pub mod api;
 pub mod auth;
+pub mod certs;
+pub mod chart;
+pub mod datasets;
+pub mod declarations;
 pub mod error;
 pub mod i18n;
+pub mod land;
 pub mod metrics;
+pub mod poverty;
+pub mod scholarship;
+pub mod tariff;
+pub mod trade;
 pub mod ui;
 
 use std::future::Future;
@@ -35,10 +44,13 @@ use crate::error::ApiError;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Settings of the HTTP server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ServerConfig {
     /// Mark cookies `Secure` (set when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
+    /// The data folder, for files kept beside the database (uploads, job outputs, keys);
+    /// `None` in tests that keep nothing on disk.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// What every handler can reach.
@@ -53,6 +65,12 @@ pub struct AppState {
     pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// An argon2 hash of a random password, checked when a login names an unknown user.
     pub dummy_hash: Arc<String>,
+    /// Tariff schedules and rules of origin.
+    pub tariff: Arc<tariff::TariffData>,
+    /// The single window's code lists, risk-rule cache and group-commit writer.
+    pub declarations: Arc<declarations::Window>,
+    /// Trust list and revocation states cached for certificate verification.
+    pub cert_cache: Arc<certs::VerifyCache>,
 }
 
 impl AppState {
@@ -73,6 +91,9 @@ impl AppState {
             login_limiter: Arc::default(),
             clock: Arc::new(OffsetDateTime::now_utc),
             dummy_hash: Arc::new(auth::hash_password(&auth::random_password())?),
+            tariff: Arc::new(tariff::TariffData::load()?),
+            declarations: Arc::new(declarations::Window::load()?),
+            cert_cache: Arc::default(),
         })
     }
 }
@@ -111,7 +132,15 @@ impl utoipa::Modify for SecurityAddon {
 
 /// The OpenAPI 3.1 document, generated from the handlers' annotations.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(certs::ApiDoc::openapi());
+    doc.merge(declarations::ApiDoc::openapi());
+    doc.merge(tariff::ApiDoc::openapi());
+    doc.merge(trade::ApiDoc::openapi());
+    doc.merge(poverty::ApiDoc::openapi());
+    doc.merge(land::ApiDoc::openapi());
+    doc.merge(scholarship::ApiDoc::openapi());
+    doc
 }
 
 /// The whole application.
@@ -152,6 +181,13 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(ui::tokens).post(ui::create_token))
         .route("/tokens/{id}/revoke", post(ui::revoke_token))
         .route("/audit", get(ui::audit))
+        .merge(certs::routes())
+        .merge(declarations::routes())
+        .merge(tariff::routes())
+        .merge(trade::routes())
+        .merge(poverty::routes())
+        .merge(land::routes())
+        .merge(scholarship::routes())
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -35,7 +35,7 @@ pub fn ui_lang(headers: &HeaderMap) -> Lang {
 
 pub const STYLESHEET: &str = include_str!("app.css");
 
-fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
+pub(crate) fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.as_str()) {
@@ -65,6 +65,14 @@ fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Mar
                         nav.main aria-label="main" {
                             a href="/hs" { (t(lang, Key::hs_search)) }
                             a href="/reference" { (t(lang, Key::reference_data)) }
+                            a href="/tariff" { (t(lang, Key::nav_tariff)) }
+                            a href="/origin" { (t(lang, Key::nav_origin)) }
+                            a href="/declarations" { (t(lang, Key::nav_declarations)) }
+                            a href="/certificates" { (t(lang, Key::nav_certificates)) }
+                            a href="/trade" { (t(lang, Key::nav_trade)) }
+                            a href="/poverty" { (t(lang, Key::nav_poverty)) }
+                            a href="/land" { (t(lang, Key::nav_land)) }
+                            a href="/scholarships" { (t(lang, Key::nav_scholarships)) }
                             @if caller.is_admin() || caller.user.role == Role::CustomsOfficer {
                                 a href="/admin/organisations" { (t(lang, Key::organisations)) }
                             }
@@ -91,12 +99,12 @@ fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Mar
     }
 }
 
-fn page(status: StatusCode, markup: Markup) -> Response {
+pub(crate) fn page(status: StatusCode, markup: Markup) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string())
         .into_response()
 }
 
-fn error_page(lang: Lang, caller: Option<&Caller>, err: &ApiError) -> Response {
+pub(crate) fn error_page(lang: Lang, caller: Option<&Caller>, err: &ApiError) -> Response {
     let heading = match err.status {
         StatusCode::FORBIDDEN => t(lang, Key::forbidden),
         StatusCode::NOT_FOUND => t(lang, Key::not_found),
@@ -330,7 +338,7 @@ pub async fn hs_search(
 }
 
 /// `7403` → `7403`, `740311` → `7403.11`, the way codes are printed in tariffs.
-fn dotted(code: &str) -> String {
+pub(crate) fn dotted(code: &str) -> String {
     if code.len() > 4 { format!("{}.{}", &code[..4], &code[4..]) } else { code.to_owned() }
 }
 
@@ -424,7 +432,7 @@ pub async fn reference(
 }
 
 /// The logged-in caller, or the redirect to the login page.
-fn require(caller: MaybeCaller) -> Result<Caller, Box<Response>> {
+pub(crate) fn require(caller: MaybeCaller) -> Result<Caller, Box<Response>> {
     caller.0.ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
 }
 

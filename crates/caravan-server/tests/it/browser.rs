@@ -123,15 +123,26 @@ impl Driver {
         self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
-    fn text(&self, css: &str) -> String {
+    /// The element's text, or `None` when the page replaced the element between finding and
+    /// reading it (a "stale element reference" while a navigation completes): callers retry.
+    fn text(&self, css: &str) -> Option<String> {
         let id = self.find(css);
-        self.cmd("GET", &format!("/element/{id}/text"), None).as_str().unwrap().to_owned()
+        let url = format!("{}/session/{}/element/{id}/text", self.base, self.session);
+        match ureq::get(&url).call() {
+            Ok(r) => Some(r.into_json::<Value>().unwrap()["value"].as_str().unwrap().to_owned()),
+            Err(ureq::Error::Status(404, r)) => {
+                let body = r.into_string().unwrap_or_default();
+                assert!(body.contains("stale element reference"), "webdriver text: {body}");
+                None
+            }
+            Err(e) => panic!("webdriver GET text of {css}: {e}"),
+        }
     }
 
     fn wait_for_text(&self, css: &str, needle: &str) {
         let started = Instant::now();
         loop {
-            let text = self.text(css);
+            let text = self.text(css).unwrap_or_default();
             if text.contains(needle) {
                 return;
             }

@@ -3,8 +3,14 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly by design")]
 
+mod analytics;
 mod api;
 mod authz;
 mod browser;
+mod certs;
+mod declarations;
+mod land;
+mod scholarship;
 mod support;
+mod tariff;
 mod ui;

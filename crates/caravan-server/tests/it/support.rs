@@ -29,7 +29,7 @@ pub(crate) fn refdata() -> Arc<ReferenceData> {
 }
 
 /// The password hash shared by all test users (argon2 is slow on purpose; hash once).
-fn password_hash() -> String {
+pub(crate) fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| caravan_server::auth::hash_password(PASSWORD).unwrap()).clone()
 }
@@ -130,8 +130,7 @@ impl TestApp {
             };
             store.create_user(&change, &user).await.unwrap();
         }
-        let mut state =
-            AppState::new(store, refdata(), ServerConfig { secure_cookies: false }).unwrap();
+        let mut state = AppState::new(store, refdata(), ServerConfig::default()).unwrap();
         state.clock = Arc::new(fixed_now);
         TestApp {
             state,

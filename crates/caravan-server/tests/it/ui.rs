@@ -21,7 +21,7 @@ fn set_cookie_value(response: &axum::http::Response<Body>, name: &str) -> Option
 }
 
 /// Logs in through the form as the browser does; returns the session cookie and the page's CSRF token.
-async fn login(app: &TestApp, username: &str) -> (String, String) {
+pub(crate) async fn login(app: &TestApp, username: &str) -> (String, String) {
     let form = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
     let (pre, _) = set_cookie_value(&form, "caravan_login_csrf").unwrap();
     let body =

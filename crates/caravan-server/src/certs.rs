@@ -1,0 +1,1102 @@
+//! Certificates over HTTP (issue 3): issuing, revoking and verifying certificates of origin, phytosanitary certificates and product passports; the trust list; each authority's log, checkpoints and proofs; the issuance, verification and log-monitor pages.
+//!
+//! An authority is an organisation of kind `certifying_body` or `plant_protection_service`;
+//! its identifier is `urn:caravan:authority:{org id}` and its log's origin line
+//! `caravan-log-{org id}`. The server holds its Ed25519 signing keys, sealed at rest by a master
+//! key (see [`seal`]). Issuing signs the credential, appends its issuance entry to the log and
+//! signs a new checkpoint, then stores leaf, checkpoint, certificate and audit entry in one
+//! transaction before answering: an acknowledged issuance is durable.
+
+mod pages;
+pub mod seal;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use caravan_docsign::credential::{DocumentType, Issuer, build_credential};
+use caravan_docsign::log::{Checkpoint, LogEntry, RevocationState, SignedCheckpoint};
+use caravan_docsign::merkle::{self, Hash};
+use caravan_docsign::sig::{Algorithm, PrivateKey};
+use caravan_docsign::trust::{AuthorityFile, KeyFileEntry, TrustList, TrustListFile};
+use caravan_docsign::verify::{self as dverify, VerificationReport, VerifyOptions};
+use caravan_store::certs::{
+    CertificateRecord, KeyAddition, LogAppend, LogEffect, NewCertificate, NewSigningKey, SigningKey,
+};
+use caravan_store::{Change, OrgKind, Organisation, Role, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::{self, Caller};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+
+pub use pages::CertKey;
+
+/// Prefix of the compact payload carried in a certificate's QR code.
+pub const QR_PREFIX: &str = "CVC1:";
+/// Most entries one `entries` request returns.
+pub const MAX_ENTRIES_PAGE: u64 = 1000;
+
+/// The identifier of the authority an organisation is (`issuer.id` of its certificates).
+pub fn authority_id(org_id: i64) -> String {
+    format!("urn:caravan:authority:{org_id}")
+}
+
+/// The origin line of an organisation's log.
+pub fn log_id(org_id: i64) -> String {
+    format!("caravan-log-{org_id}")
+}
+
+fn org_of_log(log: &str) -> Option<i64> {
+    log.strip_prefix("caravan-log-")?.parse().ok()
+}
+
+/// Whether an organisation of this kind may be a certifying authority.
+pub fn is_authority_kind(kind: OrgKind) -> bool {
+    matches!(kind, OrgKind::CertifyingBody | OrgKind::PlantProtectionService)
+}
+
+// Policy.
+
+/// May the caller generate, rotate and retire signing keys of `org`? Administrators who manage
+/// the organisation (its country's, or the platform operator's) and the organisation's own
+/// administrators.
+pub fn can_manage_keys(caller: &Caller, org: &Organisation) -> bool {
+    auth::can_manage(caller, org) || (caller.is_admin() && caller.org.id == org.id)
+}
+
+/// May the caller issue certificates? Certifiers of an authority.
+pub fn can_issue(caller: &Caller) -> bool {
+    caller.user.role == Role::Certifier && is_authority_kind(caller.org.kind)
+}
+
+/// May the caller revoke `cert`? Certifiers of the issuing organisation only.
+pub fn can_revoke(caller: &Caller, cert: &CertificateRecord) -> bool {
+    can_issue(caller) && caller.org.id == cert.org_id
+}
+
+/// May the caller read `cert` from the register (anyone may verify a certificate they hold)?
+/// Members of the issuing organisation and the platform operator's administrators.
+pub fn can_read_certificate(caller: &Caller, cert: &CertificateRecord) -> bool {
+    caller.org.id == cert.org_id || caller.is_global_admin()
+}
+
+// Trust list.
+
+fn key_entry(key: &SigningKey) -> KeyFileEntry {
+    use caravan_docsign::credential::format_time;
+    KeyFileEntry {
+        kid: key.kid.clone(),
+        alg: Algorithm::parse(&key.alg).unwrap_or(Algorithm::Ed25519),
+        public_key: key.public_key.clone(),
+        sm2_id: None,
+        document_types: key.document_types.clone(),
+        signs_checkpoints: key.signs_checkpoints,
+        valid_from: format_time(key.valid_from),
+        valid_until: key.valid_until.map(format_time),
+        retired_at: key.retired_at.map(format_time),
+    }
+}
+
+/// The trust list file the server publishes: every authority with at least one key.
+///
+/// # Errors
+/// Store failures.
+pub async fn trust_list_file(state: &AppState) -> Result<TrustListFile, ApiError> {
+    let orgs = state.store.organisations().await?;
+    let keys = state.store.signing_keys(None).await?;
+    let authorities = orgs
+        .iter()
+        .filter(|org| is_authority_kind(org.kind))
+        .filter_map(|org| {
+            let keys: Vec<KeyFileEntry> =
+                keys.iter().filter(|k| k.org_id == org.id).map(key_entry).collect();
+            (!keys.is_empty()).then(|| AuthorityFile {
+                id: authority_id(org.id),
+                name: org.name.clone(),
+                country: org.country.to_string(),
+                log_id: log_id(org.id),
+                keys,
+            })
+        })
+        .collect();
+    Ok(TrustListFile { authorities })
+}
+
+/// The server's current trust list: which keys speak for which certifying authority.
+///
+/// # Errors
+/// Store failures, or a stored key the trust list rejects.
+pub async fn trust_list(state: &AppState) -> Result<TrustList, ApiError> {
+    let file = trust_list_file(state).await?;
+    TrustList::from_file(&file).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        ApiError::internal(format!("the stored trust list is invalid: {}", list.join("; ")))
+    })
+}
+
+/// The revocation state of a log as of its newest checkpoint, recomputed from its entries.
+///
+/// # Errors
+/// Store failures, or a log that does not match its checkpoint.
+pub async fn revocation_state(
+    state: &AppState,
+    log: &str,
+) -> Result<Option<RevocationState>, ApiError> {
+    let Some(stored) = state.store.latest_checkpoint(log).await? else {
+        return Ok(None);
+    };
+    let checkpoint = SignedCheckpoint::from_json(&stored.checkpoint).map_err(ApiError::internal)?;
+    let leaves = state.store.log_leaves(log, 0, stored.tree_size).await?;
+    let entries: Vec<&[u8]> = leaves.iter().map(|l| l.entry.as_slice()).collect();
+    caravan_docsign::log::revocation_state(&entries, &checkpoint)
+        .map(Some)
+        .map_err(|err| ApiError::internal(format!("log {log}: {err}")))
+}
+
+/// The log a certificate says it is in (its transparency proof's `logId`).
+pub fn certificate_log_id(certificate: &Value) -> Option<&str> {
+    certificate.get("proof")?.as_array()?.iter().find_map(|proof| {
+        (proof.get("type")?.as_str()? == dverify::TRANSPARENCY_PROOF)
+            .then(|| proof.get("logId")?.as_str())
+            .flatten()
+    })
+}
+
+/// Reads a certificate presented as JSON or as the QR payload (`CVC1:` + base64url JSON).
+pub fn certificate_bytes(presented: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(presented).map(str::trim).unwrap_or_default();
+    match text.strip_prefix(QR_PREFIX) {
+        Some(payload) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim())
+            .unwrap_or_else(|_| presented.to_vec()),
+        None => presented.to_vec(),
+    }
+}
+
+/// The QR payload of a certificate: `CVC1:` + base64url of its RFC 8785 form.
+pub fn qr_payload(document: &str) -> String {
+    use base64::Engine as _;
+    let bytes = caravan_docsign::jcs::canonicalize(document.as_bytes())
+        .unwrap_or_else(|_| document.as_bytes().to_vec());
+    format!("{QR_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Verifies a certificate presented to the platform (e.g. attached to a declaration) against the
+/// server's trust list and the freshest revocation state of its logs. The single window calls
+/// this; this module owns how it is done.
+///
+/// # Errors
+/// Store failures (an invalid certificate is a report, not an error).
+pub async fn verify_presented(
+    state: &AppState,
+    certificate: &[u8],
+) -> Result<VerificationReport, ApiError> {
+    let bytes = certificate_bytes(certificate);
+    let trust = state.cert_cache.trust_list(state).await?;
+    let log = serde_json::from_slice::<Value>(&bytes)
+        .ok()
+        .and_then(|v| certificate_log_id(&v).map(str::to_owned));
+    let revocations = match log {
+        Some(log) if org_of_log(&log).is_some() => {
+            state.cert_cache.revocation_state(state, &log).await?
+        }
+        _ => None,
+    };
+    let options = VerifyOptions { revocations: revocations.as_deref(), ..VerifyOptions::default() };
+    Ok(dverify::verify_certificate(&bytes, &trust, &options))
+}
+
+/// How long a cached trust list or revocation state is used before it is read again. Changes
+/// made by this process invalidate the cache at once; this bounds how late a change made by
+/// another server on the same database is seen.
+pub const VERIFY_CACHE_TTL: Duration = Duration::from_secs(2);
+
+type Cached<T> = Option<(Instant, Arc<T>)>;
+
+/// The verification context kept between requests: the trust list and each log's revocation
+/// state. Without it every certificate presented with a declaration read the whole trust list
+/// and every entry of its issuer's log.
+#[derive(Default)]
+pub struct VerifyCache {
+    trust: Mutex<Cached<TrustList>>,
+    revocations: Mutex<HashMap<String, Cached<RevocationState>>>,
+}
+
+impl VerifyCache {
+    /// The trust list, read again when older than [`VERIFY_CACHE_TTL`] or invalidated.
+    ///
+    /// # Errors
+    /// Store failures.
+    pub async fn trust_list(&self, state: &AppState) -> Result<Arc<TrustList>, ApiError> {
+        if let Some((at, trust)) = &*lock(&self.trust)
+            && at.elapsed() < VERIFY_CACHE_TTL
+        {
+            return Ok(Arc::clone(trust));
+        }
+        let fresh = Arc::new(trust_list(state).await?);
+        *lock(&self.trust) = Some((Instant::now(), Arc::clone(&fresh)));
+        Ok(fresh)
+    }
+
+    /// A log's revocation state as of its newest checkpoint, cached like the trust list.
+    ///
+    /// # Errors
+    /// Store failures, or a log that does not match its checkpoint.
+    pub async fn revocation_state(
+        &self,
+        state: &AppState,
+        log: &str,
+    ) -> Result<Option<Arc<RevocationState>>, ApiError> {
+        if let Some(Some((at, cached))) = lock(&self.revocations).get(log)
+            && at.elapsed() < VERIFY_CACHE_TTL
+        {
+            return Ok(Some(Arc::clone(cached)));
+        }
+        let Some(fresh) = revocation_state(state, log).await? else {
+            return Ok(None);
+        };
+        let fresh = Arc::new(fresh);
+        lock(&self.revocations).insert(log.to_owned(), Some((Instant::now(), Arc::clone(&fresh))));
+        Ok(Some(fresh))
+    }
+
+    /// Forgets the trust list (after a key is added, rotated or retired).
+    pub fn invalidate_trust(&self) {
+        *lock(&self.trust) = None;
+    }
+
+    /// Forgets a log's revocation state (after an append).
+    pub fn invalidate_log(&self, log: &str) {
+        lock(&self.revocations).remove(log);
+    }
+}
+
+/// Locks a cache; a panic elsewhere while holding it leaves only a cache, so poison is ignored.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+// Keys.
+
+/// A request to generate a signing key for an authority.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyRequest {
+    /// Document types the key may sign: `origin`, `phyto`, `passport` (default: all three).
+    #[serde(default)]
+    pub document_types: Option<Vec<String>>,
+    /// Rotate: the organisation's current keys stop at the new key's start.
+    #[serde(default)]
+    pub rotate: bool,
+}
+
+async fn authority_org(state: &AppState, org_id: i64) -> Result<Organisation, ApiError> {
+    let org = state.store.organisation(org_id).await?.ok_or_else(|| {
+        ApiError::not_found("organisation.not_found", format!("no organisation {org_id}"))
+    })?;
+    if !is_authority_kind(org.kind) {
+        return Err(ApiError::unprocessable(
+            "certs.not_an_authority",
+            format!(
+                "{} is a {}; only certifying bodies and plant protection services hold signing keys",
+                org.name, org.kind
+            ),
+        ));
+    }
+    Ok(org)
+}
+
+fn parse_doc_types(types: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
+    let types = types.unwrap_or_else(|| {
+        ["origin", "phyto", "passport"].into_iter().map(str::to_owned).collect()
+    });
+    if types.is_empty() {
+        return Err(ApiError::bad_request(
+            "certs.invalid_document_types",
+            "give at least one document type: origin, phyto, passport",
+        )
+        .with_field("document_types"));
+    }
+    for t in &types {
+        if DocumentType::parse(t).is_none() {
+            return Err(ApiError::bad_request(
+                "certs.invalid_document_types",
+                format!("unknown document type {t:?}; use origin, phyto or passport"),
+            )
+            .with_field("document_types"));
+        }
+    }
+    Ok(types)
+}
+
+/// Generates a key for `org` and stores it sealed.
+///
+/// # Errors
+/// Store or sealing failures.
+pub(crate) async fn generate_key(
+    state: &AppState,
+    caller: &Caller,
+    org: &Organisation,
+    document_types: Vec<String>,
+    rotate: bool,
+) -> Result<SigningKey, ApiError> {
+    let now = (state.clock)();
+    let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &seal::random_bytes(), "")
+        .map_err(ApiError::internal)?;
+    let public_key = hex::encode(key.public_key());
+    // The key id: the first 16 hex digits of SHA-256 of the public key, as the CLI makes them.
+    let kid = {
+        use sha2::Digest as _;
+        hex::encode(&sha2::Sha256::digest(key.public_key())[..8])
+    };
+    let master = seal::master_key(state.config.data_dir.as_deref()).map_err(ApiError::internal)?;
+    let sealed_secret = seal::seal(&master, &seal_context(org.id, &kid), &key.secret_bytes());
+    let new = NewSigningKey {
+        org_id: org.id,
+        kid,
+        alg: Algorithm::Ed25519.as_str().to_owned(),
+        public_key,
+        document_types,
+        signs_checkpoints: true,
+        valid_from: now,
+        sealed_secret,
+    };
+    let addition = if rotate { KeyAddition::Rotate } else { KeyAddition::Add };
+    let change = Change { actor: caller.actor(), at: now };
+    let key = state.store.add_signing_key(&change, &new, addition).await?;
+    state.cert_cache.invalidate_trust();
+    Ok(key)
+}
+
+fn seal_context(org_id: i64, kid: &str) -> Vec<u8> {
+    format!("caravan signing key {org_id} {kid}").into_bytes()
+}
+
+fn unseal_key(state: &AppState, key: &SigningKey) -> Result<PrivateKey, ApiError> {
+    let master = seal::master_key(state.config.data_dir.as_deref()).map_err(ApiError::internal)?;
+    let secret = seal::open(&master, &seal_context(key.org_id, &key.kid), &key.sealed_secret)
+        .ok_or_else(|| {
+            ApiError::internal(format!(
+                "signing key {} cannot be unsealed with this server's master key",
+                key.kid
+            ))
+        })?;
+    PrivateKey::from_secret_bytes(Algorithm::Ed25519, &secret, "").map_err(ApiError::internal)
+}
+
+/// Generate a signing key for a certifying authority (with `rotate`, it replaces the current
+/// keys, which stay valid for what they signed before).
+#[utoipa::path(post, path = "/api/v1/organisations/{id}/signing-keys", tag = "certificates",
+    params(("id" = i64, Path, description = "Organisation id")), request_body = NewKeyRequest,
+    responses((status = 201, body = SigningKey), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    ApiJson(body): ApiJson<NewKeyRequest>,
+) -> Result<(StatusCode, Json<SigningKey>), ApiError> {
+    let org = authority_org(&state, org_id).await?;
+    if !can_manage_keys(&caller, &org) {
+        return Err(ApiError::forbidden(
+            "only an administrator of this organisation or its country manages its keys",
+        ));
+    }
+    let types = parse_doc_types(body.document_types)?;
+    let key = generate_key(&state, &caller, &org, types, body.rotate).await?;
+    Ok((StatusCode::CREATED, Json(key)))
+}
+
+/// The signing keys of a certifying authority (public halves only).
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/signing-keys", tag = "certificates",
+    params(("id" = i64, Path, description = "Organisation id")),
+    responses((status = 200, body = [SigningKey]), (status = 403, body = ErrorBody)))]
+pub async fn list_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+) -> Result<Json<Vec<SigningKey>>, ApiError> {
+    let org = authority_org(&state, org_id).await?;
+    if !(can_manage_keys(&caller, &org) || caller.org.id == org.id) {
+        return Err(ApiError::forbidden(
+            "only the organisation and its administrators see its keys",
+        ));
+    }
+    Ok(Json(state.store.signing_keys(Some(org.id)).await?))
+}
+
+/// Retire a signing key now: signatures dated from now on fail; earlier ones stay valid.
+#[utoipa::path(post, path = "/api/v1/signing-keys/{id}/retire", tag = "certificates",
+    params(("id" = i64, Path, description = "Key id")),
+    responses((status = 200, body = SigningKey), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn retire_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(key_id): Path<i64>,
+) -> Result<Json<SigningKey>, ApiError> {
+    let key = state.store.signing_key(key_id).await?.ok_or_else(|| {
+        ApiError::not_found("certs.key_not_found", format!("no signing key {key_id}"))
+    })?;
+    let org = authority_org(&state, key.org_id).await?;
+    if !can_manage_keys(&caller, &org) {
+        return Err(ApiError::forbidden(
+            "only an administrator of this organisation or its country manages its keys",
+        ));
+    }
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    let retired = state.store.retire_signing_key(&change, key_id).await?;
+    state.cert_cache.invalidate_trust();
+    Ok(Json(retired))
+}
+
+/// The trust list: every authority, its country, log and keys, in the file form
+/// `caravan cert verify --trust` reads.
+#[utoipa::path(get, path = "/api/v1/trust-list", tag = "certificates",
+    responses((status = 200, body = serde_json::Value)))]
+pub async fn get_trust_list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let file = trust_list_file(&state).await?;
+    Ok(Json(file).into_response())
+}
+
+// Issuing.
+
+/// A request to issue a certificate.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    /// `origin`, `phyto` or `passport`.
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    /// The `credentialSubject`, per the type's JSON Schema (`caravan cert` prints samples).
+    #[schema(value_type = Object)]
+    pub subject: Value,
+    /// Credential id (default: a random `urn:uuid:`).
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+fn random_urn() -> String {
+    let b = seal::random_bytes();
+    let h = hex::encode(&b[..16]);
+    format!("urn:uuid:{}-{}-4{}-a{}-{}", &h[..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+}
+
+/// The leaf hashes of a log's first `size` leaves.
+async fn leaf_hashes(state: &AppState, log: &str, size: u64) -> Result<Vec<Hash>, ApiError> {
+    let leaves = state.store.log_leaves(log, 0, size).await?;
+    if leaves.len() as u64 != size {
+        return Err(ApiError::internal(format!("log {log} lost leaves below {size}")));
+    }
+    leaves
+        .iter()
+        .map(|l| {
+            Hash::try_from(l.leaf_hash.as_slice())
+                .map_err(|_| ApiError::internal(format!("log {log} has a malformed leaf hash")))
+        })
+        .collect()
+}
+
+/// Appends one entry to an organisation's log with a fresh signed checkpoint, retrying when a
+/// concurrent append took the index. Returns the leaf index, the inclusion proof and the
+/// checkpoint; `finish` builds the effect (e.g. the complete certificate) from them.
+async fn append_entry(
+    state: &AppState,
+    change: &Change,
+    org_id: i64,
+    checkpoint_key: &(PrivateKey, String),
+    entry: &[u8],
+    finish: impl Fn(u64, &[Hash], &SignedCheckpoint) -> LogEffect,
+) -> Result<LogEffect, ApiError> {
+    let log = log_id(org_id);
+    let leaf = merkle::leaf_hash(entry);
+    for _ in 0..8 {
+        let size = state.store.log_size(&log).await?;
+        let mut hashes = leaf_hashes(state, &log, size).await?;
+        hashes.push(leaf);
+        let checkpoint = Checkpoint {
+            log_id: log.clone(),
+            size: size + 1,
+            root: merkle::root(&hashes),
+            timestamp: change.at,
+        }
+        .sign(&checkpoint_key.0, &checkpoint_key.1);
+        let proof = merkle::inclusion_proof(&hashes, size).map_err(ApiError::internal)?;
+        let effect = finish(size, &proof, &checkpoint);
+        let append = LogAppend {
+            log_id: log.clone(),
+            expected_size: size,
+            leaf_hash: leaf.to_vec(),
+            entry: entry.to_vec(),
+            checkpoint: checkpoint.to_json(),
+            effect: effect.clone(),
+        };
+        match state.store.append_log(change, &append).await {
+            Ok(()) => {
+                state.cert_cache.invalidate_log(&log);
+                return Ok(effect);
+            }
+            Err(StoreError::Conflict { what: "log size", .. }) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "certs.log_busy",
+        "the log is busy with other appends; try again",
+    ))
+}
+
+/// The active key that signs the organisation's checkpoints, as `(key, verification method)`.
+fn checkpoint_key(
+    state: &AppState,
+    keys: &[SigningKey],
+    org_id: i64,
+    at: OffsetDateTime,
+) -> Result<(PrivateKey, String), ApiError> {
+    let key = keys.iter().find(|k| k.signs_checkpoints && k.is_active(at)).ok_or_else(|| {
+        ApiError::unprocessable(
+            "certs.no_active_key",
+            "your organisation has no active signing key; ask its administrator to generate one",
+        )
+    })?;
+    Ok((unseal_key(state, key)?, format!("{}#{}", authority_id(org_id), key.kid)))
+}
+
+/// Issues a certificate for the caller's organisation.
+///
+/// # Errors
+/// 403 unless a certifier of an authority; 422 for an invalid subject or no usable key.
+pub(crate) async fn issue(
+    state: &AppState,
+    caller: &Caller,
+    request: IssueRequest,
+) -> Result<CertificateRecord, ApiError> {
+    if !can_issue(caller) {
+        return Err(ApiError::forbidden(
+            "only certifiers of a certifying body or plant protection service issue certificates",
+        ));
+    }
+    let doc_type = DocumentType::parse(&request.doc_type).ok_or_else(|| {
+        ApiError::bad_request(
+            "certs.invalid_type",
+            format!("type must be origin, phyto or passport, got {:?}", request.doc_type),
+        )
+        .with_field("type")
+    })?;
+    let id = match request.id {
+        Some(id) if id.is_empty() || id.len() > 200 || id.chars().any(char::is_whitespace) => {
+            return Err(ApiError::bad_request(
+                "certs.invalid_id",
+                "id must be 1 to 200 characters without spaces, e.g. urn:uuid:…",
+            )
+            .with_field("id"));
+        }
+        Some(id) => id,
+        None => random_urn(),
+    };
+    let now = (state.clock)();
+    let org = &caller.org;
+    let keys = state.store.signing_keys(Some(org.id)).await?;
+    let signer = keys
+        .iter()
+        .find(|k| k.is_active(now) && k.document_types.iter().any(|t| t == doc_type.as_str()))
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "certs.no_key_for_type",
+                format!(
+                    "{} has no active key for {doc_type} certificates; ask its administrator to generate one",
+                    org.name
+                ),
+            )
+            .with_field("type")
+        })?;
+    let issuer = Issuer { id: authority_id(org.id), name: org.name.clone(), country: org.country };
+    let unsigned =
+        build_credential(doc_type, request.subject, &issuer, &id, now).map_err(|errors| {
+            let field = errors.first().map(|e| format!("subject.{}", e.path)).unwrap_or_default();
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            ApiError::unprocessable("certs.invalid_subject", list.join("; ")).with_field(field)
+        })?;
+    let signing = unseal_key(state, signer)?;
+    let vm = format!("{}#{}", authority_id(org.id), signer.kid);
+    let signed = dverify::sign_certificate(unsigned, &[(&signing, &vm)], now);
+    let entry = dverify::issuance_entry(&signed).to_bytes();
+    let cp_key = checkpoint_key(state, &keys, org.id, now)?;
+    let change = Change { actor: caller.actor(), at: now };
+    let effect = append_entry(state, &change, org.id, &cp_key, &entry, |index, proof, cp| {
+        let mut complete = signed.clone();
+        dverify::attach_transparency(&mut complete, index, proof, cp);
+        LogEffect::Issue(NewCertificate {
+            id: id.clone(),
+            org_id: org.id,
+            doc_type: doc_type.as_str().to_owned(),
+            document: serde_json::to_string_pretty(&complete).unwrap_or_default(),
+        })
+    })
+    .await
+    .map_err(|err| match err.code {
+        "store.conflict" => ApiError::new(
+            StatusCode::CONFLICT,
+            "certs.duplicate_id",
+            format!("a certificate with id {id} already exists"),
+        )
+        .with_field("id"),
+        _ => err,
+    })?;
+    let LogEffect::Issue(_) = effect else {
+        return Err(ApiError::internal("issuance produced another effect"));
+    };
+    state
+        .store
+        .certificate(&id)
+        .await?
+        .ok_or_else(|| ApiError::internal("issued certificate vanished"))
+}
+
+fn document_response(status: StatusCode, document: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], document).into_response()
+}
+
+/// Issue a certificate: sign it with the organisation's key, append it to its log and return the
+/// complete certificate with its inclusion proof and signed checkpoint.
+#[utoipa::path(post, path = "/api/v1/certificates", tag = "certificates", request_body = IssueRequest,
+    responses((status = 201, description = "The complete certificate", body = serde_json::Value),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<IssueRequest>,
+) -> Result<Response, ApiError> {
+    let record = issue(&state, &caller, body).await?;
+    Ok(document_response(StatusCode::CREATED, record.document))
+}
+
+/// A certificate in the register, without its document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CertificateSummary {
+    pub id: String,
+    pub doc_type: String,
+    pub log_id: String,
+    pub leaf_index: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<OffsetDateTime>,
+    pub revocation_reason: Option<String>,
+}
+
+impl From<&CertificateRecord> for CertificateSummary {
+    fn from(c: &CertificateRecord) -> Self {
+        CertificateSummary {
+            id: c.id.clone(),
+            doc_type: c.doc_type.clone(),
+            log_id: c.log_id.clone(),
+            leaf_index: c.leaf_index,
+            issued_at: c.issued_at,
+            revoked_at: c.revoked_at,
+            revocation_reason: c.revocation_reason.clone(),
+        }
+    }
+}
+
+/// The certificates the caller's organisation issued, newest first.
+#[utoipa::path(get, path = "/api/v1/certificates", tag = "certificates",
+    responses((status = 200, body = [CertificateSummary]), (status = 401, body = ErrorBody)))]
+pub async fn list_certificates(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<CertificateSummary>>, ApiError> {
+    let list = state.store.certificates(caller.org.id).await?;
+    Ok(Json(list.iter().map(CertificateSummary::from).collect()))
+}
+
+pub(crate) async fn readable_certificate(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<CertificateRecord, ApiError> {
+    let not_found =
+        || ApiError::not_found("certs.not_found", format!("no certificate {id} in your register"));
+    let cert = state.store.certificate(id).await?.ok_or_else(not_found)?;
+    if !can_read_certificate(caller, &cert) {
+        // Other organisations' registers are not revealed to exist.
+        return Err(not_found());
+    }
+    Ok(cert)
+}
+
+/// One certificate of the caller's organisation: the complete document as issued.
+#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates",
+    params(("id" = String, Path, description = "Credential id")),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn get_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let cert = readable_certificate(&state, &caller, &id).await?;
+    Ok(document_response(StatusCode::OK, cert.document))
+}
+
+/// A revocation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// Why, in words the verifier will read (1–500 characters).
+    pub reason: String,
+}
+
+/// Revokes a certificate.
+///
+/// # Errors
+/// 403/404/409/422 as the handler documents.
+pub(crate) async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    reason: &str,
+) -> Result<CertificateRecord, ApiError> {
+    let cert =
+        state.store.certificate(id).await?.ok_or_else(|| {
+            ApiError::not_found("certs.not_found", format!("no certificate {id}"))
+        })?;
+    if !can_revoke(caller, &cert) {
+        return Err(ApiError::forbidden(
+            "only certifiers of the issuing organisation revoke its certificates",
+        ));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::bad_request(
+            "certs.invalid_reason",
+            "give the reason for revoking in 1 to 500 characters",
+        )
+        .with_field("reason"));
+    }
+    if cert.revoked_at.is_some() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "certs.already_revoked",
+            format!("certificate {id} is already revoked"),
+        ));
+    }
+    let now = (state.clock)();
+    let keys = state.store.signing_keys(Some(cert.org_id)).await?;
+    let cp_key = checkpoint_key(state, &keys, cert.org_id, now)?;
+    let entry = LogEntry::Revocation {
+        credential_id: id.to_owned(),
+        reason: reason.to_owned(),
+        revoked_at: now,
+    }
+    .to_bytes();
+    let change = Change { actor: caller.actor(), at: now };
+    append_entry(state, &change, cert.org_id, &cp_key, &entry, |_, _, _| LogEffect::Revoke {
+        certificate_id: id.to_owned(),
+        reason: reason.to_owned(),
+    })
+    .await?;
+    state
+        .store
+        .certificate(id)
+        .await?
+        .ok_or_else(|| ApiError::internal("revoked certificate vanished"))
+}
+
+/// Revoke a certificate the caller's organisation issued; the revocation is a log entry, so
+/// verifiers with fresh log state see it.
+#[utoipa::path(post, path = "/api/v1/certificates/{id}/revoke", tag = "certificates",
+    params(("id" = String, Path, description = "Credential id")), request_body = RevokeRequest,
+    responses((status = 200, body = CertificateSummary), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn revoke_certificate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RevokeRequest>,
+) -> Result<Json<CertificateSummary>, ApiError> {
+    let cert = revoke(&state, &caller, &id, &body.reason).await?;
+    Ok(Json(CertificateSummary::from(&cert)))
+}
+
+/// Verify a certificate (its JSON, or the `CVC1:` QR payload) against the server's trust list
+/// and the freshest revocation state of the issuer's log. Public. Answers 200 with the report
+/// whether or not the certificate is valid.
+#[utoipa::path(post, path = "/api/v1/certificates/verify", tag = "certificates",
+    request_body(content = String, description = "Certificate JSON or QR payload"),
+    responses((status = 200, description = "The verification report", body = serde_json::Value)))]
+pub async fn verify_certificate(
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let report = verify_presented(&state, &body).await?;
+    Ok(Json(report.to_json()))
+}
+
+// Logs.
+
+async fn known_log(state: &AppState, log: &str) -> Result<u64, ApiError> {
+    let size = state.store.log_size(log).await?;
+    if size == 0 {
+        return Err(ApiError::not_found(
+            "certs.unknown_log",
+            format!("no log {log:?} (or it is empty)"),
+        )
+        .with_field("log_id"));
+    }
+    Ok(size)
+}
+
+async fn latest_checkpoint(state: &AppState, log: &str) -> Result<Value, ApiError> {
+    known_log(state, log).await?;
+    let cp = state.store.latest_checkpoint(log).await?.ok_or_else(|| {
+        ApiError::not_found("certs.unknown_log", format!("log {log:?} has no checkpoint"))
+    })?;
+    Ok(cp.checkpoint)
+}
+
+/// The newest signed checkpoint of a log.
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/checkpoint", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line, e.g. caravan-log-7")),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn get_checkpoint(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(latest_checkpoint(&state, &log).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CheckpointsParams {
+    /// Only checkpoints of tree size greater than this (default 0).
+    pub after: Option<u64>,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<u64>,
+}
+
+/// The signed checkpoints of a log, oldest first, for monitors.
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/checkpoints", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line"), CheckpointsParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub async fn list_checkpoints(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+    ApiQuery(params): ApiQuery<CheckpointsParams>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = params.limit.unwrap_or(100);
+    if !(1..=MAX_ENTRIES_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request("request.invalid_limit", "limit must be 1 to 1000")
+            .with_field("limit"));
+    }
+    let list = state.store.checkpoints(&log, params.after.unwrap_or(0), limit).await?;
+    Ok(Json(json!({"checkpoints": list.into_iter().map(|c| c.checkpoint).collect::<Vec<_>>()})))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct InclusionParams {
+    /// The leaf hash (hex, 32 bytes).
+    pub leaf_hash: String,
+    /// Tree size to prove against (default: the newest checkpoint's).
+    pub tree_size: Option<u64>,
+}
+
+fn parse_hash(text: &str, field: &'static str) -> Result<Hash, ApiError> {
+    caravan_docsign::log::decode_hash(text).ok_or_else(|| {
+        ApiError::bad_request("certs.invalid_hash", format!("{field} must be 64 hex digits"))
+            .with_field(field)
+    })
+}
+
+/// An RFC 9162 inclusion proof of a leaf, by its hash.
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/proof/inclusion", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line"), InclusionParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn inclusion_proof(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+    ApiQuery(params): ApiQuery<InclusionParams>,
+) -> Result<Json<Value>, ApiError> {
+    let leaf = parse_hash(&params.leaf_hash, "leaf_hash")?;
+    let size = known_log(&state, &log).await?;
+    let tree_size = params.tree_size.unwrap_or(size);
+    if tree_size == 0 || tree_size > size {
+        return Err(ApiError::bad_request(
+            "certs.invalid_tree_size",
+            format!("tree_size must be 1 to {size}"),
+        )
+        .with_field("tree_size"));
+    }
+    let index =
+        state.store.log_leaf_index(&log, &leaf).await?.filter(|i| *i < tree_size).ok_or_else(
+            || {
+                ApiError::not_found(
+                    "certs.leaf_not_found",
+                    format!("no such leaf in the first {tree_size} entries of {log}"),
+                )
+                .with_field("leaf_hash")
+            },
+        )?;
+    let hashes = leaf_hashes(&state, &log, tree_size).await?;
+    let proof = merkle::inclusion_proof(&hashes, index).map_err(ApiError::internal)?;
+    Ok(Json(json!({
+        "logId": log,
+        "leafIndex": index,
+        "treeSize": tree_size,
+        "rootHash": hex::encode(merkle::root(&hashes)),
+        "inclusionProof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ConsistencyParams {
+    /// The older tree size.
+    pub first: u64,
+    /// The newer tree size (default: the log's size).
+    pub second: Option<u64>,
+}
+
+/// An RFC 9162 consistency proof between two tree sizes.
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/proof/consistency", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line"), ConsistencyParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub async fn consistency_proof(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+    ApiQuery(params): ApiQuery<ConsistencyParams>,
+) -> Result<Json<Value>, ApiError> {
+    let size = known_log(&state, &log).await?;
+    let second = params.second.unwrap_or(size);
+    if second > size || params.first == 0 || params.first > second {
+        return Err(ApiError::bad_request(
+            "certs.invalid_tree_size",
+            format!("need 1 <= first <= second <= {size}"),
+        )
+        .with_field("first"));
+    }
+    let hashes = leaf_hashes(&state, &log, second).await?;
+    let proof = merkle::consistency_proof(&hashes, params.first).map_err(ApiError::internal)?;
+    Ok(Json(json!({
+        "logId": log,
+        "first": params.first,
+        "second": second,
+        "firstRoot": hex::encode(merkle::root(&hashes[..params.first as usize])),
+        "secondRoot": hex::encode(merkle::root(&hashes)),
+        "consistencyProof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EntriesParams {
+    /// First index (default 0).
+    pub start: Option<u64>,
+    /// One past the last index (default start + 1000; at most 1000 entries).
+    pub end: Option<u64>,
+}
+
+/// Log entries `start..end`: index, leaf hash and the entry JSON (its RFC 8785 text, base64).
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/entries", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line"), EntriesParams),
+    responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub async fn log_entries(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+    ApiQuery(params): ApiQuery<EntriesParams>,
+) -> Result<Json<Value>, ApiError> {
+    use base64::Engine as _;
+    let start = params.start.unwrap_or(0);
+    let end = params.end.unwrap_or(start.saturating_add(MAX_ENTRIES_PAGE));
+    if end < start || end - start > MAX_ENTRIES_PAGE {
+        return Err(ApiError::bad_request(
+            "certs.invalid_range",
+            format!("need start <= end and at most {MAX_ENTRIES_PAGE} entries"),
+        )
+        .with_field("end"));
+    }
+    let leaves = state.store.log_leaves(&log, start, end).await?;
+    let entries: Vec<Value> = leaves
+        .iter()
+        .map(|l| {
+            json!({
+                "index": l.index,
+                "leafHash": hex::encode(&l.leaf_hash),
+                "entry": base64::engine::general_purpose::STANDARD.encode(&l.entry),
+            })
+        })
+        .collect();
+    Ok(Json(json!({"logId": log, "entries": entries})))
+}
+
+/// The revocations of a log as of its newest checkpoint (recomputed from the entries, which
+/// hash to the checkpoint's root).
+#[utoipa::path(get, path = "/api/v1/logs/{log_id}/revocations", tag = "logs",
+    params(("log_id" = String, Path, description = "Log origin line")),
+    responses((status = 200, body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub async fn log_revocations(
+    State(state): State<AppState>,
+    Path(log): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    known_log(&state, &log).await?;
+    let rev = revocation_state(&state, &log).await?.ok_or_else(|| {
+        ApiError::not_found("certs.unknown_log", format!("log {log:?} has no checkpoint"))
+    })?;
+    let revoked: Vec<Value> = rev
+        .revoked
+        .iter()
+        .map(|(id, (reason, at))| {
+            json!({"credentialId": id, "reason": reason, "revokedAt": caravan_docsign::credential::format_time(*at)})
+        })
+        .collect();
+    Ok(Json(json!({"checkpoint": rev.checkpoint.to_json(), "revoked": revoked})))
+}
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(
+    create_key,
+    list_keys,
+    retire_key,
+    get_trust_list,
+    create_certificate,
+    list_certificates,
+    get_certificate,
+    revoke_certificate,
+    verify_certificate,
+    get_checkpoint,
+    list_checkpoints,
+    inclusion_proof,
+    consistency_proof,
+    log_entries,
+    log_revocations,
+))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/organisations/{id}/signing-keys", get(list_keys).post(create_key))
+        .route("/api/v1/signing-keys/{id}/retire", post(retire_key))
+        .route("/api/v1/trust-list", get(get_trust_list))
+        .route("/api/v1/certificates", get(list_certificates).post(create_certificate))
+        .route("/api/v1/certificates/verify", post(verify_certificate))
+        .route("/api/v1/certificates/{id}", get(get_certificate))
+        .route("/api/v1/certificates/{id}/revoke", post(revoke_certificate))
+        .route("/api/v1/logs/{log_id}/checkpoint", get(get_checkpoint))
+        .route("/api/v1/logs/{log_id}/checkpoints", get(list_checkpoints))
+        .route("/api/v1/logs/{log_id}/proof/inclusion", get(inclusion_proof))
+        .route("/api/v1/logs/{log_id}/proof/consistency", get(consistency_proof))
+        .route("/api/v1/logs/{log_id}/entries", get(log_entries))
+        .route("/api/v1/logs/{log_id}/revocations", get(log_revocations))
+        .merge(pages::routes())
+}

@@ -1,0 +1,766 @@
+//! The certificate pages: the certifier's register (issue form per document type, list,
+//! readable detail with download, QR payload and revoke), the public `/verify` page and the
+//! auditors' log monitor `/logs`. Plain HTML forms; a few lines of script only read a chosen
+//! file into the verify form.
+
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use caravan_docsign::credential::{DocumentType, Field, Kind, sample_subject};
+use caravan_docsign::log::SignedCheckpoint;
+use caravan_docsign::merkle;
+use caravan_docsign::verify::{CheckName, VerificationReport};
+use caravan_refdata::Lang;
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+use super::{IssueRequest, can_issue, issue, qr_payload, readable_certificate, revoke};
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::i18n::t;
+use crate::ui::{error_page, layout, page, require, ui_lang};
+
+crate::i18n::strings! { CertKey {
+    certificates => ["Certificates", "Сертификаты", "证书"],
+    issue_certificate => ["Issue a certificate", "Выдать сертификат", "签发证书"],
+    document_type => ["Document type", "Тип документа", "文件类型"],
+    type_origin => ["Certificate of origin", "Сертификат происхождения", "原产地证书"],
+    type_phyto => ["Phytosanitary certificate", "Фитосанитарный сертификат", "植物检疫证书"],
+    type_passport => ["Mineral product passport", "Паспорт минеральной продукции", "矿产品护照"],
+    subject => ["Certificate content (JSON)", "Содержание сертификата (JSON)", "证书内容（JSON）"],
+    subject_help => [
+        "Edit the example: replace every value with the consignment's data, keep the field names. Switch the type above to get its example.",
+        "Измените пример: замените каждое значение данными партии, сохраните названия полей. Смените тип выше, чтобы получить его пример.",
+        "修改示例：用本批货物的数据替换每个值，保留字段名。在上方切换类型可获取相应示例。"
+    ],
+    show_example => ["Show the example", "Показать пример", "显示示例"],
+    choose_type => ["Choose the form", "Выбрать форму", "选择表格"],
+    fields_help => [
+        "Fill in the fields; the grey text in each is an example. Leave unused lines empty. Required fields are marked *.",
+        "Заполните поля; серый текст в каждом — пример. Оставьте лишние строки пустыми. Обязательные поля отмечены *.",
+        "请填写各字段；灰色文字为示例。未用的行留空。必填字段标有 *。"
+    ],
+    line => ["Line", "Строка", "行"],
+    one_per_line => ["one per line", "по одной в строке", "每行一条"],
+    or_json => ["Or paste the whole content as JSON", "Или вставьте всё содержание в виде JSON", "或以 JSON 粘贴全部内容"],
+    issue => ["Sign and issue", "Подписать и выдать", "签名并签发"],
+    issued => ["Issued", "Выдан", "签发时间"],
+    no_certificates => [
+        "No certificates yet. Issue the first one with the form below.",
+        "Сертификатов пока нет. Выдайте первый с помощью формы ниже.",
+        "尚无证书。请用下面的表格签发第一份。"
+    ],
+    not_certifier => [
+        "Only certifiers of a certifying body or plant protection service issue certificates. To check a certificate, use the verify page.",
+        "Выдавать сертификаты могут только сертификаторы органа по сертификации или службы защиты растений. Чтобы проверить сертификат, откройте страницу проверки.",
+        "只有认证机构或植物保护机构的认证员可以签发证书。要核验证书，请使用核验页面。"
+    ],
+    status => ["Status", "Статус", "状态"],
+    valid => ["Valid", "Действителен", "有效"],
+    revoked => ["Revoked", "Отозван", "已撤销"],
+    issuer => ["Issuer", "Выдавший орган", "签发机构"],
+    download_json => ["Download the certificate (JSON)", "Скачать сертификат (JSON)", "下载证书（JSON）"],
+    qr_payload => ["QR code payload", "Содержимое QR-кода", "二维码内容"],
+    qr_help => [
+        "Encode this text in a QR code on the paper copy; the verify page accepts it pasted.",
+        "Закодируйте этот текст в QR-код на бумажной копии; страница проверки принимает его вставленным.",
+        "将此文本编码为纸质副本上的二维码；核验页面接受粘贴此文本。"
+    ],
+    revoke => ["Revoke", "Отозвать", "撤销"],
+    revoke_reason => ["Reason for revoking", "Причина отзыва", "撤销原因"],
+    revoke_help => [
+        "Verifiers will read this reason. Revoking cannot be undone.",
+        "Проверяющие увидят эту причину. Отзыв нельзя отменить.",
+        "核验方将看到此原因。撤销后无法恢复。"
+    ],
+    verify_title => ["Verify a certificate", "Проверить сертификат", "核验证书"],
+    verify_help => [
+        "Paste the certificate file's content or the text of its QR code, or choose the file. Nothing you paste is stored.",
+        "Вставьте содержимое файла сертификата или текст его QR-кода либо выберите файл. Вставленное не сохраняется.",
+        "粘贴证书文件内容或其二维码文本，或选择文件。粘贴的内容不会被保存。"
+    ],
+    certificate_file => ["Certificate file", "Файл сертификата", "证书文件"],
+    certificate_text => ["Certificate JSON or QR text", "JSON сертификата или текст QR-кода", "证书 JSON 或二维码文本"],
+    verify => ["Verify", "Проверить", "核验"],
+    verdict_valid => [
+        "Valid: every check passed.",
+        "Действителен: все проверки пройдены.",
+        "有效：所有检查均通过。"
+    ],
+    verdict_invalid => [
+        "Not valid: do not accept this certificate.",
+        "Недействителен: не принимайте этот сертификат.",
+        "无效：请勿接受此证书。"
+    ],
+    check_passed => ["passed", "пройдена", "通过"],
+    check_failed => ["failed", "не пройдена", "未通过"],
+    check_skipped => ["not checked", "не проверялась", "未检查"],
+    check_well_formed => ["Readable document", "Документ читается", "文件可读"],
+    check_structure => ["Known certificate type and fields", "Известный тип и поля сертификата", "证书类型与字段有效"],
+    check_issuer => ["Issuer authorised for this type, country and date", "Орган уполномочен на этот тип, страну и дату", "签发机构对该类型、国家和日期有授权"],
+    check_signature => ["Signature: nothing was changed", "Подпись: ничего не изменено", "签名：内容未被篡改"],
+    check_sm2 => ["Second signature (SM2)", "Вторая подпись (SM2)", "第二签名（SM2）"],
+    check_checkpoint => ["Issuer's log checkpoint signed", "Контрольная точка журнала подписана", "签发机构日志检查点已签名"],
+    check_inclusion => ["Recorded in the issuer's log", "Записан в журнал выдавшего органа", "已记录在签发机构日志中"],
+    check_not_revoked => ["Not revoked", "Не отозван", "未被撤销"],
+    document => ["The document", "Документ", "文件内容"],
+    logs_title => ["Transparency logs", "Журналы прозрачности", "透明日志"],
+    logs_help => [
+        "Each authority's log, its signed checkpoints, and whether each checkpoint extends the one before (an RFC 9162 consistency proof, checked here).",
+        "Журнал каждого органа, его подписанные контрольные точки и то, продолжает ли каждая точка предыдущую (доказательство согласованности RFC 9162, проверяется здесь).",
+        "每个机构的日志、其已签名的检查点，以及每个检查点是否延续前一个（此处校验 RFC 9162 一致性证明）。"
+    ],
+    tree_size => ["Entries", "Записей", "条目数"],
+    root_hash => ["Root hash", "Корневой хеш", "根哈希"],
+    time => ["Time", "Время", "时间"],
+    consistent => ["consistent with the previous checkpoint", "согласована с предыдущей точкой", "与上一检查点一致"],
+    inconsistent => ["NOT consistent with the previous checkpoint", "НЕ согласована с предыдущей точкой", "与上一检查点不一致"],
+    first_checkpoint => ["first checkpoint", "первая контрольная точка", "第一个检查点"],
+    no_logs => ["No authority has issued anything yet.", "Ни один орган ещё ничего не выдал.", "尚无机构签发任何证书。"],
+    lookup_inclusion => ["Look up a certificate in the logs", "Найти сертификат в журналах", "在日志中查找证书"],
+    certificate_id => ["Certificate id", "Идентификатор сертификата", "证书编号"],
+    look_up => ["Look up", "Найти", "查找"],
+    included => [
+        "Included: the inclusion proof verifies against the newest checkpoint.",
+        "Включён: доказательство включения сходится с последней контрольной точкой.",
+        "已收录：收录证明与最新检查点相符。"
+    ],
+    not_included => [
+        "Not found in any log. Check the id, or verify the certificate file itself.",
+        "Не найден ни в одном журнале. Проверьте идентификатор или проверьте сам файл сертификата.",
+        "任何日志中均未找到。请检查编号，或直接核验证书文件。"
+    ],
+    log_monitor => ["Log monitor", "Монитор журналов", "日志监控"],
+}}
+
+fn type_label(lang: Lang, doc_type: &str) -> &'static str {
+    match doc_type {
+        "origin" => t(lang, CertKey::type_origin),
+        "phyto" => t(lang, CertKey::type_phyto),
+        _ => t(lang, CertKey::type_passport),
+    }
+}
+
+fn check_label(lang: Lang, name: CheckName) -> &'static str {
+    t(
+        lang,
+        match name {
+            CheckName::WellFormed => CertKey::check_well_formed,
+            CheckName::Structure => CertKey::check_structure,
+            CheckName::IssuerAuthorised => CertKey::check_issuer,
+            CheckName::Signature => CertKey::check_signature,
+            CheckName::Sm2Signature => CertKey::check_sm2,
+            CheckName::Checkpoint => CertKey::check_checkpoint,
+            CheckName::Inclusion => CertKey::check_inclusion,
+            CheckName::NotRevoked => CertKey::check_not_revoked,
+        },
+    )
+}
+
+/// Renders any JSON value as nested definition lists, with field names made readable.
+fn render_value(value: &Value) -> Markup {
+    match value {
+        Value::Object(map) => html! {
+            dl.doc { @for (k, v) in map { dt { (readable(k)) } dd { (render_value(v)) } } }
+        },
+        Value::Array(items) => html! { ol { @for v in items { li { (render_value(v)) } } } },
+        Value::String(s) => html! { (s) },
+        other => html! { (other.to_string()) },
+    }
+}
+
+fn readable(key: &str) -> String {
+    let mut out = String::new();
+    for (idx, ch) in key.chars().enumerate() {
+        if ch.is_uppercase() && idx > 0 {
+            out.push(' ');
+            out.extend(ch.to_lowercase());
+        } else if idx == 0 {
+            out.extend(ch.to_uppercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+/// The certificate as a readable document: issuer, type, dates, and the subject.
+fn render_document(lang: Lang, doc: &Value) -> Markup {
+    html! {
+        section.card.document aria-label=(t(lang, CertKey::document)) {
+            h2 { (t(lang, CertKey::document)) }
+            dl.doc {
+                dt { "Id" } dd { (doc.get("id").and_then(Value::as_str).unwrap_or("")) }
+                dt { (t(lang, CertKey::issuer)) }
+                dd {
+                    (doc.pointer("/issuer/name").and_then(Value::as_str).unwrap_or(""))
+                    " (" (doc.pointer("/issuer/country").and_then(Value::as_str).unwrap_or("")) ")"
+                }
+                dt { (t(lang, CertKey::issued)) } dd { (doc.get("validFrom").and_then(Value::as_str).unwrap_or("")) }
+            }
+            @if let Some(subject) = doc.get("credentialSubject") { (render_value(subject)) }
+        }
+    }
+}
+
+fn render_report(lang: Lang, report: &VerificationReport) -> Markup {
+    let valid = report.is_valid();
+    html! {
+        div #verdict class=(if valid { "ok verdict" } else { "error verdict" }) role="alert" {
+            strong { (t(lang, if valid { CertKey::verdict_valid } else { CertKey::verdict_invalid })) }
+        }
+        ul.checks {
+            @for check in &report.checks {
+                @let (mark, word) = match check.outcome {
+                    caravan_docsign::verify::Outcome::Passed => ("✔", t(lang, CertKey::check_passed)),
+                    caravan_docsign::verify::Outcome::Failed => ("✘", t(lang, CertKey::check_failed)),
+                    caravan_docsign::verify::Outcome::NotChecked => ("–", t(lang, CertKey::check_skipped)),
+                };
+                li data-check=(check.name.as_str()) {
+                    span aria-hidden="true" { (mark) " " }
+                    strong { (check_label(lang, check.name)) } ": " (word) " — " (check.detail)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct TypeParam {
+    #[serde(rename = "type")]
+    pub doc_type: Option<String>,
+}
+
+/// `GET /certificates`: the register and the issue form.
+async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Query(params): Query<TypeParam>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let doc_type =
+        params.doc_type.as_deref().and_then(DocumentType::parse).unwrap_or(DocumentType::Origin);
+    register_page(&state, lang, &caller, doc_type, "", &HashMap::new(), None).await
+}
+
+async fn register_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    doc_type: DocumentType,
+    subject: &str,
+    entered: &HashMap<String, String>,
+    error: Option<&ApiError>,
+) -> Response {
+    let example = serde_json::to_string_pretty(&sample_subject(doc_type)).unwrap_or_default();
+    let list = match state.store.certificates(caller.org.id).await {
+        Ok(list) => list,
+        Err(err) => return error_page(lang, Some(caller), &err.into()),
+    };
+    let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let title = t(lang, CertKey::certificates);
+    page(
+        status,
+        layout(
+            lang,
+            Some(caller),
+            title,
+            html! {
+                h1 { (title) }
+                p { a href="/verify" { (t(lang, CertKey::verify_title)) } " · " a href="/logs" { (t(lang, CertKey::log_monitor)) } }
+                @if list.is_empty() {
+                    p { (t(lang, CertKey::no_certificates)) }
+                } @else {
+                    table #certificates {
+                        thead { tr {
+                            th scope="col" { "Id" } th scope="col" { (t(lang, CertKey::document_type)) }
+                            th scope="col" { (t(lang, CertKey::issued)) } th scope="col" { (t(lang, CertKey::status)) }
+                        } }
+                        tbody { @for c in &list { tr {
+                            td { a href={ "/certificates/" (c.id) } { (c.id) } }
+                            td { (type_label(lang, &c.doc_type)) }
+                            td { (caravan_docsign::credential::format_time(c.issued_at)) }
+                            td { (t(lang, if c.revoked_at.is_some() { CertKey::revoked } else { CertKey::valid })) }
+                        } } }
+                    }
+                }
+                h2 { (t(lang, CertKey::issue_certificate)) }
+                @if can_issue(caller) {
+                    form.card method="get" action="/certificates" {
+                        label for="example-type" { (t(lang, CertKey::document_type)) }
+                        select #example-type name="type" {
+                            @for d in [DocumentType::Origin, DocumentType::Phyto, DocumentType::Passport] {
+                                option value=(d.as_str()) selected[d == doc_type] { (type_label(lang, d.as_str())) }
+                            }
+                        }
+                        button type="submit" { (t(lang, CertKey::choose_type)) }
+                    }
+                    form.card #issue-form method="post" action="/certificates" {
+                        input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                        input type="hidden" name="type" value=(doc_type.as_str());
+                        @if let Some(err) = error {
+                            p.error role="alert" {
+                                (err.message)
+                                @if let Some(field) = &err.field { " (" (field) ")" }
+                            }
+                        }
+                        h3 { (type_label(lang, doc_type.as_str())) }
+                        p.help { (t(lang, CertKey::fields_help)) }
+                        (render_fields(lang, "", doc_type.subject_fields(), Some(&sample_subject(doc_type)), entered))
+                        details open[!subject.trim().is_empty()] {
+                            summary { (t(lang, CertKey::or_json)) }
+                            label for="subject" { (t(lang, CertKey::subject)) }
+                            p.help #subject-help { (t(lang, CertKey::subject_help)) }
+                            textarea #subject name="subject" rows="14" cols="80" aria-describedby="subject-help" placeholder=(example) { (subject) }
+                        }
+                        button type="submit" { (t(lang, CertKey::issue)) }
+                    }
+                } @else {
+                    p { (t(lang, CertKey::not_certifier)) }
+                }
+            },
+        ),
+    )
+}
+
+/// `POST /certificates`: issue from the form (its fields, or the JSON box when filled), then
+/// show the certificate.
+async fn issue_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let entered: HashMap<String, String> = pairs.into_iter().collect();
+    let type_text = entered.get("type").cloned().unwrap_or_default();
+    let doc_type = DocumentType::parse(&type_text).unwrap_or(DocumentType::Origin);
+    let subject_text = entered.get("subject").cloned().unwrap_or_default();
+    let subject = if subject_text.trim().is_empty() {
+        Ok(Value::Object(subject_from_fields("", doc_type.subject_fields(), &entered)))
+    } else {
+        caravan_docsign::jcs::parse(subject_text.as_bytes()).map_err(|err| {
+            ApiError::bad_request(
+                "certs.invalid_subject",
+                format!("the content is not valid JSON: {err}"),
+            )
+            .with_field("subject")
+        })
+    };
+    let result = match subject {
+        Ok(subject) => {
+            issue(&state, &caller, IssueRequest { doc_type: type_text, subject, id: None }).await
+        }
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(cert) => Redirect::to(&format!("/certificates/{}", cert.id)).into_response(),
+        Err(err) if err.status == StatusCode::FORBIDDEN => error_page(lang, Some(&caller), &err),
+        Err(err) => {
+            register_page(&state, lang, &caller, doc_type, &subject_text, &entered, Some(&err))
+                .await
+        }
+    }
+}
+
+/// Rows offered for each list (consignment lines, assays, claims); empty rows are ignored.
+const LIST_ROWS: usize = 4;
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+}
+
+/// Inputs for the subject's fields, named by their JSON path (`goods.0.hsCode`); the sample's
+/// values are placeholders, what the user entered is kept.
+fn render_fields(
+    lang: Lang,
+    prefix: &str,
+    fields: &[Field],
+    sample: Option<&Value>,
+    entered: &HashMap<String, String>,
+) -> Markup {
+    html! {
+        @for field in fields {
+            @let path = join(prefix, field.name);
+            @let example = sample.and_then(|s| s.get(field.name));
+            @let id = format!("f-{}", path.replace('.', "-"));
+            @let mark = if field.required { " *" } else { "" };
+            @match field.kind {
+                Kind::Object(sub) => fieldset {
+                    legend { (readable(field.name)) (mark) " — " (field.description) }
+                    (render_fields(lang, &path, sub, example, entered))
+                },
+                Kind::List(sub) => fieldset {
+                    legend { (readable(field.name)) (mark) " — " (field.description) }
+                    @for row in 0..LIST_ROWS {
+                        fieldset.row {
+                            legend { (t(lang, CertKey::line)) " " (row + 1) }
+                            (render_fields(lang, &format!("{path}.{row}"), sub, example.and_then(|e| e.get(row)).or(example.and_then(|e| e.get(0))), entered))
+                        }
+                    }
+                },
+                Kind::TextList => {
+                    label for=(id) { (readable(field.name)) (mark) " (" (t(lang, CertKey::one_per_line)) ")" }
+                    p.help { (field.description) }
+                    textarea id=(id) name=(path) rows="3" cols="60"
+                        placeholder=(example.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")).unwrap_or_default()) {
+                        (entered.get(&path).map(String::as_str).unwrap_or(""))
+                    }
+                },
+                _ => {
+                    label for=(id) { (readable(field.name)) (mark) }
+                    input id=(id) name=(path)
+                        type=(if matches!(field.kind, Kind::Quantity) { "number" } else { "text" })
+                        step=[matches!(field.kind, Kind::Quantity).then_some("any")]
+                        value=(entered.get(&path).map(String::as_str).unwrap_or(""))
+                        placeholder=(example.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).unwrap_or_default())
+                        title=(field.description);
+                },
+            }
+        }
+    }
+}
+
+/// Builds the subject from the form's fields, by the schema; empty inputs and rows are left
+/// out, so the validator names what is missing.
+fn subject_from_fields(
+    prefix: &str,
+    fields: &[Field],
+    entered: &HashMap<String, String>,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for field in fields {
+        let path = join(prefix, field.name);
+        let text = entered.get(&path).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let value = match field.kind {
+            Kind::Object(sub) => {
+                let obj = subject_from_fields(&path, sub, entered);
+                (!obj.is_empty()).then_some(Value::Object(obj))
+            }
+            Kind::List(sub) => {
+                let rows: Vec<Value> = (0..LIST_ROWS)
+                    .map(|row| subject_from_fields(&format!("{path}.{row}"), sub, entered))
+                    .filter(|obj| !obj.is_empty())
+                    .map(Value::Object)
+                    .collect();
+                (!rows.is_empty()).then_some(Value::Array(rows))
+            }
+            Kind::TextList => text.map(|t| {
+                Value::Array(
+                    t.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(|l| Value::String(l.to_owned()))
+                        .collect(),
+                )
+            }),
+            // A number where one is expected; anything else stays text for the validator to name.
+            Kind::Quantity => text.map(|t| {
+                if let Ok(int) = t.parse::<i64>() {
+                    return Value::from(int);
+                }
+                t.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or_else(|| Value::String(t.to_owned()), Value::Number)
+            }),
+            _ => text.map(|t| Value::String(t.to_owned())),
+        };
+        if let Some(value) = value {
+            out.insert(field.name.to_owned(), value);
+        }
+    }
+    out
+}
+
+/// `GET /certificates/{id}`: the certificate as a readable document.
+async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let cert = match readable_certificate(&state, &caller, &id).await {
+        Ok(cert) => cert,
+        Err(err) => return error_page(lang, Some(&caller), &err),
+    };
+    let doc: Value = serde_json::from_str(&cert.document).unwrap_or(Value::Null);
+    let title = type_label(lang, &cert.doc_type);
+    page(
+        StatusCode::OK,
+        layout(
+            lang,
+            Some(&caller),
+            title,
+            html! {
+                h1 { (title) }
+                p #status class=(if cert.revoked_at.is_some() { "error" } else { "ok" }) {
+                    strong { (t(lang, CertKey::status)) ": " }
+                    @if let Some(at) = cert.revoked_at {
+                        (t(lang, CertKey::revoked)) " " (caravan_docsign::credential::format_time(at))
+                        " — " (cert.revocation_reason.as_deref().unwrap_or(""))
+                    } @else { (t(lang, CertKey::valid)) }
+                }
+                p { a #download href={ "/certificates/" (cert.id) "/download" } download { (t(lang, CertKey::download_json)) } }
+                (render_document(lang, &doc))
+                h2 { (t(lang, CertKey::qr_payload)) }
+                p.help { (t(lang, CertKey::qr_help)) }
+                textarea #qr readonly rows="4" cols="80" aria-label=(t(lang, CertKey::qr_payload)) { (qr_payload(&cert.document)) }
+                @if cert.revoked_at.is_none() && super::can_revoke(&caller, &cert) {
+                    h2 { (t(lang, CertKey::revoke)) }
+                    form.card method="post" action={ "/certificates/" (cert.id) "/revoke" } {
+                        input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                        label for="reason" { (t(lang, CertKey::revoke_reason)) }
+                        p.help #reason-help { (t(lang, CertKey::revoke_help)) }
+                        input #reason name="reason" required maxlength="500" aria-describedby="reason-help";
+                        button type="submit" { (t(lang, CertKey::revoke)) }
+                    }
+                }
+            },
+        ),
+    )
+}
+
+/// `GET /certificates/{id}/download`: the JSON file.
+async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    match readable_certificate(&state, &caller, &id).await {
+        Ok(cert) => {
+            let name: String =
+                cert.id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.json\"")),
+                ],
+                cert.document,
+            )
+                .into_response()
+        }
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RevokeForm {
+    pub reason: String,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+/// `POST /certificates/{id}/revoke`.
+async fn revoke_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    match revoke(&state, &caller, &id, &form.reason).await {
+        Ok(cert) => Redirect::to(&format!("/certificates/{}", cert.id)).into_response(),
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+fn verify_page(lang: Lang, caller: Option<&Caller>, text: &str, result: Option<Markup>) -> Markup {
+    let title = t(lang, CertKey::verify_title);
+    layout(
+        lang,
+        caller,
+        title,
+        html! {
+            h1 { (title) }
+            p.help #verify-help { (t(lang, CertKey::verify_help)) }
+            form.card #verify-form method="post" action="/verify" {
+                input type="hidden" name="csrf_token" value=(caller.map(Caller::csrf_token).unwrap_or(""));
+                label for="file" { (t(lang, CertKey::certificate_file)) }
+                input #file type="file" accept=".json,application/json";
+                label for="payload" { (t(lang, CertKey::certificate_text)) }
+                textarea #payload name="payload" rows="12" cols="80" aria-describedby="verify-help" required { (text) }
+                button type="submit" { (t(lang, CertKey::verify)) }
+            }
+            // Enhancement only: reads the chosen file into the text box.
+            script { (maud::PreEscaped("document.getElementById('file').addEventListener('change',function(e){var f=e.target.files[0];if(f){f.text().then(function(t){document.getElementById('payload').value=t;});}});")) }
+            @if let Some(result) = result { (result) }
+        },
+    )
+}
+
+/// `GET /verify`: the public verify page.
+async fn verify_form(headers: HeaderMap, caller: MaybeCaller) -> Response {
+    let lang = ui_lang(&headers);
+    page(StatusCode::OK, verify_page(lang, caller.0.as_ref(), "", None))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct VerifyForm {
+    pub payload: String,
+}
+
+/// `POST /verify`: verdict, checks and the rendered document.
+async fn verify_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Form(form): Form<VerifyForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let report = match super::verify_presented(&state, form.payload.as_bytes()).await {
+        Ok(report) => report,
+        Err(err) => return error_page(lang, caller.0.as_ref(), &err),
+    };
+    let bytes = super::certificate_bytes(form.payload.as_bytes());
+    let doc = serde_json::from_slice::<Value>(&bytes).ok();
+    let result = html! {
+        (render_report(lang, &report))
+        @if let Some(doc) = doc.as_ref().filter(|d| d.is_object()) { (render_document(lang, doc)) }
+    };
+    page(StatusCode::OK, verify_page(lang, caller.0.as_ref(), &form.payload, Some(result)))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LookupParam {
+    pub id: Option<String>,
+}
+
+/// `GET /logs`: checkpoints per authority with consistency checked between successive ones,
+/// and a certificate inclusion look-up.
+async fn logs(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Query(params): Query<LookupParam>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    match logs_body(&state, lang, params.id.as_deref().map(str::trim)).await {
+        Ok(body) => page(
+            StatusCode::OK,
+            layout(lang, caller.0.as_ref(), t(lang, CertKey::logs_title), body),
+        ),
+        Err(err) => error_page(lang, caller.0.as_ref(), &err),
+    }
+}
+
+async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result<Markup, ApiError> {
+    let file = super::trust_list_file(state).await?;
+    let mut sections = Vec::new();
+    for authority in &file.authorities {
+        let size = state.store.log_size(&authority.log_id).await?;
+        if size == 0 {
+            continue;
+        }
+        let hashes = super::leaf_hashes(state, &authority.log_id, size).await?;
+        let stored = state.store.checkpoints(&authority.log_id, 0, super::MAX_ENTRIES_PAGE).await?;
+        let mut rows = Vec::new();
+        let mut previous: Option<SignedCheckpoint> = None;
+        for cp in &stored {
+            let Ok(cp) = SignedCheckpoint::from_json(&cp.checkpoint) else { continue };
+            let size2 = cp.checkpoint.size;
+            let consistency = previous.as_ref().map(|prev| {
+                let size1 = prev.checkpoint.size;
+                usize::try_from(size2).ok().and_then(|n| hashes.get(..n)).is_some_and(|leaves| {
+                    merkle::consistency_proof(leaves, size1).is_ok_and(|proof| {
+                        merkle::verify_consistency(
+                            size1,
+                            size2,
+                            &proof,
+                            &prev.checkpoint.root,
+                            &cp.checkpoint.root,
+                        )
+                        .is_ok()
+                    })
+                })
+            });
+            rows.push((cp.clone(), consistency));
+            previous = Some(cp);
+        }
+        sections.push((authority, rows));
+    }
+    let found = match lookup.filter(|id| !id.is_empty()) {
+        Some(id) => Some(inclusion_of(state, id).await?),
+        None => None,
+    };
+    Ok(html! {
+        h1 { (t(lang, CertKey::logs_title)) }
+        p.help { (t(lang, CertKey::logs_help)) }
+        form.card method="get" action="/logs" {
+            label for="lookup" { (t(lang, CertKey::lookup_inclusion)) " — " (t(lang, CertKey::certificate_id)) }
+            input #lookup name="id" value=(lookup.unwrap_or("")) required;
+            button type="submit" { (t(lang, CertKey::look_up)) }
+        }
+        @if let Some(found) = found {
+            @match found {
+                Some((log, index, size)) => p.ok #inclusion role="status" { (t(lang, CertKey::included)) " " (log) " #" (index) " / " (size) },
+                None => p.error #inclusion role="status" { (t(lang, CertKey::not_included)) },
+            }
+        }
+        @if sections.is_empty() { p { (t(lang, CertKey::no_logs)) } }
+        @for (authority, rows) in &sections {
+            section.card {
+                h2 { (authority.name) " (" (authority.country) ") — " code { (authority.log_id) } }
+                table.checkpoints {
+                    thead { tr {
+                        th scope="col" { (t(lang, CertKey::tree_size)) } th scope="col" { (t(lang, CertKey::root_hash)) }
+                        th scope="col" { (t(lang, CertKey::time)) } th scope="col" { (t(lang, CertKey::status)) }
+                    } }
+                    tbody { @for (cp, consistency) in rows { tr {
+                        td { (cp.checkpoint.size) }
+                        td { code { (hex::encode(&cp.checkpoint.root[..8])) "…" } }
+                        td { (caravan_docsign::credential::format_time(cp.checkpoint.timestamp)) }
+                        td { @match consistency {
+                            None => (t(lang, CertKey::first_checkpoint)),
+                            Some(true) => span.ok { "✔ " (t(lang, CertKey::consistent)) },
+                            Some(false) => span.error { "✘ " (t(lang, CertKey::inconsistent)) },
+                        } }
+                    } } }
+                }
+            }
+        }
+    })
+}
+
+/// Finds a certificate's issuance leaf and checks its inclusion proof against the newest root.
+async fn inclusion_of(state: &AppState, id: &str) -> Result<Option<(String, u64, u64)>, ApiError> {
+    let Some(cert) = state.store.certificate(id).await? else { return Ok(None) };
+    let size = state.store.log_size(&cert.log_id).await?;
+    let hashes = super::leaf_hashes(state, &cert.log_id, size).await?;
+    let Some(leaf) = usize::try_from(cert.leaf_index).ok().and_then(|i| hashes.get(i)) else {
+        return Ok(None);
+    };
+    let proof = merkle::inclusion_proof(&hashes, cert.leaf_index).map_err(ApiError::internal)?;
+    let ok = merkle::verify_inclusion(leaf, cert.leaf_index, size, &proof, &merkle::root(&hashes))
+        .is_ok();
+    Ok(ok.then_some((cert.log_id, cert.leaf_index, size)))
+}
+
+/// The pages' routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/certificates", get(register).post(issue_form))
+        .route("/certificates/{id}", get(detail))
+        .route("/certificates/{id}/download", get(download))
+        .route("/certificates/{id}/revoke", post(revoke_form))
+        .route("/verify", get(verify_form).post(verify_submit))
+        .route("/logs", get(logs))
+}

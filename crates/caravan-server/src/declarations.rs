@@ -1,0 +1,1479 @@
+//! The single window over HTTP (issue 5): declarations drafted, lodged, assessed, routed and
+//! decided; amendments; versioned risk rules; the trader, officer, agency and administrator pages.
+//!
+//! Lodging runs the whole pipeline in the request: validation (every field error at once),
+//! certificate verification (`crate::certs::verify_presented`, plus goods and parties matching
+//! the declaration), duties with `caravan_tariff::calculate` (a preference only when a
+//! certificate of origin verified), risk assessment with the country's current rule set, agency
+//! routing, and the lifecycle events lodge → assess → route. The result goes to one writer task
+//! ([`Window`]) that commits every lodgement waiting at that moment in one durable transaction
+//! (group commit) and answers each request only after its batch committed.
+
+mod pages;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use caravan_customs::risk::{RiskRuleSet, RoutingTable};
+use caravan_customs::{
+    AgencyDecision, AssessmentInput, CertificateVerdict, Channel, CodeListSources, CodeLists,
+    Declaration, DutyLine, Event, FieldError, Lifecycle, OfficerDecision, ReferenceLookup, Status,
+    TraderHistory, ValidationContext,
+};
+use caravan_refdata::ReferenceData;
+use caravan_store::declarations::{
+    DeclarationDetail, DeclarationFilter, DeclarationOrder, DeclarationRecord, LodgeReceipt,
+    Lodgement, NewAssessment, NewDraft, NewEvent, Transition,
+};
+use caravan_store::{Change, OrgKind, Role, Store, StoreError, StoreResult};
+use caravan_types::{CountryCode, CurrencyCode, HsCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+use utoipa::OpenApi;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiJson, ApiQuery};
+
+crate::i18n::strings! { DeclKey {
+    title => ["Declarations", "Декларации", "报关单"],
+    queue => ["Queue, riskiest first", "Очередь, сначала самые рискованные", "队列(风险高者优先)"],
+    agency_queue => ["Parts awaiting your agency", "Части, ожидающие решения вашего ведомства", "待本机构审批的部分"],
+    reference => ["Reference", "Номер", "编号"],
+    status => ["Status", "Статус", "状态"],
+    channel => ["Channel", "Канал", "通道"],
+    version => ["Version", "Версия", "版本"],
+    none_yet => ["No declarations yet.", "Деклараций пока нет.", "暂无报关单。"],
+    new_declaration => ["New declaration", "Новая декларация", "新建报关单"],
+    data_set => ["Data set (JSON, fields in data/customs/DICTIONARY.md)", "Набор данных (JSON, поля в data/customs/DICTIONARY.md)", "数据集(JSON,字段见 data/customs/DICTIONARY.md)"],
+    save_draft => ["Save draft", "Сохранить черновик", "保存草稿"],
+    preview => ["Preview duties and channel", "Предпросмотр пошлин и канала", "预览税费和通道"],
+    lodge => ["Lodge", "Подать", "申报"],
+    next_step => ["Save a draft to finish later, preview the duties, then lodge.", "Сохраните черновик, чтобы закончить позже, посмотрите пошлины, затем подайте.", "可先保存草稿,预览税费,然后申报。"],
+    preview_result => ["Preview (nothing was stored)", "Предпросмотр (ничего не сохранено)", "预览(未保存任何内容)"],
+    reasons => ["Why this channel", "Почему этот канал", "通道原因"],
+    certificates => ["Certificates", "Сертификаты", "证书"],
+    verified => ["verified", "проверен", "已验证"],
+    not_verified => ["not verified", "не проверен", "未验证"],
+    duties => ["Duties and taxes", "Пошлины и налоги", "税费"],
+    timeline => ["Timeline", "История", "时间线"],
+    agencies => ["Agencies", "Ведомства", "相关机构"],
+    decision => ["Decision", "Решение", "决定"],
+    comment => ["Comment", "Комментарий", "备注"],
+    record_decision => ["Record decision", "Записать решение", "记录决定"],
+    release => ["Release", "Выпустить", "放行"],
+    request_documents => ["Request documents", "Запросить документы", "要求补充单证"],
+    inspect => ["Inspect", "Досмотреть", "查验"],
+    reject => ["Reject", "Отказать", "拒绝"],
+    approve => ["Approve", "Одобрить", "批准"],
+    refuse => ["Refuse", "Отказать", "驳回"],
+    items_csv => ["Item lines (CSV with a header row)", "Товарные позиции (CSV со строкой заголовка)", "商品行(带标题行的 CSV)"],
+    upload_items => ["Replace items from CSV", "Заменить позиции из CSV", "用 CSV 替换商品行"],
+    lodge_draft => ["Lodge this draft", "Подать этот черновик", "申报此草稿"],
+    risk_rules => ["Risk rules", "Правила риска", "风险规则"],
+    rules_json => ["Rules and reference values (JSON)", "Правила и эталонные значения (JSON)", "规则和参考值(JSON)"],
+    save_version => ["Save as a new version", "Сохранить новую версию", "保存为新版本"],
+    versions => ["Versions", "Версии", "版本"],
+    fix_and_retry => ["Fix the fields named above and try again.", "Исправьте указанные поля и повторите.", "请修改上面指出的字段后重试。"],
+} }
+
+/// Most lodgements committed in one transaction.
+const MAX_BATCH: usize = 512;
+/// Longest idempotency key accepted.
+const MAX_KEY_CHARS: usize = 200;
+/// The idempotency key header (IETF draft-ietf-httpapi-idempotency-key-header).
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+macro_rules! customs_file {
+    ($path:literal) => {
+        include_str!(concat!("../../../data/customs/", $path))
+    };
+}
+
+/// The single window's compiled-in data, its risk-rule cache and its writer task.
+pub struct Window {
+    code_lists: CodeLists,
+    routing: RoutingTable,
+    /// The shipped rules, used by a country until its administrators store their own.
+    default_rules: Arc<RiskRuleSet>,
+    /// Each country's current rule set, read from the store once and replaced on PUT.
+    rules: Mutex<HashMap<CountryCode, Arc<RiskRuleSet>>>,
+    writer: OnceLock<mpsc::Sender<Job>>,
+}
+
+struct Job {
+    lodgement: Lodgement,
+    reply: oneshot::Sender<StoreResult<LodgeReceipt>>,
+}
+
+impl Window {
+    /// Parses the shipped code lists, routing table and default risk rules.
+    ///
+    /// # Errors
+    /// Only for a broken build: the message names the file.
+    pub fn load() -> anyhow::Result<Window> {
+        let code_lists = CodeLists::parse(&CodeListSources {
+            offices: customs_file!("offices.csv"),
+            procedures: customs_file!("procedures.csv"),
+            transport_modes: customs_file!("transport-modes.csv"),
+            package_kinds: customs_file!("package-kinds.csv"),
+            document_types: customs_file!("document-types.csv"),
+            valuation_methods: customs_file!("valuation-methods.csv"),
+        })
+        .map_err(|err| anyhow::anyhow!("data/customs code lists: {err}"))?;
+        let routing = RoutingTable::parse(customs_file!("agency-routing.csv"))
+            .map_err(|err| anyhow::anyhow!("data/customs/agency-routing.csv: {err}"))?;
+        let default_rules = RiskRuleSet::parse(
+            customs_file!("risk-rules.json"),
+            customs_file!("reference-values.csv"),
+        )
+        .map_err(|err| anyhow::anyhow!("data/customs/risk-rules.json: {err}"))?;
+        Ok(Window {
+            code_lists,
+            routing,
+            default_rules: Arc::new(default_rules),
+            rules: Mutex::default(),
+            writer: OnceLock::new(),
+        })
+    }
+
+    /// The writer's queue, starting the writer on first use (it needs a running runtime).
+    fn writer(&self, store: &Arc<dyn Store>) -> mpsc::Sender<Job> {
+        self.writer
+            .get_or_init(|| {
+                let (sender, receiver) = mpsc::channel(MAX_BATCH * 8);
+                tokio::spawn(write_batches(store.clone(), receiver));
+                sender
+            })
+            .clone()
+    }
+}
+
+/// The group commit: takes every job waiting (up to [`MAX_BATCH`]), writes them in one
+/// transaction, then answers each. While a batch commits, the next one gathers.
+async fn write_batches(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Job>) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+        let (lodgements, replies): (Vec<Lodgement>, Vec<_>) =
+            jobs.drain(..).map(|job| (job.lodgement, job.reply)).unzip();
+        match store.lodge_batch(&lodgements).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(err) => {
+                let message = err.to_string();
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Backend(message.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// Reference look-ups of the validator, answered from the shipped reference data.
+struct Reference<'a>(&'a ReferenceData);
+
+impl ReferenceLookup for Reference<'_> {
+    fn hs_code_exists(&self, code: &HsCode) -> bool {
+        code.len() >= 6 && self.0.is_known_hs(code)
+    }
+    fn country_exists(&self, country: &CountryCode) -> bool {
+        self.0.country(country).is_some()
+    }
+    fn currency_exists(&self, currency: &CurrencyCode) -> bool {
+        self.0.currency(currency).is_some()
+    }
+    fn unit_exists(&self, unit: &str) -> bool {
+        self.0.unit(unit).is_some()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy
+
+/// The agency an agency officer's organisation speaks for (the `agency` of
+/// `data/customs/agency-routing.csv`).
+pub fn agency_of(caller: &Caller) -> Option<&'static str> {
+    if caller.user.role != Role::AgencyOfficer {
+        return None;
+    }
+    match caller.org.kind {
+        OrgKind::PlantProtectionService => Some("plant-protection"),
+        _ => None,
+    }
+}
+
+/// Traders and brokers of a trading company or brokerage lodge for their own organisation.
+pub fn can_lodge(caller: &Caller) -> bool {
+    matches!(caller.user.role, Role::Trader | Role::Broker)
+        && matches!(caller.org.kind, OrgKind::TradingCompany | OrgKind::CustomsBroker)
+}
+
+/// Who may read a declaration: its declarant's organisation; customs officers and
+/// administrators of its country; an agency with a part in it (same country).
+pub fn can_read(caller: &Caller, record: &DeclarationRecord, detail_agencies: &[String]) -> bool {
+    if caller.org.id == record.org_id || caller.is_global_admin() {
+        return true;
+    }
+    let same_country = caller.org.country == record.country;
+    let customs = caller.org.kind == OrgKind::CustomsAdministration
+        && matches!(caller.user.role, Role::CustomsOfficer | Role::Admin);
+    let agency = agency_of(caller).is_some_and(|a| detail_agencies.iter().any(|d| d == a));
+    same_country && (customs || agency)
+}
+
+/// Customs officers of the declaration's country decide on it.
+pub fn can_decide(caller: &Caller, record: &DeclarationRecord) -> bool {
+    caller.user.role == Role::CustomsOfficer
+        && caller.org.kind == OrgKind::CustomsAdministration
+        && caller.org.country == record.country
+}
+
+/// Customs administrators of a country (and platform administrators) manage its risk rules.
+pub fn can_manage_rules(caller: &Caller, country: CountryCode) -> bool {
+    caller.is_global_admin()
+        || (caller.user.role == Role::Admin
+            && caller.org.kind == OrgKind::CustomsAdministration
+            && caller.org.country == country)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests and the lodging pipeline
+
+/// A certificate presented with a declaration: the file's text, for the document `reference`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresentedCertificate {
+    pub document_reference: String,
+    /// The certificate as issued (JSON credential or JWS compact text).
+    pub content: String,
+}
+
+/// A declaration to save, lodge or amend.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationRequest {
+    /// The data set (see `data/customs/DICTIONARY.md`).
+    #[schema(value_type = Object)]
+    pub declaration: Value,
+    #[serde(default)]
+    pub certificates: Vec<PresentedCertificate>,
+}
+
+/// Certificates presented when lodging a saved draft.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LodgeDraftRequest {
+    #[serde(default)]
+    pub certificates: Vec<PresentedCertificate>,
+}
+
+fn validation_error(errors: &[FieldError]) -> ApiError {
+    let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let mut error = ApiError::unprocessable(
+        "declaration.invalid",
+        format!("{} error(s); fix each field and lodge again: {}", errors.len(), list.join("; ")),
+    );
+    if let Some(first) = errors.first() {
+        error = error.with_field(format!("declaration.{}", first.path));
+    }
+    error
+}
+
+fn transition_error(err: &caravan_customs::TransitionError) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "declaration.transition", err.to_string())
+}
+
+/// Checks a data set; `Err` lists every field error.
+fn validate(state: &AppState, body: &Value) -> Result<Declaration, ApiError> {
+    let window = &state.declarations;
+    let ctx = ValidationContext {
+        code_lists: &window.code_lists,
+        reference: &Reference(&state.refdata),
+        today: (state.clock)().date(),
+    };
+    caravan_customs::validate_value(body, &ctx).map_err(|errors| validation_error(&errors))
+}
+
+/// The country of a data set's customs office, for drafts that need not be valid yet.
+fn draft_header(state: &AppState, body: &Value) -> Result<(String, CountryCode), ApiError> {
+    let reference = body
+        .get("reference")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|r| !r.is_empty() && r.len() <= 35)
+        .ok_or_else(|| {
+            ApiError::unprocessable(
+                "declaration.reference",
+                "give the declaration a reference of 1 to 35 characters",
+            )
+            .with_field("declaration.reference")
+        })?;
+    let office = body.get("office").and_then(Value::as_str).unwrap_or_default();
+    let country = state.declarations.code_lists.offices.get(office).copied().ok_or_else(|| {
+        ApiError::unprocessable(
+            "declaration.office",
+            format!("customs office {office:?} is not in data/customs/offices.csv; choose one"),
+        )
+        .with_field("declaration.office")
+    })?;
+    Ok((reference.to_owned(), country))
+}
+
+/// The tariff schedule of the country of a customs office.
+fn jurisdiction(country: CountryCode) -> Option<&'static str> {
+    match country.as_str() {
+        "KZ" | "KG" | "RU" | "BY" | "AM" => Some("EAEU"),
+        "CN" => Some("CN"),
+        "UZ" => Some("UZ"),
+        "TJ" => Some("TJ"),
+        "TM" => Some("TM"),
+        _ => None,
+    }
+}
+
+/// Whether a verified certificate's subject names the declaration's parties and goods.
+fn certificate_matches(
+    declaration: &Declaration,
+    item_idx: Option<usize>,
+    content: &str,
+) -> Result<(), String> {
+    let credential: Value = serde_json::from_str(content)
+        .map_err(|_| "the certificate is not a JSON credential".to_owned())?;
+    let subject = &credential["credentialSubject"];
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let party = |keys: [&str; 2]| {
+        keys.iter()
+            .find_map(|k| subject.get(*k))
+            .and_then(|p| p.get("name"))
+            .and_then(Value::as_str)
+    };
+    match party(["exporter", "consignor"]) {
+        Some(name) if same(name, &declaration.exporter.name) => {}
+        other => return Err(format!("exporter {other:?} is not the declaration's exporter")),
+    }
+    match party(["importer", "consignee"]) {
+        Some(name) if same(name, &declaration.importer.name) => {}
+        other => return Err(format!("importer {other:?} is not the declaration's importer")),
+    }
+    let lines = subject.get("goods").or_else(|| subject.get("commodities"));
+    let codes: Vec<&str> = lines
+        .and_then(Value::as_array)
+        .map(|list| list.iter().filter_map(|g| g.get("hsCode").and_then(Value::as_str)).collect())
+        .unwrap_or_default();
+    let items: Vec<usize> = match item_idx {
+        Some(idx) => vec![idx],
+        None => (0..declaration.items.len()).collect(),
+    };
+    for idx in items {
+        let Some(item) = declaration.items.get(idx) else { continue };
+        let hs6 = item.hs_code.truncate(6);
+        if !codes.iter().any(|code| code.starts_with(hs6.as_str())) {
+            return Err(format!(
+                "item {idx} (HS {}) is not among the certificate's goods",
+                item.hs_code
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Verifies every certificate attached to the declaration.
+async fn verdicts(
+    state: &AppState,
+    declaration: &Declaration,
+    presented: &[PresentedCertificate],
+) -> Result<Vec<CertificateVerdict>, ApiError> {
+    let code_lists = &state.declarations.code_lists;
+    let mut out: Vec<CertificateVerdict> = Vec::new();
+    for (item_idx, doc) in declaration.all_documents() {
+        if code_lists.document_types.get(&doc.document_type) != Some(&true)
+            || out.iter().any(|v| v.document_reference == doc.reference)
+        {
+            continue;
+        }
+        let verdict = match presented.iter().find(|p| p.document_reference == doc.reference) {
+            None => CertificateVerdict {
+                document_reference: doc.reference.clone(),
+                verified: false,
+                reason: "not presented: attach the certificate file to have it verified".to_owned(),
+            },
+            Some(cert) => {
+                let report = crate::certs::verify_presented(state, cert.content.as_bytes()).await?;
+                if let Some(failed) =
+                    report.first_failure().or(report.checks.first()).filter(|_| !report.is_valid())
+                {
+                    CertificateVerdict {
+                        document_reference: doc.reference.clone(),
+                        verified: false,
+                        reason: format!("{:?}: {}", failed.name, failed.detail),
+                    }
+                } else {
+                    match certificate_matches(declaration, item_idx, &cert.content) {
+                        Ok(()) => CertificateVerdict {
+                            document_reference: doc.reference.clone(),
+                            verified: true,
+                            reason: "signature, authority, revocation, goods and parties checked"
+                                .to_owned(),
+                        },
+                        Err(reason) => CertificateVerdict {
+                            document_reference: doc.reference.clone(),
+                            verified: false,
+                            reason,
+                        },
+                    }
+                }
+            }
+        };
+        out.push(verdict);
+    }
+    Ok(out)
+}
+
+/// Duties of an import declaration, each item under the schedule of the office's country.
+fn duties(
+    state: &AppState,
+    declaration: &Declaration,
+    country: CountryCode,
+    verdicts: &[CertificateVerdict],
+) -> Result<Vec<DutyLine>, ApiError> {
+    if declaration.declaration_type != caravan_customs::DeclarationType::Import {
+        return Ok(Vec::new());
+    }
+    let Some(jurisdiction) = jurisdiction(country) else {
+        return Err(ApiError::unprocessable(
+            "declaration.no_tariff",
+            format!("no tariff schedule for {country}; choose an office in a country with one"),
+        )
+        .with_field("declaration.office"));
+    };
+    let mut lines = Vec::new();
+    for (idx, item) in declaration.items.iter().enumerate() {
+        let preferential =
+            caravan_customs::preferential_claim_supported(declaration, idx, verdicts);
+        let quantity = caravan_tariff::Unit::parse(&item.quantity.unit)
+            .ok()
+            .map(|unit| caravan_tariff::Quantity { amount: item.quantity.value, unit });
+        let input = caravan_tariff::Declaration {
+            jurisdiction: jurisdiction.to_owned(),
+            date: declaration.declaration_date,
+            code: item.hs_code,
+            origin: item.origin,
+            customs_value: item.customs_value,
+            quantity,
+            documents: if preferential { vec!["origin-cert".to_owned()] } else { Vec::new() },
+        };
+        let calculation =
+            caravan_tariff::calculate(&state.tariff.tariff, &input).map_err(|err| {
+                let field = match err.field() {
+                    "code" => "hs_code",
+                    "value" | "currency" => "customs_value",
+                    "date" => "declaration_date",
+                    other => other,
+                };
+                let path = if field == "declaration_date" {
+                    "declaration.declaration_date".to_owned()
+                } else {
+                    format!("declaration.items[{idx}].{field}")
+                };
+                ApiError::unprocessable("declaration.duty", format!("item {idx}: {err}"))
+                    .with_field(path)
+            })?;
+        for applied in &calculation.applied {
+            let tax_type = match applied.kind {
+                caravan_tariff::MeasureKind::Vat => "vat",
+                caravan_tariff::MeasureKind::Excise => "excise",
+                caravan_tariff::MeasureKind::Additional => "additional_duty",
+                _ => "customs_duty",
+            };
+            lines.push(DutyLine {
+                item_idx: idx,
+                tax_type: tax_type.to_owned(),
+                amount: applied.amount,
+                preferential: applied.kind == caravan_tariff::MeasureKind::Preferential,
+            });
+        }
+    }
+    Ok(lines)
+}
+
+/// The country's current risk rules (stored, else the shipped ones).
+async fn current_rules(
+    state: &AppState,
+    country: CountryCode,
+) -> Result<Arc<RiskRuleSet>, ApiError> {
+    let window = &state.declarations;
+    if let Some(rules) =
+        window.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&country)
+    {
+        return Ok(rules.clone());
+    }
+    let stored = state.store.risk_rule_sets(country).await?;
+    let rules = match stored.first() {
+        Some(record) => {
+            Arc::new(serde_json::from_value::<RiskRuleSet>(record.body.clone()).map_err(|err| {
+                ApiError::internal(format!("stored risk rules of {country}: {err}"))
+            })?)
+        }
+        None => window.default_rules.clone(),
+    };
+    window
+        .rules
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(country, rules.clone());
+    Ok(rules)
+}
+
+/// What an assessment produced, ready to store.
+struct Assessed {
+    events: Vec<NewEvent>,
+    lifecycle: Lifecycle,
+    assessment: NewAssessment,
+    agencies: Vec<String>,
+    response: Value,
+}
+
+fn risk_score(channel: Channel, n_fired: usize) -> i64 {
+    let base = match channel {
+        Channel::Red => 2_000,
+        Channel::Yellow => 1_000,
+        Channel::Green => 0,
+    };
+    base + 10 * n_fired as i64
+}
+
+fn new_event(version: u32, before: &Lifecycle, after: &Lifecycle, event: &Event) -> NewEvent {
+    NewEvent {
+        version: i64::from(version),
+        from_status: before.status().to_string(),
+        to_status: after.status().to_string(),
+        event: serde_json::to_value(event).unwrap_or(Value::Null),
+    }
+}
+
+/// Assesses a checked declaration from `lifecycle` (status lodged) and routes it.
+async fn assess_and_route(
+    state: &AppState,
+    org_id: i64,
+    declaration: &Declaration,
+    country: CountryCode,
+    presented: &[PresentedCertificate],
+    lifecycle: Lifecycle,
+    mut events: Vec<NewEvent>,
+) -> Result<Assessed, ApiError> {
+    let verdicts = verdicts(state, declaration, presented).await?;
+    let duty_lines = duties(state, declaration, country, &verdicts)?;
+    let rules = current_rules(state, country).await?;
+    let record = state.store.trader_record(org_id).await?;
+    let history = TraderHistory {
+        n_declarations: u32::try_from(record.n_lodged).unwrap_or(u32::MAX),
+        n_violations: u32::try_from(record.n_rejected).unwrap_or(u32::MAX),
+    };
+    let window = &state.declarations;
+    let input = AssessmentInput {
+        version: lifecycle.version(),
+        duty_lines: &duty_lines,
+        verdicts: &verdicts,
+        history,
+        rules: &rules,
+        routing: &window.routing,
+        code_lists: &window.code_lists,
+    };
+    let assessment = caravan_customs::assess(declaration, &input)
+        .map_err(|err| ApiError::internal(format!("assessing {}: {err}", declaration.reference)))?;
+    let agencies: BTreeSet<String> = assessment.required_agencies().into_iter().collect();
+    let version = lifecycle.version();
+    let assess =
+        Event::Assess { channel: assessment.channel(), required_agencies: agencies.clone() };
+    let assessed = lifecycle.apply(assess.clone()).map_err(|e| transition_error(&e))?;
+    events.push(new_event(version, &lifecycle, &assessed, &assess));
+    let routed = assessed.apply(Event::Route).map_err(|e| transition_error(&e))?;
+    events.push(new_event(version, &assessed, &routed, &Event::Route));
+    let body = json!({
+        "risk": assessment.risk,
+        "routes": assessment.routes,
+        "duty_lines": assessment.duty_lines,
+        "totals": assessment.totals,
+        "certificates": verdicts,
+        "trader_history": { "n_declarations": history.n_declarations, "n_violations": history.n_violations },
+    });
+    let response = json!({
+        "reference": declaration.reference,
+        "version": version,
+        "status": routed.status(),
+        "channel": assessment.channel(),
+        "reasons": assessment.risk.fired,
+        "rule_set_version": assessment.risk.ruleset_version,
+        "agencies": agencies,
+        "totals": assessment.totals,
+        "certificates": verdicts,
+    });
+    Ok(Assessed {
+        events,
+        lifecycle: routed,
+        assessment: NewAssessment {
+            channel: assessment.channel().to_string(),
+            rule_set_version: assessment.risk.ruleset_version.clone(),
+            risk_score: risk_score(assessment.channel(), assessment.risk.fired.len()),
+            body,
+        },
+        agencies: agencies.into_iter().collect(),
+        response,
+    })
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else { return Ok(None) };
+    let key = value
+        .to_str()
+        .ok()
+        .map(|k| k.trim().trim_matches('"').to_owned())
+        .filter(|k| !k.is_empty() && k.chars().count() <= MAX_KEY_CHARS)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "request.idempotency_key",
+                format!(
+                    "the Idempotency-Key header must be 1 to {MAX_KEY_CHARS} visible characters"
+                ),
+            )
+            .with_field("Idempotency-Key")
+        })?;
+    Ok(Some(key))
+}
+
+/// The answer to a lodging: created, or replayed from the idempotency key.
+#[derive(Debug, Clone)]
+pub struct Lodged {
+    pub response: Value,
+    pub replayed: bool,
+}
+
+/// Lodges a declaration for the caller's organisation: validate, verify, compute duties,
+/// assess, route, and commit in the next batch. The bench and the HTTP handler both call this.
+///
+/// # Errors
+/// 403 for a caller who may not lodge; 422 naming every invalid field; 409 when the reference
+/// is taken; store failures.
+pub async fn lodge(
+    state: &AppState,
+    caller: &Caller,
+    request: &DeclarationRequest,
+    key: Option<String>,
+) -> Result<Lodged, ApiError> {
+    if !can_lodge(caller) {
+        return Err(ApiError::forbidden(
+            "only traders and brokers of a trading company or brokerage lodge declarations",
+        ));
+    }
+    if let Some(key) = &key
+        && let Some(response) = state.store.idempotent_response(caller.user.id, key).await?
+    {
+        return Ok(Lodged { response, replayed: true });
+    }
+    let declaration = validate(state, &request.declaration)?;
+    let country = state
+        .declarations
+        .code_lists
+        .offices
+        .get(&declaration.office)
+        .copied()
+        .ok_or_else(|| ApiError::internal("a validated office has no country"))?;
+    let draft = Lifecycle::new();
+    let lodged = draft.apply(Event::Lodge).map_err(|e| transition_error(&e))?;
+    let events = vec![new_event(1, &draft, &lodged, &Event::Lodge)];
+    let assessed = assess_and_route(
+        state,
+        caller.org.id,
+        &declaration,
+        country,
+        &request.certificates,
+        lodged,
+        events,
+    )
+    .await?;
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    let lodgement = Lodgement {
+        change,
+        draft: NewDraft {
+            reference: declaration.reference.clone(),
+            org_id: caller.org.id,
+            country,
+            body: request.declaration.clone(),
+        },
+        idempotency_key: key,
+        transition: Transition {
+            expected_events: 0,
+            events: assessed.events,
+            status: assessed.lifecycle.status().to_string(),
+            version: 1,
+            new_body: None,
+            assessment: Some(assessed.assessment),
+            clear_channel: false,
+            agencies: Some(assessed.agencies),
+            agency_decision: None,
+            audit_action: "declaration.lodge",
+            audit_details: json!({ "channel": assessed.response["channel"] }),
+        },
+        response: assessed.response,
+    };
+    let (reply, answer) = oneshot::channel();
+    state
+        .declarations
+        .writer(&state.store)
+        .send(Job { lodgement, reply })
+        .await
+        .map_err(|_| ApiError::internal("the declaration writer stopped"))?;
+    let receipt =
+        answer.await.map_err(|_| ApiError::internal("the declaration writer stopped"))??;
+    Ok(Lodged { response: receipt.response, replayed: receipt.replayed })
+}
+
+/// What lodging would answer, without storing anything: validation, certificate verdicts,
+/// duties, the channel and its reasons (the duties preview before lodging).
+///
+/// # Errors
+/// As [`lodge`], less the conflicts of storing.
+pub async fn preview(
+    state: &AppState,
+    caller: &Caller,
+    request: &DeclarationRequest,
+) -> Result<Value, ApiError> {
+    if !can_lodge(caller) {
+        return Err(ApiError::forbidden("only traders and brokers lodge declarations"));
+    }
+    let declaration = validate(state, &request.declaration)?;
+    let (_, country) = draft_header(state, &request.declaration)?;
+    let lodged = Lifecycle::new().apply(Event::Lodge).map_err(|e| transition_error(&e))?;
+    let assessed = assess_and_route(
+        state,
+        caller.org.id,
+        &declaration,
+        country,
+        &request.certificates,
+        lodged,
+        Vec::new(),
+    )
+    .await?;
+    Ok(assessed.response)
+}
+
+/// A declaration the caller may read, with its lifecycle replayed from the stored events.
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+) -> Result<(DeclarationDetail, Lifecycle), ApiError> {
+    let not_found = || {
+        ApiError::not_found(
+            "declaration.not_found",
+            format!("no declaration {reference} you may see"),
+        )
+        .with_field("reference")
+    };
+    let detail = state.store.declaration(reference).await?.ok_or_else(not_found)?;
+    let agencies: Vec<String> = detail.agencies.iter().map(|a| a.agency.clone()).collect();
+    if !can_read(caller, &detail.record, &agencies) {
+        // The same answer as for a missing one: no probing of other companies' references.
+        return Err(not_found());
+    }
+    let events = detail
+        .events
+        .iter()
+        .map(|e| serde_json::from_value::<Event>(e.event.clone()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| ApiError::internal(format!("stored event of {reference}: {err}")))?;
+    let lifecycle = Lifecycle::replay(events).map_err(|(idx, err)| {
+        ApiError::internal(format!("replaying {reference} event {idx}: {err}"))
+    })?;
+    Ok((detail, lifecycle))
+}
+
+fn detail_json(detail: &DeclarationDetail) -> Value {
+    json!({
+        "reference": detail.record.reference,
+        "status": detail.record.status,
+        "version": detail.record.version,
+        "channel": detail.record.channel,
+        "country": detail.record.country,
+        "org_id": detail.record.org_id,
+        "risk_score": detail.record.risk_score,
+        "created_at": detail.record.created_at.unix_timestamp(),
+        "declaration": detail.versions.last().map(|v| v.body.clone()),
+        "versions": detail.versions,
+        "assessments": detail.assessments,
+        "timeline": detail.events,
+        "agencies": detail.agencies,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handlers
+
+/// Saves a new draft (or replaces the caller's draft of the same reference).
+#[utoipa::path(post, path = "/api/v1/declarations", tag = "declarations",
+    request_body = DeclarationRequest,
+    responses((status = 201, description = "The draft"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn save_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<DeclarationRequest>,
+) -> Result<Response, ApiError> {
+    let record = save_draft_body(&state, &caller, request.declaration).await?;
+    Ok((StatusCode::CREATED, axum::Json(record)).into_response())
+}
+
+async fn save_draft_body(
+    state: &AppState,
+    caller: &Caller,
+    body: Value,
+) -> Result<DeclarationRecord, ApiError> {
+    if !can_lodge(caller) {
+        return Err(ApiError::forbidden("only traders and brokers draft declarations"));
+    }
+    let (reference, country) = draft_header(state, &body)?;
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    let draft = NewDraft { reference, org_id: caller.org.id, country, body };
+    Ok(state.store.save_draft(&change, &draft).await?)
+}
+
+/// Replaces a draft's data set.
+#[utoipa::path(put, path = "/api/v1/declarations/{reference}", tag = "declarations",
+    request_body = DeclarationRequest,
+    responses((status = 200, description = "The draft"), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn update_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(request): ApiJson<DeclarationRequest>,
+) -> Result<Response, ApiError> {
+    if request.declaration.get("reference").and_then(Value::as_str) != Some(reference.as_str()) {
+        return Err(ApiError::unprocessable(
+            "declaration.reference",
+            "the data set's reference must be the one in the URL",
+        )
+        .with_field("declaration.reference"));
+    }
+    let record = save_draft_body(&state, &caller, request.declaration).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+fn lodged_response(lodged: Lodged) -> Response {
+    let status = if lodged.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    (status, axum::Json(lodged.response)).into_response()
+}
+
+/// Lodges a declaration: validated, verified, assessed, routed and durably stored before the
+/// answer. Send an `Idempotency-Key` header: a retry with it returns the first answer.
+#[utoipa::path(post, path = "/api/v1/declarations/lodge", tag = "declarations",
+    request_body = DeclarationRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "unique per attempt; a retry returns the first answer")),
+    responses((status = 201, description = "Lodged: reference, channel, reasons"), (status = 200, description = "A retry: the first answer"),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn lodge_new(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<DeclarationRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    Ok(lodged_response(lodge(&state, &caller, &request, key).await?))
+}
+
+/// Lodges a saved draft.
+#[utoipa::path(post, path = "/api/v1/declarations/{reference}/lodge", tag = "declarations",
+    request_body = LodgeDraftRequest,
+    responses((status = 201, description = "Lodged"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn lodge_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    if detail.record.org_id != caller.org.id || lifecycle.status() != Status::Draft {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "declaration.transition",
+            format!(
+                "{reference} is {} and not your draft: only your drafts can be lodged",
+                lifecycle.status()
+            ),
+        ));
+    }
+    let declaration = detail.versions.last().map(|v| v.body.clone()).unwrap_or(Value::Null);
+    let certificates = if body.iter().all(u8::is_ascii_whitespace) {
+        Vec::new()
+    } else {
+        serde_json::from_slice::<LodgeDraftRequest>(&body)
+            .map_err(|err| {
+                ApiError::unprocessable("request.invalid_field", format!("the body: {err}"))
+                    .with_field("certificates")
+            })?
+            .certificates
+    };
+    let request = DeclarationRequest { declaration, certificates };
+    Ok(lodged_response(lodge(&state, &caller, &request, key).await?))
+}
+
+/// List filters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only this status (`draft`, `lodged`, `under_control`, …).
+    pub status: Option<String>,
+    /// At most this many (1 to 500, default 100).
+    pub limit: Option<i64>,
+}
+
+fn limit(query: &ListQuery) -> Result<i64, ApiError> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request("request.invalid_query", "limit must be 1 to 500")
+            .with_field("limit"));
+    }
+    Ok(limit)
+}
+
+fn status_filter(query: &ListQuery) -> Result<Vec<String>, ApiError> {
+    match &query.status {
+        None => Ok(Vec::new()),
+        Some(status) if Status::ALL.iter().any(|s| s.to_string() == *status) => Ok(vec![status.clone()]),
+        Some(status) => Err(ApiError::bad_request(
+            "request.invalid_query",
+            format!("unknown status {status:?}; use one of draft, lodged, assessed, under_control, awaiting_approvals, released, rejected"),
+        )
+        .with_field("status")),
+    }
+}
+
+/// The declarations the caller may see: a trader's company's; an officer's country's; an
+/// agency's pending queue.
+#[utoipa::path(get, path = "/api/v1/declarations", tag = "declarations", params(ListQuery),
+    responses((status = 200, description = "Declarations, newest first")))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let filter = scope(
+        &caller,
+        DeclarationFilter {
+            statuses: status_filter(&query)?,
+            limit: limit(&query)?,
+            ..DeclarationFilter::default()
+        },
+    )?;
+    Ok(axum::Json(state.store.declarations(&filter).await?).into_response())
+}
+
+/// Narrows a filter to what the caller may see.
+fn scope(caller: &Caller, mut filter: DeclarationFilter) -> Result<DeclarationFilter, ApiError> {
+    if let Some(agency) = agency_of(caller) {
+        filter.pending_agency = Some(agency.to_owned());
+        filter.country = Some(caller.org.country);
+    } else if caller.org.kind == OrgKind::CustomsAdministration
+        && matches!(caller.user.role, Role::CustomsOfficer | Role::Admin)
+    {
+        filter.country = Some(caller.org.country);
+    } else if can_lodge(caller) {
+        filter.org_id = Some(caller.org.id);
+    } else {
+        return Err(ApiError::forbidden("declarations are seen by traders, customs and agencies"));
+    }
+    Ok(filter)
+}
+
+/// The customs officers' queue of their country: declarations under control, riskiest first.
+#[utoipa::path(get, path = "/api/v1/customs/queue", tag = "declarations", params(ListQuery),
+    responses((status = 200, description = "Declarations under control, riskiest first")))]
+pub async fn queue(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    if caller.user.role != Role::CustomsOfficer || caller.org.kind != OrgKind::CustomsAdministration
+    {
+        return Err(ApiError::forbidden("the queue is for customs officers"));
+    }
+    let filter = DeclarationFilter {
+        country: Some(caller.org.country),
+        statuses: vec![Status::UnderControl.to_string()],
+        order: DeclarationOrder::Risk,
+        limit: limit(&query)?,
+        ..DeclarationFilter::default()
+    };
+    Ok(axum::Json(state.store.declarations(&filter).await?).into_response())
+}
+
+/// A declaration with every version, assessment (channel reasons, certificate verdicts,
+/// duties), and its timeline.
+#[utoipa::path(get, path = "/api/v1/declarations/{reference}", tag = "declarations",
+    responses((status = 200, description = "The declaration and its timeline"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+) -> Result<Response, ApiError> {
+    let (detail, _) = load(&state, &caller, &reference).await?;
+    Ok(axum::Json(detail_json(&detail)).into_response())
+}
+
+/// An officer's decision.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// `release`, `request_documents`, `inspect` or `reject` (officers); `approve` or
+    /// `refuse` (agencies).
+    pub decision: String,
+    #[serde(default)]
+    pub comment: String,
+}
+
+fn comment(request: &DecisionRequest) -> Result<String, ApiError> {
+    let comment = request.comment.trim();
+    if comment.chars().count() > 2_000 {
+        return Err(ApiError::unprocessable(
+            "declaration.comment",
+            "keep the comment under 2000 characters",
+        )
+        .with_field("comment"));
+    }
+    Ok(comment.to_owned())
+}
+
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    detail: &DeclarationDetail,
+    lifecycle: &Lifecycle,
+    event: Event,
+    agency_decision: Option<(String, String)>,
+    audit_action: &'static str,
+) -> Result<Value, ApiError> {
+    let next = lifecycle.apply(event.clone()).map_err(|e| transition_error(&e))?;
+    let transition = Transition {
+        expected_events: detail.events.len() as i64,
+        events: vec![new_event(lifecycle.version(), lifecycle, &next, &event)],
+        status: next.status().to_string(),
+        version: i64::from(next.version()),
+        new_body: None,
+        assessment: None,
+        clear_channel: false,
+        agencies: None,
+        agency_decision,
+        audit_action,
+        audit_details: serde_json::to_value(&event).unwrap_or(Value::Null),
+    };
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    let record = state.store.apply_transition(&change, detail.record.id, &transition).await?;
+    Ok(serde_json::to_value(record).unwrap_or(Value::Null))
+}
+
+/// A customs officer's decision on a declaration under control, with a comment.
+#[utoipa::path(post, path = "/api/v1/declarations/{reference}/decision", tag = "declarations",
+    request_body = DecisionRequest,
+    responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(request): ApiJson<DecisionRequest>,
+) -> Result<Response, ApiError> {
+    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    if !can_decide(&caller, &detail.record) {
+        return Err(ApiError::forbidden(
+            "only customs officers of the declaration's country decide",
+        ));
+    }
+    let decision = match request.decision.as_str() {
+        "release" => OfficerDecision::Release,
+        "request_documents" => OfficerDecision::RequestDocuments,
+        "inspect" => OfficerDecision::Inspect,
+        "reject" => OfficerDecision::Reject,
+        other => {
+            return Err(ApiError::unprocessable(
+                "declaration.decision",
+                format!(
+                    "unknown decision {other:?}; use release, request_documents, inspect or reject"
+                ),
+            )
+            .with_field("decision"));
+        }
+    };
+    let event = Event::Officer {
+        decision,
+        officer: caller.user.username.clone(),
+        comment: comment(&request)?,
+    };
+    let record =
+        apply(&state, &caller, &detail, &lifecycle, event, None, "declaration.decide").await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// An agency officer approves or refuses the agency's part.
+#[utoipa::path(post, path = "/api/v1/declarations/{reference}/agency-decision", tag = "declarations",
+    request_body = DecisionRequest,
+    responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn agency_decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(request): ApiJson<DecisionRequest>,
+) -> Result<Response, ApiError> {
+    let Some(agency) = agency_of(&caller) else {
+        return Err(ApiError::forbidden("only agency officers decide on an agency's part"));
+    };
+    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    let (decision, status) = match request.decision.as_str() {
+        "approve" => (AgencyDecision::Approve, "approved"),
+        "refuse" => (AgencyDecision::Refuse, "refused"),
+        other => {
+            return Err(ApiError::unprocessable(
+                "declaration.decision",
+                format!("unknown decision {other:?}; use approve or refuse"),
+            )
+            .with_field("decision"));
+        }
+    };
+    let event = Event::Agency {
+        agency: agency.to_owned(),
+        decision,
+        officer: caller.user.username.clone(),
+        comment: comment(&request)?,
+    };
+    let part = Some((agency.to_owned(), status.to_owned()));
+    let record =
+        apply(&state, &caller, &detail, &lifecycle, event, part, "declaration.agency_decide")
+            .await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// Amends a lodged declaration: a new version, validated and assessed again.
+#[utoipa::path(post, path = "/api/v1/declarations/{reference}/amend", tag = "declarations",
+    request_body = DeclarationRequest,
+    responses((status = 200, description = "The new version's assessment"), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn amend(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    ApiJson(request): ApiJson<DeclarationRequest>,
+) -> Result<Response, ApiError> {
+    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    if detail.record.org_id != caller.org.id || !can_lodge(&caller) {
+        return Err(ApiError::forbidden("only the declarant's traders amend a declaration"));
+    }
+    let declaration = validate(&state, &request.declaration)?;
+    if declaration.reference != reference {
+        return Err(ApiError::unprocessable(
+            "declaration.reference",
+            "an amendment keeps the reference",
+        )
+        .with_field("declaration.reference"));
+    }
+    let country = state.declarations.code_lists.offices.get(&declaration.office).copied();
+    if country != Some(detail.record.country) {
+        return Err(ApiError::unprocessable(
+            "declaration.office",
+            "an amendment stays at an office of the same country",
+        )
+        .with_field("declaration.office"));
+    }
+    let amended = lifecycle.apply(Event::Amend).map_err(|e| transition_error(&e))?;
+    let events = vec![new_event(lifecycle.version(), &lifecycle, &amended, &Event::Amend)];
+    let assessed = assess_and_route(
+        &state,
+        caller.org.id,
+        &declaration,
+        detail.record.country,
+        &request.certificates,
+        amended,
+        events,
+    )
+    .await?;
+    let transition = Transition {
+        expected_events: detail.events.len() as i64,
+        events: assessed.events,
+        status: assessed.lifecycle.status().to_string(),
+        version: i64::from(assessed.lifecycle.version()),
+        new_body: Some(request.declaration),
+        assessment: Some(assessed.assessment),
+        clear_channel: false,
+        agencies: Some(assessed.agencies),
+        agency_decision: None,
+        audit_action: "declaration.amend",
+        audit_details: json!({ "version": assessed.lifecycle.version() }),
+    };
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    state.store.apply_transition(&change, detail.record.id, &transition).await?;
+    Ok(axum::Json(assessed.response).into_response())
+}
+
+fn country_param(code: &str) -> Result<CountryCode, ApiError> {
+    CountryCode::parse(code).map_err(|err| {
+        ApiError::bad_request("request.invalid_path", format!("country {code:?}: {err}"))
+            .with_field("country")
+    })
+}
+
+/// A country's risk rules: the current set and every stored version.
+#[utoipa::path(get, path = "/api/v1/risk-rules/{country}", tag = "declarations",
+    responses((status = 200, description = "Current rules and versions"), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn get_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(country): Path<String>,
+) -> Result<Response, ApiError> {
+    let country = country_param(&country)?;
+    let officer = caller.user.role == Role::CustomsOfficer && caller.org.country == country;
+    if !can_manage_rules(&caller, country) && !officer {
+        return Err(ApiError::forbidden("risk rules are for the customs of that country"));
+    }
+    let current = current_rules(&state, country).await?;
+    let versions = state.store.risk_rule_sets(country).await?;
+    Ok(axum::Json(json!({ "current": *current, "versions": versions })).into_response())
+}
+
+/// Stores a new version of a country's risk rules (customs administrators of that country).
+#[utoipa::path(put, path = "/api/v1/risk-rules/{country}", tag = "declarations",
+    responses((status = 200, description = "The stored version"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn put_rules(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(country): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let country = country_param(&country)?;
+    if !can_manage_rules(&caller, country) {
+        return Err(ApiError::forbidden(
+            "only customs administrators of that country change its risk rules",
+        ));
+    }
+    let record = store_rules(&state, &caller, country, &body).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+async fn store_rules(
+    state: &AppState,
+    caller: &Caller,
+    country: CountryCode,
+    body: &Value,
+) -> Result<caravan_store::declarations::RiskRuleSetRecord, ApiError> {
+    let rules_json = json!({
+        "version": "pending",
+        "rules": body.get("rules").cloned().unwrap_or(Value::Null),
+    });
+    let mut csv = String::from("hs_prefix,currency,min_per_kg,max_per_kg,note\n");
+    for (idx, range) in
+        body.get("reference_values").and_then(Value::as_array).into_iter().flatten().enumerate()
+    {
+        let field = |name: &str| -> Result<String, ApiError> {
+            range
+                .get(name)
+                .and_then(|v| {
+                    v.as_str().map(str::to_owned).or_else(|| v.as_f64().map(|n| n.to_string()))
+                })
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "risk_rules.invalid",
+                        format!("reference_values[{idx}].{name} is missing"),
+                    )
+                    .with_field(format!("reference_values[{idx}].{name}"))
+                })
+        };
+        let cells =
+            [field("hs_prefix")?, field("currency")?, field("min_per_kg")?, field("max_per_kg")?];
+        if cells.iter().any(|c| c.contains([',', '"', '\n'])) {
+            return Err(ApiError::unprocessable(
+                "risk_rules.invalid",
+                format!("reference_values[{idx}] has a comma or quote"),
+            )
+            .with_field(format!("reference_values[{idx}]")));
+        }
+        csv.push_str(&cells.join(","));
+        csv.push_str(",\n");
+    }
+    let mut rules = RiskRuleSet::parse(&rules_json.to_string(), &csv).map_err(|err| {
+        ApiError::unprocessable("risk_rules.invalid", format!("{err}; fix it and save again"))
+            .with_field("rules")
+    })?;
+    let next = state.store.risk_rule_sets(country).await?.first().map_or(1, |r| r.version + 1);
+    rules.version = format!("{country}-v{next}");
+    let value = serde_json::to_value(&rules).map_err(ApiError::internal)?;
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    let record = state.store.put_risk_rule_set(&change, country, &value).await?;
+    state
+        .declarations
+        .rules
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(country, Arc::new(rules));
+    Ok(record)
+}
+
+/// Replaces a draft's item lines from CSV (`description,hs_code,origin,preferential_origin,
+/// quantity,unit,gross_mass_kg,net_mass_kg,packages,package_kind,customs_value,currency,
+/// valuation_method,procedure`).
+#[utoipa::path(post, path = "/api/v1/declarations/{reference}/items", tag = "declarations",
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "The draft with the new items"), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn upload_items(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(reference): Path<String>,
+    body: String,
+) -> Result<Response, ApiError> {
+    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    if detail.record.org_id != caller.org.id || lifecycle.status() != Status::Draft {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "declaration.transition",
+            "items can be uploaded to your drafts only",
+        ));
+    }
+    let items = items_from_csv(&body)?;
+    let mut declaration =
+        detail.versions.last().map(|v| v.body.clone()).unwrap_or_else(|| json!({}));
+    declaration["items"] = Value::Array(items);
+    let record = save_draft_body(&state, &caller, declaration).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// The CSV columns of item lines, in order.
+pub const ITEM_COLUMNS: [&str; 14] = [
+    "description",
+    "hs_code",
+    "origin",
+    "preferential_origin",
+    "quantity",
+    "unit",
+    "gross_mass_kg",
+    "net_mass_kg",
+    "packages",
+    "package_kind",
+    "customs_value",
+    "currency",
+    "valuation_method",
+    "procedure",
+];
+
+/// Item lines from CSV text; the validator checks the values when the draft is lodged.
+///
+/// # Errors
+/// 422 naming the row and column of a malformed line.
+pub fn items_from_csv(text: &str) -> Result<Vec<Value>, ApiError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|err| {
+            ApiError::unprocessable("items.csv", format!("header row: {err}")).with_field("csv")
+        })?
+        .clone();
+    for column in ITEM_COLUMNS {
+        if !headers.iter().any(|h| h.trim() == column) {
+            return Err(ApiError::unprocessable(
+                "items.csv",
+                format!(
+                    "the header has no column {column}; the columns are {}",
+                    ITEM_COLUMNS.join(",")
+                ),
+            )
+            .with_field(format!("csv.{column}")));
+        }
+    }
+    let mut items = Vec::new();
+    for (row_idx, record) in reader.records().enumerate() {
+        let row = row_idx + 2;
+        let record = record.map_err(|err| {
+            ApiError::unprocessable("items.csv", format!("row {row}: {err}"))
+                .with_field(format!("csv[{row}]"))
+        })?;
+        let cell = |name: &str| -> String {
+            headers
+                .iter()
+                .position(|h| h.trim() == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        let packages: u64 = cell("packages").parse().map_err(|_| {
+            ApiError::unprocessable(
+                "items.csv",
+                format!("row {row}: packages {:?} is not a whole number", cell("packages")),
+            )
+            .with_field(format!("csv[{row}].packages"))
+        })?;
+        let mut item = json!({
+            "description": cell("description"),
+            "hs_code": cell("hs_code"),
+            "origin": cell("origin"),
+            "quantity": { "value": cell("quantity"), "unit": cell("unit") },
+            "gross_mass_kg": cell("gross_mass_kg"),
+            "net_mass_kg": cell("net_mass_kg"),
+            "packages": { "count": packages, "kind": cell("package_kind") },
+            "customs_value": { "amount": cell("customs_value"), "currency": cell("currency") },
+            "valuation_method": cell("valuation_method"),
+            "procedure": cell("procedure"),
+            "documents": [],
+        });
+        if !cell("preferential_origin").is_empty() {
+            item["preferential_origin"] = Value::String(cell("preferential_origin"));
+        }
+        items.push(item);
+    }
+    if items.is_empty() || items.len() > 999 {
+        return Err(ApiError::unprocessable(
+            "items.csv",
+            "give 1 to 999 item rows under the header",
+        )
+        .with_field("csv"));
+    }
+    Ok(items)
+}
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(
+    save_draft,
+    update_draft,
+    lodge_new,
+    lodge_draft,
+    list,
+    queue,
+    get_one,
+    decide,
+    agency_decide,
+    amend,
+    get_rules,
+    put_rules,
+    upload_items
+))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/declarations", get(list).post(save_draft))
+        .route("/api/v1/declarations/lodge", post(lodge_new))
+        .route("/api/v1/declarations/{reference}", get(get_one).put(update_draft))
+        .route("/api/v1/declarations/{reference}/lodge", post(lodge_draft))
+        .route("/api/v1/declarations/{reference}/decision", post(decide))
+        .route("/api/v1/declarations/{reference}/agency-decision", post(agency_decide))
+        .route("/api/v1/declarations/{reference}/amend", post(amend))
+        .route("/api/v1/declarations/{reference}/items", post(upload_items))
+        .route("/api/v1/customs/queue", get(queue))
+        .route("/api/v1/risk-rules/{country}", get(get_rules).put(put_rules))
+        .merge(pages::routes())
+}

@@ -1,0 +1,552 @@
+//! The single window's pages (en/ru/zh), plain forms that work without JavaScript: the trader's
+//! declarations with a new-declaration form (data set as JSON, item lines by CSV), duties
+//! preview, drafts and lodging; the officer's queue by risk with the decision form; the agency's
+//! queue with approve/refuse; the customs administrator's risk-rule editor with versions.
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use caravan_refdata::Lang;
+use caravan_store::Role;
+use caravan_store::declarations::{DeclarationFilter, DeclarationOrder, DeclarationRecord};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    DeclKey, DeclarationRequest, agency_of, can_decide, can_lodge, can_manage_rules, scope,
+};
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::ApiError;
+use crate::i18n::t;
+use crate::ui::{error_page, layout, page, require, ui_lang};
+
+fn k(lang: Lang, key: DeclKey) -> &'static str {
+    t(lang, key)
+}
+
+const SAMPLE: &str = include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
+
+fn records_table(lang: Lang, records: &[DeclarationRecord]) -> Markup {
+    html! {
+        @if records.is_empty() { p { (k(lang, DeclKey::none_yet)) } } @else {
+            table #declarations {
+                thead { tr {
+                    th scope="col" { (k(lang, DeclKey::reference)) } th scope="col" { (k(lang, DeclKey::status)) }
+                    th scope="col" { (k(lang, DeclKey::channel)) } th scope="col" { (k(lang, DeclKey::version)) }
+                } }
+                tbody { @for r in records { tr {
+                    td { a href={ "/declarations/" (r.reference) } { (r.reference) } }
+                    td { (r.status) } td { (r.channel.as_deref().unwrap_or("—")) } td { (r.version) }
+                } } }
+            }
+        }
+    }
+}
+
+fn new_form(lang: Lang, caller: &Caller, text: &str) -> Markup {
+    html! {
+        h2 { (k(lang, DeclKey::new_declaration)) }
+        p { (k(lang, DeclKey::next_step)) }
+        form method="post" action="/declarations" {
+            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+            label for="data-set" { (k(lang, DeclKey::data_set)) }
+            textarea #data-set name="declaration" rows="24" cols="100" required { (text) }
+            div.actions {
+                button type="submit" name="action" value="draft" { (k(lang, DeclKey::save_draft)) }
+                button type="submit" name="action" value="preview" { (k(lang, DeclKey::preview)) }
+                button type="submit" name="action" value="lodge" { (k(lang, DeclKey::lodge)) }
+            }
+        }
+    }
+}
+
+fn answer_view(lang: Lang, answer: &Value) -> Markup {
+    html! {
+        p { strong { (k(lang, DeclKey::channel)) ": " } span #channel { (answer["channel"].as_str().unwrap_or("—")) }
+            " · " (k(lang, DeclKey::status)) ": " (answer["status"].as_str().unwrap_or("—")) }
+        h3 { (k(lang, DeclKey::reasons)) }
+        ul { @for r in answer["reasons"].as_array().into_iter().flatten() {
+            li { code { (r["rule_id"].as_str().unwrap_or("")) } " (" (r["channel"].as_str().unwrap_or("")) "): " (r["reason"].as_str().unwrap_or("")) }
+        } }
+        h3 { (k(lang, DeclKey::certificates)) }
+        ul { @for c in answer["certificates"].as_array().into_iter().flatten() {
+            li { (c["document_reference"].as_str().unwrap_or("")) ": "
+                @if c["verified"] == Value::Bool(true) { (k(lang, DeclKey::verified)) } @else { (k(lang, DeclKey::not_verified)) }
+                " — " (c["reason"].as_str().unwrap_or("")) }
+        } }
+        h3 { (k(lang, DeclKey::duties)) }
+        ul { @for m in answer["totals"].as_array().into_iter().flatten() {
+            li { (m["amount"].as_str().map(str::to_owned).unwrap_or_else(|| m["amount"].to_string())) " " (m["currency"].as_str().unwrap_or("")) }
+        } }
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    notice: Option<Markup>,
+    text: &str,
+) -> Response {
+    let (heading, filter) = if caller.user.role == Role::CustomsOfficer {
+        (
+            k(lang, DeclKey::queue),
+            DeclarationFilter {
+                statuses: vec!["under_control".to_owned()],
+                order: DeclarationOrder::Risk,
+                limit: 200,
+                ..Default::default()
+            },
+        )
+    } else if agency_of(caller).is_some() {
+        (k(lang, DeclKey::agency_queue), DeclarationFilter { limit: 200, ..Default::default() })
+    } else {
+        (k(lang, DeclKey::title), DeclarationFilter { limit: 200, ..Default::default() })
+    };
+    let records = match scope(caller, filter) {
+        Ok(filter) => match state.store.declarations(&filter).await {
+            Ok(records) => records,
+            Err(err) => return error_page(lang, Some(caller), &err.into()),
+        },
+        Err(err) => return error_page(lang, Some(caller), &err),
+    };
+    let country = caller.org.country;
+    page(
+        StatusCode::OK,
+        layout(
+            lang,
+            Some(caller),
+            k(lang, DeclKey::title),
+            html! {
+                h1 { (heading) }
+                @if let Some(notice) = notice { (notice) }
+                (records_table(lang, &records))
+                @if can_lodge(caller) { (new_form(lang, caller, text)) }
+                @if can_manage_rules(caller, country) { p { a href="/declarations/rules" { (k(lang, DeclKey::risk_rules)) } } }
+            },
+        ),
+    )
+}
+
+/// `GET /declarations`.
+async fn index(State(state): State<AppState>, headers: HeaderMap, caller: MaybeCaller) -> Response {
+    let lang = ui_lang(&headers);
+    match require(caller) {
+        Ok(caller) => list_page(&state, lang, &caller, None, SAMPLE).await,
+        Err(r) => *r,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NewForm {
+    declaration: String,
+    action: String,
+}
+
+fn error_notice(lang: Lang, err: &ApiError) -> Markup {
+    html! { div.error role="alert" {
+        p { (err.message) }
+        @if let Some(field) = &err.field { p { code { (field) } } }
+        p { (k(lang, DeclKey::fix_and_retry)) }
+    } }
+}
+
+/// `POST /declarations`: save a draft, preview, or lodge.
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Form(form): Form<NewForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let value: Value = match serde_json::from_str(&form.declaration) {
+        Ok(v) => v,
+        Err(err) => {
+            let err = ApiError::bad_request(
+                "request.invalid_json",
+                format!("the data set is not JSON: {err}"),
+            )
+            .with_field("declaration");
+            return list_page(
+                &state,
+                lang,
+                &caller,
+                Some(error_notice(lang, &err)),
+                &form.declaration,
+            )
+            .await;
+        }
+    };
+    let request = DeclarationRequest { declaration: value.clone(), certificates: Vec::new() };
+    let outcome = match form.action.as_str() {
+        "draft" => super::save_draft_body(&state, &caller, value).await.map(|r| Err(r.reference)),
+        "preview" => super::preview(&state, &caller, &request).await.map(Ok),
+        _ => super::lodge(&state, &caller, &request, None)
+            .await
+            .map(|l| Err(l.response["reference"].as_str().unwrap_or_default().to_owned())),
+    };
+    match outcome {
+        Ok(Ok(preview)) => {
+            let notice = html! { section.ok { h2 { (k(lang, DeclKey::preview_result)) } (answer_view(lang, &preview)) } };
+            list_page(&state, lang, &caller, Some(notice), &form.declaration).await
+        }
+        Ok(Err(reference)) => Redirect::to(&format!("/declarations/{reference}")).into_response(),
+        Err(err) => {
+            list_page(&state, lang, &caller, Some(error_notice(lang, &err)), &form.declaration)
+                .await
+        }
+    }
+}
+
+/// `GET /declarations/{reference}`.
+async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(reference): Path<String>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    detail_page(&state, lang, &caller, &reference, None).await
+}
+
+async fn detail_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    reference: &str,
+    notice: Option<Markup>,
+) -> Response {
+    let (detail, _) = match super::load(state, caller, reference).await {
+        Ok(found) => found,
+        Err(err) => return error_page(lang, Some(caller), &err),
+    };
+    let record = &detail.record;
+    let last = detail.assessments.last();
+    let answer = last.map(|a| {
+        let mut v = a.body.clone();
+        v["channel"] = Value::String(a.channel.clone());
+        v["status"] = Value::String(record.status.clone());
+        v["reasons"] = a.body["risk"]["fired"].clone();
+        v
+    });
+    let is_draft = record.status == "draft" && record.org_id == caller.org.id;
+    let agency = agency_of(caller)
+        .filter(|a| detail.agencies.iter().any(|p| p.agency == *a && p.status == "pending"));
+    page(
+        StatusCode::OK,
+        layout(
+            lang,
+            Some(caller),
+            reference,
+            html! {
+                h1 { (k(lang, DeclKey::title)) " " (reference) }
+                @if let Some(notice) = notice { (notice) }
+                p { (k(lang, DeclKey::status)) ": " strong #status { (record.status) } " · " (k(lang, DeclKey::version)) " " (record.version) }
+                @if let Some(answer) = &answer { (answer_view(lang, answer)) }
+                @if !detail.agencies.is_empty() {
+                    h3 { (k(lang, DeclKey::agencies)) }
+                    ul { @for p in &detail.agencies { li { (p.agency) ": " (p.status) } } }
+                }
+                h2 { (k(lang, DeclKey::timeline)) }
+                ol #timeline { @for e in &detail.events {
+                    li { (e.at.date()) " " (e.at.time()) " — v" (e.version) " " (e.from_status) " → " (e.to_status) " (" (e.actor.name) ")"
+                        @if let Some(c) = e.event["comment"].as_str().filter(|c| !c.is_empty()) { ": " em { (c) } } }
+                } }
+                @if is_draft {
+                    form method="post" action={ "/declarations/" (reference) "/lodge" } {
+                        input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                        button type="submit" { (k(lang, DeclKey::lodge_draft)) }
+                    }
+                    form method="post" action={ "/declarations/" (reference) "/items" } {
+                        input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                        label for="items-csv" { (k(lang, DeclKey::items_csv)) }
+                        textarea #items-csv name="csv" rows="6" cols="100" required { (super::ITEM_COLUMNS.join(",")) "\n" }
+                        button type="submit" { (k(lang, DeclKey::upload_items)) }
+                    }
+                }
+                @if can_decide(caller, record) && record.status == "under_control" {
+                    (decision_form(lang, caller, reference, "decision", &[("release", DeclKey::release), ("request_documents", DeclKey::request_documents), ("inspect", DeclKey::inspect), ("reject", DeclKey::reject)]))
+                }
+                @if agency.is_some() {
+                    (decision_form(lang, caller, reference, "agency", &[("approve", DeclKey::approve), ("refuse", DeclKey::refuse)]))
+                }
+            },
+        ),
+    )
+}
+
+fn decision_form(
+    lang: Lang,
+    caller: &Caller,
+    reference: &str,
+    path: &str,
+    options: &[(&str, DeclKey)],
+) -> Markup {
+    html! {
+        h2 { (k(lang, DeclKey::decision)) }
+        form method="post" action={ "/declarations/" (reference) "/" (path) } {
+            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+            label for="decision" { (k(lang, DeclKey::decision)) }
+            select #decision name="decision" { @for (value, key) in options { option value=(value) { (k(lang, *key)) } } }
+            label for="comment" { (k(lang, DeclKey::comment)) }
+            textarea #comment name="comment" rows="3" cols="80" {}
+            button type="submit" { (k(lang, DeclKey::record_decision)) }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DecisionForm {
+    decision: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn after(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    reference: &str,
+    result: Result<Response, ApiError>,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/declarations/{reference}")).into_response(),
+        Err(err) => {
+            detail_page(state, lang, caller, reference, Some(error_notice(lang, &err))).await
+        }
+    }
+}
+
+/// `POST /declarations/{reference}/decision`.
+async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(reference): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
+    let result = super::decide(
+        State(state.clone()),
+        caller.clone(),
+        Path(reference.clone()),
+        crate::error::ApiJson(request),
+    )
+    .await;
+    after(&state, lang, &caller, &reference, result).await
+}
+
+/// `POST /declarations/{reference}/agency`.
+async fn agency(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(reference): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
+    let result = super::agency_decide(
+        State(state.clone()),
+        caller.clone(),
+        Path(reference.clone()),
+        crate::error::ApiJson(request),
+    )
+    .await;
+    after(&state, lang, &caller, &reference, result).await
+}
+
+/// `POST /declarations/{reference}/lodge`.
+async fn lodge_draft(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(reference): Path<String>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let result = super::lodge_draft(
+        State(state.clone()),
+        caller.clone(),
+        HeaderMap::new(),
+        Path(reference.clone()),
+        axum::body::Bytes::new(),
+    )
+    .await;
+    after(&state, lang, &caller, &reference, result).await
+}
+
+#[derive(Debug, Deserialize)]
+struct CsvForm {
+    csv: String,
+}
+
+/// `POST /declarations/{reference}/items`.
+async fn items(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(reference): Path<String>,
+    Form(form): Form<CsvForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let result = super::upload_items(
+        State(state.clone()),
+        caller.clone(),
+        Path(reference.clone()),
+        form.csv,
+    )
+    .await;
+    after(&state, lang, &caller, &reference, result).await
+}
+
+/// `GET /declarations/rules`: the risk-rule editor of the administrator's country.
+async fn rules(State(state): State<AppState>, headers: HeaderMap, caller: MaybeCaller) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    rules_page(&state, lang, &caller, None, None).await
+}
+
+async fn rules_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    notice: Option<Markup>,
+    text: Option<String>,
+) -> Response {
+    let country = caller.org.country;
+    if !can_manage_rules(caller, country) {
+        return error_page(
+            lang,
+            Some(caller),
+            &ApiError::forbidden("risk rules are managed by customs administrators"),
+        );
+    }
+    let current = match super::current_rules(state, country).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, Some(caller), &e),
+    };
+    let versions = match state.store.risk_rule_sets(country).await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, Some(caller), &e.into()),
+    };
+    let text = text.unwrap_or_else(|| serde_json::to_string_pretty(&*current).unwrap_or_default());
+    page(
+        StatusCode::OK,
+        layout(
+            lang,
+            Some(caller),
+            k(lang, DeclKey::risk_rules),
+            html! {
+                h1 { (k(lang, DeclKey::risk_rules)) " — " (country) }
+                @if let Some(notice) = notice { (notice) }
+                p { (k(lang, DeclKey::version)) ": " code #rules-version { (current.version) } }
+                form method="post" action="/declarations/rules" {
+                    input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                    label for="rules" { (k(lang, DeclKey::rules_json)) }
+                    textarea #rules name="rules" rows="30" cols="100" required { (text) }
+                    button type="submit" { (k(lang, DeclKey::save_version)) }
+                }
+                h2 { (k(lang, DeclKey::versions)) }
+                ul { @for v in &versions { li { (v.version) " — " (v.created_at.date()) " (" (v.actor.name) ")" } } }
+            },
+        ),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct RulesForm {
+    rules: String,
+}
+
+/// `POST /declarations/rules`.
+async fn save_rules(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Form(form): Form<RulesForm>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let country = caller.org.country;
+    if !can_manage_rules(&caller, country) {
+        return error_page(
+            lang,
+            Some(&caller),
+            &ApiError::forbidden("risk rules are managed by customs administrators"),
+        );
+    }
+    let result = match serde_json::from_str::<Value>(&form.rules) {
+        Ok(body) => super::store_rules(&state, &caller, country, &body).await.map(|_| ()),
+        Err(err) => Err(ApiError::bad_request("request.invalid_json", format!("not JSON: {err}"))
+            .with_field("rules")),
+    };
+    match result {
+        Ok(()) => Redirect::to("/declarations/rules").into_response(),
+        Err(err) => {
+            rules_page(&state, lang, &caller, Some(error_notice(lang, &err)), Some(form.rules))
+                .await
+        }
+    }
+}
+
+/// The pages' routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/declarations", get(index).post(submit))
+        .route("/declarations/rules", get(rules).post(save_rules))
+        .route("/declarations/{reference}", get(detail))
+        .route("/declarations/{reference}/decision", post(decide))
+        .route("/declarations/{reference}/agency", post(agency))
+        .route("/declarations/{reference}/lodge", post(lodge_draft))
+        .route("/declarations/{reference}/items", post(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::i18n::Text;
+
+    #[test]
+    fn every_string_has_three_languages() {
+        for key in super::super::DeclKey::ALL {
+            let [en, ru, zh] = key.table();
+            assert!(!en.is_empty() && !ru.is_empty() && !zh.is_empty(), "{key:?}");
+            assert_ne!(en, ru, "{key:?} is not translated to Russian");
+            assert_ne!(en, zh, "{key:?} is not translated to Chinese");
+        }
+    }
+}

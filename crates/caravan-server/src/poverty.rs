@@ -1,0 +1,767 @@
+//! Poverty measurement over HTTP (issue 7): surveys uploaded, columns mapped, reports with confidence intervals and charts.
+//!
+//! Estimates come from `caravan-poverty` on the stored survey, computed on request. The JSON has
+//! the shape of the CLI's RESULT.json (`estimates`, `design`, `warnings`, `lorenz`,
+//! `decile_shares`); the CSV has one row per estimate with its 95 % confidence interval.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use caravan_poverty::{
+    Config, Design, Estimates, GiniForm, LonelyPsu, NAMES, Period, PoorIf, Variance, compare,
+    order_by_welfare,
+};
+use caravan_refdata::Lang;
+use caravan_store::datasets::{Dataset, DatasetKind};
+use maud::{PreEscaped, html};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use utoipa::{IntoParams, OpenApi};
+
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::chart;
+use crate::datasets::{self, Table};
+use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::i18n::t;
+use crate::trade::{TradeKey, percent_encode, upload_form_markup};
+use crate::ui;
+
+crate::i18n::strings! { PovertyKey {
+    title => ["Poverty and inequality", "Бедность и неравенство", "贫困与不平等"],
+    intro => [
+        "Upload household-survey microdata, map its columns, set a poverty line and read poverty and inequality estimates with 95 % confidence intervals under the survey design.",
+        "Загрузите микроданные обследования домохозяйств, сопоставьте столбцы, задайте черту бедности и получите оценки бедности и неравенства с 95-процентными доверительными интервалами с учётом дизайна выборки.",
+        "上传住户调查微观数据，映射各列，设定贫困线，即可在调查设计下得到带 95% 置信区间的贫困与不平等估计。"
+    ],
+    datasets => ["Your surveys", "Ваши обследования", "您的调查"],
+    no_datasets => ["No survey yet: upload one below.", "Обследований пока нет: загрузите ниже.", "尚无调查：请在下方上传。"],
+    upload => ["Upload a survey (CSV)", "Загрузить обследование (CSV)", "上传调查（CSV）"],
+    upload_hint => [
+        "Paste CSV with a header row (up to 1 MiB here; up to 64 MiB through the API: POST /api/v1/datasets?kind=survey&name=…).",
+        "Вставьте CSV со строкой заголовков (до 1 МиБ здесь; до 64 МиБ — через API: POST /api/v1/datasets?kind=survey&name=…).",
+        "粘贴带表头的 CSV（此处最多 1 MiB；通过 API 最多 64 MiB：POST /api/v1/datasets?kind=survey&name=…）。"
+    ],
+    map_columns => ["Map the columns and set the line, then press Compute.", "Сопоставьте столбцы, задайте черту и нажмите «Рассчитать».", "映射各列并设定贫困线，然后点击“计算”。"],
+    welfare => ["Welfare (per capita, per day)", "Благосостояние (на душу, в день)", "福利（人均每日）"],
+    weight => ["Weight", "Вес", "权重"],
+    size => ["Household size (optional)", "Размер домохозяйства (необязательно)", "户规模（可选）"],
+    strata => ["Strata (optional)", "Страты (необязательно)", "分层（可选）"],
+    psu => ["Primary sampling unit (optional)", "Первичная единица выборки (необязательно)", "初级抽样单位（可选）"],
+    none => ["(none)", "(нет)", "（无）"],
+    line => ["Poverty line (national, in welfare units)", "Черта бедности (национальная, в единицах благосостояния)", "贫困线（国家线，福利单位）"],
+    preset => ["or an international line", "или международная черта", "或国际贫困线"],
+    poor_if => ["Poor if welfare is", "Бедный, если благосостояние", "福利低于以下即为贫困"],
+    se => ["Standard errors", "Стандартные ошибки", "标准误"],
+    compute => ["Compute", "Рассчитать", "计算"],
+    estimate => ["Estimate", "Оценка", "估计"],
+    value => ["Value", "Значение", "数值"],
+    ci => ["95 % confidence interval", "95-процентный доверительный интервал", "95% 置信区间"],
+    lorenz => ["Lorenz curve", "Кривая Лоренца", "洛伦兹曲线"],
+    download_json => ["Download RESULT.json", "Скачать RESULT.json", "下载 RESULT.json"],
+    download_csv => ["Download estimates (CSV)", "Скачать оценки (CSV)", "下载估计（CSV）"],
+    compare_with => ["Compare with another survey (same columns)", "Сравнить с другим обследованием (те же столбцы)", "与另一调查比较（相同列）"],
+    gic => ["Growth incidence curve", "Кривая распределения роста", "增长发生曲线"],
+    uploaded => ["Survey stored. Map its columns below.", "Обследование сохранено. Сопоставьте столбцы ниже.", "调查已保存。请在下方映射各列。"],
+    warnings => ["Warnings", "Предупреждения", "警告"],
+} }
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(measure_api, compare_api, lorenz_svg))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/datasets/{id}/poverty", get(measure_api))
+        .route("/api/v1/datasets/{id}/poverty/compare/{other}", get(compare_api))
+        .route("/poverty", get(poverty_page))
+        .route("/poverty/upload", post(upload_form))
+        .route("/poverty/datasets/{id}", get(dataset_page))
+        .route("/poverty/datasets/{id}/lorenz.svg", get(lorenz_svg))
+}
+
+/// International poverty lines by name: (name, dollars a day, PPP base year).
+pub const INTERNATIONAL_LINES: [(&str, f64, &str); 6] = [
+    ("ipl_2021", 3.00, "2021 PPP, extreme poverty"),
+    ("lmic_2021", 4.20, "2021 PPP, lower-middle-income line"),
+    ("umic_2021", 8.30, "2021 PPP, upper-middle-income line"),
+    ("ipl_2017", 2.15, "2017 PPP, extreme poverty"),
+    ("lmic_2017", 3.65, "2017 PPP, lower-middle-income line"),
+    ("umic_2017", 6.85, "2017 PPP, upper-middle-income line"),
+];
+
+/// Column mapping, line and estimator choices (the flags of `caravan poverty measure`).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct SurveyParams {
+    /// Welfare column (>= 0).
+    pub welfare: Option<String>,
+    /// Sampling weight column (household weight when `size` is given).
+    pub weight: Option<String>,
+    /// Household size column: person weight = weight x size.
+    pub size: Option<String>,
+    /// Stratum column.
+    pub strata: Option<String>,
+    /// PSU column (labels nest within strata).
+    pub psu: Option<String>,
+    /// Poverty line in welfare units (a national line); or use `preset`.
+    pub line: Option<String>,
+    /// International line by name: ipl_2021 ($3.00), lmic_2021 ($4.20), umic_2021 ($8.30),
+    /// ipl_2017 ($2.15), lmic_2017 ($3.65), umic_2017 ($6.85); welfare must then be in PPP $ a day.
+    pub preset: Option<String>,
+    /// `lt` (y < z, PIP, default) or `le` (y <= z, convey).
+    #[serde(rename = "poor-if", alias = "poor_if")]
+    pub poor_if: Option<String>,
+    /// `pip` (default) or `convey`.
+    pub gini: Option<String>,
+    /// `none`, `linearized` (default) or `replicate`.
+    pub se: Option<String>,
+    /// Replicate weight columns start with this prefix (with `se=replicate`).
+    #[serde(rename = "replicate-prefix", alias = "replicate_prefix")]
+    pub replicate_prefix: Option<String>,
+    /// Single-PSU strata: `adjust` (default), `remove` or `fail`.
+    #[serde(rename = "lonely-psu", alias = "lonely_psu")]
+    pub lonely_psu: Option<String>,
+    /// `json` (default, RESULT.json) or `csv`.
+    pub format: Option<String>,
+}
+
+fn opt(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn choose(value: Option<&str>, field: &str, options: &[&str]) -> Result<usize, ApiError> {
+    match opt(value) {
+        None => Ok(0),
+        Some(v) => options.iter().position(|o| *o == v).ok_or_else(|| {
+            ApiError::bad_request(
+                "request.invalid_option",
+                format!("{field} must be one of {}, got {v:?}", options.join(", ")),
+            )
+            .with_field(field)
+        }),
+    }
+}
+
+impl SurveyParams {
+    fn line(&self) -> Result<(f64, String), ApiError> {
+        if let Some(name) = opt(self.preset.as_deref()) {
+            let (_, z, what) =
+                INTERNATIONAL_LINES.iter().find(|(n, ..)| *n == name).ok_or_else(|| {
+                    let names: Vec<&str> = INTERNATIONAL_LINES.iter().map(|l| l.0).collect();
+                    ApiError::bad_request(
+                        "poverty.unknown_line",
+                        format!("preset must be one of {}, got {name:?}", names.join(", ")),
+                    )
+                    .with_field("preset")
+                })?;
+            return Ok((*z, format!("{name}: ${z:.2} a day, {what}")));
+        }
+        match opt(self.line.as_deref()).map(|z| z.parse::<f64>().unwrap_or(f64::NAN)) {
+            Some(z) if z.is_finite() && z > 0.0 => Ok((z, format!("national line {z}"))),
+            Some(_) => Err(ApiError::bad_request(
+                "poverty.invalid_line",
+                format!(
+                    "line must be a positive number, got {:?}",
+                    self.line.as_deref().unwrap_or("")
+                ),
+            )
+            .with_field("line")),
+            None => Err(ApiError::bad_request(
+                "request.missing_field",
+                "give a poverty line: line=Z (national) or preset=NAME (international)",
+            )
+            .with_field("line")),
+        }
+    }
+
+    fn config(&self) -> Result<Config, ApiError> {
+        let (line, _) = self.line()?;
+        Ok(Config {
+            line,
+            poor_if: if choose(self.poor_if.as_deref(), "poor-if", &["lt", "le"])? == 1 {
+                PoorIf::AtOrBelow
+            } else {
+                PoorIf::Below
+            },
+            gini: if choose(self.gini.as_deref(), "gini", &["pip", "convey"])? == 1 {
+                GiniForm::Convey
+            } else {
+                GiniForm::Pip
+            },
+        })
+    }
+
+    fn se(&self) -> Result<usize, ApiError> {
+        // 0 linearized (default), 1 none, 2 replicate.
+        choose(self.se.as_deref(), "se", &["linearized", "none", "replicate"])
+    }
+
+    fn lonely(&self) -> Result<LonelyPsu, ApiError> {
+        Ok(match choose(self.lonely_psu.as_deref(), "lonely-psu", &["adjust", "remove", "fail"])? {
+            1 => LonelyPsu::Remove,
+            2 => LonelyPsu::Fail,
+            _ => LonelyPsu::Adjust,
+        })
+    }
+}
+
+/// A survey read from a table with the mapped columns.
+pub struct Survey {
+    pub welfare: Vec<f64>,
+    pub weight: Vec<f64>,
+    pub design: Design,
+    pub order: Vec<u32>,
+    pub replicates: Vec<Vec<f64>>,
+    pub replicate_columns: Vec<String>,
+    pub n_strata: usize,
+    pub n_psu: usize,
+}
+
+fn dense(labels: &[&str]) -> (Vec<u32>, usize) {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let ids = labels
+        .iter()
+        .map(|l| {
+            let next = index.len() as u32;
+            *index.entry(l).or_insert(next)
+        })
+        .collect();
+    (ids, index.len())
+}
+
+/// Reads the mapped columns.
+///
+/// # Errors
+/// 4xx naming the parameter, row and column.
+pub fn read_survey(table: &Table, params: &SurveyParams) -> Result<Survey, ApiError> {
+    let need = |v: Option<&str>, field: &str| {
+        opt(v).map(str::to_owned).ok_or_else(|| {
+            ApiError::bad_request(
+                "request.missing_field",
+                format!("{field} is required: name the survey's column"),
+            )
+            .with_field(field)
+        })
+    };
+    let welfare_name = need(params.welfare.as_deref(), "welfare")?;
+    let weight_name = need(params.weight.as_deref(), "weight")?;
+    let welfare = table.numbers(table.column(&welfare_name, "welfare")?, &welfare_name, true)?;
+    let mut weight = table.numbers(table.column(&weight_name, "weight")?, &weight_name, true)?;
+    if let Some(size_name) = opt(params.size.as_deref()) {
+        let size = table.numbers(table.column(size_name, "size")?, size_name, true)?;
+        weight.iter_mut().zip(&size).for_each(|(w, s)| *w *= s);
+    }
+    let n = welfare.len();
+    let strata_texts = match opt(params.strata.as_deref()) {
+        Some(name) => table.texts(table.column(name, "strata")?),
+        None => vec![""; n],
+    };
+    let (stratum, n_strata) = dense(&strata_texts);
+    let psu_keys: Vec<String> = match opt(params.psu.as_deref()) {
+        Some(name) => {
+            let texts = table.texts(table.column(name, "psu")?);
+            // PSU labels nest within strata (as R survey's nest = TRUE).
+            strata_texts.iter().zip(&texts).map(|(s, p)| format!("{s}\u{1f}{p}")).collect()
+        }
+        None => (0..n).map(|i| i.to_string()).collect(),
+    };
+    let (psu, n_psu) = dense(&psu_keys.iter().map(String::as_str).collect::<Vec<_>>());
+    let design = Design::new(&stratum, psu, n_psu).map_err(|e| {
+        ApiError::unprocessable("poverty.design", format!("the sample design: {e}"))
+            .with_field("psu")
+    })?;
+    let (mut replicates, mut replicate_columns) = (Vec::new(), Vec::new());
+    if params.se()? == 2 {
+        let prefix = opt(params.replicate_prefix.as_deref()).ok_or_else(|| {
+            ApiError::bad_request(
+                "request.missing_field",
+                "se=replicate needs replicate-prefix naming the replicate weight columns",
+            )
+            .with_field("replicate-prefix")
+        })?;
+        for (idx, name) in table.headers.iter().enumerate().filter(|(_, h)| h.starts_with(prefix)) {
+            replicates.push(table.numbers(idx, name, true)?);
+            replicate_columns.push(name.clone());
+        }
+        if replicates.len() < 2 {
+            return Err(ApiError::unprocessable(
+                "poverty.replicates",
+                format!("fewer than two columns start with {prefix:?}"),
+            )
+            .with_field("replicate-prefix"));
+        }
+    }
+    let rows: Vec<u32> = (0..n as u32).collect();
+    let order = order_by_welfare(&welfare, &rows);
+    Ok(Survey { welfare, weight, design, order, replicates, replicate_columns, n_strata, n_psu })
+}
+
+fn finite(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+fn estimates_json(est: &Estimates) -> Value {
+    let mut map = Map::new();
+    for (j, name) in NAMES.iter().enumerate() {
+        let se = est.se.map_or(Value::Null, |se| finite(se[j]));
+        map.insert((*name).to_owned(), json!({ "value": finite(est.values[j]), "se": se }));
+    }
+    Value::Object(map)
+}
+
+/// Estimates for one survey, in RESULT.json's shape.
+///
+/// # Errors
+/// 4xx for bad mappings or options; 422 when the estimators reject the data.
+pub fn measure(table: &Table, params: &SurveyParams) -> Result<(Estimates, Value), ApiError> {
+    let config = params.config()?;
+    let (_, line_label) = params.line()?;
+    let lonely = params.lonely()?;
+    let se = params.se()?;
+    let s = read_survey(table, params)?;
+    if se == 0 && lonely == LonelyPsu::Fail && !s.design.lonely_strata().is_empty() {
+        return Err(ApiError::unprocessable(
+            "poverty.lonely_psu",
+            "a stratum has a single PSU; choose lonely-psu=adjust or remove",
+        )
+        .with_field("lonely-psu"));
+    }
+    let variance = match se {
+        1 => Variance::None,
+        2 => Variance::Replicate { weights: &s.replicates },
+        _ => Variance::Linearized { design: &s.design, lonely },
+    };
+    let est = caravan_poverty::estimate(&s.welfare, &s.weight, &s.order, &config, variance)
+        .map_err(|e| {
+            ApiError::unprocessable(
+                "poverty.estimate",
+                format!("{e} (rows count from 2, the line after the header)"),
+            )
+            .with_field("welfare")
+        })?;
+    let result = json!({
+        "estimates": estimates_json(&est),
+        "groups": {},
+        "design": {
+            "n_rows": s.welfare.len(),
+            "n_obs": est.n_obs,
+            "population": finite(est.population),
+            "n_strata": s.n_strata,
+            "n_psu": s.n_psu,
+            "weight": params.weight,
+            "size": params.size,
+            "strata": params.strata,
+            "psu": params.psu,
+            "se": SE_NAMES[se],
+            "variance": match se {
+                1 => "none".to_owned(),
+                2 => format!("replicate weights: sum (theta_r - mean)^2 / (R - 1), R = {}", s.replicates.len()),
+                _ => "Taylor linearisation, ultimate cluster, with replacement, no fpc (R survey::svyrecvar)".to_owned(),
+            },
+            "replicate_columns": s.replicate_columns,
+            "lonely_psu": format!("{lonely:?}").to_lowercase(),
+            "line": config.line,
+            "line_label": line_label,
+            "poor_if": if config.poor_if == PoorIf::AtOrBelow { "le" } else { "lt" },
+            "gini": if config.gini == GiniForm::Convey { "convey" } else { "pip" },
+        },
+        "warnings": est.warnings,
+        "lorenz": est.lorenz.iter().map(|p| json!({
+            "welfare": finite(p.welfare), "population_share": finite(p.population_share), "welfare_share": finite(p.welfare_share),
+        })).collect::<Vec<_>>(),
+        "decile_shares": est.decile_shares.iter().map(|&x| finite(x)).collect::<Vec<_>>(),
+    });
+    Ok((est, result))
+}
+
+const SE_NAMES: [&str; 3] = ["linearized", "none", "replicate"];
+
+/// The 95 % normal confidence interval `value ± 1.959964 se`.
+pub fn ci95(value: f64, se: Option<f64>) -> Option<(f64, f64)> {
+    let se = se.filter(|s| s.is_finite())?;
+    value
+        .is_finite()
+        .then_some((value - 1.959_963_984_540_054 * se, value + 1.959_963_984_540_054 * se))
+}
+
+/// One row per estimate: `estimate,value,se,ci_low,ci_high`.
+pub fn estimates_csv(est: &Estimates) -> String {
+    let mut out = String::from("estimate,value,se,ci_low,ci_high\n");
+    let num =
+        |x: Option<f64>| x.filter(|v| v.is_finite()).map_or_else(String::new, |v| format!("{v}"));
+    for (j, name) in NAMES.iter().enumerate() {
+        let value = est.values[j];
+        let se = est.se.map(|s| s[j]);
+        let ci = ci95(value, se);
+        let _ = writeln!(
+            out,
+            "{name},{},{},{},{}",
+            num(Some(value)),
+            num(se),
+            num(ci.map(|c| c.0)),
+            num(ci.map(|c| c.1))
+        );
+    }
+    out
+}
+
+async fn compute_survey<T: Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    work: impl FnOnce(Table) -> Result<T, ApiError> + Send + 'static,
+) -> Result<(Dataset, T), ApiError> {
+    let (dataset, table) = datasets::load(state, caller, id, DatasetKind::Survey).await?;
+    let res =
+        tokio::task::spawn_blocking(move || work(table)).await.map_err(ApiError::internal)??;
+    Ok((dataset, res))
+}
+
+/// Poverty and inequality estimates of a stored survey with standard errors: RESULT.json's
+/// shape (`estimates`, `design`, `warnings`, `lorenz`, `decile_shares`), or with `format=csv`
+/// one row per estimate with its 95 % confidence interval.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/poverty", tag = "poverty", params(("id" = i64, Path), SurveyParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn measure_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<SurveyParams>,
+) -> Result<Response, ApiError> {
+    let csv = choose(params.format.as_deref(), "format", &["json", "csv"])? == 1;
+    let (_, (est, result)) =
+        compute_survey(&state, &caller, id, move |table| measure(&table, &params)).await?;
+    if csv {
+        return Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], estimates_csv(&est))
+            .into_response());
+    }
+    Ok(axum::Json(result).into_response())
+}
+
+/// Two survey rounds at the same line: growth incidence curve, mean and bottom-40 growth,
+/// Datt–Ravallion and Shapley decompositions, and people lifted out of poverty with its standard
+/// error and a plain-words statement. Standard errors by linearisation.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/poverty/compare/{other}", tag = "poverty",
+    params(("id" = i64, Path, description = "the earlier round"), ("other" = i64, Path, description = "the later round"), SurveyParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn compare_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, other)): Path<(i64, i64)>,
+    ApiQuery(params): ApiQuery<SurveyParams>,
+) -> Result<axum::Json<Value>, ApiError> {
+    Ok(axum::Json(comparison(&state, &caller, id, other, params).await?))
+}
+
+async fn comparison(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    other: i64,
+    params: SurveyParams,
+) -> Result<Value, ApiError> {
+    let (_, before) = datasets::load(state, caller, id, DatasetKind::Survey).await?;
+    let (_, after) = datasets::load(state, caller, other, DatasetKind::Survey).await?;
+    tokio::task::spawn_blocking(move || -> Result<Value, ApiError> {
+        let config = params.config()?;
+        let lonely = params.lonely()?;
+        let s1 = read_survey(&before, &params)?;
+        let s2 = read_survey(&after, &params)?;
+        let cmp = compare(period(&s1), period(&s2), &config, lonely)
+            .map_err(|e| ApiError::unprocessable("poverty.estimate", e.to_string()).with_field("welfare"))?;
+        let gr = |g: &caravan_poverty::GrowthRedistribution| json!({ "growth": finite(g.growth), "redistribution": finite(g.redistribution), "residual": finite(g.residual) });
+        let pl = &cmp.people;
+        Ok(json!({
+            "before": { "estimates": estimates_json(&cmp.before) },
+            "after": { "estimates": estimates_json(&cmp.after) },
+            "gic": cmp.gic.iter().map(|(p, g)| json!({ "p": p, "growth": finite(*g) })).collect::<Vec<_>>(),
+            "mean_growth": finite(cmp.mean_growth),
+            "bottom40_growth": finite(cmp.bottom40_growth),
+            "datt_ravallion": cmp.datt_ravallion.iter().map(|d| json!({
+                "measure": format!("fgt{}", d.alpha), "before": finite(d.before), "after": finite(d.after), "change": finite(d.change),
+                "reference_before": gr(&d.reference_before), "reference_after": gr(&d.reference_after), "shapley": gr(&d.shapley),
+            })).collect::<Vec<_>>(),
+            "people_lifted_out": {
+                "n_poor_before": finite(pl.n_poor_before),
+                "n_poor_after": finite(pl.n_poor_after),
+                "net_change": { "value": finite(pl.net_change), "se": finite(pl.net_change_se) },
+                "rate_effect": { "value": finite(pl.rate_effect), "se": finite(pl.rate_effect_se) },
+                "population_effect": { "value": finite(pl.population_effect), "se": finite(pl.population_effect_se) },
+                "lifted_out": { "value": finite(pl.lifted_out), "se": finite(pl.net_change_se) },
+                "statement": pl.statement,
+            },
+            "warnings": cmp.before.warnings.iter().map(|w| format!("before: {w}")).chain(cmp.after.warnings.iter().map(|w| format!("after: {w}"))).collect::<Vec<_>>(),
+        }))
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// The Lorenz curve chart of estimates.
+pub fn lorenz_chart(est: &Estimates, name: &str) -> String {
+    let mut points = vec![(0.0, 0.0)];
+    points.extend(est.lorenz.iter().map(|p| (p.population_share, p.welfare_share)));
+    chart::line_chart(&chart::LineChart {
+        title: format!("Lorenz curve, {name}"),
+        x_label: "cumulative population share".to_owned(),
+        y_label: "cumulative welfare share".to_owned(),
+        series: vec![chart::Series { name: name.to_owned(), points }],
+        diagonal: true,
+    })
+}
+
+/// The Lorenz curve of a survey (SVG).
+#[utoipa::path(get, path = "/poverty/datasets/{id}/lorenz.svg", tag = "poverty", params(("id" = i64, Path), SurveyParams),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn lorenz_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<SurveyParams>,
+) -> Result<Response, ApiError> {
+    let (dataset, (est, _)) =
+        compute_survey(&state, &caller, id, move |table| measure(&table, &params)).await?;
+    Ok(chart::svg_response(lorenz_chart(&est, &dataset.name)))
+}
+
+fn period(s: &Survey) -> Period<'_> {
+    Period { welfare: &s.welfare, weight: &s.weight, order: &s.order, design: &s.design }
+}
+
+// ---- Pages ----
+
+async fn poverty_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let caller = match ui::require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    list_page(&state, lang, &caller, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    error: Option<&ApiError>,
+) -> Response {
+    let list = match datasets::visible(state, caller, Some(DatasetKind::Survey)).await {
+        Ok(l) => l,
+        Err(e) => return ui::error_page(lang, Some(caller), &e),
+    };
+    ui::page(
+        error.map_or(StatusCode::OK, |e| e.status),
+        ui::layout(
+            lang,
+            Some(caller),
+            t(lang, PovertyKey::title),
+            html! {
+                h1 { (t(lang, PovertyKey::title)) }
+                p { (t(lang, PovertyKey::intro)) }
+                @if let Some(e) = error { p.error role="alert" { (e.message) } }
+                h2 { (t(lang, PovertyKey::datasets)) }
+                @if list.is_empty() { p { (t(lang, PovertyKey::no_datasets)) } } @else {
+                    table #datasets {
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, TradeKey::name)) } th scope="col" { (t(lang, TradeKey::rows)) } th scope="col" { (t(lang, TradeKey::columns)) } } }
+                        tbody { @for d in &list { tr { td { (d.id) } td { a href={ "/poverty/datasets/" (d.id) } { (d.name) } } td { (d.n_rows) } td { (d.columns.join(", ")) } } } }
+                    }
+                }
+                @if datasets::can_upload_dataset(caller) {
+                    (upload_form_markup(lang, caller, "/poverty/upload", t(lang, PovertyKey::upload), t(lang, PovertyKey::upload_hint)))
+                }
+            },
+        ),
+    )
+}
+
+async fn upload_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Form(form): Form<crate::trade::UploadForm>,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let params = datasets::UploadParams {
+        kind: "survey".to_owned(),
+        name: form.name,
+        numeric: Some(form.numeric),
+        share_all_analysts: None,
+    };
+    match datasets::create(&state, &caller, &params, form.csv.into_bytes()).await {
+        Ok(d) => Redirect::to(&format!("/poverty/datasets/{}?uploaded=1", d.id)).into_response(),
+        Err(e) => list_page(&state, lang, &caller, Some(&e)).await,
+    }
+}
+
+/// Query of the survey page besides [`SurveyParams`] (read apart: serde cannot flatten numbers from a query).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageParams {
+    /// A second survey to compare with.
+    pub compare: Option<String>,
+    pub uploaded: Option<String>,
+}
+
+fn query_string(p: &SurveyParams) -> String {
+    let mut pairs = Vec::new();
+    for (k, v) in [
+        ("welfare", p.welfare.clone()),
+        ("weight", p.weight.clone()),
+        ("size", p.size.clone()),
+        ("strata", p.strata.clone()),
+        ("psu", p.psu.clone()),
+        ("line", p.line.clone()),
+        ("preset", p.preset.clone()),
+        ("poor-if", p.poor_if.clone()),
+        ("gini", p.gini.clone()),
+        ("se", p.se.clone()),
+    ] {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            pairs.push(format!("{k}={}", percent_encode(&v)));
+        }
+    }
+    pairs.join("&")
+}
+
+async fn dataset_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    axum::extract::Query(analysis): axum::extract::Query<SurveyParams>,
+    axum::extract::Query(params): axum::extract::Query<PageParams>,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let caller = match ui::require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let p = analysis;
+    let ready = opt(p.welfare.as_deref()).is_some()
+        && (opt(p.line.as_deref()).is_some() || opt(p.preset.as_deref()).is_some());
+    let p2 = p.clone();
+    let res = compute_survey(&state, &caller, id, move |table| {
+        if ready { measure(&table, &p2).map(Some) } else { Ok(None) }
+    })
+    .await;
+    let (dataset, computed, error) = match res {
+        Ok((d, c)) => (d, c, None),
+        Err(e)
+            if e.status.is_client_error()
+                && e.status != StatusCode::FORBIDDEN
+                && e.status != StatusCode::NOT_FOUND =>
+        {
+            match state.store.dataset(id).await {
+                Ok(Some(d)) => (d, None, Some(e)),
+                _ => return ui::error_page(lang, Some(&caller), &e),
+            }
+        }
+        Err(e) => return ui::error_page(lang, Some(&caller), &e),
+    };
+    let compare_id = params.compare.as_deref().and_then(|c| c.parse::<i64>().ok());
+    let comparison = match (compare_id, &computed) {
+        (Some(other), Some(_)) => Some(comparison(&state, &caller, id, other, p.clone()).await),
+        _ => None,
+    };
+    let others =
+        datasets::visible(&state, &caller, Some(DatasetKind::Survey)).await.unwrap_or_default();
+    let qs = query_string(&p);
+    let select = |fid: &str,
+                  name: &str,
+                  label: PovertyKey,
+                  chosen: Option<&str>,
+                  optional: bool| {
+        html! {
+            label for=(fid) { (t(lang, label)) }
+            select #(fid) name=(name) {
+                @if optional { option value="" { (t(lang, PovertyKey::none)) } }
+                @for c in &dataset.columns { option value=(c) selected[chosen == Some(c.as_str())] { (c) } }
+            }
+        }
+    };
+    let body = html! {
+        h1 { (dataset.name) }
+        @if params.uploaded.is_some() { p.ok role="status" { (t(lang, PovertyKey::uploaded)) } }
+        @if let Some(e) = &error { p.error role="alert" { (e.message) } }
+        form.card method="get" action={ "/poverty/datasets/" (id) } {
+            p { (t(lang, PovertyKey::map_columns)) }
+            (select("p-welfare", "welfare", PovertyKey::welfare, p.welfare.as_deref(), false))
+            (select("p-weight", "weight", PovertyKey::weight, p.weight.as_deref(), false))
+            (select("p-size", "size", PovertyKey::size, p.size.as_deref(), true))
+            (select("p-strata", "strata", PovertyKey::strata, p.strata.as_deref(), true))
+            (select("p-psu", "psu", PovertyKey::psu, p.psu.as_deref(), true))
+            label for="p-line" { (t(lang, PovertyKey::line)) }
+            input #p-line name="line" type="number" step="any" min="0" value=(p.line.clone().unwrap_or_default());
+            label for="p-preset" { (t(lang, PovertyKey::preset)) }
+            select #p-preset name="preset" {
+                option value="" { (t(lang, PovertyKey::none)) }
+                @for (name, z, what) in INTERNATIONAL_LINES { option value=(name) selected[p.preset.as_deref() == Some(name)] { "$" (format!("{z:.2}")) " — " (what) } }
+            }
+            label for="p-poor-if" { (t(lang, PovertyKey::poor_if)) }
+            select #p-poor-if name="poor-if" {
+                option value="lt" { "< z (World Bank PIP)" }
+                option value="le" selected[p.poor_if.as_deref() == Some("le")] { "≤ z (R convey)" }
+            }
+            label for="p-gini" { "Gini" }
+            select #p-gini name="gini" {
+                option value="pip" { "PIP" }
+                option value="convey" selected[p.gini.as_deref() == Some("convey")] { "convey" }
+            }
+            label for="p-se" { (t(lang, PovertyKey::se)) }
+            select #p-se name="se" {
+                option value="linearized" { "Taylor linearisation" }
+                option value="none" selected[p.se.as_deref() == Some("none")] { "none" }
+            }
+            label for="p-compare" { (t(lang, PovertyKey::compare_with)) }
+            select #p-compare name="compare" {
+                option value="" { (t(lang, PovertyKey::none)) }
+                @for d in others.iter().filter(|d| d.id != id) { option value=(d.id) selected[compare_id == Some(d.id)] { (d.name) } }
+            }
+            button type="submit" { (t(lang, PovertyKey::compute)) }
+        }
+        @if let Some((est, result)) = &computed {
+            p {
+                a #download-json href={ "/api/v1/datasets/" (id) "/poverty?" (qs) } download="RESULT.json" { (t(lang, PovertyKey::download_json)) }
+                " · "
+                a #download-csv href={ "/api/v1/datasets/" (id) "/poverty?format=csv&" (qs) } { (t(lang, PovertyKey::download_csv)) }
+            }
+            p { (result["design"]["line_label"].as_str().unwrap_or("")) }
+            @if !est.warnings.is_empty() { h2 { (t(lang, PovertyKey::warnings)) } ul { @for w in &est.warnings { li { (w) } } } }
+            table #estimates {
+                thead { tr { th scope="col" { (t(lang, PovertyKey::estimate)) } th scope="col" { (t(lang, PovertyKey::value)) } th scope="col" { "SE" } th scope="col" { (t(lang, PovertyKey::ci)) } } }
+                tbody {
+                    @for (j, name) in NAMES.iter().enumerate() {
+                        @let se = est.se.map(|s| s[j]);
+                        tr { td { (name) } td { (format!("{:.6}", est.values[j])) } td { (se.map_or_else(String::new, |s| format!("{s:.6}"))) } td { (ci95(est.values[j], se).map_or_else(String::new, |(lo, hi)| format!("[{lo:.6}, {hi:.6}]"))) } }
+                    }
+                }
+            }
+            h2 { (t(lang, PovertyKey::lorenz)) }
+            figure #lorenz { (PreEscaped(lorenz_chart(est, &dataset.name))) }
+        }
+        @match &comparison {
+            Some(Ok(cmp)) => {
+                h2 { (t(lang, PovertyKey::gic)) }
+                @let points: Vec<(f64, f64)> = cmp["gic"].as_array().map(|a| a.iter().filter_map(|g| Some((g["p"].as_f64()?, g["growth"].as_f64()?))).collect()).unwrap_or_default();
+                figure #gic { (PreEscaped(chart::line_chart(&chart::LineChart { title: t(lang, PovertyKey::gic).to_owned(), x_label: "percentile".to_owned(), y_label: "growth".to_owned(), series: vec![chart::Series { name: "growth".to_owned(), points }], diagonal: false }))) }
+                p #statement { (cmp["people_lifted_out"]["statement"].as_str().unwrap_or("")) }
+            }
+            Some(Err(e)) => { p.error role="alert" { (e.message) } }
+            None => {}
+        }
+    };
+    ui::page(
+        error.as_ref().map_or(StatusCode::OK, |e| e.status),
+        ui::layout(lang, Some(&caller), &dataset.name, body),
+    )
+}

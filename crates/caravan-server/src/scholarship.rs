@@ -1,0 +1,2073 @@
+//! Scholarship programmes over HTTP (issue 9): calls, applications, endorsements, blind review, placement, results and statistics.
+//!
+//! The flow: a programme administrator opens a call; applicants fill in their application page
+//! by page, upload PDFs and submit before the deadline; the nominating body of each country
+//! endorses or declines; endorsed applications are assigned to reviewers without conflicts of
+//! interest and scored blind; scores are normalised per reviewer (z-scores) into one ranking;
+//! a `caravan-matching` mechanism places the ranked applicants; the administrator publishes the
+//! result and every applicant sees their programme and the cutoffs of the choices above it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use caravan_matching::{
+    CallLimits, Instance, Mechanism, PriorityRule, ProgrammeSpec, QUOTA_COUNTRIES, StudentTable,
+    TieBreak,
+};
+use caravan_refdata::Lang;
+use caravan_store::scholarship::{
+    Application, ApplicationBody, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta,
+    NewDocument, PersonalPage, Placement, Review, StudyPage,
+};
+use caravan_store::{Change, OrgKind, Role, User};
+use caravan_types::CountryCode;
+use maud::{Markup, html};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::i18n::t;
+
+/// Largest PDF document accepted, in bytes (this route's own body limit).
+pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Policy: one function per rule, so handlers and tests read the same thing.
+
+/// May the caller open calls? Programme administrators of an education exchange center.
+pub fn can_open_call(caller: &Caller) -> bool {
+    caller.user.role == Role::ProgrammeAdmin && caller.org.kind == OrgKind::EducationExchangeCenter
+}
+
+/// May the caller run `call` (publish, assign, rank, place)? Its center's administrators.
+pub fn can_manage_call(caller: &Caller, call: &Call) -> bool {
+    can_open_call(caller) && caller.org.id == call.org_id
+}
+
+/// May the caller see `call`? Anyone logged in once published; its center while a draft.
+pub fn can_read_call(caller: &Caller, call: &Call) -> bool {
+    call.status != CallStatus::Draft || can_manage_call(caller, call)
+}
+
+/// May the caller apply to `call`? An applicant from one of its countries, while published.
+pub fn can_apply(caller: &Caller, call: &Call) -> bool {
+    caller.user.role == Role::Applicant
+        && call.status == CallStatus::Published
+        && call.spec.countries.contains(&caller.org.country)
+}
+
+/// May the caller read `app` with the applicant's identity? The applicant; the call's center;
+/// the nominating body of the applicant's country.
+pub fn can_read_application(caller: &Caller, app: &Application, call: &Call) -> bool {
+    caller.user.id == app.applicant_id || can_manage_call(caller, call) || can_endorse(caller, app)
+}
+
+/// May the caller change `app`'s pages and documents? Only the applicant, only as a draft.
+pub fn can_edit_application(caller: &Caller, app: &Application) -> bool {
+    caller.user.id == app.applicant_id && app.status == ApplicationStatus::Draft
+}
+
+/// May the caller endorse or decline `app`? The nominating body of the applicant's country.
+pub fn can_endorse(caller: &Caller, app: &Application) -> bool {
+    caller.org.kind == OrgKind::NominatingBody && caller.org.country == app.country
+}
+
+/// May the caller see and score `review`? Only the reviewer it is assigned to.
+pub fn can_review(caller: &Caller, review: &Review) -> bool {
+    caller.user.role == Role::Reviewer && caller.user.id == review.reviewer_id
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation of what comes in.
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("scholarship.invalid", message).with_field(field)
+}
+
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
+}
+
+/// Checks a call spec; reports the first problem naming its field.
+fn validate_spec(spec: &CallSpec) -> Result<(), ApiError> {
+    for (field, text) in
+        [("title.en", &spec.title.en), ("title.ru", &spec.title.ru), ("title.zh", &spec.title.zh)]
+    {
+        if text.trim().is_empty() || text.len() > 300 {
+            return Err(invalid(field, "give a title of 1 to 300 characters"));
+        }
+    }
+    if spec.countries.is_empty() {
+        return Err(invalid("countries", "name at least one eligible country"));
+    }
+    if spec.levels.is_empty() || spec.levels.iter().any(|l| l.trim().is_empty()) {
+        return Err(invalid("levels", "name at least one study level, e.g. master"));
+    }
+    if spec.review_deadline < spec.application_deadline {
+        return Err(invalid(
+            "review_deadline",
+            "the review deadline must follow the application deadline",
+        ));
+    }
+    if spec.max_choices == 0 || spec.max_choices > 20 {
+        return Err(invalid("max_choices", "allow 1 to 20 choices"));
+    }
+    if spec.programmes.is_empty() {
+        return Err(invalid("programmes", "list at least one programme"));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for (i, p) in spec.programmes.iter().enumerate() {
+        if !ids.insert(p.id) {
+            return Err(invalid(
+                format!("programmes[{i}].id"),
+                format!("programme id {} is used twice", p.id),
+            ));
+        }
+        if p.name.trim().is_empty() || p.university.trim().is_empty() {
+            return Err(invalid(
+                format!("programmes[{i}].name"),
+                "give the programme and university names",
+            ));
+        }
+        if p.seats == 0 {
+            return Err(invalid(
+                format!("programmes[{i}].seats"),
+                "a programme needs at least one seat",
+            ));
+        }
+        if !p.quotas.is_empty() {
+            if let Some(c) = p.quotas.keys().find(|c| !c.is_mechanism_member()) {
+                return Err(invalid(
+                    format!("programmes[{i}].quotas"),
+                    format!("{c} is not one of CN, KZ, KG, TJ, TM, UZ"),
+                ));
+            }
+            let sum: u64 = p.quotas.values().map(|&q| u64::from(q)).sum();
+            if sum != u64::from(p.seats) {
+                return Err(invalid(
+                    format!("programmes[{i}].quotas"),
+                    format!("quotas sum to {sum}, but the programme has {} seats", p.seats),
+                ));
+            }
+        }
+    }
+    if spec.criteria.is_empty() {
+        return Err(invalid("criteria", "give at least one review criterion"));
+    }
+    let mut keys = std::collections::HashSet::new();
+    for (i, c) in spec.criteria.iter().enumerate() {
+        if c.key.trim().is_empty() || !keys.insert(c.key.as_str()) {
+            return Err(invalid(
+                format!("criteria[{i}].key"),
+                "give each criterion a distinct key",
+            ));
+        }
+        if !(c.weight.is_finite() && c.weight > 0.0) {
+            return Err(invalid(
+                format!("criteria[{i}].weight"),
+                "a weight must be a positive number",
+            ));
+        }
+        if c.max_score == 0 || c.max_score > 1000 {
+            return Err(invalid(
+                format!("criteria[{i}].max_score"),
+                "the highest score must be 1 to 1000",
+            ));
+        }
+    }
+    if spec.reviewers_per_application == 0 || spec.reviewers_per_application > 10 {
+        return Err(invalid(
+            "reviewers_per_application",
+            "ask for 1 to 10 reviewers per application",
+        ));
+    }
+    if !(spec.disagreement_threshold.is_finite() && spec.disagreement_threshold > 0.0) {
+        return Err(invalid(
+            "disagreement_threshold",
+            "the threshold must be a positive number of standard deviations",
+        ));
+    }
+    Ok(())
+}
+
+fn store_err(err: caravan_store::StoreError) -> ApiError {
+    ApiError::from(err)
+}
+
+async fn load_call(state: &AppState, caller: &Caller, id: i64) -> Result<Call, ApiError> {
+    let call = state.store.call(id).await.map_err(store_err)?;
+    match call {
+        Some(call) if can_read_call(caller, &call) => Ok(call),
+        _ => {
+            Err(ApiError::not_found("scholarship.no_call", format!("no call {id}"))
+                .with_field("id"))
+        }
+    }
+}
+
+async fn load_managed_call(state: &AppState, caller: &Caller, id: i64) -> Result<Call, ApiError> {
+    let call = load_call(state, caller, id).await?;
+    if !can_manage_call(caller, &call) {
+        return Err(ApiError::forbidden(
+            "only the programme administrators of the call's center may do this",
+        ));
+    }
+    Ok(call)
+}
+
+/// The application and its call, when the caller may read it.
+async fn load_application(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(Application, Call), ApiError> {
+    let app = state.store.application(id).await?.ok_or_else(|| {
+        ApiError::not_found("scholarship.no_application", format!("no application {id}"))
+            .with_field("id")
+    })?;
+    let call = state
+        .store
+        .call(app.call_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("application without call"))?;
+    if !can_read_application(caller, &app, &call) {
+        return Err(ApiError::forbidden(
+            "you may read only your own application, or those of your country as its nominating body",
+        ));
+    }
+    Ok((app, call))
+}
+
+fn change(state: &AppState, caller: &Caller) -> Change {
+    Change { actor: caller.actor(), at: (state.clock)() }
+}
+
+fn before_deadline(state: &AppState, call: &Call) -> Result<(), ApiError> {
+    if (state.clock)() > call.spec.application_deadline {
+        return Err(conflict(
+            "scholarship.deadline_passed",
+            format!(
+                "the application deadline ({}) has passed",
+                rfc3339(call.spec.application_deadline)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls.
+
+/// Calls the caller may see.
+#[utoipa::path(get, path = "/api/v1/scholarship/calls", tag = "scholarship",
+    responses((status = 200, body = Vec<Call>), (status = 401, body = ErrorBody)))]
+pub async fn calls(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<Call>>, ApiError> {
+    let calls = state.store.calls().await?;
+    Ok(axum::Json(calls.into_iter().filter(|c| can_read_call(&caller, c)).collect()))
+}
+
+/// Opens a call as a draft (programme administrators of an education exchange center).
+#[utoipa::path(post, path = "/api/v1/scholarship/calls", tag = "scholarship", request_body = CallSpec,
+    responses((status = 201, body = Call), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_call(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(spec): ApiJson<CallSpec>,
+) -> Result<(StatusCode, axum::Json<Call>), ApiError> {
+    if !can_open_call(&caller) {
+        return Err(ApiError::forbidden(
+            "only programme administrators of an education exchange center open calls",
+        ));
+    }
+    validate_spec(&spec)?;
+    let call = state.store.create_call(&change(&state, &caller), caller.org.id, &spec).await?;
+    Ok((StatusCode::CREATED, axum::Json(call)))
+}
+
+/// One call.
+#[utoipa::path(get, path = "/api/v1/scholarship/calls/{id}", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = Call), (status = 404, body = ErrorBody)))]
+pub async fn call(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Call>, ApiError> {
+    Ok(axum::Json(load_call(&state, &caller, id).await?))
+}
+
+/// A call's new status.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StatusRequest {
+    /// `published` or `closed`.
+    pub status: CallStatus,
+}
+
+/// Publishes or closes a call.
+#[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/status", tag = "scholarship", request_body = StatusRequest,
+    params(("id" = i64, Path)), responses((status = 200, body = Call), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn set_call_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<StatusRequest>,
+) -> Result<axum::Json<Call>, ApiError> {
+    let call = load_managed_call(&state, &caller, id).await?;
+    let allowed = matches!(
+        (call.status, req.status),
+        (CallStatus::Draft, CallStatus::Published) | (CallStatus::Published, CallStatus::Closed)
+    );
+    if !allowed {
+        return Err(conflict(
+            "scholarship.bad_transition",
+            format!("a {} call cannot become {}", call.status.as_str(), req.status.as_str()),
+        )
+        .with_field("status"));
+    }
+    Ok(axum::Json(state.store.set_call_status(&change(&state, &caller), id, req.status).await?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applications.
+
+/// An application with its documents, as its applicant, center and nominating body see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub documents: Vec<DocumentMeta>,
+    /// What is still missing before it can be submitted.
+    pub missing: Vec<String>,
+}
+
+fn missing_parts(app: &Application, call: &Call, docs: &[DocumentMeta]) -> Vec<String> {
+    let mut missing = Vec::new();
+    if app.body.personal.is_none() {
+        missing.push("personal".to_owned());
+    }
+    if app.body.study.is_none() {
+        missing.push("study".to_owned());
+    }
+    if app.body.choices.is_empty() {
+        missing.push("choices".to_owned());
+    }
+    for kind in &call.spec.required_documents {
+        if !docs.iter().any(|d| &d.kind == kind) {
+            missing.push(format!("documents.{kind}"));
+        }
+    }
+    missing
+}
+
+async fn view_of(
+    state: &AppState,
+    app: Application,
+    call: &Call,
+) -> Result<ApplicationView, ApiError> {
+    let documents = state.store.documents(app.id).await?;
+    let missing = missing_parts(&app, call, &documents);
+    Ok(ApplicationView { application: app, documents, missing })
+}
+
+/// Starts the caller's application to a call.
+#[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/applications", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 201, body = ApplicationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_application(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, axum::Json<ApplicationView>), ApiError> {
+    let call = load_call(&state, &caller, id).await?;
+    if !can_apply(&caller, &call) {
+        return Err(ApiError::forbidden(
+            "only applicants from the call's countries may apply, while the call is published",
+        ));
+    }
+    before_deadline(&state, &call)?;
+    let app = state
+        .store
+        .create_application(&change(&state, &caller), id, caller.user.id, caller.org.country)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(view_of(&state, app, &call).await?)))
+}
+
+/// The caller's own applications.
+#[utoipa::path(get, path = "/api/v1/scholarship/applications", tag = "scholarship",
+    responses((status = 200, body = Vec<Application>)))]
+pub async fn my_applications(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<Application>>, ApiError> {
+    Ok(axum::Json(state.store.applications_of(caller.user.id).await?))
+}
+
+/// One application (applicant, center, or the nominating body of its country).
+#[utoipa::path(get, path = "/api/v1/scholarship/applications/{id}", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = ApplicationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn application(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ApplicationView>, ApiError> {
+    let (app, call) = load_application(&state, &caller, id).await?;
+    Ok(axum::Json(view_of(&state, app, &call).await?))
+}
+
+async fn load_editable(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(Application, Call), ApiError> {
+    let (app, call) = load_application(state, caller, id).await?;
+    if caller.user.id != app.applicant_id {
+        return Err(ApiError::forbidden("only the applicant may change an application"));
+    }
+    if !can_edit_application(caller, &app) {
+        return Err(conflict(
+            "scholarship.already_submitted",
+            "the application was submitted and can no longer change",
+        ));
+    }
+    before_deadline(state, &call)?;
+    Ok((app, call))
+}
+
+fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
+    if text.trim().is_empty() || text.chars().count() > max {
+        return Err(invalid(field, format!("fill in {field} (at most {max} characters)")));
+    }
+    Ok(())
+}
+
+fn check_personal(page: &PersonalPage, call: &Call) -> Result<(), ApiError> {
+    check_text("full_name", &page.full_name, 200)?;
+    check_text("email", &page.email, 200)?;
+    if !page.email.contains('@') {
+        return Err(invalid("email", "give an e-mail address like name@example.org"));
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    if time::Date::parse(&page.date_of_birth, &format).is_err() {
+        return Err(invalid("date_of_birth", "give the date of birth as YYYY-MM-DD"));
+    }
+    if !call.spec.levels.contains(&page.level) {
+        return Err(invalid(
+            "level",
+            format!("choose one of the call's levels: {}", call.spec.levels.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+fn check_study(page: &StudyPage) -> Result<(), ApiError> {
+    check_text("institution", &page.institution, 200)?;
+    check_text("degree", &page.degree, 100)?;
+    check_text("field", &page.field, 200)?;
+    if !(1950..=2100).contains(&page.graduation_year) {
+        return Err(invalid("graduation_year", "give a year between 1950 and 2100"));
+    }
+    Ok(())
+}
+
+fn check_choices(choices: &[u32], call: &Call) -> Result<(), ApiError> {
+    if choices.is_empty() {
+        return Err(invalid("choices", "rank at least one programme"));
+    }
+    if choices.len() > call.spec.max_choices as usize {
+        return Err(invalid(
+            "choices",
+            format!("the call allows at most {} choices", call.spec.max_choices),
+        ));
+    }
+    for (i, id) in choices.iter().enumerate() {
+        if !call.spec.programmes.iter().any(|p| p.id == *id) {
+            return Err(invalid(
+                format!("choices[{i}]"),
+                format!("the call has no programme {id}"),
+            ));
+        }
+        if choices[..i].contains(id) {
+            return Err(invalid(
+                format!("choices[{i}]"),
+                format!("programme {id} is ranked twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The ranked choices page.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+pub struct ChoicesPage {
+    /// Programme ids, best first.
+    pub choices: Vec<u32>,
+}
+
+/// Saves one page of an application: `personal`, `study` or `choices`.
+#[utoipa::path(put, path = "/api/v1/scholarship/applications/{id}/pages/{page}", tag = "scholarship",
+    params(("id" = i64, Path), ("page" = String, Path, description = "personal, study or choices")),
+    request_body = Object,
+    responses((status = 200, body = ApplicationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_page(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, page)): Path<(i64, String)>,
+    ApiJson(value): ApiJson<serde_json::Value>,
+) -> Result<axum::Json<ApplicationView>, ApiError> {
+    let (app, call) = load_editable(&state, &caller, id).await?;
+    let body = apply_page(app.body.clone(), &page, value, &call)?;
+    let app = state.store.save_application(&change(&state, &caller), id, &body, &page).await?;
+    Ok(axum::Json(view_of(&state, app, &call).await?))
+}
+
+fn parse_page<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_json::from_value(value).map_err(|e| {
+        let text = e.to_string();
+        let field = text
+            .split_once("missing field `")
+            .and_then(|(_, rest)| rest.split_once('`'))
+            .map_or_else(|| "body".to_owned(), |(f, _)| f.to_owned());
+        invalid(field, text)
+    })
+}
+
+fn apply_page(
+    mut body: ApplicationBody,
+    page: &str,
+    value: serde_json::Value,
+    call: &Call,
+) -> Result<ApplicationBody, ApiError> {
+    match page {
+        "personal" => {
+            let personal: PersonalPage = parse_page(value)?;
+            check_personal(&personal, call)?;
+            body.personal = Some(personal);
+        }
+        "study" => {
+            let study: StudyPage = parse_page(value)?;
+            check_study(&study)?;
+            body.study = Some(study);
+        }
+        "choices" => {
+            let choices: ChoicesPage = parse_page(value)?;
+            check_choices(&choices.choices, call)?;
+            body.choices = choices.choices;
+        }
+        other => {
+            return Err(ApiError::not_found(
+                "scholarship.no_page",
+                format!("no page {other:?}; the pages are personal, study, choices"),
+            )
+            .with_field("page"));
+        }
+    }
+    Ok(body)
+}
+
+/// Where a document goes.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadParams {
+    /// One of the call's required document kinds, e.g. `transcript`.
+    pub kind: String,
+    /// The file's name, for display.
+    pub filename: Option<String>,
+}
+
+/// Whether `bytes` look like a PDF: the `%PDF-` magic number at the start.
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"%PDF-")
+}
+
+/// Uploads a PDF document (the raw bytes as the body, at most 4 MiB).
+#[utoipa::path(post, path = "/api/v1/scholarship/applications/{id}/documents", tag = "scholarship",
+    params(("id" = i64, Path), UploadParams), request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = DocumentMeta), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn upload_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<UploadParams>,
+    body: Body,
+) -> Result<(StatusCode, axum::Json<DocumentMeta>), ApiError> {
+    let (_, call) = load_editable(&state, &caller, id).await?;
+    if !call.spec.required_documents.contains(&params.kind) {
+        return Err(invalid(
+            "kind",
+            format!(
+                "the call asks for these documents: {}",
+                call.spec.required_documents.join(", ")
+            ),
+        ));
+    }
+    let content = read_pdf(body).await?;
+    let filename = params.filename.unwrap_or_else(|| format!("{}.pdf", params.kind));
+    check_text("filename", &filename, 200)?;
+    let doc = NewDocument { application_id: id, kind: params.kind, filename, content };
+    let meta = state.store.add_document(&change(&state, &caller), &doc).await?;
+    Ok((StatusCode::CREATED, axum::Json(meta)))
+}
+
+async fn read_pdf(body: Body) -> Result<Vec<u8>, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_DOCUMENT_BYTES).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "scholarship.document_too_large",
+            format!(
+                "a document may be at most {} MiB; compress or split it",
+                MAX_DOCUMENT_BYTES / 1024 / 1024
+            ),
+        )
+        .with_field("file")
+    })?;
+    if !is_pdf(&bytes) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "scholarship.not_pdf",
+            "the file is not a PDF (it does not start with %PDF-); save it as PDF and upload again",
+        )
+        .with_field("file"));
+    }
+    Ok(bytes.to_vec())
+}
+
+/// Downloads a document (applicant, center, nominating body; an assigned reviewer too).
+#[utoipa::path(get, path = "/api/v1/scholarship/documents/{id}", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, content_type = "application/pdf"), (status = 403, body = ErrorBody)))]
+pub async fn document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let (meta, content) = state.store.document(id).await?.ok_or_else(|| {
+        ApiError::not_found("scholarship.no_document", format!("no document {id}")).with_field("id")
+    })?;
+    let app = state
+        .store
+        .application(meta.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("document without application"))?;
+    let call = state
+        .store
+        .call(app.call_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("application without call"))?;
+    let reviewer = state
+        .store
+        .reviews(call.id)
+        .await?
+        .iter()
+        .any(|r| r.application_id == app.id && can_review(&caller, r));
+    if !(can_read_application(&caller, &app, &call) || reviewer) {
+        return Err(ApiError::forbidden("you may not read this document"));
+    }
+    Ok(([(header::CONTENT_TYPE, "application/pdf")], content).into_response())
+}
+
+/// Submits the application (before the deadline, when nothing is missing).
+#[utoipa::path(post, path = "/api/v1/scholarship/applications/{id}/submit", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = ApplicationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ApplicationView>, ApiError> {
+    let (app, call) = load_editable(&state, &caller, id).await?;
+    let docs = state.store.documents(id).await?;
+    if let Some(first) = missing_parts(&app, &call, &docs).first() {
+        return Err(invalid(first.clone(), format!("fill in {first} before submitting")));
+    }
+    let app = state
+        .store
+        .set_application_status(&change(&state, &caller), id, ApplicationStatus::Submitted)
+        .await?;
+    Ok(axum::Json(view_of(&state, app, &call).await?))
+}
+
+/// A nominating body's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EndorseRequest {
+    /// `true` to endorse, `false` to decline.
+    pub endorse: bool,
+}
+
+/// Endorses or declines a submitted application (nominating body of its country).
+#[utoipa::path(post, path = "/api/v1/scholarship/applications/{id}/endorsement", tag = "scholarship", request_body = EndorseRequest,
+    params(("id" = i64, Path)), responses((status = 200, body = Application), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn endorse(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<EndorseRequest>,
+) -> Result<axum::Json<Application>, ApiError> {
+    let app = state.store.application(id).await?.ok_or_else(|| {
+        ApiError::not_found("scholarship.no_application", format!("no application {id}"))
+            .with_field("id")
+    })?;
+    if !can_endorse(&caller, &app) {
+        return Err(ApiError::forbidden(
+            "only the nominating body of the applicant's country endorses",
+        ));
+    }
+    if app.status != ApplicationStatus::Submitted {
+        return Err(conflict(
+            "scholarship.not_submitted",
+            format!("the application is {}, not submitted", app.status.as_str()),
+        ));
+    }
+    let status =
+        if req.endorse { ApplicationStatus::Endorsed } else { ApplicationStatus::Declined };
+    Ok(axum::Json(state.store.set_application_status(&change(&state, &caller), id, status).await?))
+}
+
+/// Applications of a call: all for its center, the own country's for a nominating body.
+#[utoipa::path(get, path = "/api/v1/scholarship/calls/{id}/applications", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<Application>), (status = 403, body = ErrorBody)))]
+pub async fn call_applications(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<Application>>, ApiError> {
+    let call = load_call(&state, &caller, id).await?;
+    let apps = state.store.applications(id).await?;
+    if can_manage_call(&caller, &call) {
+        return Ok(axum::Json(apps));
+    }
+    if caller.org.kind != OrgKind::NominatingBody {
+        return Err(ApiError::forbidden(
+            "only the call's center and nominating bodies list applications",
+        ));
+    }
+    Ok(axum::Json(
+        apps.into_iter()
+            .filter(|a| can_endorse(&caller, a) && a.status != ApplicationStatus::Draft)
+            .collect(),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Review.
+
+/// Whether `reviewer` (with their organisation) has a conflict of interest with `app`.
+pub fn has_conflict(
+    reviewer: &User,
+    reviewer_org: &caravan_store::Organisation,
+    applicant_org: i64,
+    app: &Application,
+    call: &Call,
+) -> bool {
+    let same_institution =
+        reviewer_org.id == applicant_org
+            || app.body.study.as_ref().is_some_and(|s| {
+                s.institution.trim().eq_ignore_ascii_case(reviewer_org.name.trim())
+            });
+    let same_country = call.spec.conflict_same_country && reviewer_org.country == app.country;
+    reviewer.id == app.applicant_id || same_institution || same_country
+}
+
+/// What an assignment run did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignmentReport {
+    /// New assignments made.
+    pub assigned: Vec<Review>,
+    /// Applications that still lack reviewers, and why.
+    pub short: Vec<ShortOfReviewers>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShortOfReviewers {
+    pub application_id: i64,
+    pub needed: u32,
+    pub have: u32,
+}
+
+/// Assigns endorsed applications to reviewers: N per application (one more when flagged for
+/// disagreement), avoiding conflicts of interest, least-loaded reviewer first.
+#[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/assignments", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = AssignmentReport), (status = 403, body = ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<AssignmentReport>, ApiError> {
+    let call = load_managed_call(&state, &caller, id).await?;
+    let apps: Vec<Application> = state
+        .store
+        .applications(id)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == ApplicationStatus::Endorsed)
+        .collect();
+    let mut reviews = state.store.reviews(id).await?;
+    let ranking = rank(&call, &apps, &reviews);
+    let orgs: HashMap<i64, caravan_store::Organisation> =
+        state.store.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
+    let users: Vec<User> = state.store.users(None).await?;
+    let applicant_org: HashMap<i64, i64> = users.iter().map(|u| (u.id, u.org_id)).collect();
+    let reviewers: Vec<&User> =
+        users.iter().filter(|u| u.role == Role::Reviewer && u.active).collect();
+    let mut load: HashMap<i64, usize> = HashMap::new();
+    for r in &reviews {
+        *load.entry(r.reviewer_id).or_default() += 1;
+    }
+    let mut report = AssignmentReport { assigned: Vec::new(), short: Vec::new() };
+    let change = change(&state, &caller);
+    for app in &apps {
+        let flagged = ranking.rows.iter().any(|r| r.application_id == app.id && r.flagged);
+        let needed = call.spec.reviewers_per_application + u32::from(flagged);
+        let mine: Vec<i64> =
+            reviews.iter().filter(|r| r.application_id == app.id).map(|r| r.reviewer_id).collect();
+        let mut have = mine.len() as u32;
+        let mut candidates: Vec<&&User> = reviewers
+            .iter()
+            .filter(|u| !mine.contains(&u.id))
+            .filter(|u| {
+                orgs.get(&u.org_id).is_some_and(|org| {
+                    !has_conflict(
+                        u,
+                        org,
+                        applicant_org.get(&app.applicant_id).copied().unwrap_or(0),
+                        app,
+                        &call,
+                    )
+                })
+            })
+            .collect();
+        candidates.sort_by_key(|u| (load.get(&u.id).copied().unwrap_or(0), u.id));
+        for reviewer in candidates {
+            if have >= needed {
+                break;
+            }
+            let review = state.store.assign_review(&change, app.id, reviewer.id).await?;
+            *load.entry(reviewer.id).or_default() += 1;
+            have += 1;
+            reviews.push(review.clone());
+            report.assigned.push(review);
+        }
+        if have < needed {
+            report.short.push(ShortOfReviewers { application_id: app.id, needed, have });
+        }
+    }
+    Ok(axum::Json(report))
+}
+
+/// What a reviewer sees of an application: no name, e-mail, date of birth or photo.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlindApplication {
+    pub review_id: i64,
+    pub call_id: i64,
+    /// The call's title, for orientation.
+    pub call_title: String,
+    pub level: Option<String>,
+    pub study: Option<BlindStudy>,
+    /// Names of the ranked programmes.
+    pub choices: Vec<String>,
+    /// Document ids to download (PDFs).
+    pub documents: Vec<i64>,
+    pub criteria: Vec<caravan_store::scholarship::Criterion>,
+    pub scores: Option<BTreeMap<String, u32>>,
+}
+
+/// The study history without the institution's name, which could identify the applicant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlindStudy {
+    pub degree: String,
+    pub field: String,
+    pub graduation_year: i32,
+}
+
+async fn blind_view(state: &AppState, review: &Review) -> Result<BlindApplication, ApiError> {
+    let app = state
+        .store
+        .application(review.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("review without application"))?;
+    let call = state
+        .store
+        .call(app.call_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("application without call"))?;
+    let documents = state.store.documents(app.id).await?.into_iter().map(|d| d.id).collect();
+    Ok(BlindApplication {
+        review_id: review.id,
+        call_id: call.id,
+        call_title: call.spec.title.en.clone(),
+        level: app.body.personal.as_ref().map(|p| p.level.clone()),
+        study: app.body.study.as_ref().map(|s| BlindStudy {
+            degree: s.degree.clone(),
+            field: s.field.clone(),
+            graduation_year: s.graduation_year,
+        }),
+        choices: app
+            .body
+            .choices
+            .iter()
+            .filter_map(|id| call.spec.programmes.iter().find(|p| p.id == *id))
+            .map(|p| format!("{} ({})", p.name, p.university))
+            .collect(),
+        documents,
+        criteria: call.spec.criteria.clone(),
+        scores: review.scores.clone(),
+    })
+}
+
+async fn my_reviews(state: &AppState, caller: &Caller) -> Result<Vec<Review>, ApiError> {
+    let mut mine = Vec::new();
+    for call in state.store.calls().await? {
+        mine.extend(
+            state.store.reviews(call.id).await?.into_iter().filter(|r| can_review(caller, r)),
+        );
+    }
+    Ok(mine)
+}
+
+/// The caller's review assignments, blind.
+#[utoipa::path(get, path = "/api/v1/scholarship/reviews", tag = "scholarship",
+    responses((status = 200, body = Vec<BlindApplication>), (status = 403, body = ErrorBody)))]
+pub async fn reviews(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<BlindApplication>>, ApiError> {
+    if caller.user.role != Role::Reviewer {
+        return Err(ApiError::forbidden("only reviewers have review assignments"));
+    }
+    let mut out = Vec::new();
+    for review in my_reviews(&state, &caller).await? {
+        out.push(blind_view(&state, &review).await?);
+    }
+    Ok(axum::Json(out))
+}
+
+async fn load_review(state: &AppState, caller: &Caller, id: i64) -> Result<Review, ApiError> {
+    let review = state.store.review(id).await?.ok_or_else(|| {
+        ApiError::not_found("scholarship.no_review", format!("no review {id}")).with_field("id")
+    })?;
+    if !can_review(caller, &review) {
+        return Err(ApiError::forbidden("this review is assigned to another reviewer"));
+    }
+    Ok(review)
+}
+
+/// One review assignment, blind.
+#[utoipa::path(get, path = "/api/v1/scholarship/reviews/{id}", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = BlindApplication), (status = 403, body = ErrorBody)))]
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<BlindApplication>, ApiError> {
+    let review = load_review(&state, &caller, id).await?;
+    Ok(axum::Json(blind_view(&state, &review).await?))
+}
+
+/// Scores on the call's criteria.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ScoreRequest {
+    pub scores: BTreeMap<String, u32>,
+}
+
+/// Scores an assigned application (before the review deadline).
+#[utoipa::path(post, path = "/api/v1/scholarship/reviews/{id}", tag = "scholarship", request_body = ScoreRequest,
+    params(("id" = i64, Path)), responses((status = 200, body = BlindApplication), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn score(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ScoreRequest>,
+) -> Result<axum::Json<BlindApplication>, ApiError> {
+    let review = load_review(&state, &caller, id).await?;
+    let app = state
+        .store
+        .application(review.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("review without application"))?;
+    let call = state
+        .store
+        .call(app.call_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("application without call"))?;
+    if (state.clock)() > call.spec.review_deadline {
+        return Err(conflict("scholarship.deadline_passed", "the review deadline has passed"));
+    }
+    check_scores(&req.scores, &call)?;
+    let review = state.store.submit_review(&change(&state, &caller), id, &req.scores).await?;
+    Ok(axum::Json(blind_view(&state, &review).await?))
+}
+
+fn check_scores(scores: &BTreeMap<String, u32>, call: &Call) -> Result<(), ApiError> {
+    for c in &call.spec.criteria {
+        match scores.get(&c.key) {
+            None => {
+                return Err(invalid(
+                    format!("scores.{}", c.key),
+                    format!("score {} from 0 to {}", c.name, c.max_score),
+                ));
+            }
+            Some(&s) if s > c.max_score => {
+                return Err(invalid(
+                    format!("scores.{}", c.key),
+                    format!("{} is scored from 0 to {}, got {s}", c.name, c.max_score),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(extra) = scores.keys().find(|k| !call.spec.criteria.iter().any(|c| &c.key == *k)) {
+        return Err(invalid(
+            format!("scores.{extra}"),
+            format!("the call has no criterion {extra}"),
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Normalisation and ranking (pure functions over the records).
+
+/// How scores become one ranking; shown to administrators with the numbers.
+pub const NORMALISATION_METHOD: &str = "Each review's total is the weighted sum of its criterion scores, each divided by the criterion's highest score (so 0..sum of weights). Within each reviewer, totals become z-scores: (total - the reviewer's mean) / the reviewer's population standard deviation; a reviewer with one review or no spread gives z = 0. An application's score is the mean z of its reviews. When two of its reviews' z differ by more than the call's threshold, it is flagged for a third review. The final priority ranks applications by score, higher first, ties by smaller application id.";
+
+/// One application's normalised score.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RankRow {
+    pub application_id: i64,
+    /// 1-based rank; `None` until it has a submitted review.
+    pub rank: Option<usize>,
+    pub reviews: usize,
+    pub totals: Vec<f64>,
+    pub z_scores: Vec<f64>,
+    pub score: Option<f64>,
+    /// Spread of z-scores beyond the call's threshold: a third review is needed.
+    pub flagged: bool,
+}
+
+/// The ranking of a call's endorsed applications.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ranking {
+    pub method: String,
+    pub rows: Vec<RankRow>,
+}
+
+/// Weighted total of one review, each criterion scaled to 0..weight.
+pub fn weighted_total(call: &Call, scores: &BTreeMap<String, u32>) -> f64 {
+    call.spec
+        .criteria
+        .iter()
+        .map(|c| {
+            c.weight * f64::from(scores.get(&c.key).copied().unwrap_or(0))
+                / f64::from(c.max_score.max(1))
+        })
+        .sum()
+}
+
+/// Normalises and ranks (see [`NORMALISATION_METHOD`]).
+pub fn rank(call: &Call, apps: &[Application], reviews: &[Review]) -> Ranking {
+    let submitted: Vec<(&Review, f64)> = reviews
+        .iter()
+        .filter(|r| apps.iter().any(|a| a.id == r.application_id))
+        .filter_map(|r| r.scores.as_ref().map(|s| (r, weighted_total(call, s))))
+        .collect();
+    let mut by_reviewer: HashMap<i64, Vec<f64>> = HashMap::new();
+    for (r, total) in &submitted {
+        by_reviewer.entry(r.reviewer_id).or_default().push(*total);
+    }
+    let stats: HashMap<i64, (f64, f64)> = by_reviewer
+        .into_iter()
+        .map(|(id, totals)| {
+            let n = totals.len() as f64;
+            let mean = totals.iter().sum::<f64>() / n;
+            let var = totals.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n;
+            (id, (mean, var.sqrt()))
+        })
+        .collect();
+    let mut rows: Vec<RankRow> = apps
+        .iter()
+        .map(|app| {
+            let mine: Vec<&(&Review, f64)> =
+                submitted.iter().filter(|(r, _)| r.application_id == app.id).collect();
+            let totals: Vec<f64> = mine.iter().map(|(_, t)| *t).collect();
+            let z_scores: Vec<f64> = mine
+                .iter()
+                .map(|(r, t)| match stats.get(&r.reviewer_id) {
+                    Some(&(mean, sd)) if sd > 1e-12 => (t - mean) / sd,
+                    _ => 0.0,
+                })
+                .collect();
+            let score = (!z_scores.is_empty())
+                .then(|| z_scores.iter().sum::<f64>() / z_scores.len() as f64);
+            let spread = z_scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+                - z_scores.iter().cloned().fold(f64::INFINITY, f64::min);
+            let flagged = z_scores.len() >= 2 && spread > call.spec.disagreement_threshold;
+            RankRow {
+                application_id: app.id,
+                rank: None,
+                reviews: mine.len(),
+                totals,
+                z_scores,
+                score,
+                flagged,
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| match (a.score, b.score) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(a.application_id.cmp(&b.application_id)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.application_id.cmp(&b.application_id),
+    });
+    for (i, row) in rows.iter_mut().enumerate() {
+        if row.score.is_some() {
+            row.rank = Some(i + 1);
+        }
+    }
+    Ranking { method: NORMALISATION_METHOD.to_owned(), rows }
+}
+
+async fn call_ranking(
+    state: &AppState,
+    call: &Call,
+) -> Result<(Vec<Application>, Ranking), ApiError> {
+    let apps: Vec<Application> = state
+        .store
+        .applications(call.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == ApplicationStatus::Endorsed)
+        .collect();
+    let reviews = state.store.reviews(call.id).await?;
+    let ranking = rank(call, &apps, &reviews);
+    Ok((apps, ranking))
+}
+
+/// The normalised ranking of a call's endorsed applications, with the method.
+#[utoipa::path(get, path = "/api/v1/scholarship/calls/{id}/ranking", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = Ranking), (status = 403, body = ErrorBody)))]
+pub async fn ranking(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Ranking>, ApiError> {
+    let call = load_managed_call(&state, &caller, id).await?;
+    Ok(axum::Json(call_ranking(&state, &call).await?.1))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placement.
+
+/// How to place.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PlaceRequest {
+    /// `da` (default), `da-programme`, `ia`, `parallel`, `ttc`, `serial`.
+    pub mechanism: Option<String>,
+    /// Band size `e` of the parallel mechanism (default 2).
+    pub band: Option<usize>,
+    /// Width of a priority class in rank points (default 1: the ranking as it is).
+    pub score_band: Option<u32>,
+    /// `student_id` (default: smaller application id first) or `lottery` (single lottery).
+    pub tie_break: Option<String>,
+    /// Seed of the lottery.
+    pub seed: Option<u64>,
+}
+
+/// A placed (or unplaced) applicant.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlacedApplicant {
+    pub application_id: i64,
+    #[schema(value_type = String)]
+    pub country: CountryCode,
+    /// Priority score given to every programme: higher is better (derived from the rank).
+    pub score: u32,
+    pub choices: Vec<u32>,
+    pub programme_id: Option<u32>,
+    /// 1-based position of the programme in the applicant's list.
+    pub choice_rank: Option<usize>,
+}
+
+/// The cutoff of one seat pool.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PoolCutoff {
+    pub programme_id: u32,
+    #[schema(value_type = Option<String>)]
+    pub country: Option<CountryCode>,
+    pub seats: u32,
+    pub placed: u32,
+    /// Score of the last admitted applicant.
+    pub last_admitted_score: Option<u32>,
+    /// Full: an applicant below the last admitted score was turned away.
+    pub full: bool,
+}
+
+/// A placement's result with its audit.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlacementResult {
+    pub mechanism: String,
+    pub tie_break: String,
+    pub applicants: Vec<PlacedApplicant>,
+    pub cutoffs: Vec<PoolCutoff>,
+    /// Stability audit: (application id, programme id) pairs that would both rather be matched.
+    pub blocking_pairs: Vec<(i64, u32)>,
+    /// Capacity and quota problems (none expected).
+    pub violations: Vec<String>,
+    /// How many got their 1st, 2nd, … choice.
+    pub rank_histogram: Vec<usize>,
+    pub unplaced: usize,
+    pub summary: String,
+}
+
+fn parse_mechanism(name: &str, band: Option<usize>) -> Result<Mechanism, ApiError> {
+    Ok(match name {
+        "da" => Mechanism::StudentProposingDa,
+        "da-programme" => Mechanism::ProgrammeProposingDa,
+        "ia" => Mechanism::ImmediateAcceptance,
+        "parallel" => Mechanism::Parallel { band: band.unwrap_or(2).max(1) },
+        "ttc" => Mechanism::TopTradingCycles,
+        "serial" => Mechanism::SerialDictatorship,
+        other => {
+            return Err(invalid(
+                "mechanism",
+                format!(
+                    "unknown mechanism {other:?}; use da, da-programme, ia, parallel, ttc or serial"
+                ),
+            ));
+        }
+    })
+}
+
+/// A lottery number per applicant from a seed (SplitMix64, Steele et al. 2014).
+fn lottery(seed: u64, n: usize) -> Vec<u64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        })
+        .collect()
+}
+
+/// Runs the placement of `call` on the ranking (pure: records in, result out).
+///
+/// # Errors
+/// Bad request fields, or an instance `caravan-matching` rejects.
+pub fn run_placement(
+    call: &Call,
+    apps: &[Application],
+    ranking: &Ranking,
+    req: &PlaceRequest,
+) -> Result<PlacementResult, ApiError> {
+    let mechanism_name = req.mechanism.clone().unwrap_or_else(|| "da".to_owned());
+    let mechanism = parse_mechanism(&mechanism_name, req.band)?;
+    let ranked: Vec<&RankRow> = ranking.rows.iter().filter(|r| r.rank.is_some()).collect();
+    let n = ranked.len();
+    let mut students = StudentTable::with_capacity(n, n * call.spec.max_choices as usize);
+    let mut applicants = Vec::with_capacity(n);
+    for row in &ranked {
+        let Some(app) = apps.iter().find(|a| a.id == row.application_id) else { continue };
+        let score = (n - row.rank.unwrap_or(n)) as u32 + 1;
+        let choices: Vec<(usize, i64)> = app
+            .body
+            .choices
+            .iter()
+            .filter_map(|id| call.spec.programmes.iter().position(|p| p.id == *id))
+            .map(|p| (p, i64::from(score)))
+            .collect();
+        students.push(app.id as u64, app.country, choices);
+        applicants.push(PlacedApplicant {
+            application_id: app.id,
+            country: app.country,
+            score,
+            choices: app.body.choices.clone(),
+            programme_id: None,
+            choice_rank: None,
+        });
+    }
+    let programmes: Vec<ProgrammeSpec> = call
+        .spec
+        .programmes
+        .iter()
+        .map(|p| ProgrammeSpec {
+            capacity: p.seats,
+            quotas: (!p.quotas.is_empty()).then(|| {
+                QUOTA_COUNTRIES.map(|c| {
+                    CountryCode::parse(c).ok().and_then(|c| p.quotas.get(&c).copied()).unwrap_or(0)
+                })
+            }),
+        })
+        .collect();
+    let tie_name = req.tie_break.clone().unwrap_or_else(|| "student_id".to_owned());
+    let tie_break = match tie_name.as_str() {
+        "student_id" => TieBreak::StudentId,
+        "lottery" => TieBreak::Single(lottery(req.seed.unwrap_or(0), applicants.len())),
+        other => {
+            return Err(invalid(
+                "tie_break",
+                format!("unknown tie-break {other:?}; use student_id or lottery"),
+            ));
+        }
+    };
+    let score_band = req.score_band.unwrap_or(1);
+    if score_band == 0 {
+        return Err(invalid("score_band", "the score band must be at least 1"));
+    }
+    let rule = PriorityRule { score_band, tie_break };
+    let limits = CallLimits { max_choices: Some(call.spec.max_choices as usize) };
+    let instance = Instance::new(&students, &programmes, &rule, limits).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        invalid("ranking", format!("the placement input is invalid: {}", text.join("; ")))
+    })?;
+    let matching = caravan_matching::place(&instance, mechanism);
+    for (s, applicant) in applicants.iter_mut().enumerate() {
+        if let Some(p) = matching.programme(&instance, s) {
+            applicant.programme_id = call.spec.programmes.get(p).map(|p| p.id);
+            applicant.choice_rank = matching.choice(s).map(|c| c + 1);
+        }
+    }
+    let pid = |p: usize| call.spec.programmes.get(p).map_or(0, |p| p.id);
+    let cutoffs = caravan_matching::audit::cutoffs(&instance, &matching)
+        .into_iter()
+        .map(|c| PoolCutoff {
+            programme_id: pid(c.programme),
+            country: c.country,
+            seats: c.seats,
+            placed: c.placed,
+            last_admitted_score: c.last_admitted.map(|(_, s)| s),
+            full: c.is_binding(),
+        })
+        .collect();
+    let blocking_pairs = caravan_matching::audit::blocking_pairs(&instance, &matching)
+        .into_iter()
+        .map(|b| (applicants.get(b.student).map_or(0, |a| a.application_id), pid(b.programme)))
+        .collect();
+    let violations = caravan_matching::audit::feasibility(&instance, &matching)
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect();
+    let histogram = caravan_matching::audit::rank_histogram(&instance, &matching);
+    let placed = matching.n_matched();
+    Ok(PlacementResult {
+        summary: format!(
+            "{placed} of {} ranked applicants placed by {mechanism_name}",
+            applicants.len()
+        ),
+        mechanism: mechanism_name,
+        tie_break: tie_name,
+        applicants,
+        cutoffs,
+        blocking_pairs,
+        violations,
+        rank_histogram: histogram.by_rank,
+        unplaced: histogram.unmatched,
+    })
+}
+
+/// A stored placement run with its typed result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementView {
+    pub id: i64,
+    pub call_id: i64,
+    pub published: bool,
+    pub result: PlacementResult,
+}
+
+fn placement_view(p: Placement) -> Result<PlacementView, ApiError> {
+    let result = serde_json::from_value(p.result).map_err(ApiError::internal)?;
+    Ok(PlacementView { id: p.id, call_id: p.call_id, published: p.published, result })
+}
+
+/// Runs a placement on the current ranking (stored as a draft for review).
+#[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/placements", tag = "scholarship", request_body = PlaceRequest,
+    params(("id" = i64, Path)), responses((status = 201, body = PlacementView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn place(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<PlaceRequest>,
+) -> Result<(StatusCode, axum::Json<PlacementView>), ApiError> {
+    let call = load_managed_call(&state, &caller, id).await?;
+    let (apps, ranking) = call_ranking(&state, &call).await?;
+    let result = run_placement(&call, &apps, &ranking, &req)?;
+    let value = serde_json::to_value(&result).map_err(ApiError::internal)?;
+    let stored = state.store.save_placement(&change(&state, &caller), id, &value).await?;
+    Ok((StatusCode::CREATED, axum::Json(placement_view(stored)?)))
+}
+
+/// Placement runs of a call.
+#[utoipa::path(get, path = "/api/v1/scholarship/calls/{id}/placements", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = Vec<PlacementView>), (status = 403, body = ErrorBody)))]
+pub async fn placements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<PlacementView>>, ApiError> {
+    load_managed_call(&state, &caller, id).await?;
+    let runs = state.store.placements(id).await?;
+    Ok(axum::Json(runs.into_iter().map(placement_view).collect::<Result<_, _>>()?))
+}
+
+/// Publishes a placement run (one per call).
+#[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/placements/{run}/publish", tag = "scholarship",
+    params(("id" = i64, Path), ("run" = i64, Path)), responses((status = 200, body = PlacementView), (status = 409, body = ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, run)): Path<(i64, i64)>,
+) -> Result<axum::Json<PlacementView>, ApiError> {
+    load_managed_call(&state, &caller, id).await?;
+    let runs = state.store.placements(id).await?;
+    if runs.iter().any(|p| p.published) {
+        return Err(conflict(
+            "scholarship.already_published",
+            "a placement of this call is already published",
+        ));
+    }
+    if !runs.iter().any(|p| p.id == run) {
+        return Err(ApiError::not_found(
+            "scholarship.no_placement",
+            format!("call {id} has no placement run {run}"),
+        )
+        .with_field("run"));
+    }
+    Ok(axum::Json(placement_view(
+        state.store.publish_placement(&change(&state, &caller), run).await?,
+    )?))
+}
+
+/// One higher choice and why it did not place the applicant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChoiceOutcome {
+    pub choice_rank: usize,
+    pub programme_id: u32,
+    pub programme: String,
+    /// Whether the seats (of the applicant's country, under quotas) were all taken.
+    pub full: bool,
+    pub cutoff_score: Option<u32>,
+}
+
+/// An applicant's published result and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultView {
+    pub application_id: i64,
+    pub status: ApplicationStatus,
+    pub published: bool,
+    pub programme_id: Option<u32>,
+    pub programme: Option<String>,
+    pub choice_rank: Option<usize>,
+    /// Your priority score (the same at every programme).
+    pub score: Option<u32>,
+    /// The choices above the one you got (all of them when unplaced).
+    pub higher_choices: Vec<ChoiceOutcome>,
+    pub explanation: String,
+}
+
+/// The result of one's own application, once published.
+#[utoipa::path(get, path = "/api/v1/scholarship/applications/{id}/result", tag = "scholarship",
+    params(("id" = i64, Path)), responses((status = 200, body = ResultView), (status = 403, body = ErrorBody)))]
+pub async fn result(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ResultView>, ApiError> {
+    let (app, call) = load_application(&state, &caller, id).await?;
+    let published = state.store.placements(call.id).await?.into_iter().find(|p| p.published);
+    Ok(axum::Json(result_of(&app, &call, published.map(placement_view).transpose()?.as_ref())))
+}
+
+fn result_of(app: &Application, call: &Call, published: Option<&PlacementView>) -> ResultView {
+    let name = |id: u32| {
+        call.spec
+            .programmes
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| id.to_string(), |p| format!("{} ({})", p.name, p.university))
+    };
+    let mut view = ResultView {
+        application_id: app.id,
+        status: app.status,
+        published: published.is_some(),
+        programme_id: None,
+        programme: None,
+        choice_rank: None,
+        score: None,
+        higher_choices: Vec::new(),
+        explanation: String::new(),
+    };
+    let Some(run) = published else {
+        view.explanation =
+            format!("Your application is {}. Results are not published yet.", app.status.as_str());
+        return view;
+    };
+    let Some(me) = run.result.applicants.iter().find(|a| a.application_id == app.id) else {
+        view.explanation = format!(
+            "Your application ({}) did not take part in the placement: only endorsed, reviewed applications do.",
+            app.status.as_str()
+        );
+        return view;
+    };
+    view.programme_id = me.programme_id;
+    view.programme = me.programme_id.map(name);
+    view.choice_rank = me.choice_rank;
+    view.score = Some(me.score);
+    let upto = me.choice_rank.map_or(me.choices.len(), |r| r - 1);
+    for (i, &pid) in me.choices.iter().take(upto).enumerate() {
+        let pool = run.result.cutoffs.iter().find(|c| {
+            c.programme_id == pid && (c.country.is_none() || c.country == Some(me.country))
+        });
+        view.higher_choices.push(ChoiceOutcome {
+            choice_rank: i + 1,
+            programme_id: pid,
+            programme: name(pid),
+            full: pool.is_some_and(|c| c.full),
+            cutoff_score: pool.and_then(|c| c.last_admitted_score),
+        });
+    }
+    let why: Vec<String> = view
+        .higher_choices
+        .iter()
+        .map(|c| match (c.full, c.cutoff_score) {
+            (true, Some(cut)) => format!(
+                "choice {} {} was full; its last admitted score was {cut}, yours {}",
+                c.choice_rank, c.programme, me.score
+            ),
+            _ => format!("choice {} {} did not admit you", c.choice_rank, c.programme),
+        })
+        .collect();
+    view.explanation = match &view.programme {
+        Some(p) => format!(
+            "You are placed in {p} (choice {}).{}",
+            me.choice_rank.unwrap_or(0),
+            if why.is_empty() { String::new() } else { format!(" {}.", why.join("; ")) }
+        ),
+        None => format!("You are not placed. {}.", why.join("; ")),
+    };
+    view
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics.
+
+/// One row of the statistics: applications and placements of a year, programme and country pair.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StatRow {
+    pub year: i32,
+    pub call_id: i64,
+    pub programme: String,
+    /// Applicant's country.
+    pub from: String,
+    /// Host university's country.
+    pub to: String,
+    /// Submitted applications ranking this programme.
+    pub applications: u64,
+    /// Placements in the published result (exchanges).
+    pub placements: u64,
+}
+
+/// Year, call, programme, from country, to country.
+type StatKey = (i32, i64, String, String, String);
+
+async fn statistics_rows(state: &AppState) -> Result<Vec<StatRow>, ApiError> {
+    let mut rows: BTreeMap<StatKey, (u64, u64)> = BTreeMap::new();
+    for call in state.store.calls().await?.into_iter().filter(|c| c.status != CallStatus::Draft) {
+        let year = call.spec.application_deadline.year();
+        let apps = state.store.applications(call.id).await?;
+        for app in apps.iter().filter(|a| a.status != ApplicationStatus::Draft) {
+            for pid in &app.body.choices {
+                if let Some(p) = call.spec.programmes.iter().find(|p| p.id == *pid) {
+                    rows.entry((
+                        year,
+                        call.id,
+                        p.name.clone(),
+                        app.country.to_string(),
+                        p.host_country.to_string(),
+                    ))
+                    .or_default()
+                    .0 += 1;
+                }
+            }
+        }
+        if let Some(run) = state.store.placements(call.id).await?.into_iter().find(|p| p.published)
+        {
+            let run = placement_view(run)?;
+            for a in &run.result.applicants {
+                if let Some(p) =
+                    a.programme_id.and_then(|id| call.spec.programmes.iter().find(|p| p.id == id))
+                {
+                    rows.entry((
+                        year,
+                        call.id,
+                        p.name.clone(),
+                        a.country.to_string(),
+                        p.host_country.to_string(),
+                    ))
+                    .or_default()
+                    .1 += 1;
+                }
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|((year, call_id, programme, from, to), (applications, placements))| StatRow {
+            year,
+            call_id,
+            programme,
+            from,
+            to,
+            applications,
+            placements,
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct StatsParams {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Statistics by year, programme and country pair (any logged-in user; no personal data).
+#[utoipa::path(get, path = "/api/v1/scholarship/statistics", tag = "scholarship", params(StatsParams),
+    responses((status = 200, body = Vec<StatRow>), (status = 401, body = ErrorBody)))]
+pub async fn statistics(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiQuery(params): ApiQuery<StatsParams>,
+) -> Result<Response, ApiError> {
+    let rows = statistics_rows(&state).await?;
+    match params.format.as_deref() {
+        None | Some("json") => Ok(axum::Json(rows).into_response()),
+        Some("csv") => {
+            let mut out = String::from("year,call_id,programme,from,to,applications,placements\n");
+            for r in &rows {
+                out.push_str(&format!(
+                    "{},{},{},{},{},{},{}\n",
+                    r.year,
+                    r.call_id,
+                    csv_field(&r.programme),
+                    r.from,
+                    r.to,
+                    r.applications,
+                    r.placements
+                ));
+            }
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"scholarship-statistics.csv\"",
+                    ),
+                ],
+                out,
+            )
+                .into_response())
+        }
+        Some(other) => Err(ApiError::bad_request(
+            "request.invalid_query",
+            format!("format must be json or csv, got {other:?}"),
+        )
+        .with_field("format")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages.
+
+crate::i18n::strings! { SchKey {
+    title => ["Scholarships", "Стипендии", "奖学金"],
+    calls => ["Calls for applications", "Конкурсы", "招生通知"],
+    no_calls => ["No call is open now.", "Сейчас нет открытых конкурсов.", "目前没有开放的招生。"],
+    deadline => ["Application deadline", "Срок подачи заявок", "申请截止日期"],
+    status => ["Status", "Статус", "状态"],
+    my_applications => ["My applications", "Мои заявки", "我的申请"],
+    my_reviews => ["My review assignments", "Мои рецензии", "我的评审任务"],
+    no_reviews => ["No application is assigned to you yet.", "Вам пока не назначены заявки.", "尚未给您分配申请。"],
+    review => ["Review", "Рецензия", "评审"],
+    blind_note => [
+        "Review is blind: names, contact details and photos are hidden.",
+        "Рецензирование слепое: имена, контакты и фотографии скрыты.",
+        "评审为匿名评审：姓名、联系方式和照片均已隐藏。"
+    ],
+    save_scores => ["Save scores", "Сохранить оценки", "保存评分"],
+    result => ["Result", "Результат", "结果"],
+    statistics => ["Statistics", "Статистика", "统计"],
+    download_csv => ["Download CSV", "Скачать CSV", "下载CSV"],
+    applications => ["Applications", "Заявки", "申请"],
+    placements => ["Placements", "Зачисления", "录取"],
+    year => ["Year", "Год", "年份"],
+    programme => ["Programme", "Программа", "项目"],
+    from_country => ["From", "Откуда", "来源国"],
+    to_country => ["To", "Куда", "目的国"],
+    by_pair => ["By country pair", "По парам стран", "按国家对"],
+    api_hint => [
+        "Applications are filled in page by page through the API (see /api/openapi.json); this page shows where each stands.",
+        "Заявки заполняются по страницам через API (см. /api/openapi.json); эта страница показывает их состояние.",
+        "申请通过API逐页填写（见 /api/openapi.json）；本页显示各申请的进度。"
+    ],
+    missing => ["Still missing", "Ещё не заполнено", "尚缺"],
+}}
+
+fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
+    crate::ui::ui_lang(headers)
+}
+
+fn status_text(status: ApplicationStatus) -> &'static str {
+    status.as_str()
+}
+
+/// `GET /scholarships`: calls, one's applications with their results, one's review assignments.
+pub async fn home_page(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(caller) = caller.0 else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    match home_markup(&state, &caller, lang).await {
+        Ok(body) => crate::ui::page(
+            StatusCode::OK,
+            crate::ui::layout(lang, Some(&caller), t(lang, SchKey::title), body),
+        ),
+        Err(err) => crate::ui::error_page(lang, Some(&caller), &err),
+    }
+}
+
+fn title_in(call: &Call, lang: Lang) -> &str {
+    match lang {
+        Lang::Ru => &call.spec.title.ru,
+        Lang::Zh => &call.spec.title.zh,
+        _ => &call.spec.title.en,
+    }
+}
+
+async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Markup, ApiError> {
+    let calls: Vec<Call> =
+        state.store.calls().await?.into_iter().filter(|c| can_read_call(caller, c)).collect();
+    let mine = state.store.applications_of(caller.user.id).await?;
+    let mut results = Vec::new();
+    for app in &mine {
+        if let Some(call) = calls.iter().find(|c| c.id == app.call_id) {
+            let published =
+                state.store.placements(call.id).await?.into_iter().find(|p| p.published);
+            let docs = state.store.documents(app.id).await?;
+            results.push((
+                app,
+                call,
+                result_of(app, call, published.map(placement_view).transpose()?.as_ref()),
+                missing_parts(app, call, &docs),
+            ));
+        }
+    }
+    let reviews = if caller.user.role == Role::Reviewer {
+        my_reviews(state, caller).await?
+    } else {
+        Vec::new()
+    };
+    Ok(html! {
+        h1 { (t(lang, SchKey::title)) }
+        p { a href="/scholarships/statistics" { (t(lang, SchKey::statistics)) } }
+        h2 { (t(lang, SchKey::calls)) }
+        @if calls.is_empty() { p { (t(lang, SchKey::no_calls)) } }
+        @else {
+            table {
+                thead { tr { th { "#" } th { (t(lang, SchKey::title)) } th { (t(lang, SchKey::deadline)) } th { (t(lang, SchKey::status)) } } }
+                tbody { @for c in &calls { tr { td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) } } } }
+            }
+        }
+        @if !results.is_empty() {
+            h2 { (t(lang, SchKey::my_applications)) }
+            p { (t(lang, SchKey::api_hint)) }
+            @for (app, call, result, missing) in &results {
+                section.application id={ "application-" (app.id) } {
+                    h3 { (title_in(call, lang)) " — #" (app.id) }
+                    p { (t(lang, SchKey::status)) ": " strong { (status_text(app.status)) } }
+                    @if !missing.is_empty() && app.status == ApplicationStatus::Draft { p { (t(lang, SchKey::missing)) ": " (missing.join(", ")) } }
+                    p.result { (t(lang, SchKey::result)) ": " (result.explanation) }
+                }
+            }
+        }
+        @if caller.user.role == Role::Reviewer {
+            h2 { (t(lang, SchKey::my_reviews)) }
+            p { (t(lang, SchKey::blind_note)) }
+            @if reviews.is_empty() { p { (t(lang, SchKey::no_reviews)) } }
+            ul { @for r in &reviews { li { a href={ "/scholarships/reviews/" (r.id) } { (t(lang, SchKey::review)) " #" (r.id) } @if r.scores.is_some() { " ✓" } } } }
+        }
+    })
+}
+
+/// `GET /scholarships/reviews/{id}`: the blind application and the scoring form.
+pub async fn review_page(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(caller) = caller.0 else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    let view = match load_review(&state, &caller, id).await {
+        Ok(review) => blind_view(&state, &review).await,
+        Err(err) => Err(err),
+    };
+    match view {
+        Ok(v) => crate::ui::page(
+            StatusCode::OK,
+            crate::ui::layout(
+                lang,
+                Some(&caller),
+                t(lang, SchKey::review),
+                review_markup(&v, &caller, lang, None),
+            ),
+        ),
+        Err(err) => crate::ui::error_page(lang, Some(&caller), &err),
+    }
+}
+
+fn review_markup(
+    v: &BlindApplication,
+    caller: &Caller,
+    lang: Lang,
+    error: Option<&ApiError>,
+) -> Markup {
+    html! {
+        h1 { (t(lang, SchKey::review)) " #" (v.review_id) }
+        p { (t(lang, SchKey::blind_note)) }
+        @if let Some(err) = error { p.error role="alert" { (err.message) } }
+        dl {
+            dt { "Call" } dd { (v.call_title) }
+            @if let Some(level) = &v.level { dt { "Level" } dd { (level) } }
+            @if let Some(s) = &v.study { dt { "Study" } dd { (s.degree) ", " (s.field) ", " (s.graduation_year) } }
+            dt { "Choices" } dd { ol { @for c in &v.choices { li { (c) } } } }
+            dt { "Documents" } dd { @for d in &v.documents { a href={ "/api/v1/scholarship/documents/" (d) } { "PDF " (d) } " " } }
+        }
+        form method="post" action={ "/scholarships/reviews/" (v.review_id) } {
+            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+            @for c in &v.criteria {
+                p {
+                    label for={ "score-" (c.key) } { (c.name) " (0–" (c.max_score) ", weight " (c.weight) ")" }
+                    input id={ "score-" (c.key) } type="number" min="0" max=(c.max_score) required name=(c.key)
+                        value=[v.scores.as_ref().and_then(|s| s.get(&c.key))];
+                }
+            }
+            button type="submit" { (t(lang, SchKey::save_scores)) }
+        }
+    }
+}
+
+/// `POST /scholarships/reviews/{id}`: saves the scores from the form.
+pub async fn review_submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let mut scores = BTreeMap::new();
+    let mut bad = None;
+    for (k, v) in &form {
+        if k == "csrf_token" {
+            continue;
+        }
+        match v.trim().parse::<u32>() {
+            Ok(n) => {
+                scores.insert(k.clone(), n);
+            }
+            Err(_) => {
+                bad = Some(invalid(format!("scores.{k}"), format!("{k}: give a whole number")))
+            }
+        }
+    }
+    let outcome = match bad {
+        Some(err) => Err(err),
+        None => {
+            score(State(state.clone()), caller.clone(), Path(id), ApiJson(ScoreRequest { scores }))
+                .await
+                .map(|_| ())
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            axum::response::Redirect::to(&format!("/scholarships/reviews/{id}")).into_response()
+        }
+        Err(err) => match load_review(&state, &caller, id).await {
+            Ok(review) => match blind_view(&state, &review).await {
+                Ok(v) => crate::ui::page(
+                    err.status,
+                    crate::ui::layout(
+                        lang,
+                        Some(&caller),
+                        t(lang, SchKey::review),
+                        review_markup(&v, &caller, lang, Some(&err)),
+                    ),
+                ),
+                Err(e) => crate::ui::error_page(lang, Some(&caller), &e),
+            },
+            Err(e) => crate::ui::error_page(lang, Some(&caller), &e),
+        },
+    }
+}
+
+/// A horizontal bar chart of counts, through the shared [`crate::chart`].
+fn bar_chart(title: &str, bars: &[(String, u64)]) -> Markup {
+    let svg = crate::chart::bar_chart(&crate::chart::BarChart {
+        title: title.to_owned(),
+        y_label: title.to_owned(),
+        bars: bars.iter().map(|(label, value)| (label.clone(), *value as f64)).collect(),
+    });
+    html! { figure { (maud::PreEscaped(svg)) figcaption { (title) } } }
+}
+
+/// `GET /scholarships/statistics`: tables and bar charts, with CSV export.
+pub async fn statistics_page(
+    State(state): State<AppState>,
+    caller: MaybeCaller,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(caller) = caller.0 else {
+        return axum::response::Redirect::to("/login").into_response();
+    };
+    let rows = match statistics_rows(&state).await {
+        Ok(rows) => rows,
+        Err(err) => return crate::ui::error_page(lang, Some(&caller), &err),
+    };
+    let mut pairs: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for r in &rows {
+        let e = pairs.entry(format!("{} → {}", r.from, r.to)).or_default();
+        e.0 += r.applications;
+        e.1 += r.placements;
+    }
+    let apps: Vec<(String, u64)> = pairs.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+    let placed: Vec<(String, u64)> = pairs.iter().map(|(k, v)| (k.clone(), v.1)).collect();
+    let body = html! {
+        h1 { (t(lang, SchKey::statistics)) }
+        p { a href="/api/v1/scholarship/statistics?format=csv" download { (t(lang, SchKey::download_csv)) } }
+        h2 { (t(lang, SchKey::by_pair)) }
+        (bar_chart(t(lang, SchKey::applications), &apps))
+        (bar_chart(t(lang, SchKey::placements), &placed))
+        table {
+            thead { tr { th { (t(lang, SchKey::year)) } th { (t(lang, SchKey::programme)) } th { (t(lang, SchKey::from_country)) } th { (t(lang, SchKey::to_country)) } th { (t(lang, SchKey::applications)) } th { (t(lang, SchKey::placements)) } } }
+            tbody { @for r in &rows { tr { td { (r.year) } td { (r.programme) } td { (r.from) } td { (r.to) } td { (r.applications) } td { (r.placements) } } } }
+        }
+    };
+    crate::ui::page(
+        StatusCode::OK,
+        crate::ui::layout(lang, Some(&caller), t(lang, SchKey::statistics), body),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(
+    calls,
+    create_call,
+    call,
+    set_call_status,
+    create_application,
+    my_applications,
+    application,
+    save_page,
+    upload_document,
+    document,
+    submit,
+    endorse,
+    call_applications,
+    assign,
+    reviews,
+    review,
+    score,
+    ranking,
+    place,
+    placements,
+    publish,
+    result,
+    statistics,
+))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages.
+pub fn routes() -> Router<AppState> {
+    let api = "/api/v1/scholarship";
+    Router::new()
+        .route(&format!("{api}/calls"), get(calls).post(create_call))
+        .route(&format!("{api}/calls/{{id}}"), get(call))
+        .route(&format!("{api}/calls/{{id}}/status"), post(set_call_status))
+        .route(
+            &format!("{api}/calls/{{id}}/applications"),
+            get(call_applications).post(create_application),
+        )
+        .route(&format!("{api}/calls/{{id}}/assignments"), post(assign))
+        .route(&format!("{api}/calls/{{id}}/ranking"), get(ranking))
+        .route(&format!("{api}/calls/{{id}}/placements"), get(placements).post(place))
+        .route(&format!("{api}/calls/{{id}}/placements/{{run}}/publish"), post(publish))
+        .route(&format!("{api}/applications"), get(my_applications))
+        .route(&format!("{api}/applications/{{id}}"), get(application))
+        .route(&format!("{api}/applications/{{id}}/pages/{{page}}"), axum::routing::put(save_page))
+        .route(
+            &format!("{api}/applications/{{id}}/documents"),
+            post(upload_document).layer(axum::extract::DefaultBodyLimit::max(MAX_DOCUMENT_BYTES)),
+        )
+        .route(&format!("{api}/applications/{{id}}/submit"), post(submit))
+        .route(&format!("{api}/applications/{{id}}/endorsement"), post(endorse))
+        .route(&format!("{api}/applications/{{id}}/result"), get(result))
+        .route(&format!("{api}/documents/{{id}}"), get(document))
+        .route(&format!("{api}/reviews"), get(reviews))
+        .route(&format!("{api}/reviews/{{id}}"), get(review).post(score))
+        .route(&format!("{api}/statistics"), get(statistics))
+        .route("/scholarships", get(home_page))
+        .route("/scholarships/reviews/{id}", get(review_page).post(review_submit))
+        .route("/scholarships/statistics", get(statistics_page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_string_has_three_languages() {
+        for key in SchKey::ALL {
+            for (i, text) in crate::i18n::Text::table(*key).iter().enumerate() {
+                assert!(!text.is_empty(), "{key:?} lacks language {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn pdf_magic_bytes() {
+        assert!(is_pdf(b"%PDF-1.7\n"));
+        assert!(!is_pdf(b"PK\x03\x04"));
+        assert!(!is_pdf(b""));
+    }
+
+    #[test]
+    fn lottery_is_deterministic_and_varies() {
+        assert_eq!(lottery(7, 5), lottery(7, 5));
+        assert_ne!(lottery(7, 5), lottery(8, 5));
+    }
+}

@@ -1,0 +1,762 @@
+//! Tariff and origin over HTTP (issue 4): duty calculation, national lines, origin self-assessment; the duty calculator and origin wizard pages. Owns the schedules compiled into the binary.
+//!
+//! The API is public and stateless, like the HS reference data: it reads only the compiled-in
+//! schedules and rule books, never anyone's data, so it takes no [`crate::auth::Caller`]. It is
+//! protected by the global body limit, by per-request limits on list sizes and text lengths,
+//! and by validating every input into the one error shape naming the field.
+
+pub mod pages;
+
+use std::collections::BTreeSet;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use caravan_origin::{AssessError, AssessOptions, Material, Product, RuleBook};
+use caravan_tariff::{Declaration, DutyError, Quantity, Schedule, Unit};
+use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+
+pub use pages::TariffKey;
+
+/// The schedule files shipped in `data/tariff/schedules/`, compiled in (illustrative samples;
+/// see `data/tariff/PROVENANCE.md`).
+const SCHEDULES: &[(&str, &str)] = &[
+    ("CN/2026-01-01.json", include_str!("../../../data/tariff/schedules/CN/2026-01-01.json")),
+    ("EAEU/2025-01-01.json", include_str!("../../../data/tariff/schedules/EAEU/2025-01-01.json")),
+    ("EAEU/2026-01-01.json", include_str!("../../../data/tariff/schedules/EAEU/2026-01-01.json")),
+    ("TJ/2026-01-01.json", include_str!("../../../data/tariff/schedules/TJ/2026-01-01.json")),
+    ("TM/2026-01-01.json", include_str!("../../../data/tariff/schedules/TM/2026-01-01.json")),
+    ("UZ/2026-01-01.json", include_str!("../../../data/tariff/schedules/UZ/2026-01-01.json")),
+];
+
+/// The rule books shipped in `data/tariff/origin/`, compiled in, by the id clients name them with.
+const RULE_BOOKS: &[(&str, &str)] =
+    &[("cca-illustrative", include_str!("../../../data/tariff/origin/cca-illustrative.json"))];
+
+/// The largest bill of materials one assessment may carry.
+pub const MAX_BOM_LINES: usize = 500;
+/// The most documents one calculation may present.
+pub const MAX_DOCUMENTS: usize = 32;
+/// The longest free text (description, process) accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// A rule book the server answers from, with the id clients name it by.
+pub struct RuleBookEntry {
+    /// Stable id (`cca-illustrative`), the `agreement` of an assessment request.
+    pub id: &'static str,
+    /// The compiled rules.
+    pub book: RuleBook,
+}
+
+/// Tariff schedules and rule books the server answers from.
+pub struct TariffData {
+    /// Every shipped schedule, by jurisdiction and validity date.
+    pub tariff: caravan_tariff::Tariff,
+    /// Every shipped rule book of origin.
+    pub rule_books: Vec<RuleBookEntry>,
+    /// Codes of the documents the schedules ask for (for the calculator's check boxes).
+    pub documents: Vec<String>,
+}
+
+impl TariffData {
+    /// Compiles the shipped schedules and rule books.
+    ///
+    /// # Errors
+    /// A shipped file that does not compile (a build defect; the message names the file
+    /// and field).
+    pub fn load() -> anyhow::Result<TariffData> {
+        let mut tariff = caravan_tariff::Tariff::new();
+        let mut documents = BTreeSet::new();
+        for (name, text) in SCHEDULES {
+            let schedule = caravan_tariff::parse_schedule(text).map_err(|errors| {
+                let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!("data/tariff/schedules/{name}: {}", list.join("; "))
+            })?;
+            documents.extend(schedule.measures.iter().filter_map(|m| m.document.clone()));
+            tariff.insert(schedule);
+        }
+        let mut rule_books = Vec::new();
+        for (id, text) in RULE_BOOKS {
+            let book = caravan_origin::parse_rule_book(text)
+                .map_err(|err| anyhow::anyhow!("data/tariff/origin/{id}.json: {err}"))?;
+            rule_books.push(RuleBookEntry { id, book });
+        }
+        Ok(TariffData { tariff, rule_books, documents: documents.into_iter().collect() })
+    }
+
+    /// The rule book with this id.
+    pub fn rule_book(&self, id: &str) -> Option<&RuleBook> {
+        self.rule_books.iter().find(|e| e.id == id).map(|e| &e.book)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input parsing shared by the API and the pages.
+
+fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+    ApiError::unprocessable("request.invalid_field", message).with_field(field)
+}
+
+/// A decimal sent as a JSON string (`"1000.00"`, exact) or a JSON number.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DecimalInput {
+    /// `"1000.00"`.
+    Text(String),
+    /// `1000.00` (read through its shortest decimal form).
+    Number(serde_json::Number),
+}
+
+impl DecimalInput {
+    fn text(&self) -> String {
+        match self {
+            DecimalInput::Text(text) => text.trim().to_owned(),
+            DecimalInput::Number(number) => number.to_string(),
+        }
+    }
+}
+
+pub(crate) fn parse_decimal(field: &str, text: &str) -> Result<Decimal, ApiError> {
+    let text = text.trim();
+    let parsed = if text.contains(['e', 'E']) {
+        Decimal::from_scientific(text).ok()
+    } else {
+        text.parse::<Decimal>().ok()
+    };
+    parsed.ok_or_else(|| {
+        invalid(field, format!("{field}: {text:?} is not a decimal number (use a dot: 1000.00)"))
+    })
+}
+
+pub(crate) fn parse_date(field: &str, text: &str) -> Result<Date, ApiError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text.trim(), format).map_err(|_| {
+        invalid(field, format!("{field}: expected a date as YYYY-MM-DD, got {text:?}"))
+    })
+}
+
+pub(crate) fn parse_code(field: &str, text: &str) -> Result<HsCode, ApiError> {
+    HsCode::parse(text.trim()).map_err(|err| {
+        invalid(field, format!("{field}: {err} (give 2, 4, 6, 8 or 10 digits, e.g. 7403110000)"))
+    })
+}
+
+pub(crate) fn parse_country(field: &str, text: &str) -> Result<CountryCode, ApiError> {
+    CountryCode::parse(&text.trim().to_uppercase()).map_err(|err| {
+        invalid(field, format!("{field}: {err} (give an ISO 3166 alpha-2 code such as CN)"))
+    })
+}
+
+/// `KZ`, `KG` (and the other EAEU members) are answered from the EAEU common customs tariff.
+pub(crate) fn normalise_jurisdiction(text: &str) -> String {
+    let upper = text.trim().to_uppercase();
+    match upper.as_str() {
+        "KZ" | "KG" | "RU" | "BY" | "AM" => "EAEU".to_owned(),
+        _ => upper,
+    }
+}
+
+/// The quantity of goods, for specific duties.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityInput {
+    /// Amount, e.g. `"12.5"`.
+    #[schema(value_type = String, example = "20000")]
+    pub amount: DecimalInput,
+    /// UN/ECE Rec 20 unit code: KGM, TNE, LTR, HLT, NAR, PR, ...
+    #[schema(example = "KGM")]
+    pub unit: String,
+}
+
+/// `POST /api/v1/tariff/calculate`: the same inputs as `caravan tariff calculate`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalculateRequest {
+    /// Importing jurisdiction: EAEU (KZ and KG are accepted for it), CN, UZ, TJ, TM.
+    #[schema(example = "EAEU")]
+    pub jurisdiction: String,
+    /// Date of the declaration, YYYY-MM-DD; default today.
+    #[schema(example = "2026-03-01")]
+    pub date: Option<String>,
+    /// National tariff line.
+    #[schema(example = "7403110000")]
+    pub code: String,
+    /// Country of origin, ISO 3166 alpha-2.
+    #[schema(example = "UZ")]
+    pub origin: String,
+    /// Customs value as a decimal string (a JSON number is accepted too).
+    #[schema(value_type = String, example = "100000.00")]
+    pub value: DecimalInput,
+    /// Currency of the value, ISO 4217.
+    #[schema(example = "USD")]
+    pub currency: String,
+    /// Quantity with its unit, needed when a specific duty applies.
+    #[serde(default)]
+    pub quantity: Option<QuantityInput>,
+    /// Codes of the documents presented: origin-cert, phytosanitary-cert, import-licence, ...
+    #[serde(default)]
+    pub documents: Vec<String>,
+}
+
+fn document_code(field: &str, text: &str) -> Result<String, ApiError> {
+    let code = text.trim().to_lowercase();
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(code)
+    } else {
+        Err(invalid(
+            field,
+            format!(
+                "{field}: {text:?} is not a document code (letters, digits and '-', e.g. origin-cert)"
+            ),
+        ))
+    }
+}
+
+impl CalculateRequest {
+    /// Validates the request into the engine's declaration.
+    ///
+    /// # Errors
+    /// The first field that does not parse, named as in the request.
+    pub fn declaration(&self, today: Date) -> Result<Declaration, ApiError> {
+        if self.jurisdiction.trim().is_empty() {
+            return Err(invalid("jurisdiction", "jurisdiction: give EAEU, CN, UZ, TJ or TM"));
+        }
+        let date = match self.date.as_deref().filter(|d| !d.trim().is_empty()) {
+            Some(text) => parse_date("date", text)?,
+            None => today,
+        };
+        let code = parse_code("code", &self.code)?;
+        let origin = parse_country("origin", &self.origin)?;
+        let value = parse_decimal("value", &self.value.text())?;
+        let currency =
+            CurrencyCode::parse(&self.currency.trim().to_uppercase()).map_err(|err| {
+                invalid("currency", format!("currency: {err} (give an ISO 4217 code such as USD)"))
+            })?;
+        let quantity = match &self.quantity {
+            None => None,
+            Some(q) => Some(Quantity {
+                amount: parse_decimal("quantity.amount", &q.amount.text())?,
+                unit: Unit::parse(q.unit.trim())
+                    .map_err(|err| invalid("quantity.unit", format!("quantity.unit: {err}")))?,
+            }),
+        };
+        if self.documents.len() > MAX_DOCUMENTS {
+            return Err(invalid(
+                "documents",
+                format!(
+                    "documents: at most {MAX_DOCUMENTS} documents, got {}",
+                    self.documents.len()
+                ),
+            ));
+        }
+        let documents = self
+            .documents
+            .iter()
+            .enumerate()
+            .map(|(idx, d)| document_code(&format!("documents[{idx}]"), d))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Declaration {
+            jurisdiction: normalise_jurisdiction(&self.jurisdiction),
+            date,
+            code,
+            origin,
+            customs_value: Money::new(value, currency),
+            quantity,
+            documents,
+        })
+    }
+}
+
+/// The request field a duty error is about (the engine speaks of the CLI's flags).
+fn duty_error(err: &DutyError) -> ApiError {
+    let (code, field) = match err {
+        DutyError::UnknownJurisdiction { .. } => ("tariff.unknown_jurisdiction", "jurisdiction"),
+        DutyError::DateOutsideSchedules { .. } | DutyError::LineNotValid { .. } => {
+            ("tariff.date_outside_validity", "date")
+        }
+        DutyError::UnknownCode { .. } => ("tariff.unknown_code", "code"),
+        DutyError::NonPositiveValue(_) => ("tariff.invalid_value", "value"),
+        DutyError::NegativeQuantity(_) => ("tariff.invalid_quantity", "quantity.amount"),
+        DutyError::MissingQuantity { .. } => ("tariff.quantity_required", "quantity"),
+        DutyError::IncompatibleUnit { .. } => ("tariff.incompatible_unit", "quantity.unit"),
+        DutyError::NoExchangeRate { .. } => ("tariff.no_exchange_rate", "currency"),
+        DutyError::TooLarge { field, .. } => {
+            ("tariff.too_large", if *field == "quantity" { "quantity.amount" } else { field })
+        }
+        DutyError::Overflow { .. } => ("tariff.too_large", "value"),
+    };
+    // The engine's message tells the CLI user to "give --quantity and --unit".
+    let message = err
+        .to_string()
+        .replace("give --quantity and --unit", "give quantity.amount and quantity.unit");
+    ApiError::unprocessable(code, message).with_field(field)
+}
+
+fn today(state: &AppState) -> Date {
+    (state.clock)().date()
+}
+
+fn json_bytes(value: &impl Serialize) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// Duties and taxes due on an import: every measure applied with its amount and legal basis,
+/// the total, the VAT base, every measure considered and why it did not apply, the exchange
+/// rates used, and the illustrative notice of the schedule. Public and stateless.
+#[utoipa::path(post, path = "/api/v1/tariff/calculate", tag = "tariff", request_body = CalculateRequest,
+    responses((status = 200, description = "The breakdown (caravan_tariff::Calculation)", content_type = "application/json"),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn calculate(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<CalculateRequest>,
+) -> Result<Response, ApiError> {
+    let declaration = req.declaration(today(&state))?;
+    let result = caravan_tariff::calculate(&state.tariff.tariff, &declaration)
+        .map_err(|e| duty_error(&e))?;
+    json_bytes(&result)
+}
+
+/// One schedule version, as `GET /api/v1/tariff/jurisdictions` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleSummary {
+    pub title: String,
+    /// Publication date of the version.
+    pub version: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    pub illustrative: bool,
+    pub notice: String,
+    pub currency: String,
+    pub nomenclature: String,
+    pub lines: usize,
+    pub measures: usize,
+}
+
+/// A jurisdiction and its schedule versions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JurisdictionSummary {
+    pub jurisdiction: String,
+    pub versions: Vec<ScheduleSummary>,
+}
+
+fn schedule_summary(s: &Schedule) -> ScheduleSummary {
+    ScheduleSummary {
+        title: s.title.clone(),
+        version: s.version.to_string(),
+        valid_from: s.valid_from.to_string(),
+        valid_to: s.valid_to.map(|d| d.to_string()),
+        illustrative: s.illustrative,
+        notice: s.notice.clone(),
+        currency: s.currency.to_string(),
+        nomenclature: s.nomenclature.clone(),
+        lines: s.lines.len(),
+        measures: s.measures.len(),
+    }
+}
+
+pub(crate) fn jurisdiction_summaries(data: &TariffData) -> Vec<JurisdictionSummary> {
+    data.tariff
+        .jurisdictions()
+        .map(|j| JurisdictionSummary {
+            jurisdiction: j.to_owned(),
+            versions: data.tariff.versions(j).iter().map(schedule_summary).collect(),
+        })
+        .collect()
+}
+
+/// The tariff schedules loaded, per jurisdiction, with their validity dates.
+#[utoipa::path(get, path = "/api/v1/tariff/jurisdictions", tag = "tariff",
+    responses((status = 200, body = Vec<JurisdictionSummary>)))]
+pub async fn jurisdictions(State(state): State<AppState>) -> Result<Response, ApiError> {
+    json_bytes(&jurisdiction_summaries(&state.tariff))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DateParam {
+    /// YYYY-MM-DD; default today.
+    pub date: Option<String>,
+}
+
+/// A measure of a line, as the line browser shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeasureView {
+    pub id: String,
+    pub kind: String,
+    /// HS level the measure is attached to.
+    pub applies_to: String,
+    /// Origin as written: a group, a country or `ERGA_OMNES`.
+    pub origin: String,
+    pub excluded_origins: Vec<String>,
+    pub duty: Option<String>,
+    pub document: Option<String>,
+    pub agreement: Option<String>,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    pub legal_reference: String,
+}
+
+/// A national tariff line with its measures in force on the date asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineView {
+    pub code: String,
+    pub description: String,
+    pub valid_from: String,
+    pub valid_to: Option<String>,
+    pub supplementary_unit: Option<String>,
+    pub measures: Vec<MeasureView>,
+}
+
+/// `GET /api/v1/tariff/lines/{jurisdiction}/{code}`: the lines under a code on a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinesAnswer {
+    pub jurisdiction: String,
+    pub schedule: ScheduleSummary,
+    pub date: String,
+    pub lines: Vec<LineView>,
+}
+
+/// The most lines one browse answers with.
+pub const MAX_LINES: usize = 200;
+
+/// The lines of `jurisdiction` at or under `code` valid on `date`, with their measures.
+///
+/// # Errors
+/// Unknown jurisdiction (`jurisdiction`), no schedule in force or no line valid on the date
+/// (`date`), no line under the code (404, `code`).
+pub(crate) fn lines_at(
+    data: &TariffData,
+    jurisdiction: &str,
+    code: &str,
+    date: Date,
+) -> Result<LinesAnswer, ApiError> {
+    let jurisdiction = normalise_jurisdiction(jurisdiction);
+    let code = parse_code("code", code)?;
+    let versions = data.tariff.versions(&jurisdiction);
+    if versions.is_empty() {
+        let known: Vec<&str> = data.tariff.jurisdictions().collect();
+        return Err(ApiError::not_found(
+            "tariff.unknown_jurisdiction",
+            format!("no tariff schedule for {jurisdiction:?}; known: {}", known.join(", ")),
+        )
+        .with_field("jurisdiction"));
+    }
+    let Some(schedule) = data.tariff.schedule_on(&jurisdiction, date) else {
+        let coverage: Vec<String> = versions
+            .iter()
+            .map(|s| match s.valid_to {
+                Some(to) => format!("{} to {to}", s.valid_from),
+                None => format!("from {}", s.valid_from),
+            })
+            .collect();
+        return Err(ApiError::unprocessable(
+            "tariff.date_outside_validity",
+            format!(
+                "date: no {jurisdiction} schedule is in force on {date}; schedules cover {}",
+                coverage.join("; ")
+            ),
+        )
+        .with_field("date"));
+    };
+    let under: Vec<_> =
+        schedule.lines.iter().filter(|l| l.code.as_str().starts_with(code.as_str())).collect();
+    if under.is_empty() {
+        return Err(ApiError::not_found(
+            "tariff.unknown_code",
+            format!(
+                "code {code} is not a tariff line (nor a heading of one) in the {jurisdiction} schedule {}",
+                schedule.version
+            ),
+        )
+        .with_field("code"));
+    }
+    let valid: Vec<_> = under
+        .iter()
+        .filter(|l| date >= l.valid_from && l.valid_to.is_none_or(|to| date <= to))
+        .take(MAX_LINES)
+        .collect();
+    if valid.is_empty() {
+        let periods: Vec<String> = under
+            .iter()
+            .map(|l| match l.valid_to {
+                Some(to) => format!("{} from {} to {to}", l.code, l.valid_from),
+                None => format!("{} from {}", l.code, l.valid_from),
+            })
+            .collect();
+        return Err(ApiError::unprocessable(
+            "tariff.date_outside_validity",
+            format!("date: no line under {code} is valid on {date}; valid: {}", periods.join("; ")),
+        )
+        .with_field("date"));
+    }
+    let lines = valid
+        .into_iter()
+        .map(|line| LineView {
+            code: line.code.to_string(),
+            description: line.description.clone(),
+            valid_from: line.valid_from.to_string(),
+            valid_to: line.valid_to.map(|d| d.to_string()),
+            supplementary_unit: line.supplementary_unit.map(|u| u.code().to_owned()),
+            measures: schedule
+                .measures_in_force(&line.code, date)
+                .into_iter()
+                .map(|m| MeasureView {
+                    id: m.id.clone(),
+                    kind: m.kind.as_str().to_owned(),
+                    applies_to: m.applies_to.to_string(),
+                    origin: m.origin_label.clone(),
+                    excluded_origins: m.excluded_origins.iter().map(ToString::to_string).collect(),
+                    duty: m.duty_text.clone(),
+                    document: m.document.clone(),
+                    agreement: m.agreement.clone(),
+                    valid_from: m.valid_from.to_string(),
+                    valid_to: m.valid_to.map(|d| d.to_string()),
+                    legal_reference: m.legal_reference.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(LinesAnswer {
+        jurisdiction,
+        schedule: schedule_summary(schedule),
+        date: date.to_string(),
+        lines,
+    })
+}
+
+/// The national line(s) at or under a code and their measures in force at a date.
+#[utoipa::path(get, path = "/api/v1/tariff/lines/{jurisdiction}/{code}", tag = "tariff",
+    params(("jurisdiction" = String, Path, description = "EAEU, CN, UZ, TJ, TM"),
+        ("code" = String, Path, description = "A national line or a heading, e.g. 7403110000 or 7403"), DateParam),
+    responses((status = 200, body = LinesAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn lines(
+    State(state): State<AppState>,
+    Path((jurisdiction, code)): Path<(String, String)>,
+    ApiQuery(params): ApiQuery<DateParam>,
+) -> Result<Response, ApiError> {
+    let date = match params.date.as_deref().filter(|d| !d.trim().is_empty()) {
+        Some(text) => parse_date("date", text)?,
+        None => today(&state),
+    };
+    json_bytes(&lines_at(&state.tariff, &jurisdiction, &code, date)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Origin.
+
+/// A rule book, as `GET /api/v1/origin/agreements` lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementSummary {
+    /// The id to give as `agreement` in an assessment.
+    pub id: String,
+    pub agreement: String,
+    pub illustrative: bool,
+    pub notice: Option<String>,
+    pub parties: Vec<String>,
+    pub cumulation: Vec<String>,
+    pub tolerance_percent: Option<String>,
+    pub rule_sets: usize,
+}
+
+pub(crate) fn agreement_summaries(data: &TariffData) -> Vec<AgreementSummary> {
+    data.rule_books
+        .iter()
+        .map(|e| AgreementSummary {
+            id: e.id.to_owned(),
+            agreement: e.book.agreement.clone(),
+            illustrative: e.book.illustrative,
+            notice: e.book.notice.clone(),
+            parties: e.book.parties.iter().map(ToString::to_string).collect(),
+            cumulation: e.book.cumulation.iter().map(ToString::to_string).collect(),
+            tolerance_percent: e.book.tolerance_percent.map(|d| d.to_string()),
+            rule_sets: e.book.rule_sets.len(),
+        })
+        .collect()
+}
+
+/// The rule books of origin loaded.
+#[utoipa::path(get, path = "/api/v1/origin/agreements", tag = "origin",
+    responses((status = 200, body = Vec<AgreementSummary>)))]
+pub async fn agreements(State(state): State<AppState>) -> Result<Response, ApiError> {
+    json_bytes(&agreement_summaries(&state.tariff))
+}
+
+/// One input of the bill of materials.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BomLineInput {
+    #[schema(example = "7403")]
+    pub hs_code: String,
+    #[schema(example = "KZ")]
+    pub origin: String,
+    /// Value in the price's currency, a decimal string (a JSON number is accepted too).
+    #[schema(value_type = String, example = "450.00")]
+    pub value: DecimalInput,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `POST /api/v1/origin/assess`: the same inputs as `caravan origin assess`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessRequest {
+    /// Rule book id from `GET /api/v1/origin/agreements`.
+    #[schema(example = "cca-illustrative")]
+    pub agreement: String,
+    /// HS code of the product.
+    #[schema(example = "854442")]
+    pub product: String,
+    /// Exporting country, ISO 3166 alpha-2.
+    #[schema(example = "UZ")]
+    pub exporter: String,
+    /// Ex-works (or FOB) price, a decimal string.
+    #[schema(value_type = String, example = "1000.00")]
+    pub price: DecimalInput,
+    /// The bill of materials.
+    pub bom: Vec<BomLineInput>,
+    /// Specific processes carried out, in the rule's words.
+    #[serde(default)]
+    pub processes: Vec<String>,
+    /// Cumulation partners to add to the rule book's.
+    #[serde(default)]
+    pub cumulation: Vec<String>,
+}
+
+fn bounded_text(field: &str, text: &str) -> Result<String, ApiError> {
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(invalid(field, format!("{field}: at most {MAX_TEXT_CHARS} characters")));
+    }
+    Ok(text.trim().to_owned())
+}
+
+/// A validated assessment: the rule book, product, materials and options.
+pub(crate) struct Assessment<'d> {
+    pub book: &'d RuleBook,
+    pub product: Product,
+    pub bom: Vec<Material>,
+    pub options: AssessOptions,
+}
+
+impl AssessRequest {
+    /// Validates the request.
+    ///
+    /// # Errors
+    /// The first field that does not parse, named as in the request (`bom[2].origin`).
+    pub(crate) fn validate<'d>(&self, data: &'d TariffData) -> Result<Assessment<'d>, ApiError> {
+        let book = data.rule_book(self.agreement.trim()).ok_or_else(|| {
+            let ids: Vec<&str> = data.rule_books.iter().map(|e| e.id).collect();
+            invalid(
+                "agreement",
+                format!("agreement: no rule book {:?}; known: {}", self.agreement, ids.join(", ")),
+            )
+        })?;
+        let hs_code = parse_code("product", &self.product)?;
+        let exporter = parse_country("exporter", &self.exporter)?;
+        let price = parse_decimal("price", &self.price.text())?;
+        if self.bom.len() > MAX_BOM_LINES {
+            return Err(invalid(
+                "bom",
+                format!("bom: at most {MAX_BOM_LINES} lines, got {}", self.bom.len()),
+            ));
+        }
+        let mut bom = Vec::with_capacity(self.bom.len());
+        for (idx, line) in self.bom.iter().enumerate() {
+            let value = parse_decimal(&format!("bom[{idx}].value"), &line.value.text())?;
+            if value.is_sign_negative() {
+                return Err(invalid(
+                    format!("bom[{idx}].value"),
+                    format!("bom[{idx}].value: must not be negative, got {value}"),
+                ));
+            }
+            let description = match &line.description {
+                Some(d) => Some(bounded_text(&format!("bom[{idx}].description"), d)?),
+                None => None,
+            }
+            .filter(|d| !d.is_empty());
+            bom.push(Material {
+                hs_code: parse_code(&format!("bom[{idx}].hs_code"), &line.hs_code)?,
+                origin: parse_country(&format!("bom[{idx}].origin"), &line.origin)?,
+                value,
+                description,
+            });
+        }
+        if self.processes.len() > 20 {
+            return Err(invalid("processes", "processes: at most 20"));
+        }
+        let declared_processes = self
+            .processes
+            .iter()
+            .enumerate()
+            .map(|(idx, p)| bounded_text(&format!("processes[{idx}]"), p))
+            .collect::<Result<Vec<_>, _>>()?;
+        if self.cumulation.len() > 50 {
+            return Err(invalid("cumulation", "cumulation: at most 50 countries"));
+        }
+        let cumulation = self
+            .cumulation
+            .iter()
+            .enumerate()
+            .map(|(idx, c)| parse_country(&format!("cumulation[{idx}]"), c))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Assessment {
+            book,
+            product: Product { hs_code, exporter, price },
+            bom,
+            options: AssessOptions { declared_processes, cumulation, tolerance_percent: None },
+        })
+    }
+}
+
+pub(crate) fn assess_error(err: &AssessError) -> ApiError {
+    let code = match err {
+        AssessError::NoRule { .. } => "origin.no_rule",
+        AssessError::BomExceedsPrice { .. } => "origin.bom_exceeds_price",
+        _ => "origin.invalid_input",
+    };
+    ApiError::unprocessable(code, err.to_string()).with_field(err.field())
+}
+
+/// Does a product qualify as originating under an agreement? The verdict, the rule applied
+/// and a step-by-step explanation. Public and stateless.
+#[utoipa::path(post, path = "/api/v1/origin/assess", tag = "origin", request_body = AssessRequest,
+    responses((status = 200, description = "The verdict (caravan_origin::Verdict)", content_type = "application/json"),
+        (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assess(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<AssessRequest>,
+) -> Result<Response, ApiError> {
+    let a = req.validate(&state.tariff)?;
+    let verdict = caravan_origin::assess(a.book, &a.product, &a.bom, &a.options)
+        .map_err(|e| assess_error(&e))?;
+    json_bytes(&verdict)
+}
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(calculate, jurisdictions, lines, agreements, assess))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tariff/calculate", post(calculate))
+        .route("/api/v1/tariff/jurisdictions", get(jurisdictions))
+        .route("/api/v1/tariff/lines/{jurisdiction}/{code}", get(lines))
+        .route("/api/v1/origin/agreements", get(agreements))
+        .route("/api/v1/origin/assess", post(assess))
+        .route("/tariff", get(pages::calculator))
+        .route("/tariff/lines", get(pages::lines_form))
+        .route("/tariff/lines/{jurisdiction}/{code}", get(pages::lines_page))
+        .route("/origin", get(pages::origin_start).post(pages::origin_step))
+}

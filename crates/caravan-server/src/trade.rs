@@ -1,0 +1,1436 @@
+//! Trade analytics over HTTP (issue 6): complexity, proximity, concentration and growth on uploaded datasets; tables and charts.
+//!
+//! Everything is computed on request from the stored dataset with `caravan-complexity` (nothing
+//! is cached); output CSVs use the column names of issue 6, like `caravan trade`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use caravan_complexity::{
+    Complexity, ComplexityConfig, Convention, Presence, ProximityKind, complexity, concentration,
+    group_growth,
+};
+use caravan_refdata::Lang;
+use caravan_store::datasets::{Dataset, DatasetKind, MAX_DATASET_BYTES};
+use maud::{Markup, PreEscaped, html};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::auth::{Caller, MaybeCaller};
+use crate::chart;
+use crate::datasets::{self, Table};
+use crate::error::{ApiError, ApiQuery, ErrorBody};
+use crate::i18n::t;
+use crate::ui;
+
+crate::i18n::strings! { TradeKey {
+    title => ["Trade analytics", "Анализ торговли", "贸易分析"],
+    intro => [
+        "Upload a trade table (one row per year, exporter, product and value), choose its columns, and see economic complexity, comparative advantage, concentration and growth.",
+        "Загрузите таблицу торговли (строка на год, экспортёра, товар и стоимость), выберите столбцы и получите экономическую сложность, сравнительные преимущества, концентрацию и рост.",
+        "上传贸易表（每行一个年份、出口方、产品和金额），选择列，即可查看经济复杂度、比较优势、集中度和增长。"
+    ],
+    datasets => ["Your trade datasets", "Ваши наборы данных о торговле", "您的贸易数据集"],
+    no_datasets => ["No trade dataset yet: upload one below.", "Наборов данных пока нет: загрузите ниже.", "尚无贸易数据集：请在下方上传。"],
+    upload => ["Upload a trade table (CSV)", "Загрузить таблицу торговли (CSV)", "上传贸易表（CSV）"],
+    upload_hint => [
+        "Paste CSV with a header row (up to 1 MiB here; larger files up to 64 MiB through the API: POST /api/v1/datasets?kind=trade&name=…).",
+        "Вставьте CSV со строкой заголовков (до 1 МиБ здесь; файлы до 64 МиБ — через API: POST /api/v1/datasets?kind=trade&name=…).",
+        "粘贴带表头的 CSV（此处最多 1 MiB；更大的文件最多 64 MiB，请使用 API：POST /api/v1/datasets?kind=trade&name=…）。"
+    ],
+    name => ["Name", "Название", "名称"],
+    csv => ["CSV text", "Текст CSV", "CSV 文本"],
+    numeric => ["Numeric columns (comma-separated, checked now)", "Числовые столбцы (через запятую, проверяются сразу)", "数值列（逗号分隔，立即检查）"],
+    submit_upload => ["Upload", "Загрузить", "上传"],
+    rows => ["rows", "строк", "行"],
+    columns => ["Columns", "Столбцы", "列"],
+    analyse => ["Analyse", "Анализировать", "分析"],
+    choose_columns => ["Choose the columns and options, then press Analyse.", "Выберите столбцы и параметры и нажмите «Анализировать».", "选择列和选项，然后点击“分析”。"],
+    col_time => ["Year column", "Столбец года", "年份列"],
+    col_location => ["Exporter column", "Столбец экспортёра", "出口方列"],
+    col_product => ["Product column", "Столбец товара", "产品列"],
+    col_value => ["Value column", "Столбец стоимости", "金额列"],
+    rca_threshold => ["RCA threshold", "Порог RCA", "RCA 阈值"],
+    convention => ["Convention", "Соглашение", "约定"],
+    country => ["Country for the RCA profile and product space", "Страна для профиля RCA и пространства товаров", "用于 RCA 概况和产品空间的国家"],
+    period => ["Year", "Год", "年份"],
+    eci_table => ["Economic complexity index (ECI), ranked", "Индекс экономической сложности (ECI), по рангу", "经济复杂度指数（ECI）排名"],
+    pci_table => ["Product complexity index (PCI), top 50", "Индекс сложности товаров (PCI), первые 50", "产品复杂度指数（PCI）前 50"],
+    rank => ["Rank", "Ранг", "排名"],
+    location => ["Exporter", "Экспортёр", "出口方"],
+    product => ["Product", "Товар", "产品"],
+    diversity => ["Diversity", "Диверсификация", "多样性"],
+    ubiquity => ["Ubiquity", "Распространённость", "普遍性"],
+    profile => ["RCA profile", "Профиль RCA", "RCA 概况"],
+    product_space => ["Product space", "Пространство товаров", "产品空间"],
+    product_space_hint => [
+        "Nodes are products; links are the strongest proximities (a maximum spanning tree plus the strongest other links). Blue: RCA at or above the threshold for the chosen country.",
+        "Узлы — товары; связи — самые сильные близости (максимальное остовное дерево и сильнейшие прочие связи). Синий: RCA не ниже порога для выбранной страны.",
+        "节点为产品；连线为最强的邻近度（最大生成树加其他最强连线）。蓝色：所选国家 RCA 达到阈值。"
+    ],
+    concentration => ["Export concentration", "Концентрация экспорта", "出口集中度"],
+    growth => ["Growth", "Рост", "增长"],
+    growth_hint => [
+        "Total value per year, by exporter; the table gives the compound annual growth rate from the first to the last year.",
+        "Итоговая стоимость по годам и экспортёрам; в таблице — среднегодовой темп роста от первого до последнего года.",
+        "按出口方列出的年度总值；表中为从首年到末年的复合年增长率。"
+    ],
+    download_csv => ["Download all results (CSV)", "Скачать все результаты (CSV)", "下载全部结果（CSV）"],
+    delete => ["Delete dataset", "Удалить набор данных", "删除数据集"],
+    uploaded => ["Dataset stored. Choose its columns below.", "Набор данных сохранён. Выберите его столбцы ниже.", "数据集已保存。请在下方选择列。"],
+    warnings => ["Warnings", "Предупреждения", "警告"],
+    contribution => ["Contribution to total growth", "Вклад в общий рост", "对总增长的贡献"],
+} }
+
+/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+#[derive(OpenApi)]
+#[openapi(paths(
+    datasets::upload,
+    datasets::list,
+    datasets::get,
+    datasets::delete,
+    datasets::share,
+    complexity_api,
+    profile_api,
+    concentration_api,
+    growth_api,
+    product_space_svg,
+    growth_svg,
+))]
+pub struct ApiDoc;
+
+/// This module's routes: its API under `/api/v1` and its pages. The dataset routes live here
+/// (they serve trade and poverty alike) with their own body limit.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/datasets",
+            get(datasets::list)
+                .post(datasets::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_DATASET_BYTES)),
+        )
+        .route("/api/v1/datasets/{id}", get(datasets::get).delete(datasets::delete))
+        .route("/api/v1/datasets/{id}/sharing", axum::routing::put(datasets::share))
+        .route("/api/v1/datasets/{id}/complexity", get(complexity_api))
+        .route("/api/v1/datasets/{id}/rca-profile", get(profile_api))
+        .route("/api/v1/datasets/{id}/concentration", get(concentration_api))
+        .route("/api/v1/datasets/{id}/growth", get(growth_api))
+        .route("/trade", get(trade_page))
+        .route("/trade/upload", post(upload_form))
+        .route("/trade/datasets/{id}", get(dataset_page))
+        .route("/trade/datasets/{id}/delete", post(delete_form))
+        .route("/trade/datasets/{id}/product-space.svg", get(product_space_svg))
+        .route("/trade/datasets/{id}/growth.svg", get(growth_svg))
+}
+
+/// Columns and options of a complexity run (the flags of `caravan trade complexity`).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct ComplexityParams {
+    /// Year (period) column.
+    pub time: Option<String>,
+    /// Exporter column.
+    pub location: Option<String>,
+    /// Product column.
+    pub product: Option<String>,
+    /// Value column (numbers >= 0).
+    pub value: Option<String>,
+    /// RCA at or above which a product is present (default 1).
+    #[serde(rename = "rca-threshold", alias = "rca_threshold")]
+    pub rca_threshold: Option<f64>,
+    /// `rca` (default) or `continuous`.
+    pub presence: Option<String>,
+    /// `symmetric` (default) or `asymmetric`.
+    pub proximity: Option<String>,
+    /// `ecomplexity` (default, py-ecomplexity) or `stata`.
+    pub convention: Option<String>,
+    /// Sum rows with the same (time, location, product) instead of rejecting them.
+    #[serde(rename = "sum-duplicates", alias = "sum_duplicates")]
+    pub sum_duplicates: Option<bool>,
+    /// `json` (default) or `csv` (one row per input cell, issue 6's columns).
+    pub format: Option<String>,
+    /// The exporter of the RCA profile and product space.
+    pub country: Option<String>,
+    /// The year of the RCA profile and product space (default: the last).
+    pub period: Option<String>,
+}
+
+fn required<'a>(value: Option<&'a str>, field: &str) -> Result<&'a str, ApiError> {
+    value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+        ApiError::bad_request(
+            "request.missing_field",
+            format!("{field} is required: name the dataset's column"),
+        )
+        .with_field(field)
+    })
+}
+
+fn config_of(
+    params: &ComplexityParams,
+    keep_proximity: bool,
+) -> Result<ComplexityConfig, ApiError> {
+    let choice = |value: Option<&str>, field: &str, options: &[&str]| -> Result<usize, ApiError> {
+        match value {
+            None | Some("") => Ok(0),
+            Some(v) => options.iter().position(|o| *o == v).ok_or_else(|| {
+                ApiError::bad_request(
+                    "request.invalid_option",
+                    format!("{field} must be one of {}, got {v:?}", options.join(", ")),
+                )
+                .with_field(field)
+            }),
+        }
+    };
+    let threshold = params.rca_threshold.unwrap_or(1.0);
+    if !(threshold.is_finite() && threshold > 0.0) {
+        return Err(ApiError::bad_request(
+            "request.invalid_option",
+            format!("rca-threshold must be a positive number, got {threshold}"),
+        )
+        .with_field("rca-threshold"));
+    }
+    let presence = choice(params.presence.as_deref(), "presence", &["rca", "continuous"])?;
+    let proximity = choice(params.proximity.as_deref(), "proximity", &["symmetric", "asymmetric"])?;
+    let convention = choice(params.convention.as_deref(), "convention", &["ecomplexity", "stata"])?;
+    if presence == 1 && proximity == 1 {
+        return Err(ApiError::bad_request(
+            "request.invalid_option",
+            "asymmetric proximity is defined for presence=rca only",
+        )
+        .with_field("proximity"));
+    }
+    Ok(ComplexityConfig {
+        rca_threshold: threshold,
+        presence: if presence == 1 { Presence::Continuous } else { Presence::Rca },
+        proximity: if proximity == 1 {
+            ProximityKind::Asymmetric
+        } else {
+            ProximityKind::Symmetric
+        },
+        convention: if convention == 1 { Convention::Stata } else { Convention::Ecomplexity },
+        keep_proximity,
+    })
+}
+
+/// One period's dense table and results.
+pub struct PeriodRun {
+    pub time: String,
+    pub locations: Vec<String>,
+    pub products: Vec<String>,
+    pub values: Array2<f64>,
+    pub result: Complexity,
+}
+
+/// A complexity run over every period of a dataset.
+pub struct Run {
+    pub names: [String; 4],
+    pub periods: Vec<PeriodRun>,
+    /// Per input row: (period, local location, local product, value).
+    pub cells: Vec<(usize, usize, usize, f64)>,
+}
+
+fn intern(map: &mut HashMap<String, usize>, names: &mut Vec<String>, label: &str) -> usize {
+    if let Some(&idx) = map.get(label) {
+        return idx;
+    }
+    names.push(label.to_owned());
+    map.insert(label.to_owned(), names.len() - 1);
+    names.len() - 1
+}
+
+/// Splits the table into periods (absent cells are 0) and runs [`complexity`] on each.
+///
+/// # Errors
+/// 4xx naming the parameter, row and column for unknown columns, bad values or duplicates.
+pub fn run(
+    table: &Table,
+    params: &ComplexityParams,
+    keep_proximity: bool,
+) -> Result<Run, ApiError> {
+    let names = [
+        required(params.time.as_deref(), "time")?.to_owned(),
+        required(params.location.as_deref(), "location")?.to_owned(),
+        required(params.product.as_deref(), "product")?.to_owned(),
+        required(params.value.as_deref(), "value")?.to_owned(),
+    ];
+    let config = config_of(params, keep_proximity)?;
+    let time_col = table.column(&names[0], "time")?;
+    let location_col = table.column(&names[1], "location")?;
+    let product_col = table.column(&names[2], "product")?;
+    let value_col = table.column(&names[3], "value")?;
+    let values = table.numbers(value_col, &names[3], true)?;
+    let (times, locations, products) =
+        (table.texts(time_col), table.texts(location_col), table.texts(product_col));
+
+    let mut time_index = HashMap::new();
+    let mut time_names = Vec::new();
+    struct Acc {
+        loc: HashMap<String, usize>,
+        locs: Vec<String>,
+        prod: HashMap<String, usize>,
+        prods: Vec<String>,
+        first_row: HashMap<(usize, usize), usize>,
+    }
+    let mut accs: Vec<Acc> = Vec::new();
+    let mut cells = Vec::with_capacity(values.len());
+    for row in 0..values.len() {
+        let t = intern(&mut time_index, &mut time_names, times[row]);
+        if t == accs.len() {
+            accs.push(Acc {
+                loc: HashMap::new(),
+                locs: Vec::new(),
+                prod: HashMap::new(),
+                prods: Vec::new(),
+                first_row: HashMap::new(),
+            });
+        }
+        let acc = &mut accs[t];
+        let l = intern(&mut acc.loc, &mut acc.locs, locations[row]);
+        let p = intern(&mut acc.prod, &mut acc.prods, products[row]);
+        if let Some(&first) = acc.first_row.get(&(l, p)) {
+            if !params.sum_duplicates.unwrap_or(false) {
+                return Err(ApiError::unprocessable(
+                    "dataset.duplicate_row",
+                    format!(
+                        "rows {} and {} both give {} {:?}, {} {:?}, {} {:?}; remove one or pass sum-duplicates=true",
+                        first + 2, row + 2, names[0], times[row], names[1], locations[row], names[2], products[row]
+                    ),
+                )
+                .with_field("sum-duplicates"));
+            }
+        } else {
+            acc.first_row.insert((l, p), row);
+        }
+        cells.push((t, l, p, values[row]));
+    }
+    let mut matrices: Vec<Array2<f64>> =
+        accs.iter().map(|a| Array2::zeros((a.locs.len(), a.prods.len()))).collect();
+    for &(t, l, p, v) in &cells {
+        matrices[t][[l, p]] += v;
+    }
+    let mut periods = Vec::with_capacity(accs.len());
+    for ((acc, values), time) in accs.into_iter().zip(matrices).zip(time_names) {
+        let result = complexity(values.view(), &config).map_err(|e| {
+            ApiError::unprocessable("trade.complexity", format!("{} {time}: {e}", names[0]))
+                .with_field("value")
+        })?;
+        periods.push(PeriodRun { time, locations: acc.locs, products: acc.prods, values, result });
+    }
+    Ok(Run { names, periods, cells })
+}
+
+/// Shortest round-trip text of a number; NaN as an empty field (as `caravan trade` writes).
+fn number(x: f64) -> String {
+    if x.is_finite() { format!("{x}") } else { String::new() }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The complexity CSV of issue 6: one row per input cell, in input order.
+pub fn complexity_csv(run: &Run) -> String {
+    let mut out = String::new();
+    let header: Vec<String> = run.names.iter().map(|n| csv_field(n)).collect();
+    let _ =
+        writeln!(out, "{},rca,mcp,diversity,ubiquity,eci,pci,density,coi,cog", header.join(","));
+    for &(t, l, p, value) in &run.cells {
+        let period = &run.periods[t];
+        let res = &period.result;
+        let numbers = [
+            value,
+            res.rca[[l, p]],
+            res.mcp[[l, p]],
+            res.diversity[l],
+            res.ubiquity[p],
+            res.eci[l],
+            res.pci[p],
+            res.density[[l, p]],
+            res.coi[l],
+            res.cog[[l, p]],
+        ];
+        let _ = write!(
+            out,
+            "{},{},{}",
+            csv_field(&period.time),
+            csv_field(&period.locations[l]),
+            csv_field(&period.products[p])
+        );
+        for x in numbers {
+            out.push(',');
+            out.push_str(&number(x));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A ranked ECI row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EciRow {
+    pub rank: usize,
+    pub location: String,
+    pub eci: Option<f64>,
+    pub diversity: f64,
+    pub coi: Option<f64>,
+}
+
+/// A ranked PCI row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PciRow {
+    pub rank: usize,
+    pub product: String,
+    pub pci: Option<f64>,
+    pub ubiquity: f64,
+}
+
+/// Ranked tables of one period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodTables {
+    pub time: String,
+    pub n_locations: usize,
+    pub n_products: usize,
+    pub warnings: Vec<String>,
+    pub eci: Vec<EciRow>,
+    pub pci: Vec<PciRow>,
+}
+
+/// `GET /api/v1/datasets/{id}/complexity` in JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplexityResponse {
+    pub dataset_id: i64,
+    pub periods: Vec<PeriodTables>,
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Indices sorted by `key` descending, NaN last.
+fn ranked(n: usize, key: impl Fn(usize) -> f64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| {
+        let (ka, kb) = (key(a), key(b));
+        match (ka.is_nan(), kb.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            (false, false) => kb.total_cmp(&ka),
+        }
+    });
+    idx
+}
+
+fn period_tables(period: &PeriodRun) -> PeriodTables {
+    let res = &period.result;
+    let eci = ranked(period.locations.len(), |l| res.eci[l])
+        .into_iter()
+        .enumerate()
+        .map(|(rank, l)| EciRow {
+            rank: rank + 1,
+            location: period.locations[l].clone(),
+            eci: finite(res.eci[l]),
+            diversity: res.diversity[l],
+            coi: finite(res.coi[l]),
+        })
+        .collect();
+    let pci = ranked(period.products.len(), |p| res.pci[p])
+        .into_iter()
+        .enumerate()
+        .map(|(rank, p)| PciRow {
+            rank: rank + 1,
+            product: period.products[p].clone(),
+            pci: finite(res.pci[p]),
+            ubiquity: res.ubiquity[p],
+        })
+        .collect();
+    PeriodTables {
+        time: period.time.clone(),
+        n_locations: period.locations.len(),
+        n_products: period.products.len(),
+        warnings: res.warnings.iter().map(ToString::to_string).collect(),
+        eci,
+        pci,
+    }
+}
+
+async fn compute<T: Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    work: impl FnOnce(Table) -> Result<T, ApiError> + Send + 'static,
+) -> Result<(Dataset, T), ApiError> {
+    let (dataset, table) = datasets::load(state, caller, id, DatasetKind::Trade).await?;
+    let res =
+        tokio::task::spawn_blocking(move || work(table)).await.map_err(ApiError::internal)??;
+    Ok((dataset, res))
+}
+
+/// Economic complexity of every period: ranked ECI and PCI tables (JSON), or with `format=csv`
+/// the full table of issue 6 (`<time>,<location>,<product>,<value>,rca,mcp,diversity,ubiquity,eci,pci,density,coi,cog`).
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/complexity", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, body = ComplexityResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn complexity_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ComplexityParams>,
+) -> Result<Response, ApiError> {
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "request.invalid_option",
+                format!("format must be json or csv, got {other:?}"),
+            )
+            .with_field("format"));
+        }
+    };
+    let (_, run) = compute(&state, &caller, id, move |table| run(&table, &params, false)).await?;
+    if csv {
+        let disposition = format!("attachment; filename=\"complexity-{id}.csv\"");
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            complexity_csv(&run),
+        )
+            .into_response());
+    }
+    let periods = run.periods.iter().map(period_tables).collect();
+    Ok(axum::Json(ComplexityResponse { dataset_id: id, periods }).into_response())
+}
+
+/// One product in a country's RCA profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileRow {
+    pub product: String,
+    pub value: f64,
+    pub rca: Option<f64>,
+    pub mcp: f64,
+    pub density: Option<f64>,
+    pub cog: Option<f64>,
+    pub pci: Option<f64>,
+}
+
+/// A country's RCA profile in one period, products by RCA descending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Profile {
+    pub time: String,
+    pub location: String,
+    pub eci: Option<f64>,
+    pub diversity: f64,
+    pub products: Vec<ProfileRow>,
+}
+
+fn pick_period<'r>(run: &'r Run, period: Option<&str>) -> Result<&'r PeriodRun, ApiError> {
+    match period.filter(|p| !p.is_empty()) {
+        None => run
+            .periods
+            .last()
+            .ok_or_else(|| ApiError::unprocessable("dataset.empty", "the dataset has no rows")),
+        Some(p) => run.periods.iter().find(|r| r.time == p).ok_or_else(|| {
+            ApiError::unprocessable(
+                "trade.unknown_period",
+                format!("period {p:?} is not a value of the year column"),
+            )
+            .with_field("period")
+        }),
+    }
+}
+
+fn profile(run: &Run, params: &ComplexityParams) -> Result<Profile, ApiError> {
+    let period = pick_period(run, params.period.as_deref())?;
+    let country = required(params.country.as_deref(), "country")?;
+    let l = period.locations.iter().position(|c| c == country).ok_or_else(|| {
+        ApiError::unprocessable(
+            "trade.unknown_country",
+            format!("{country:?} does not export in {}", period.time),
+        )
+        .with_field("country")
+    })?;
+    let res = &period.result;
+    let products = ranked(period.products.len(), |p| res.rca[[l, p]])
+        .into_iter()
+        .map(|p| ProfileRow {
+            product: period.products[p].clone(),
+            value: period.values[[l, p]],
+            rca: finite(res.rca[[l, p]]),
+            mcp: res.mcp[[l, p]],
+            density: finite(res.density[[l, p]]),
+            cog: finite(res.cog[[l, p]]),
+            pci: finite(res.pci[p]),
+        })
+        .collect();
+    Ok(Profile {
+        time: period.time.clone(),
+        location: country.to_owned(),
+        eci: finite(res.eci[l]),
+        diversity: res.diversity[l],
+        products,
+    })
+}
+
+/// A country's RCA profile: every product with RCA, presence, density, COG and PCI, by RCA.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/rca-profile", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, body = Profile), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn profile_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ComplexityParams>,
+) -> Result<axum::Json<Profile>, ApiError> {
+    let (_, profile) =
+        compute(&state, &caller, id, move |table| profile(&run(&table, &params, false)?, &params))
+            .await?;
+    Ok(axum::Json(profile))
+}
+
+/// A concentration row (issue 6's columns).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConcentrationRow {
+    pub time: Option<String>,
+    pub location: String,
+    pub hhi: Option<f64>,
+    pub hhi_normalized: Option<f64>,
+    pub unctad_concentration: Option<f64>,
+    pub finger_kreinin: Option<f64>,
+    pub theil: Option<f64>,
+    pub top1_share: Option<f64>,
+    pub top5_share: Option<f64>,
+    pub n_products: usize,
+    pub n_rca_ge_1: usize,
+}
+
+/// Concentration of every exporter in every period (reusing the complexity run's tables).
+fn concentration_rows(run: &Run, with_time: bool) -> Vec<ConcentrationRow> {
+    let mut rows = Vec::new();
+    for period in &run.periods {
+        let world: Vec<f64> = period.values.sum_axis(ndarray::Axis(0)).to_vec();
+        for (l, location) in period.locations.iter().enumerate() {
+            let values = period.values.row(l).to_vec();
+            // A zero-total exporter has no shares: its indices are left empty.
+            let c = concentration(&values, &world).ok();
+            let get = |f: fn(&caravan_complexity::Concentration) -> f64| {
+                c.as_ref().and_then(|c| finite(f(c)))
+            };
+            rows.push(ConcentrationRow {
+                time: with_time.then(|| period.time.clone()),
+                location: location.clone(),
+                hhi: get(|c| c.hhi),
+                hhi_normalized: get(|c| c.hhi_normalized),
+                unctad_concentration: get(|c| c.unctad_concentration),
+                finger_kreinin: get(|c| c.finger_kreinin),
+                theil: get(|c| c.theil),
+                top1_share: get(|c| c.top1_share),
+                top5_share: get(|c| c.top5_share),
+                n_products: c.as_ref().map_or(0, |c| c.n_products),
+                n_rca_ge_1: c.as_ref().map_or(0, |c| c.n_rca_ge_1),
+            });
+        }
+    }
+    rows
+}
+
+fn concentration_csv(rows: &[ConcentrationRow], with_time: bool) -> String {
+    let mut out = String::new();
+    if with_time {
+        out.push_str("time,");
+    }
+    out.push_str("location,hhi,hhi_normalized,unctad_concentration,finger_kreinin,theil,top1_share,top5_share,n_products,n_rca_ge_1\n");
+    let opt = |x: Option<f64>| x.map_or_else(String::new, number);
+    for r in rows {
+        if let Some(time) = &r.time {
+            let _ = write!(out, "{},", csv_field(time));
+        }
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&r.location),
+            opt(r.hhi),
+            opt(r.hhi_normalized),
+            opt(r.unctad_concentration),
+            opt(r.finger_kreinin),
+            opt(r.theil),
+            opt(r.top1_share),
+            opt(r.top5_share),
+            r.n_products,
+            r.n_rca_ge_1
+        );
+    }
+    out
+}
+
+/// Export concentration and diversification by exporter (and period): HHI, normalised HHI,
+/// UNCTAD index, Finger–Kreinin, Theil, top-k shares, products exported and with RCA >= 1.
+/// `time` is optional here; `format=csv` gives issue 6's columns.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/concentration", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, body = Vec<ConcentrationRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn concentration_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(mut params): ApiQuery<ComplexityParams>,
+) -> Result<Response, ApiError> {
+    let csv = params.format.as_deref() == Some("csv");
+    let with_time = params.time.as_deref().is_some_and(|t| !t.is_empty());
+    let (_, rows) = compute(&state, &caller, id, move |table| {
+        if !with_time {
+            // One period: every row gets the same (empty) year.
+            params.time = None;
+            let run = run_without_time(&table, &params)?;
+            return Ok(concentration_rows(&run, false));
+        }
+        Ok(concentration_rows(&run(&table, &params, false)?, true))
+    })
+    .await?;
+    if csv {
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            concentration_csv(&rows, with_time),
+        )
+            .into_response());
+    }
+    Ok(axum::Json(rows).into_response())
+}
+
+/// A run over a table without a year column: one period.
+fn run_without_time(table: &Table, params: &ComplexityParams) -> Result<Run, ApiError> {
+    let mut with_time =
+        Table { headers: table.headers.clone(), records: Vec::with_capacity(table.records.len()) };
+    let name = "\u{0}period".to_owned();
+    with_time.headers.push(name.clone());
+    for record in &table.records {
+        let mut r = record.clone();
+        r.push_field("");
+        with_time.records.push(r);
+    }
+    let params = ComplexityParams { time: Some(name), ..params.clone() };
+    run(&with_time, &params, false)
+}
+
+/// Query of the growth endpoints.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct GrowthParams {
+    /// Year column (numeric years).
+    pub time: Option<String>,
+    /// Value column.
+    pub value: Option<String>,
+    /// Group column (e.g. partner or exporter); without it, the total.
+    pub group: Option<String>,
+    /// First year (default: the earliest).
+    pub from: Option<String>,
+    /// Last year (default: the latest).
+    pub to: Option<String>,
+}
+
+/// Growth of one group (the CLI's `caravan trade growth` columns).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrowthRow {
+    pub group: String,
+    pub from: String,
+    pub to: String,
+    pub periods: f64,
+    pub value_from: f64,
+    pub value_to: f64,
+    pub cagr: Option<f64>,
+    pub growth: Option<f64>,
+    pub share_from: Option<f64>,
+    pub share_to: Option<f64>,
+    pub contribution: Option<f64>,
+}
+
+/// Growth: the table, and the value series per group for the chart.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GrowthResponse {
+    pub rows: Vec<GrowthRow>,
+    /// Per group: (year, total value) in year order.
+    #[schema(value_type = Object)]
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+fn growth(table: &Table, params: &GrowthParams) -> Result<GrowthResponse, ApiError> {
+    let time_name = required(params.time.as_deref(), "time")?;
+    let value_name = required(params.value.as_deref(), "value")?;
+    let time_col = table.column(time_name, "time")?;
+    let years = table.numbers(time_col, time_name, false)?;
+    let values = table.numbers(table.column(value_name, "value")?, value_name, true)?;
+    let groups: Vec<&str> = match params.group.as_deref().filter(|g| !g.is_empty()) {
+        Some(g) => table.texts(table.column(g, "group")?),
+        None => vec!["total"; values.len()],
+    };
+    let mut names: Vec<String> = Vec::new();
+    let mut index = HashMap::new();
+    let mut by_year: Vec<std::collections::BTreeMap<i64, f64>> = Vec::new();
+    for ((&year, &value), group) in years.iter().zip(&values).zip(&groups) {
+        let g = intern(&mut index, &mut names, group);
+        if g == by_year.len() {
+            by_year.push(Default::default());
+        }
+        // Years are keyed in thousandths so fractional periods (quarters) keep their order.
+        *by_year[g].entry((year * 1000.0).round() as i64).or_insert(0.0) += value;
+    }
+    let parse_year = |text: Option<&str>, field: &str| -> Result<Option<f64>, ApiError> {
+        text.filter(|t| !t.is_empty())
+            .map(|t| {
+                t.trim().parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
+                    ApiError::bad_request(
+                        "request.invalid_option",
+                        format!("{field} must be a year, got {t:?}"),
+                    )
+                    .with_field(field)
+                })
+            })
+            .transpose()
+    };
+    let first = years.iter().copied().fold(f64::INFINITY, f64::min);
+    let last = years.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let from = parse_year(params.from.as_deref(), "from")?.unwrap_or(first);
+    let to = parse_year(params.to.as_deref(), "to")?.unwrap_or(last);
+    if to <= from {
+        return Err(ApiError::bad_request(
+            "request.invalid_option",
+            format!("to ({to}) must be after from ({from})"),
+        )
+        .with_field("to"));
+    }
+    let at = |g: usize, year: f64| {
+        by_year[g].get(&((year * 1000.0).round() as i64)).copied().unwrap_or(0.0)
+    };
+    let v0: Vec<f64> = (0..names.len()).map(|g| at(g, from)).collect();
+    let v1: Vec<f64> = (0..names.len()).map(|g| at(g, to)).collect();
+    let periods = to - from;
+    let err = |e: caravan_complexity::GrowthError| {
+        ApiError::unprocessable("trade.growth", format!("growth from {from} to {to}: {e}"))
+            .with_field("from")
+    };
+    let mut result = group_growth(&v0, &v1, periods).map_err(err)?;
+    let mut labels = names.clone();
+    if names.len() > 1 {
+        result.extend(group_growth(&[v0.iter().sum()], &[v1.iter().sum()], periods).map_err(err)?);
+        labels.push("total".to_owned());
+    }
+    let rows = labels
+        .into_iter()
+        .zip(result)
+        .map(|(group, g)| GrowthRow {
+            group,
+            from: number(from),
+            to: number(to),
+            periods,
+            value_from: g.value_from,
+            value_to: g.value_to,
+            cagr: finite(g.cagr),
+            growth: finite(g.growth),
+            share_from: finite(g.share_from),
+            share_to: finite(g.share_to),
+            contribution: finite(g.contribution),
+        })
+        .collect();
+    let series = names
+        .into_iter()
+        .zip(by_year)
+        .map(|(name, years)| {
+            (name, years.into_iter().map(|(y, v)| (y as f64 / 1000.0, v)).collect())
+        })
+        .collect();
+    Ok(GrowthResponse { rows, series })
+}
+
+async fn growth_of(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    params: GrowthParams,
+) -> Result<GrowthResponse, ApiError> {
+    let (_, table) = datasets::load(state, caller, id, DatasetKind::Trade).await?;
+    growth(&table, &params)
+}
+
+/// Growth by group between two years: CAGR over `to - from` periods, period growth, shares and
+/// contributions to the total's growth, plus each group's yearly totals.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/growth", tag = "trade", params(("id" = i64, Path), GrowthParams),
+    responses((status = 200, body = GrowthResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn growth_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<GrowthParams>,
+) -> Result<axum::Json<GrowthResponse>, ApiError> {
+    Ok(axum::Json(growth_of(&state, &caller, id, params).await?))
+}
+
+fn growth_chart(res: &GrowthResponse, value: &str) -> String {
+    chart::line_chart(&chart::LineChart {
+        title: format!("{value} by year"),
+        x_label: "year".to_owned(),
+        y_label: value.to_owned(),
+        series: res
+            .series
+            .iter()
+            .map(|(name, points)| chart::Series { name: name.clone(), points: points.clone() })
+            .collect(),
+        diagonal: false,
+    })
+}
+
+/// The growth chart (SVG line chart, one series per group).
+#[utoipa::path(get, path = "/trade/datasets/{id}/growth.svg", tag = "trade", params(("id" = i64, Path), GrowthParams),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 403, body = ErrorBody)))]
+pub async fn growth_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<GrowthParams>,
+) -> Result<Response, ApiError> {
+    let value = params.value.clone().unwrap_or_default();
+    let res = growth_of(&state, &caller, id, params).await?;
+    Ok(chart::svg_response(growth_chart(&res, &value)))
+}
+
+/// Edges of the product space: a maximum spanning tree of the proximity graph (Prim, O(n²)) plus
+/// the strongest other links, up to `n / 2` of them (Hidalgo et al. 2007, "The product space
+/// conditions the development of nations", whose layout keeps the MST and links >= 0.55).
+pub fn product_space_edges(phi: &Array2<f64>) -> Vec<(usize, usize, f64)> {
+    let n = phi.nrows();
+    if n < 2 {
+        return Vec::new();
+    }
+    let weight = |a: usize, b: usize| {
+        let w = phi[[a, b]].max(phi[[b, a]]);
+        if w.is_finite() { w } else { 0.0 }
+    };
+    let mut in_tree = vec![false; n];
+    let mut best = vec![(f64::NEG_INFINITY, usize::MAX); n];
+    let mut edges = Vec::with_capacity(n + n / 2);
+    let mut current = 0;
+    in_tree[0] = true;
+    for _ in 1..n {
+        for v in 0..n {
+            if !in_tree[v] {
+                let w = weight(current, v);
+                if w > best[v].0 {
+                    best[v] = (w, current);
+                }
+            }
+        }
+        let Some(next) = (0..n)
+            .filter(|&v| !in_tree[v])
+            .max_by(|&a, &b| best[a].0.total_cmp(&best[b].0).then(b.cmp(&a)))
+        else {
+            break;
+        };
+        in_tree[next] = true;
+        edges.push((best[next].1, next, best[next].0.max(0.0)));
+        current = next;
+    }
+    let mut tree: std::collections::HashSet<(usize, usize)> =
+        edges.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
+    let mut extra: Vec<(usize, usize, f64)> = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            let w = weight(a, b);
+            if w > 0.0 && !tree.contains(&(a, b)) {
+                extra.push((a, b, w));
+            }
+        }
+    }
+    extra.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    for e in extra.into_iter().take(n / 2) {
+        tree.insert((e.0, e.1));
+        edges.push(e);
+    }
+    edges
+}
+
+/// A deterministic force-directed layout (Fruchterman & Reingold 1991): nodes start on a circle in
+/// index order; no randomness, so the same data always gives the same picture.
+pub fn force_layout(n: usize, edges: &[(usize, usize, f64)]) -> Vec<(f64, f64)> {
+    let mut pos: Vec<(f64, f64)> = (0..n)
+        .map(|i| {
+            let angle = i as f64 * std::f64::consts::TAU / n.max(1) as f64;
+            let radius = 0.5 + 0.5 * ((i * 7919) % 97) as f64 / 97.0;
+            (radius * angle.cos(), radius * angle.sin())
+        })
+        .collect();
+    if n < 2 {
+        return pos;
+    }
+    let k = (4.0 / n as f64).sqrt();
+    // O(n²) per iteration: bound the total work so an HS4 table lays out in well under a second.
+    let iterations = (40_000_000 / (n * n)).clamp(15, 200);
+    let mut temperature = 0.2;
+    let cooling = temperature / iterations as f64;
+    let mut disp = vec![(0.0, 0.0); n];
+    for _ in 0..iterations {
+        disp.iter_mut().for_each(|d| *d = (0.0, 0.0));
+        for a in 0..n {
+            for b in a + 1..n {
+                let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
+                let dist2 = (dx * dx + dy * dy).max(1e-6);
+                let f = k * k / dist2;
+                disp[a].0 += dx * f;
+                disp[a].1 += dy * f;
+                disp[b].0 -= dx * f;
+                disp[b].1 -= dy * f;
+            }
+        }
+        for &(a, b, w) in edges {
+            let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
+            let dist = (dx * dx + dy * dy).sqrt().max(1e-3);
+            let f = dist * (0.5 + w) / k;
+            disp[a].0 -= dx * f;
+            disp[a].1 -= dy * f;
+            disp[b].0 += dx * f;
+            disp[b].1 += dy * f;
+        }
+        for (p, d) in pos.iter_mut().zip(&disp) {
+            let len = (d.0 * d.0 + d.1 * d.1).sqrt().max(1e-9);
+            let step = len.min(temperature);
+            p.0 += d.0 / len * step;
+            p.1 += d.1 / len * step;
+        }
+        temperature = (temperature - cooling).max(0.005);
+    }
+    pos
+}
+
+/// The product-space SVG of one period, nodes coloured by the country's RCA.
+fn product_space(run: &Run, params: &ComplexityParams, threshold: f64) -> Result<String, ApiError> {
+    let period = pick_period(run, params.period.as_deref())?;
+    let res = &period.result;
+    let phi = res.proximity.as_ref().ok_or_else(|| ApiError::internal("proximity was not kept"))?;
+    let country = params.country.as_deref().filter(|c| !c.is_empty());
+    let l = match country {
+        Some(c) => Some(period.locations.iter().position(|x| x == c).ok_or_else(|| {
+            ApiError::unprocessable(
+                "trade.unknown_country",
+                format!("{c:?} does not export in {}", period.time),
+            )
+            .with_field("country")
+        })?),
+        None => None,
+    };
+    // Products nobody has with presence carry no proximity: leave them out.
+    let keep: Vec<usize> = (0..period.products.len()).filter(|&p| res.ubiquity[p] > 0.0).collect();
+    let sub = Array2::from_shape_fn((keep.len(), keep.len()), |(a, b)| phi[[keep[a], keep[b]]]);
+    let edges = product_space_edges(&sub);
+    let pos = force_layout(keep.len(), &edges);
+    let nodes = keep
+        .iter()
+        .zip(&pos)
+        .map(|(&p, &(x, y))| {
+            let rca = l.map(|l| res.rca[[l, p]]);
+            let color = match rca {
+                Some(r) if r >= threshold => "#0072B2",
+                Some(r) if r >= threshold / 2.0 => "#56B4E9",
+                Some(_) => "#DDDDDD",
+                None => "#999999",
+            };
+            let label = match rca {
+                Some(r) => format!(
+                    "{} (RCA {})",
+                    period.products[p],
+                    if r.is_finite() { format!("{r:.2}") } else { "n/a".to_owned() }
+                ),
+                None => period.products[p].clone(),
+            };
+            chart::Node {
+                label,
+                x,
+                y,
+                color: color.to_owned(),
+                radius: if keep.len() > 300 { 3.0 } else { 5.0 },
+            }
+        })
+        .collect();
+    let legend = match country {
+        Some(c) => vec![
+            ("#0072B2".to_owned(), format!("{c}: RCA ≥ {threshold}")),
+            ("#56B4E9".to_owned(), format!("{c}: RCA ≥ {}", threshold / 2.0)),
+            ("#DDDDDD".to_owned(), format!("{c}: lower RCA")),
+        ],
+        None => vec![("#999999".to_owned(), "product".to_owned())],
+    };
+    Ok(chart::graph(&chart::Graph {
+        title: format!(
+            "Product space, {}{}",
+            period.time,
+            country.map(|c| format!(", {c}")).unwrap_or_default()
+        ),
+        nodes,
+        edges,
+        legend,
+    }))
+}
+
+/// The product space as SVG: products linked by their strongest proximities, laid out by a
+/// deterministic force-directed layout, coloured by the chosen country's RCA.
+#[utoipa::path(get, path = "/trade/datasets/{id}/product-space.svg", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn product_space_svg(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ComplexityParams>,
+) -> Result<Response, ApiError> {
+    let threshold = params.rca_threshold.unwrap_or(1.0);
+    let (_, svg) = compute(&state, &caller, id, move |table| {
+        product_space(&run(&table, &params, true)?, &params, threshold)
+    })
+    .await?;
+    Ok(chart::svg_response(svg))
+}
+
+// ---- Pages ----
+
+async fn trade_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let caller = match ui::require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    list_page(&state, lang, &caller, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    error: Option<&ApiError>,
+) -> Response {
+    let list = match datasets::visible(state, caller, Some(DatasetKind::Trade)).await {
+        Ok(l) => l,
+        Err(e) => return ui::error_page(lang, Some(caller), &e),
+    };
+    let status = error.map_or(StatusCode::OK, |e| e.status);
+    ui::page(
+        status,
+        ui::layout(
+            lang,
+            Some(caller),
+            t(lang, TradeKey::title),
+            html! {
+                h1 { (t(lang, TradeKey::title)) }
+                p { (t(lang, TradeKey::intro)) }
+                @if let Some(e) = error { p.error role="alert" { (e.message) } }
+                h2 { (t(lang, TradeKey::datasets)) }
+                @if list.is_empty() { p #no-datasets { (t(lang, TradeKey::no_datasets)) } } @else {
+                    table #datasets {
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, TradeKey::name)) } th scope="col" { (t(lang, TradeKey::rows)) } th scope="col" { (t(lang, TradeKey::columns)) } } }
+                        tbody { @for d in &list { tr { td { (d.id) } td { a href={ "/trade/datasets/" (d.id) } { (d.name) } } td { (d.n_rows) } td { (d.columns.join(", ")) } } } }
+                    }
+                }
+                @if datasets::can_upload_dataset(caller) {
+                    (upload_form_markup(lang, caller, "/trade/upload", t(lang, TradeKey::upload), t(lang, TradeKey::upload_hint)))
+                }
+            },
+        ),
+    )
+}
+
+/// The paste-a-CSV upload form shared by the trade and poverty pages.
+pub(crate) fn upload_form_markup(
+    lang: Lang,
+    caller: &Caller,
+    action: &str,
+    heading: &str,
+    hint: &str,
+) -> Markup {
+    html! {
+        h2 { (heading) }
+        form.card method="post" action=(action) {
+            p { (hint) }
+            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+            label for="ds-name" { (t(lang, TradeKey::name)) }
+            input #ds-name name="name" required maxlength="200";
+            label for="ds-numeric" { (t(lang, TradeKey::numeric)) }
+            input #ds-numeric name="numeric";
+            label for="ds-csv" { (t(lang, TradeKey::csv)) }
+            textarea #ds-csv name="csv" rows="10" required {}
+            button type="submit" { (t(lang, TradeKey::submit_upload)) }
+        }
+    }
+}
+
+/// The fields of the upload form.
+#[derive(Debug, Deserialize)]
+pub struct UploadForm {
+    pub name: String,
+    #[serde(default)]
+    pub numeric: String,
+    pub csv: String,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+async fn upload_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Form(form): Form<UploadForm>,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let params = datasets::UploadParams {
+        kind: "trade".to_owned(),
+        name: form.name,
+        numeric: Some(form.numeric),
+        share_all_analysts: None,
+    };
+    match datasets::create(&state, &caller, &params, form.csv.into_bytes()).await {
+        Ok(d) => Redirect::to(&format!("/trade/datasets/{}?uploaded=1", d.id)).into_response(),
+        Err(e) => list_page(&state, lang, &caller, Some(&e)).await,
+    }
+}
+
+async fn delete_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    match datasets::remove(&state, &caller, id).await {
+        Ok(()) => Redirect::to("/trade").into_response(),
+        Err(e) => ui::error_page(lang, Some(&caller), &e),
+    }
+}
+
+/// Query of the dataset page besides [`ComplexityParams`] (read apart: serde cannot flatten numbers from a query).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageParams {
+    pub uploaded: Option<String>,
+}
+
+/// Everything the dataset page shows: the run, concentration, a profile and the product space SVG.
+type Analysis = (Run, Vec<ConcentrationRow>, Option<Profile>, String, Option<GrowthResponse>);
+
+fn column_select(
+    lang: Lang,
+    id: &str,
+    name: &str,
+    label: TradeKey,
+    columns: &[String],
+    chosen: Option<&str>,
+    guess: &[&str],
+) -> Markup {
+    let guessed = chosen
+        .map(str::to_owned)
+        .or_else(|| columns.iter().find(|c| guess.contains(&c.to_lowercase().as_str())).cloned());
+    html! {
+        label for=(id) { (t(lang, label)) }
+        select #(id) name=(name) {
+            @for c in columns { option value=(c) selected[guessed.as_deref() == Some(c.as_str())] { (c) } }
+        }
+    }
+}
+
+fn query_string(p: &ComplexityParams) -> String {
+    let mut pairs = Vec::new();
+    let mut push = |k: &str, v: Option<String>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            pairs.push(format!("{k}={}", percent_encode(&v)));
+        }
+    };
+    push("time", p.time.clone());
+    push("location", p.location.clone());
+    push("product", p.product.clone());
+    push("value", p.value.clone());
+    push("rca-threshold", p.rca_threshold.map(|x| x.to_string()));
+    push("convention", p.convention.clone());
+    push("country", p.country.clone());
+    push("period", p.period.clone());
+    pairs.join("&")
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn fmt(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "—".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+async fn dataset_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(id): Path<i64>,
+    axum::extract::Query(analysis): axum::extract::Query<ComplexityParams>,
+    axum::extract::Query(params): axum::extract::Query<PageParams>,
+) -> Response {
+    let lang = ui::ui_lang(&headers);
+    let caller = match ui::require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let p = analysis;
+    let ready =
+        p.time.is_some() && p.location.is_some() && p.product.is_some() && p.value.is_some();
+    let work = {
+        let p = p.clone();
+        move |table: Table| -> Result<Option<Analysis>, ApiError> {
+            if !ready {
+                return Ok(None);
+            }
+            let run = run(&table, &p, true)?;
+            let conc = concentration_rows(&run, true);
+            let period = pick_period(&run, p.period.as_deref())?;
+            let country = p.country.clone().filter(|c| !c.is_empty()).or_else(|| {
+                ranked(period.locations.len(), |l| period.result.eci[l])
+                    .first()
+                    .map(|&l| period.locations[l].clone())
+            });
+            let p2 = ComplexityParams { country: country.clone(), ..p.clone() };
+            let prof = country.as_ref().map(|_| profile(&run, &p2)).transpose()?;
+            let svg = product_space(&run, &p2, p.rca_threshold.unwrap_or(1.0))?;
+            // Growth by exporter from the first to the last year, when years are numbers.
+            let growth = (run.periods.len() > 1)
+                .then(|| {
+                    let gp = GrowthParams {
+                        time: p.time.clone(),
+                        value: p.value.clone(),
+                        group: p.location.clone(),
+                        from: None,
+                        to: None,
+                    };
+                    growth(&table, &gp).ok()
+                })
+                .flatten();
+            Ok(Some((run, conc, prof, svg, growth)))
+        }
+    };
+    let (dataset, computed) = match compute(&state, &caller, id, work).await {
+        Ok(x) => x,
+        Err(e)
+            if e.status.is_client_error()
+                && e.status != StatusCode::FORBIDDEN
+                && e.status != StatusCode::NOT_FOUND =>
+        {
+            // Show the form again with the reason, so the analyst can fix the choice.
+            match state.store.dataset(id).await {
+                Ok(Some(d)) => return analysis_page(lang, &caller, &d, &p, None, Some(&e), false),
+                _ => return ui::error_page(lang, Some(&caller), &e),
+            }
+        }
+        Err(e) => return ui::error_page(lang, Some(&caller), &e),
+    };
+    analysis_page(lang, &caller, &dataset, &p, computed.as_ref(), None, params.uploaded.is_some())
+}
+
+fn analysis_page(
+    lang: Lang,
+    caller: &Caller,
+    d: &Dataset,
+    p: &ComplexityParams,
+    computed: Option<&Analysis>,
+    error: Option<&ApiError>,
+    uploaded: bool,
+) -> Response {
+    let qs = query_string(p);
+    let status = error.map_or(StatusCode::OK, |e| e.status);
+    let body = html! {
+        h1 { (d.name) }
+        @if uploaded { p.ok role="status" { (t(lang, TradeKey::uploaded)) } }
+        @if let Some(e) = error { p.error role="alert" { (e.message) } }
+        p { (d.n_rows) " " (t(lang, TradeKey::rows)) " · " (t(lang, TradeKey::columns)) ": " (d.columns.join(", ")) }
+        form.card method="get" action={ "/trade/datasets/" (d.id) } {
+            p { (t(lang, TradeKey::choose_columns)) }
+            (column_select(lang, "c-time", "time", TradeKey::col_time, &d.columns, p.time.as_deref(), &["year", "time", "t"]))
+            (column_select(lang, "c-location", "location", TradeKey::col_location, &d.columns, p.location.as_deref(), &["exporter", "country", "location", "country_id", "reporter"]))
+            (column_select(lang, "c-product", "product", TradeKey::col_product, &d.columns, p.product.as_deref(), &["product", "hs", "hs4", "hs6", "product_id", "sitc"]))
+            (column_select(lang, "c-value", "value", TradeKey::col_value, &d.columns, p.value.as_deref(), &["value", "export_value", "exports", "trade_value"]))
+            label for="c-threshold" { (t(lang, TradeKey::rca_threshold)) }
+            input #c-threshold name="rca-threshold" type="number" step="any" min="0" value=(p.rca_threshold.unwrap_or(1.0));
+            label for="c-convention" { (t(lang, TradeKey::convention)) }
+            select #c-convention name="convention" {
+                option value="ecomplexity" selected[p.convention.as_deref() != Some("stata")] { "py-ecomplexity (Atlas)" }
+                option value="stata" selected[p.convention.as_deref() == Some("stata")] { "Stata ecomplexity" }
+            }
+            label for="c-country" { (t(lang, TradeKey::country)) }
+            input #c-country name="country" value=(p.country.clone().unwrap_or_default());
+            label for="c-period" { (t(lang, TradeKey::period)) }
+            input #c-period name="period" value=(p.period.clone().unwrap_or_default());
+            button type="submit" { (t(lang, TradeKey::analyse)) }
+        }
+        @if let Some((run, conc, prof, svg, growth)) = computed {
+            p { a #download-csv href={ "/api/v1/datasets/" (d.id) "/complexity?format=csv&" (qs) } { (t(lang, TradeKey::download_csv)) } }
+            @if let Ok(period) = pick_period(run, p.period.as_deref()) {
+                @let tables = period_tables(period);
+                @if !tables.warnings.is_empty() {
+                    h2 { (t(lang, TradeKey::warnings)) }
+                    ul { @for w in &tables.warnings { li { (w) } } }
+                }
+                h2 { (t(lang, TradeKey::eci_table)) " — " (period.time) }
+                table #eci {
+                    thead { tr { th scope="col" { (t(lang, TradeKey::rank)) } th scope="col" { (t(lang, TradeKey::location)) } th scope="col" { "ECI" } th scope="col" { (t(lang, TradeKey::diversity)) } th scope="col" { "COI" } } }
+                    tbody { @for r in &tables.eci { tr { td { (r.rank) } td { (r.location) } td { (fmt(r.eci, 3)) } td { (r.diversity) } td { (fmt(r.coi, 3)) } } } }
+                }
+                h2 { (t(lang, TradeKey::pci_table)) }
+                table #pci {
+                    thead { tr { th scope="col" { (t(lang, TradeKey::rank)) } th scope="col" { (t(lang, TradeKey::product)) } th scope="col" { "PCI" } th scope="col" { (t(lang, TradeKey::ubiquity)) } } }
+                    tbody { @for r in tables.pci.iter().take(50) { tr { td { (r.rank) } td { (r.product) } td { (fmt(r.pci, 3)) } td { (r.ubiquity) } } } }
+                }
+            }
+            @if let Some(prof) = prof {
+                h2 { (t(lang, TradeKey::profile)) ": " (prof.location) " (" (prof.time) ")" }
+                table #rca-profile {
+                    thead { tr { th scope="col" { (t(lang, TradeKey::product)) } th scope="col" { "RCA" } th scope="col" { "M" } th scope="col" { "density" } th scope="col" { "COG" } th scope="col" { "PCI" } } }
+                    tbody { @for r in prof.products.iter().take(30) { tr { td { (r.product) } td { (fmt(r.rca, 2)) } td { (r.mcp) } td { (fmt(r.density, 3)) } td { (fmt(r.cog, 3)) } td { (fmt(r.pci, 3)) } } } }
+                }
+            }
+            h2 { (t(lang, TradeKey::product_space)) }
+            p { (t(lang, TradeKey::product_space_hint)) }
+            figure #product-space { (PreEscaped(svg)) }
+            h2 { (t(lang, TradeKey::concentration)) }
+            table #concentration {
+                thead { tr { th scope="col" { (t(lang, TradeKey::period)) } th scope="col" { (t(lang, TradeKey::location)) } th scope="col" { "HHI" } th scope="col" { "UNCTAD" } th scope="col" { "Finger–Kreinin" } th scope="col" { "Theil" } th scope="col" { "top 5" } th scope="col" { "RCA ≥ 1" } } }
+                tbody { @for r in conc { tr { td { (r.time.clone().unwrap_or_default()) } td { (r.location) } td { (fmt(r.hhi, 3)) } td { (fmt(r.unctad_concentration, 3)) } td { (fmt(r.finger_kreinin, 3)) } td { (fmt(r.theil, 3)) } td { (fmt(r.top5_share, 3)) } td { (r.n_rca_ge_1) } } } }
+            }
+            @if run.periods.len() > 1 {
+                @let gq = format!("time={}&value={}&group={}", percent_encode(&run.names[0]), percent_encode(&run.names[3]), percent_encode(&run.names[1]));
+                h2 { (t(lang, TradeKey::growth)) }
+                p { (t(lang, TradeKey::growth_hint)) }
+                figure { img #growth-chart src={ "/trade/datasets/" (d.id) "/growth.svg?" (gq) } alt=(t(lang, TradeKey::growth)) width="720" height="420"; }
+                @if let Some(g) = growth {
+                    table #growth {
+                        thead { tr { th scope="col" { (t(lang, TradeKey::location)) } th scope="col" { (g.rows.first().map(|r| r.from.clone()).unwrap_or_default()) } th scope="col" { (g.rows.first().map(|r| r.to.clone()).unwrap_or_default()) } th scope="col" { "CAGR %" } th scope="col" { (t(lang, TradeKey::growth)) " %" } th scope="col" { (t(lang, TradeKey::contribution)) } } }
+                        tbody { @for r in &g.rows { tr { td { (r.group) } td { (r.value_from) } td { (r.value_to) } td { (fmt(r.cagr.map(|x| 100.0 * x), 2)) } td { (fmt(r.growth.map(|x| 100.0 * x), 2)) } td { (fmt(r.contribution, 3)) } } } }
+                    }
+                }
+            }
+        }
+        @if datasets::can_delete_dataset(caller, d) {
+            form method="post" action={ "/trade/datasets/" (d.id) "/delete" } {
+                input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                button type="submit" { (t(lang, TradeKey::delete)) }
+            }
+        }
+    };
+    ui::page(status, ui::layout(lang, Some(caller), &d.name, body))
+}

@@ -1,0 +1,524 @@
+//! Certificates over HTTP (issue 3), end to end: keys, issue, download, offline verification
+//! with the served trust list, revocation seen through fresh log state, tampering, log proofs,
+//! the pages, and the denials.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use caravan_docsign::credential::{DocumentType, sample_subject};
+use caravan_docsign::log::{SignedCheckpoint, revocation_state};
+use caravan_docsign::merkle;
+use caravan_docsign::trust::{TrustList, TrustListFile};
+use caravan_docsign::verify::{CheckName, VerifyOptions, verify_certificate};
+use caravan_refdata::Lang;
+use caravan_server::certs::CertKey;
+use caravan_server::i18n::Text;
+use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role};
+use caravan_types::CountryCode;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, body_text, error_code, fixed_now};
+
+struct Fixture {
+    app: TestApp,
+    kz_chamber: i64,
+    uz_plant: i64,
+}
+
+async fn fixture() -> Fixture {
+    let app = TestApp::new().await;
+    let change = Change { actor: Actor::system("test"), at: fixed_now() };
+    let store = &app.state.store;
+    let org = |name: &str, kind, country: &str| NewOrganisation {
+        name: name.to_owned(),
+        kind,
+        country: CountryCode::parse(country).unwrap(),
+    };
+    let kz_chamber = store
+        .create_organisation(&change, &org("KZ Chamber", OrgKind::CertifyingBody, "KZ"))
+        .await
+        .unwrap()
+        .id;
+    let uz_plant = store
+        .create_organisation(
+            &change,
+            &org("UZ Plant Quarantine", OrgKind::PlantProtectionService, "UZ"),
+        )
+        .await
+        .unwrap()
+        .id;
+    for (username, org_id) in [("kz-cert", kz_chamber), ("uz-cert", uz_plant)] {
+        let user = NewUser {
+            username: username.to_owned(),
+            display_name: username.to_owned(),
+            org_id,
+            role: Role::Certifier,
+            password_hash: "unused".to_owned(),
+        };
+        store.create_user(&change, &user).await.unwrap();
+    }
+    Fixture { app, kz_chamber, uz_plant }
+}
+
+async fn issue(app: &TestApp, token: &str, doc_type: DocumentType) -> (u16, Value) {
+    let body = json!({"type": doc_type.as_str(), "subject": sample_subject(doc_type)});
+    app.post_json("/api/v1/certificates", Some(token), &body.to_string()).await
+}
+
+async fn served_trust(app: &TestApp) -> TrustList {
+    let (status, body) = app.get("/api/v1/trust-list", None).await;
+    assert_eq!(status, 200, "{body}");
+    let file: TrustListFile = serde_json::from_value(body).unwrap();
+    TrustList::from_file(&file).unwrap()
+}
+
+#[tokio::test]
+async fn issue_download_verify_offline_revoke_and_fail_as_revoked() {
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let admin = app.token("kz-admin").await;
+    let certifier = app.token("kz-cert").await;
+
+    // Before a key exists, issuing says what to do.
+    let (status, body) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!((status, error_code(&body)), (422, "certs.no_key_for_type"), "{body}");
+
+    let path = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    let (status, key) =
+        app.post_json(&path, Some(&admin), r#"{"document_types": ["origin"]}"#).await;
+    assert_eq!(status, 201, "{key}");
+    assert_eq!(key["public_key"].as_str().unwrap().len(), 64);
+    assert!(key.get("sealed_secret").is_none(), "the private key never leaves the server");
+
+    let (status, issued) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!(status, 201, "{issued}");
+    let id = issued["id"].as_str().unwrap().to_owned();
+    assert_eq!(issued["issuer"]["id"], format!("urn:caravan:authority:{kz_chamber}"));
+
+    // A key for origin only cannot sign a phytosanitary certificate.
+    let (status, body) = issue(&app, &certifier, DocumentType::Phyto).await;
+    assert_eq!((status, error_code(&body)), (422, "certs.no_key_for_type"));
+
+    // Download it as a register member and verify offline with the served trust list.
+    let (status, listed) = app.get("/api/v1/certificates", Some(&certifier)).await;
+    assert_eq!((status, listed[0]["id"].as_str()), (200, Some(id.as_str())));
+    let response = app
+        .send(
+            Request::get(format!("/api/v1/certificates/{id}"))
+                .header(header::AUTHORIZATION, format!("Bearer {certifier}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let downloaded = body_text(response).await.into_bytes();
+    let trust = served_trust(&app).await;
+    let report = verify_certificate(&downloaded, &trust, &VerifyOptions::default());
+    assert!(report.is_valid(), "{}", report.to_text());
+
+    // Any changed byte fails: here one letter of the exporter's name.
+    let text = String::from_utf8(downloaded.clone()).unwrap();
+    let tampered = text.replacen("Almaty", "Almatx", 1);
+    assert_ne!(tampered, text);
+    let report = verify_certificate(tampered.as_bytes(), &trust, &VerifyOptions::default());
+    assert_eq!(
+        report.first_failure().map(|c| c.name),
+        Some(CheckName::Signature),
+        "{}",
+        report.to_text()
+    );
+
+    // Revoke with a reason.
+    let revoke = format!("/api/v1/certificates/{id}/revoke");
+    let (status, body) = app.post_json(&revoke, Some(&certifier), r#"{"reason": "  "}"#).await;
+    assert_eq!((status, error_code(&body)), (400, "certs.invalid_reason"));
+    let (status, body) =
+        app.post_json(&revoke, Some(&certifier), r#"{"reason": "goods returned"}"#).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["revocation_reason"], "goods returned");
+    let (status, body) = app.post_json(&revoke, Some(&certifier), r#"{"reason": "again"}"#).await;
+    assert_eq!((status, error_code(&body)), (409, "certs.already_revoked"));
+
+    // Offline with only the certificate it still passes (its own checkpoint predates the
+    // revocation); with the log's fresh state, fetched over the API, it fails as revoked.
+    let log = issued["proof"].as_array().unwrap().iter().find_map(|p| p["logId"].as_str()).unwrap();
+    let (_, checkpoint) = app.get(&format!("/api/v1/logs/{log}/checkpoint"), None).await;
+    let checkpoint = SignedCheckpoint::from_json(&checkpoint).unwrap();
+    assert_eq!(checkpoint.checkpoint.size, 2);
+    caravan_docsign::verify::verify_checkpoint(&checkpoint, &trust).unwrap();
+    let (_, entries) = app.get(&format!("/api/v1/logs/{log}/entries?start=0&end=2"), None).await;
+    let entries: Vec<Vec<u8>> = entries["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.decode(e["entry"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+    let state = revocation_state(&refs, &checkpoint).unwrap();
+    let options = VerifyOptions { revocations: Some(&state), ..VerifyOptions::default() };
+    let report = verify_certificate(&downloaded, &trust, &options);
+    let failure = report.first_failure().unwrap();
+    assert_eq!(failure.name, CheckName::NotRevoked);
+    assert!(failure.detail.contains("revoked") && failure.detail.contains("goods returned"));
+
+    // The public verify endpoint uses the fresh state itself, for JSON and for the QR payload.
+    let (status, report) = app.post_json("/api/v1/certificates/verify", None, &text).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (report["valid"].as_bool(), report["failedCheck"].as_str()),
+        (Some(false), Some("not-revoked"))
+    );
+    let qr = caravan_server::certs::qr_payload(&text);
+    let (_, report) = app.post_json("/api/v1/certificates/verify", None, &qr).await;
+    assert_eq!(report["failedCheck"], "not-revoked", "{report}");
+    let (_, report) = app.post_json("/api/v1/certificates/verify", None, "not json").await;
+    assert_eq!(report["failedCheck"], "well-formed");
+
+    // Every change is in the audit log.
+    let audit = caravan_server::all_audit_entries(&*app.state.store).await.unwrap();
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    for action in ["signing_key.add", "certificate.issue", "certificate.revoke"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn log_proofs_verify_and_concurrent_issuers_get_distinct_leaves() {
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let admin = app.token("kz-admin").await;
+    let certifier = app.token("kz-cert").await;
+    let path = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    assert_eq!(app.post_json(&path, Some(&admin), "{}").await.0, 201);
+    let issues = (0..4).map(|_| issue(&app, &certifier, DocumentType::Passport));
+    let results = futures_join_all(issues).await;
+    let mut indexes: Vec<u64> = results
+        .iter()
+        .map(|(status, cert)| {
+            assert_eq!(*status, 201, "{cert}");
+            cert["proof"].as_array().unwrap().iter().find_map(|p| p["leafIndex"].as_u64()).unwrap()
+        })
+        .collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, [0, 1, 2, 3]);
+
+    let log = format!("caravan-log-{kz_chamber}");
+    let (_, cp) = app.get(&format!("/api/v1/logs/{log}/checkpoint"), None).await;
+    let cp = SignedCheckpoint::from_json(&cp).unwrap();
+    let (status, proof) =
+        app.get(&format!("/api/v1/logs/{log}/proof/consistency?first=1&second=4"), None).await;
+    assert_eq!(status, 200, "{proof}");
+    let hashes = |v: &Value| -> Vec<merkle::Hash> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| caravan_docsign::log::decode_hash(h.as_str().unwrap()).unwrap())
+            .collect()
+    };
+    let root1 = caravan_docsign::log::decode_hash(proof["firstRoot"].as_str().unwrap()).unwrap();
+    merkle::verify_consistency(
+        1,
+        4,
+        &hashes(&proof["consistencyProof"]),
+        &root1,
+        &cp.checkpoint.root,
+    )
+    .unwrap();
+    assert!(
+        merkle::verify_consistency(
+            1,
+            4,
+            &hashes(&proof["consistencyProof"]),
+            &cp.checkpoint.root,
+            &cp.checkpoint.root
+        )
+        .is_err(),
+        "the proof ties the served first root, not any other"
+    );
+
+    let (_, entries) = app.get(&format!("/api/v1/logs/{log}/entries?start=2&end=3"), None).await;
+    let leaf = entries["entries"][0]["leafHash"].as_str().unwrap().to_owned();
+    let (status, inc) =
+        app.get(&format!("/api/v1/logs/{log}/proof/inclusion?leaf_hash={leaf}"), None).await;
+    assert_eq!((status, inc["leafIndex"].as_u64()), (200, Some(2)), "{inc}");
+    let leaf = caravan_docsign::log::decode_hash(&leaf).unwrap();
+    merkle::verify_inclusion(&leaf, 2, 4, &hashes(&inc["inclusionProof"]), &cp.checkpoint.root)
+        .unwrap();
+
+    // Bad input is a 4xx naming the field.
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/proof/inclusion?leaf_hash=zz"), None).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("leaf_hash")));
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/proof/consistency?first=5"), None).await;
+    assert_eq!((status, error_code(&body)), (400, "certs.invalid_tree_size"));
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/entries?start=0&end=5000"), None).await;
+    assert_eq!((status, error_code(&body)), (400, "certs.invalid_range"));
+    let (status, _) = app.get("/api/v1/logs/caravan-log-999/checkpoint", None).await;
+    assert_eq!(status, 404);
+    let (status, body) = app
+        .post_json("/api/v1/certificates", Some(&certifier), r#"{"type": "visa", "subject": {}}"#)
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("type")));
+    let (status, body) = app
+        .post_json("/api/v1/certificates", Some(&certifier), r#"{"type": "origin", "subject": {}}"#)
+        .await;
+    assert_eq!((status, error_code(&body)), (422, "certs.invalid_subject"));
+    assert!(body["error"]["field"].as_str().unwrap().starts_with("subject."), "{body}");
+}
+
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut out = Vec::new();
+    let pinned: Vec<_> = futures.map(Box::pin).collect();
+    // Poll them all concurrently on this task.
+    let mut pending: Vec<_> = pinned.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (idx, slot) in pending.iter_mut().enumerate() {
+            if let Some(fut) = slot {
+                match fut.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        results[idx] = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    out.extend(results.into_iter().map(Option::unwrap));
+    out
+}
+
+#[tokio::test]
+async fn denials_trader_other_country_other_body_and_revoked_token() {
+    let Fixture { app, kz_chamber, uz_plant } = fixture().await;
+    let kz_admin = app.token("kz-admin").await;
+    let root = app.token("root").await;
+    let trader = app.token("trader-a").await;
+    let kz_cert = app.token("kz-cert").await;
+    let uz_cert = app.token("uz-cert").await;
+
+    // Keys: a trader may not, a KZ administrator may not for a UZ body; the operator may.
+    let kz_keys = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    let uz_keys = format!("/api/v1/organisations/{uz_plant}/signing-keys");
+    assert_eq!(app.post_json(&kz_keys, Some(&trader), "{}").await.0, 403);
+    assert_eq!(app.post_json(&uz_keys, Some(&kz_admin), "{}").await.0, 403);
+    let (status, body) =
+        app.post_json(&uz_keys, Some(&root), r#"{"document_types": ["tea"]}"#).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("document_types")));
+    assert_eq!(app.post_json(&uz_keys, Some(&root), "{}").await.0, 201);
+    let (status, kz_key) = app.post_json(&kz_keys, Some(&kz_admin), "{}").await;
+    assert_eq!(status, 201);
+    let customs_keys = format!("/api/v1/organisations/{}/signing-keys", app.ids.kz_customs);
+    let (status, body) = app.post_json(&customs_keys, Some(&kz_admin), "{}").await;
+    assert_eq!((status, error_code(&body)), (422, "certs.not_an_authority"));
+
+    // A trader cannot issue.
+    let (status, body) = issue(&app, &trader, DocumentType::Origin).await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"));
+
+    // The KZ certifier cannot revoke, nor read, the UZ body's certificate.
+    let (status, uz_doc) = issue(&app, &uz_cert, DocumentType::Phyto).await;
+    assert_eq!(status, 201, "{uz_doc}");
+    let uz_id = uz_doc["id"].as_str().unwrap();
+    let (status, _) = app
+        .post_json(
+            &format!("/api/v1/certificates/{uz_id}/revoke"),
+            Some(&kz_cert),
+            r#"{"reason": "x"}"#,
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.get(&format!("/api/v1/certificates/{uz_id}"), Some(&kz_cert)).await.0, 404);
+    assert_eq!(app.get(&format!("/api/v1/certificates/{uz_id}"), Some(&root)).await.0, 200);
+
+    // A revoked token is refused.
+    let user = app.state.store.user_by_username("kz-cert").await.unwrap().unwrap();
+    let tokens = app.state.store.api_tokens(user.id).await.unwrap();
+    let change = Change { actor: Actor::system("test"), at: fixed_now() };
+    app.state.store.revoke_api_token(&change, tokens[0].id).await.unwrap();
+    let (status, body) = issue(&app, &kz_cert, DocumentType::Origin).await;
+    assert_eq!(status, 401, "{body}");
+
+    // Retiring the KZ key: certificates dated after it no longer issue.
+    let retire = format!("/api/v1/signing-keys/{}/retire", kz_key["id"]);
+    assert_eq!(app.post_json(&retire, None, "").await.0, 401);
+    assert_eq!(app.post_json(&retire, Some(&trader), "").await.0, 403);
+    let (status, retired) = app.post_json(&retire, Some(&kz_admin), "").await;
+    assert_eq!(status, 200);
+    assert!(retired["retired_at"].is_string());
+    let fresh = app.token("kz-cert").await;
+    let (status, body) = issue(&app, &fresh, DocumentType::Origin).await;
+    assert_eq!((status, error_code(&body)), (422, "certs.no_key_for_type"));
+    let served = served_trust(&app).await;
+    assert!(served.authorities.iter().flat_map(|a| &a.keys).any(|k| k.retired_at.is_some()));
+}
+
+#[tokio::test]
+async fn pages_issue_show_verify_and_monitor() {
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let admin = app.token("kz-admin").await;
+    let certifier = app.token("kz-cert").await;
+    let path = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    assert_eq!(app.post_json(&path, Some(&admin), "{}").await.0, 201);
+    let page = |path: &str, token: Option<&str>| {
+        let mut req = Request::get(path);
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        req.body(Body::empty()).unwrap()
+    };
+    let form = |path: &str, token: Option<&str>, body: String| {
+        let mut req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(token) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        req.body(Body::from(body)).unwrap()
+    };
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+
+    let html = body_text(app.send(page("/certificates?type=phyto", Some(&certifier))).await).await;
+    assert!(
+        html.contains("id=\"issue-form\"") && html.contains("name=\"commodities.0.botanicalName\""),
+        "{html}"
+    );
+    // A bad subject comes back with the reason and the text kept.
+    let response = app
+        .send(form(
+            "/certificates",
+            Some(&certifier),
+            format!("csrf_token=x&type=origin&subject={}", enc("{\"exporter\": 1}")),
+        ))
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(body_text(response).await.contains("role=\"alert\""));
+    let subject = serde_json::to_string(&sample_subject(DocumentType::Origin)).unwrap();
+    let response = app
+        .send(form(
+            "/certificates",
+            Some(&certifier),
+            format!("csrf_token=x&type=origin&subject={}", enc(&subject)),
+        ))
+        .await;
+    assert_eq!(response.status(), 303);
+    // The structured form: fields named by JSON path; a missing required part is named.
+    let fields = "csrf_token=x&type=passport&subject=&product.name=Copper+cathodes&product.hsCode=740311\
+        &massKg=25000&assay.0.element=Cu&assay.0.massFractionPercent=99.99&assay.1.element=";
+    let response = app.send(form("/certificates", Some(&certifier), fields.to_owned())).await;
+    assert_eq!(response.status(), 422);
+    let html = body_text(response).await;
+    assert!(
+        html.contains("mine") && html.contains("value=\"740311\""),
+        "errors name the field and keep the input: {html}"
+    );
+    let response = app
+        .send(form(
+            "/certificates",
+            Some(&certifier),
+            format!("{fields}&mine.name=Kounrad&mine.country=KZ"),
+        ))
+        .await;
+    assert_eq!(response.status(), 303, "{}", body_text(response).await);
+    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let html = body_text(app.send(page(&location, Some(&certifier))).await).await;
+    assert!(
+        html.contains("id=\"download\"")
+            && html.contains("CVC1:")
+            && html.contains("name=\"reason\""),
+        "{html}"
+    );
+    let qr = html.split("id=\"qr\"").nth(1).unwrap();
+    let qr = &qr[qr.find("CVC1:").unwrap()..];
+    let qr = &qr[..qr.find('<').unwrap()];
+
+    // The public verify page: green for the QR payload, red for a tampered one.
+    let html = body_text(app.send(page("/verify", None)).await).await;
+    assert!(html.contains("for=\"payload\""));
+    let html =
+        body_text(app.send(form("/verify", None, format!("payload={}", enc(qr)))).await).await;
+    assert!(html.contains("ok verdict") && html.contains("data-check=\"not-revoked\""), "{html}");
+    let mut bad = qr.to_owned();
+    bad.replace_range(20..21, if &bad[20..21] == "A" { "B" } else { "A" });
+    let html =
+        body_text(app.send(form("/verify", None, format!("payload={}", enc(&bad)))).await).await;
+    assert!(html.contains("error verdict"), "{html}");
+
+    // Revoke from the page, then the monitor shows consistent checkpoints and finds it.
+    let id = location.trim_start_matches("/certificates/");
+    let response = app
+        .send(form(
+            &format!("{location}/revoke"),
+            Some(&certifier),
+            "csrf_token=x&reason=wrong+consignee".to_owned(),
+        ))
+        .await;
+    assert_eq!(response.status(), 303);
+    let html = body_text(app.send(page(&location, Some(&certifier))).await).await;
+    assert!(html.contains("wrong consignee"));
+    let html = body_text(app.send(page(&format!("/logs?id={}", enc(id)), None)).await).await;
+    assert!(
+        html.contains("✔") && html.contains("id=\"inclusion\"") && html.contains("class=\"ok\""),
+        "{html}"
+    );
+}
+
+#[test]
+fn every_certificate_string_is_translated() {
+    for key in CertKey::ALL {
+        let table = key.table();
+        for (lang, text) in [Lang::En, Lang::Ru, Lang::Zh].iter().zip(table) {
+            assert!(!text.trim().is_empty(), "{key:?} has no {lang:?} text");
+        }
+        assert_ne!(table[0], table[1], "{key:?}: Russian is a copy of English");
+        assert_ne!(table[0], table[2], "{key:?}: Chinese is a copy of English");
+    }
+}
+
+#[tokio::test]
+async fn rotation_keeps_earlier_certificates_valid_and_signs_new_ones_with_the_new_key() {
+    let Fixture { mut app, kz_chamber, .. } = fixture().await;
+    let admin = app.token("kz-admin").await;
+    let certifier = app.token("kz-cert").await;
+    let keys = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    let (_, old_key) = app.post_json(&keys, Some(&admin), "{}").await;
+    let (status, before) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!(status, 201);
+
+    // An hour later the administrator rotates; the old key stops where the new one starts.
+    app.state.clock = std::sync::Arc::new(|| fixed_now() + time::Duration::hours(1));
+    let (status, new_key) = app.post_json(&keys, Some(&admin), r#"{"rotate": true}"#).await;
+    assert_eq!(status, 201, "{new_key}");
+    let (_, listed) = app.get(&keys, Some(&admin)).await;
+    let old = listed.as_array().unwrap().iter().find(|k| k["id"] == old_key["id"]).unwrap();
+    assert_eq!(old["valid_until"], new_key["valid_from"]);
+    let (status, after) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!(status, 201);
+    let kid = |cert: &Value| cert["proof"][0]["verificationMethod"].as_str().unwrap().to_owned();
+    assert!(kid(&after).ends_with(new_key["kid"].as_str().unwrap()));
+    assert!(kid(&before).ends_with(old_key["kid"].as_str().unwrap()));
+
+    let trust = served_trust(&app).await;
+    for cert in [&before, &after] {
+        let report =
+            verify_certificate(cert.to_string().as_bytes(), &trust, &VerifyOptions::default());
+        assert!(report.is_valid(), "{}", report.to_text());
+    }
+}

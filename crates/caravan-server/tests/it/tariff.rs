@@ -1,0 +1,632 @@
+//! Tariff and origin over HTTP: the API answers match the engines on real cases of the shipped
+//! schedules and rule book, every bad input is a 4xx naming its field, and the calculator, line
+//! browser and origin wizard render in three languages and round-trip their forms.
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use caravan_tariff::{Declaration, Quantity, Unit};
+use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
+use serde_json::{Value, json};
+use time::macros::date;
+
+use crate::support::{TestApp, body_text, error_code};
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+/// What the engine answers for the same declaration, as JSON.
+fn engine(app: &TestApp, declaration: &Declaration) -> Value {
+    let calc = caravan_tariff::calculate(&app.state.tariff.tariff, declaration).unwrap();
+    serde_json::to_value(&calc).unwrap()
+}
+
+#[allow(clippy::too_many_arguments, reason = "mirrors the declaration's fields")]
+fn declaration(
+    jurisdiction: &str,
+    code: &str,
+    origin: &str,
+    value: &str,
+    currency: &str,
+    quantity: Option<(&str, &str)>,
+    documents: &[&str],
+) -> Declaration {
+    Declaration {
+        jurisdiction: jurisdiction.to_owned(),
+        date: date!(2026 - 03 - 01),
+        code: HsCode::parse(code).unwrap(),
+        origin: CountryCode::parse(origin).unwrap(),
+        customs_value: Money::new(dec(value), CurrencyCode::parse(currency).unwrap()),
+        quantity: quantity.map(|(amount, unit)| Quantity {
+            amount: dec(amount),
+            unit: Unit::parse(unit).unwrap(),
+        }),
+        documents: documents.iter().map(|d| (*d).to_owned()).collect(),
+    }
+}
+
+async fn calculate(app: &TestApp, body: Value) -> (u16, Value) {
+    app.post_json("/api/v1/tariff/calculate", None, &body.to_string()).await
+}
+
+fn applied_ids(result: &Value) -> Vec<&str> {
+    result["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["measure_id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn ad_valorem_duty_and_vat_base_match_the_engine() {
+    let app = TestApp::new().await;
+    let (status, body) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940", "origin": "CN",
+               "value": "10000.00", "currency": "USD"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        engine(&app, &declaration("EAEU", "8703231940", "CN", "10000.00", "USD", None, &[]))
+    );
+    // 10 000 USD at 505 KZT = 5 050 000; MFN 15 % = 757 500; VAT 12 % of 5 807 500 = 696 900.
+    assert_eq!(body["customs_value"]["amount"], "5050000.00", "{body}");
+    assert_eq!(body["vat_base"]["amount"], "5807500.00", "{body}");
+    assert_eq!(body["total"]["amount"], "1454400.00", "{body}");
+    assert_eq!(body["illustrative"], true);
+    assert!(body["notice"].as_str().unwrap().to_lowercase().contains("illustrative"), "{body}");
+    assert_eq!(body["exchange_rates"][0]["from"], "USD", "the rate used is stated: {body}");
+    assert!(applied_ids(&body).contains(&"eaeu-mfn-cars"));
+    for applied in body["applied"].as_array().unwrap() {
+        assert!(!applied["legal_basis"].as_str().unwrap().is_empty(), "{applied}");
+    }
+    // KZ is answered from the EAEU schedule.
+    let (status, kz) = calculate(
+        &app,
+        json!({"jurisdiction": "kz", "date": "2026-03-01", "code": "8703231940", "origin": "CN",
+               "value": 10000, "currency": "usd"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{kz}");
+    assert_eq!(kz["total"], body["total"]);
+}
+
+#[tokio::test]
+async fn preference_applies_only_with_a_proof_of_origin() {
+    let app = TestApp::new().await;
+    let request = |documents: Value| {
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940", "origin": "UZ",
+               "value": "10000", "currency": "USD", "documents": documents})
+    };
+    let (status, without) = calculate(&app, request(json!([]))).await;
+    assert_eq!(status, 200, "{without}");
+    assert_eq!(
+        without,
+        engine(&app, &declaration("EAEU", "8703231940", "UZ", "10000", "USD", None, &[]))
+    );
+    assert!(applied_ids(&without).contains(&"eaeu-mfn-cars"), "{without}");
+    let refused = without["not_applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["measure_id"] == "eaeu-pref1-cars")
+        .unwrap();
+    assert!(refused["reason"].as_str().unwrap().contains("no proof of origin"), "{refused}");
+
+    let (status, with) = calculate(&app, request(json!(["origin-cert"]))).await;
+    assert_eq!(status, 200, "{with}");
+    assert_eq!(
+        with,
+        engine(
+            &app,
+            &declaration("EAEU", "8703231940", "UZ", "10000", "USD", None, &["origin-cert"])
+        )
+    );
+    assert!(applied_ids(&with).contains(&"eaeu-pref1-cars"), "{with}");
+    let total = |v: &Value| dec(v["total"]["amount"].as_str().unwrap());
+    assert!(total(&with) < total(&without), "the preference lowers the total");
+}
+
+#[tokio::test]
+async fn eaeu_minimum_form_and_specific_duty_with_unit_conversion() {
+    let app = TestApp::new().await;
+    // Wheat: 5 % but not less than 0.015 EUR/KGM; 100 t = 100 000 kg -> 1 500 EUR = 817 500 KZT,
+    // more than 5 % of 1 000 USD (25 250 KZT).
+    let (status, wheat) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "1001990000", "origin": "CN",
+               "value": "1000", "currency": "USD", "quantity": {"amount": "100", "unit": "TNE"},
+               "documents": ["phytosanitary-cert"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{wheat}");
+    assert_eq!(
+        wheat,
+        engine(
+            &app,
+            &declaration(
+                "EAEU",
+                "1001990000",
+                "CN",
+                "1000",
+                "USD",
+                Some(("100", "TNE")),
+                &["phytosanitary-cert"]
+            )
+        )
+    );
+    let mfn = wheat["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["measure_id"] == "eaeu-mfn-wheat")
+        .unwrap();
+    assert_eq!(mfn["amount"]["amount"], "817500.00", "{mfn}");
+
+    // Tajikistan crude oil: 5 USD/TNE given in kilograms.
+    let (status, crude) = calculate(
+        &app,
+        json!({"jurisdiction": "TJ", "date": "2026-03-01", "code": "2709009000", "origin": "KZ",
+               "value": "50000", "currency": "USD", "quantity": {"amount": "20000", "unit": "KGM"}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{crude}");
+    assert_eq!(
+        crude,
+        engine(
+            &app,
+            &declaration("TJ", "2709009000", "KZ", "50000", "USD", Some(("20000", "KGM")), &[])
+        )
+    );
+    let in_tonnes = calculate(
+        &app,
+        json!({"jurisdiction": "TJ", "date": "2026-03-01", "code": "2709009000", "origin": "KZ",
+               "value": "50000", "currency": "USD", "quantity": {"amount": "20", "unit": "TNE"}}),
+    )
+    .await
+    .1;
+    assert_eq!(crude["total"], in_tonnes["total"], "20 000 kg and 20 t pay the same");
+}
+
+#[tokio::test]
+async fn every_bad_calculation_input_is_a_4xx_naming_its_field() {
+    let app = TestApp::new().await;
+    let base = json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940",
+                      "origin": "CN", "value": "1000", "currency": "USD"});
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        ("unknown code", json!({"code": "8703239999"}), "code", "tariff.unknown_code"),
+        ("malformed code", json!({"code": "87x"}), "code", "request.invalid_field"),
+        (
+            "date outside validity",
+            json!({"date": "2019-06-01"}),
+            "date",
+            "tariff.date_outside_validity",
+        ),
+        ("malformed date", json!({"date": "01.03.2026"}), "date", "request.invalid_field"),
+        ("negative value", json!({"value": "-5"}), "value", "tariff.invalid_value"),
+        ("zero value", json!({"value": 0}), "value", "tariff.invalid_value"),
+        ("not a number", json!({"value": "ten"}), "value", "request.invalid_field"),
+        (
+            "unknown jurisdiction",
+            json!({"jurisdiction": "XX"}),
+            "jurisdiction",
+            "tariff.unknown_jurisdiction",
+        ),
+        (
+            "unknown currency rate",
+            json!({"currency": "JPY"}),
+            "currency",
+            "tariff.no_exchange_rate",
+        ),
+        ("bad origin", json!({"origin": "China"}), "origin", "request.invalid_field"),
+        (
+            "unknown unit",
+            json!({"quantity": {"amount": "5", "unit": "XYZ"}}),
+            "quantity.unit",
+            "request.invalid_field",
+        ),
+        (
+            "negative quantity",
+            json!({"quantity": {"amount": "-5", "unit": "KGM"}}),
+            "quantity.amount",
+            "tariff.invalid_quantity",
+        ),
+        (
+            "bad document",
+            json!({"documents": ["<script>"]}),
+            "documents[0]",
+            "request.invalid_field",
+        ),
+    ];
+    for (what, patch, field, code) in cases {
+        let mut body = base.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, answer) = calculate(&app, body).await;
+        assert!((400..500).contains(&status), "{what}: {status} {answer}");
+        assert_eq!(error_code(&answer), code, "{what}: {answer}");
+        assert_eq!(answer["error"]["field"], field, "{what}: {answer}");
+    }
+    // A specific duty without its quantity.
+    let (status, answer) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "1001990000", "origin": "CN",
+               "value": "1000", "currency": "USD"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(error_code(&answer), "tariff.quantity_required");
+    assert_eq!(answer["error"]["field"], "quantity");
+    assert!(answer["error"]["message"].as_str().unwrap().contains("KGM"), "{answer}");
+    // A missing field and an unknown field.
+    let (status, answer) = calculate(&app, json!({"jurisdiction": "EAEU"})).await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"]["field"].is_string(), "{answer}");
+    let (status, _) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940",
+        "origin": "CN", "value": "1000", "currency": "USD", "price": 3}),
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn lines_and_jurisdictions() {
+    let app = TestApp::new().await;
+    let (status, body) =
+        app.get("/api/v1/tariff/lines/EAEU/8703231940?date=2026-03-01", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["lines"][0]["code"], "8703231940");
+    let ids: Vec<&str> = body["lines"][0]["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"eaeu-mfn-cars") && ids.contains(&"eaeu-vat-87"), "{ids:?}");
+    assert_eq!(body["schedule"]["illustrative"], true);
+    // A heading lists the lines under it.
+    let (status, heading) = app.get("/api/v1/tariff/lines/EAEU/87?date=2026-03-01", None).await;
+    assert_eq!(status, 200, "{heading}");
+    assert!(heading["lines"].as_array().unwrap().len() >= 2, "{heading}");
+
+    let (status, body) =
+        app.get("/api/v1/tariff/lines/EAEU/8703239999?date=2026-03-01", None).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["field"], "code");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("8703239999"),
+        "names the code: {body}"
+    );
+    let (status, body) =
+        app.get("/api/v1/tariff/lines/EAEU/8703231940?date=2019-01-01", None).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "date");
+    let (status, body) = app.get("/api/v1/tariff/lines/EAEU/8703231940?date=tomorrow", None).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "date");
+    let (status, body) = app.get("/api/v1/tariff/lines/XX/8703231940", None).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["error"]["field"], "jurisdiction");
+
+    let (status, list) = app.get("/api/v1/tariff/jurisdictions", None).await;
+    assert_eq!(status, 200, "{list}");
+    let names: Vec<&str> =
+        list.as_array().unwrap().iter().map(|j| j["jurisdiction"].as_str().unwrap()).collect();
+    assert_eq!(names, ["CN", "EAEU", "TJ", "TM", "UZ"]);
+    let eaeu = list.as_array().unwrap().iter().find(|j| j["jurisdiction"] == "EAEU").unwrap();
+    assert_eq!(eaeu["versions"][0]["valid_to"], "2025-12-31", "{eaeu}");
+    assert_eq!(eaeu["versions"][1]["valid_from"], "2026-01-01", "{eaeu}");
+}
+
+fn assess_body(bom: Value, price: &str) -> Value {
+    json!({"agreement": "cca-illustrative", "product": "390110", "exporter": "UZ", "price": price, "bom": bom})
+}
+
+#[tokio::test]
+async fn origin_assessment_matches_the_engine() {
+    let app = TestApp::new().await;
+    let (status, list) = app.get("/api/v1/origin/agreements", None).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list[0]["id"], "cca-illustrative");
+    assert_eq!(list[0]["illustrative"], true);
+
+    let book = app.state.tariff.rule_book("cca-illustrative").unwrap();
+    let product = caravan_origin::Product {
+        hs_code: HsCode::parse("390110").unwrap(),
+        exporter: CountryCode::parse("UZ").unwrap(),
+        price: dec("1000"),
+    };
+    let material = |hs: &str, origin: &str, value: &str| caravan_origin::Material {
+        hs_code: HsCode::parse(hs).unwrap(),
+        origin: CountryCode::parse(origin).unwrap(),
+        value: dec(value),
+        description: None,
+    };
+    // Ethylene from China (a cumulation partner): originating; CTH met anyway.
+    let (status, yes) = app
+        .post_json(
+            "/api/v1/origin/assess",
+            None,
+            &assess_body(json!([{"hs_code": "2901", "origin": "CN", "value": "300"}]), "1000")
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{yes}");
+    let expected = caravan_origin::assess(
+        book,
+        &product,
+        &[material("2901", "CN", "300")],
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(yes, serde_json::to_value(&expected).unwrap());
+    assert_eq!(yes["qualifies"], true, "{yes}");
+    assert!(!yes["steps"].as_array().unwrap().is_empty());
+
+    // Polymer of the same heading from Germany worth 70 %: no change of heading, RVC 30 % < 40 %.
+    let (status, no) = app
+        .post_json(
+            "/api/v1/origin/assess",
+            None,
+            &assess_body(json!([{"hs_code": "390110", "origin": "DE", "value": 700}]), "1000")
+                .to_string(),
+        )
+        .await;
+    assert_eq!(status, 200, "{no}");
+    let expected = caravan_origin::assess(
+        book,
+        &product,
+        &[material("390110", "DE", "700")],
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(no, serde_json::to_value(&expected).unwrap());
+    assert_eq!(no["qualifies"], false, "{no}");
+}
+
+#[tokio::test]
+async fn every_bad_assessment_input_is_a_4xx_naming_its_field() {
+    let app = TestApp::new().await;
+    let line = json!({"hs_code": "2901", "origin": "CN", "value": "300"});
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "bom over price",
+            assess_body(json!([line, {"hs_code": "2902", "origin": "DE", "value": "800"}]), "1000"),
+            "bom",
+        ),
+        (
+            "negative bom value",
+            assess_body(json!([line, {"hs_code": "2902", "origin": "DE", "value": "-1"}]), "1000"),
+            "bom[1].value",
+        ),
+        (
+            "bad bom code",
+            assess_body(json!([line, {"hs_code": "29x", "origin": "DE", "value": "1"}]), "1000"),
+            "bom[1].hs_code",
+        ),
+        (
+            "bad bom origin",
+            assess_body(json!([{"hs_code": "2901", "origin": "Germany", "value": "1"}]), "1000"),
+            "bom[0].origin",
+        ),
+        ("negative price", assess_body(json!([line]), "-1000"), "price"),
+        ("price not a number", assess_body(json!([line]), "lots"), "price"),
+    ];
+    for (what, body, field) in cases {
+        let (status, answer) =
+            app.post_json("/api/v1/origin/assess", None, &body.to_string()).await;
+        assert!((400..500).contains(&status), "{what}: {status} {answer}");
+        error_code(&answer);
+        assert_eq!(answer["error"]["field"], field, "{what}: {answer}");
+    }
+    let mut body = assess_body(json!([line]), "1000");
+    body["agreement"] = json!("nafta");
+    let (status, answer) = app.post_json("/api/v1/origin/assess", None, &body.to_string()).await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["field"], "agreement");
+    // A product no rule set covers.
+    let book = app.state.tariff.rule_book("cca-illustrative").unwrap();
+    let uncovered = (1..=97)
+        .map(|ch| HsCode::parse(&format!("{ch:02}")).unwrap())
+        .find(|code| book.rule_sets_for(code).is_empty())
+        .unwrap();
+    let mut body = assess_body(json!([line]), "1000");
+    body["product"] = json!(uncovered.to_string());
+    let (status, answer) = app.post_json("/api/v1/origin/assess", None, &body.to_string()).await;
+    assert!((400..500).contains(&status), "{answer}");
+    assert_eq!(answer["error"]["field"], "product", "{answer}");
+    let too_many: Vec<Value> =
+        (0..501).map(|_| json!({"hs_code": "2901", "origin": "CN", "value": "1"})).collect();
+    let (status, answer) = app
+        .post_json("/api/v1/origin/assess", None, &assess_body(json!(too_many), "1000").to_string())
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(answer["error"]["field"], "bom");
+}
+
+async fn get_page(app: &TestApp, path: &str, lang: &str) -> (u16, String) {
+    let response = app
+        .send(
+            Request::get(path)
+                .header(header::COOKIE, format!("caravan_lang={lang}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let status = response.status().as_u16();
+    (status, body_text(response).await)
+}
+
+async fn post_form(app: &TestApp, body: &str, cookie: Option<&str>) -> (u16, String) {
+    let mut request =
+        Request::post("/origin").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = app.send(request.body(Body::from(body.to_owned())).unwrap()).await;
+    let status = response.status().as_u16();
+    (status, body_text(response).await)
+}
+
+#[tokio::test]
+async fn calculator_page_renders_in_three_languages_and_round_trips() {
+    let app = TestApp::new().await;
+    let query = "/tariff?jurisdiction=EAEU&date=2026-03-01&code=8703231940&origin=UZ&value=10000&currency=USD&quantity=&unit=&document=origin-cert";
+    for (lang, heading, illustrative) in [
+        ("en", "Duty calculator", "Illustrative"),
+        ("ru", "Калькулятор пошлин", "Иллюстративно"),
+        ("zh", "关税计算器", "示例性质"),
+    ] {
+        let (status, html) = get_page(&app, query, lang).await;
+        assert_eq!(status, 200, "{lang}");
+        assert!(html.contains(heading) && html.contains(illustrative), "{lang}: {html}");
+        assert!(html.contains("id=\"total\""), "{lang}: the breakdown is shown");
+        assert!(html.contains("eaeu-pref1-cars"), "{lang}: the preference applied");
+        // The form keeps what was entered.
+        assert!(html.contains("value=\"8703231940\""), "{lang}");
+        assert!(html.contains("value=\"origin-cert\" checked"), "{lang}: {html}");
+        assert!(
+            html.contains("href=\"/hs?q=8703231940\""),
+            "{lang}: the HS search helps with the code"
+        );
+    }
+    // The same total as the API.
+    let (_, api) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940", "origin": "UZ",
+               "value": "10000", "currency": "USD", "documents": ["origin-cert"]}),
+    )
+    .await;
+    let (_, html) = get_page(&app, query, "en").await;
+    let total = format!(
+        "{} {}",
+        api["total"]["amount"].as_str().unwrap(),
+        api["total"]["currency"].as_str().unwrap()
+    );
+    assert!(html.contains(&total), "{total} in {html}");
+
+    // A bad field is named and the status is a 4xx; the form is still there to fix it.
+    let (status, html) = get_page(&app, "/tariff?jurisdiction=EAEU&date=2026-03-01&code=1001990000&origin=CN&value=1000&currency=USD", "en").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("id=\"form-error\"") && html.contains(">quantity<"), "{html}");
+    assert!(html.contains("id=\"calculator\""));
+    // The empty calculator.
+    let (status, html) = get_page(&app, "/tariff", "ru").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Рассчитать") && !html.contains("id=\"breakdown\""));
+}
+
+#[tokio::test]
+async fn line_browser_pages() {
+    let app = TestApp::new().await;
+    for (lang, word) in [("en", "Legal basis"), ("ru", "Правовое основание"), ("zh", "法律依据")]
+    {
+        let (status, html) =
+            get_page(&app, "/tariff/lines/EAEU/8703231940?date=2026-03-01", lang).await;
+        assert_eq!(status, 200, "{lang}");
+        assert!(html.contains(word) && html.contains("eaeu-mfn-cars"), "{lang}: {html}");
+    }
+    let (status, html) =
+        get_page(&app, "/tariff/lines?jurisdiction=CN&code=7403&date=2026-03-01", "en").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("7403.11"), "{html}");
+    let (status, html) =
+        get_page(&app, "/tariff/lines/EAEU/8703239999?date=2026-03-01", "en").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("8703239999"));
+}
+
+#[tokio::test]
+async fn origin_wizard_walks_three_steps_and_prints() {
+    let app = TestApp::new().await;
+    for (lang, step1) in [("en", "Step 1 of 3"), ("ru", "Шаг 1 из 3"), ("zh", "第 1 步")] {
+        let (status, html) = get_page(&app, "/origin", lang).await;
+        assert_eq!(status, 200);
+        assert!(html.contains(step1), "{lang}: {html}");
+        assert!(html.contains("cca-illustrative"), "{lang}");
+    }
+    let product = "agreement=cca-illustrative&product=390110&exporter=UZ&price=1000.00&processes=";
+    let (status, html) = post_form(&app, &format!("{product}&step=bom"), None).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Step 2 of 3") && html.contains("name=\"hs_code_4\""), "{html}");
+    assert!(html.contains("value=\"390110\""), "step 1 is carried: {html}");
+
+    // One row typed, one pasted as CSV with its header.
+    let bom = "rows=5&hs_code_0=2901&origin_0=CN&value_0=300&description_0=ethylene\
+               &csv=hs_code%2Corigin%2Cvalue%0D%0A3902%2CKZ%2C100";
+    let (status, html) = post_form(&app, &format!("{product}&{bom}&step=more"), None).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("name=\"hs_code_9\"") && html.contains("value=\"ethylene\""), "{html}");
+    let (status, html) = post_form(&app, &format!("{product}&{bom}&step=assess"), None).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Step 3 of 3") && html.contains("verdict-yes"), "{html}");
+    assert!(html.contains("id=\"steps\""), "{html}");
+    let (status, print) = post_form(&app, &format!("{product}&{bom}&step=print"), None).await;
+    assert_eq!(status, 200);
+    assert!(print.contains("@media print") && print.contains("id=\"steps\""), "{print}");
+    assert!(!print.contains("<nav"), "no navigation on paper");
+
+    // Bad materials come back to step 2 with the field named.
+    let (status, html) = post_form(
+        &app,
+        &format!("{product}&rows=5&hs_code_0=2901&origin_0=CN&value_0=-3&step=assess"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("bom[0].value") && html.contains("Step 2 of 3"), "{html}");
+    let (status, html) =
+        post_form(&app, &format!("{product}&csv=2901%2CCN&step=assess"), None).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("csv line 1"), "{html}");
+    // A bad product goes back to step 1.
+    let (status, html) = post_form(
+        &app,
+        "agreement=cca-illustrative&product=39x&exporter=UZ&price=1000&step=bom",
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Step 1 of 3") && html.contains(">product<"), "{html}");
+}
+
+#[tokio::test]
+async fn signed_in_wizard_forms_carry_the_csrf_token() {
+    let app = TestApp::new().await;
+    let (session, csrf) = crate::ui::login(&app, "trader-a").await;
+    let cookie = format!("caravan_session={session}");
+    let response = app
+        .send(Request::get("/origin").header(header::COOKIE, &cookie).body(Body::empty()).unwrap())
+        .await;
+    let html = body_text(response).await;
+    assert!(html.contains(&format!("name=\"csrf_token\" value=\"{csrf}\"")), "{html}");
+    let product = "agreement=cca-illustrative&product=390110&exporter=UZ&price=1000&step=bom";
+    let (status, _) = post_form(&app, product, Some(&cookie)).await;
+    assert_eq!(status, 403, "a session without the token is refused");
+    let (status, html) =
+        post_form(&app, &format!("{product}&csrf_token={csrf}"), Some(&cookie)).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&format!("value=\"{csrf}\"")), "step 2 carries it on");
+}
+
+#[tokio::test]
+async fn openapi_lists_the_tariff_and_origin_paths() {
+    let app = TestApp::new().await;
+    let (status, doc) = app.get("/api/openapi.json", None).await;
+    assert_eq!(status, 200);
+    for path in [
+        "/api/v1/tariff/calculate",
+        "/api/v1/tariff/jurisdictions",
+        "/api/v1/tariff/lines/{jurisdiction}/{code}",
+        "/api/v1/origin/agreements",
+        "/api/v1/origin/assess",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+}
