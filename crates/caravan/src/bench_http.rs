@@ -1,4 +1,5 @@
-//! `caravan bench http`: HS look-up and search throughput and latency over HTTP on loopback,
+//! `caravan bench http`: HS look-up and search, duty calculation and origin assessment
+//! throughput and latency over HTTP on loopback,
 //! against an in-process server on a fresh SQLite store. Also measures cold start (open the
 //! store, load the reference data, build the search index).
 //!
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use caravan_server::{AppState, ServerConfig};
 use clap::Args;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use rand::{Rng, SeedableRng};
@@ -60,6 +61,32 @@ const QUERIES: &[&str] = &[
 struct Scenario {
     name: &'static str,
     paths: Vec<String>,
+    /// JSON bodies to POST in turn to the (single) path; empty for GET requests.
+    bodies: Vec<String>,
+}
+
+/// Duty calculations of the shipped schedules: ad valorem, the EAEU minimum form with a
+/// quantity, a specific duty with unit conversion, a preference with its proof of origin.
+const CALCULATIONS: &[&str] = &[
+    r#"{"jurisdiction":"EAEU","date":"2026-03-01","code":"8703231940","origin":"CN","value":"10000.00","currency":"USD"}"#,
+    r#"{"jurisdiction":"EAEU","date":"2026-03-01","code":"1001990000","origin":"CN","value":"1000","currency":"USD","quantity":{"amount":"100","unit":"TNE"},"documents":["phytosanitary-cert"]}"#,
+    r#"{"jurisdiction":"TJ","date":"2026-03-01","code":"2709009000","origin":"KZ","value":"50000","currency":"USD","quantity":{"amount":"20000","unit":"KGM"}}"#,
+    r#"{"jurisdiction":"EAEU","date":"2026-03-01","code":"8703231940","origin":"UZ","value":"10000","currency":"USD","documents":["origin-cert"]}"#,
+    r#"{"jurisdiction":"CN","date":"2026-03-01","code":"74031100","origin":"KZ","value":"250000","currency":"USD"}"#,
+];
+
+/// An origin assessment of a 10-input bill of materials under the shipped rule book.
+fn assessment() -> String {
+    let bom: Vec<String> = (0..10)
+        .map(|i| {
+            let origin = if i % 3 == 0 { "DE" } else { "CN" };
+            format!(r#"{{"hs_code":"29{:02}","origin":"{origin}","value":"30"}}"#, i + 1)
+        })
+        .collect();
+    format!(
+        r#"{{"agreement":"cca-illustrative","product":"390110","exporter":"UZ","price":"1000","bom":[{}]}}"#,
+        bom.join(",")
+    )
 }
 
 pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
@@ -73,8 +100,7 @@ pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
         let (refdata, load_time) = crate::refdata_files::load()?;
         let cold_start = cold.elapsed();
         let codes: Vec<String> = refdata.hs_entries().iter().map(|e| e.code.to_string()).collect();
-        let state =
-            AppState::new(store, Arc::new(refdata), ServerConfig { secure_cookies: false })?;
+        let state = AppState::new(store, Arc::new(refdata), ServerConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -94,6 +120,7 @@ pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
                 paths: (0..4096)
                     .map(|_| format!("/api/v1/hs/{}", codes[rng.gen_range(0..codes.len())]))
                     .collect(),
+                bodies: Vec::new(),
             },
             Scenario {
                 name: "GET /api/v1/hs/search?q=",
@@ -101,22 +128,28 @@ pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|q| format!("/api/v1/hs/search?q={}&limit=10", encode(q)))
                     .collect(),
+                bodies: Vec::new(),
+            },
+            Scenario {
+                name: "POST /api/v1/tariff/calculate",
+                paths: vec!["/api/v1/tariff/calculate".to_owned()],
+                bodies: CALCULATIONS.iter().map(|b| (*b).to_owned()).collect(),
+            },
+            Scenario {
+                name: "POST /api/v1/origin/assess (10 inputs)",
+                paths: vec!["/api/v1/origin/assess".to_owned()],
+                bodies: vec![assessment()],
             },
         ];
         println(
             "scenario,connections,requests,errors,seconds,requests_per_s,p50_ms,p99_ms,max_ms",
         )?;
         for scenario in &scenarios {
-            let _ =
-                load(addr, &scenario.paths, args.connections, Duration::from_secs_f64(args.warmup))
+            let _ = load(addr, scenario, args.connections, Duration::from_secs_f64(args.warmup))
+                .await?;
+            let result =
+                load(addr, scenario, args.connections, Duration::from_secs_f64(args.seconds))
                     .await?;
-            let result = load(
-                addr,
-                &scenario.paths,
-                args.connections,
-                Duration::from_secs_f64(args.seconds),
-            )
-            .await?;
             println(&format!(
                 "{},{},{},{},{:.2},{:.0},{:.3},{:.3},{:.3}",
                 scenario.name,
@@ -144,16 +177,19 @@ struct LoadResult {
 
 async fn load(
     addr: std::net::SocketAddr,
-    paths: &[String],
+    scenario: &Scenario,
     connections: usize,
     duration: Duration,
 ) -> anyhow::Result<LoadResult> {
-    let paths = Arc::new(paths.to_vec());
+    let paths = Arc::new(scenario.paths.clone());
+    let bodies =
+        Arc::new(scenario.bodies.iter().map(|b| Bytes::from(b.clone())).collect::<Vec<_>>());
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::with_capacity(connections);
     for conn_idx in 0..connections {
         let paths = paths.clone();
+        let bodies = bodies.clone();
         tasks.push(tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await?;
             stream.set_nodelay(true)?;
@@ -166,9 +202,16 @@ async fn load(
             while Instant::now() < deadline {
                 let path = &paths[idx % paths.len()];
                 idx += 1;
-                let request = hyper::Request::get(path.as_str())
-                    .header("host", "127.0.0.1")
-                    .body(Empty::<Bytes>::new())?;
+                let request = if bodies.is_empty() {
+                    hyper::Request::get(path.as_str())
+                        .header("host", "127.0.0.1")
+                        .body(Full::new(Bytes::new()))?
+                } else {
+                    hyper::Request::post(path.as_str())
+                        .header("host", "127.0.0.1")
+                        .header("content-type", "application/json")
+                        .body(Full::new(bodies[idx % bodies.len()].clone()))?
+                };
                 let t0 = Instant::now();
                 let response = sender.send_request(request).await?;
                 let ok = response.status().is_success();

@@ -1,6 +1,7 @@
 //! The `caravan` binary: parses the command line and hands each subcommand to its shell.
 
 mod admin;
+mod bench_declarations;
 mod bench_http;
 mod config;
 mod output;
@@ -41,7 +42,7 @@ enum Command {
     /// Transparency logs (RFC 9162): local logs, checkpoints, inclusion and consistency proofs.
     #[command(subcommand)]
     Log(caravan_cmd_cert::LogCommand),
-    /// Customs declarations: validate offline against the data set and business rules.
+    /// Customs declarations: validate offline; lodge with a server and follow the status.
     #[command(subcommand)]
     Declaration(caravan_cmd_declaration::Command),
     /// Duties and taxes from tariff schedules (sample schedules are illustrative).
@@ -71,8 +72,8 @@ enum BenchCommand {
     Poverty(caravan_cmd_poverty::BenchArgs),
     /// Full certificate verification vs bare Ed25519, batch verification, durable log appends.
     Certs(caravan_cmd_cert::BenchArgs),
-    /// Validation and risk assessment of declarations with 1, 10 and 100 items, in-process.
-    Declarations(caravan_cmd_declaration::BenchArgs),
+    /// Lodging declarations of 1, 10 and 100 items through the real store (group commit).
+    Declarations(bench_declarations::BenchDeclarationsArgs),
     /// Duty calculations and origin assessments per second, in-process.
     Tariff(caravan_cmd_tariff::BenchArgs),
     /// The SDG 15.3.1 pipeline on a generated 2000 × 2000 × 16-year scene.
@@ -106,9 +107,7 @@ fn main() -> ExitCode {
         Command::Bench(BenchCommand::Certs(args)) => {
             caravan_cmd_cert::bench(args).map(|()| ExitCode::SUCCESS)
         }
-        Command::Bench(BenchCommand::Declarations(args)) => {
-            caravan_cmd_declaration::bench(args).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Bench(BenchCommand::Declarations(args)) => bench_declarations::run(args),
         Command::Bench(BenchCommand::Tariff(args)) => {
             caravan_cmd_tariff::bench(args).map(|()| ExitCode::SUCCESS)
         }

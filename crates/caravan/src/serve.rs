@@ -92,7 +92,11 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "First start: created the administrator.\n  username: admin\n  password: {password}\nThis password is shown once. Log in at http://{addr}/login and keep it safe."
             ))?;
         }
-        let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig { secure_cookies })?;
+        let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig { secure_cookies, data_dir: Some(data_dir.clone()) })?;
+        let interrupted = caravan_server::land::recover(&state).await?;
+        if interrupted > 0 {
+            tracing::warn!(jobs = interrupted, "land jobs interrupted by the restart were marked failed");
+        }
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .with_context(|| format!("listening on {addr} (is another server using it? choose another with --addr)"))?;

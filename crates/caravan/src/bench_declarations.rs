@@ -1,0 +1,207 @@
+//! `caravan bench declarations`: lodge + validate + verify certificates + duties + assess +
+//! persist, through the server's lodging pipeline and the real store (SQLite with durable group
+//! commits by default, PostgreSQL with `--db`), many lodgements in flight at once. Reports
+//! declarations/s and p50/p99 latency from lodging to the channel being acknowledged, for 1,
+//! 10 and 100 items per declaration (issue 5, "Performance").
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use caravan_server::auth::{Caller, Credential};
+use caravan_server::declarations::{DeclarationRequest, PresentedCertificate};
+use caravan_server::{AppState, ServerConfig};
+use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store};
+use caravan_types::CountryCode;
+use serde_json::{Value, json};
+
+/// Options of `caravan bench declarations`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BenchDeclarationsArgs {
+    /// Declarations to lodge for each size.
+    #[arg(long, default_value_t = 5000)]
+    declarations: usize,
+    /// Items per declaration, comma-separated; each item carries one certificate of origin.
+    #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+    items: Vec<usize>,
+    /// Lodgements in flight at once.
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// A `postgres://` URL to measure PostgreSQL; default: SQLite in a temporary folder.
+    #[arg(long)]
+    db: Option<String>,
+    /// Append one CSV row per size (backend, items, declarations, seconds, per_second, p50_ms, p99_ms).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+}
+
+const SAMPLE: &str = include_str!("../../../data/customs/samples/import-apples-cn-kz.json");
+
+/// The apples sample with `n_items` items, each with its own certificate of origin, and the
+/// certificates' files (JSON credentials, verified by the real verifier).
+fn request(sample: &Value, run: &str, n_items: usize, idx: usize) -> DeclarationRequest {
+    let mut value = sample.clone();
+    let reference = format!("B{run}-{n_items}-{idx}");
+    value["reference"] = json!(reference);
+    value["declaration_date"] = json!("2026-11-20");
+    let mut certificates = Vec::with_capacity(n_items);
+    let items: Vec<Value> = (0..n_items)
+        .map(|item_idx| {
+            let mut item = sample["items"][0].clone();
+            item["hs_code"] = json!("0808108002");
+            let cert = format!("CO-{reference}-{item_idx}");
+            item["documents"] = json!([{ "document_type": "861", "reference": cert, "issue_date": "2026-11-15" }]);
+            certificates.push(PresentedCertificate {
+                document_reference: cert.clone(),
+                content: json!({
+                    "type": ["VerifiableCredential", "CertificateOfOrigin"],
+                    "id": format!("urn:caravan:{cert}"),
+                    "credentialSubject": {
+                        "exporter": sample["exporter"], "importer": sample["importer"],
+                        "goods": [{ "description": "Fresh apples", "hsCode": "080810", "originCriterion": "WO" }],
+                    },
+                })
+                .to_string(),
+            });
+            item
+        })
+        .collect();
+    value["items"] = Value::Array(items);
+    DeclarationRequest { declaration: value, certificates }
+}
+
+fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (fraction * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+async fn trader(store: &Arc<dyn Store>, run: &str) -> anyhow::Result<Caller> {
+    let change = Change { actor: Actor::system("bench"), at: time::OffsetDateTime::now_utc() };
+    let org = store
+        .create_organisation(
+            &change,
+            &NewOrganisation {
+                name: format!("Bench Trade {run}"),
+                kind: OrgKind::TradingCompany,
+                country: CountryCode::parse("KZ").context("KZ")?,
+            },
+        )
+        .await?;
+    let user = store
+        .create_user(
+            &change,
+            &NewUser {
+                username: format!("bench-{run}"),
+                display_name: "Bench trader".to_owned(),
+                org_id: org.id,
+                role: Role::Trader,
+                password_hash: "!".to_owned(),
+            },
+        )
+        .await?;
+    let token = store.create_api_token(&change, user.id, "bench", &format!("bench-{run}")).await?;
+    Ok(Caller { user, org, credential: Credential::Token(token) })
+}
+
+pub(crate) fn run(args: BenchDeclarationsArgs) -> anyhow::Result<std::process::ExitCode> {
+    anyhow::ensure!(args.declarations > 0, "--declarations must be at least 1");
+    anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
+    anyhow::ensure!(
+        args.items.iter().all(|&n| (1..=999).contains(&n)),
+        "--items must each be 1 to 999"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(bench(args))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("creating a temporary folder")?;
+    let store = crate::config::open_store(args.db.as_deref(), dir.path()).await?;
+    let backend = store.backend();
+    let (refdata, _) = crate::refdata_files::load()?;
+    let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig::default())?;
+    let run: String = format!("{:08X}", rand::random::<u32>());
+    let caller = Arc::new(trader(&store, &run).await?);
+    let sample: Value = serde_json::from_str(SAMPLE).context("the shipped sample")?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "lodge = validate + verify certificates + duties + risk + route + durable group commit, {backend}, {} declarations per size, {} in flight",
+        args.declarations, args.concurrency
+    )?;
+    let mut rows = Vec::new();
+    for &n_items in &args.items {
+        let requests: Arc<Vec<DeclarationRequest>> = Arc::new(
+            (0..args.declarations).map(|idx| request(&sample, &run, n_items, idx)).collect(),
+        );
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..args.concurrency.min(args.declarations))
+            .map(|_| {
+                let (state, caller, requests, next) =
+                    (state.clone(), caller.clone(), requests.clone(), next.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    loop {
+                        let idx = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(request) = requests.get(idx) else { return Ok(latencies) };
+                        let begun = Instant::now();
+                        let lodged =
+                            caravan_server::declarations::lodge(&state, &caller, request, None)
+                                .await
+                                .map_err(|err| {
+                                    anyhow::anyhow!("lodging {idx}: {} {}", err.code, err.message)
+                                })?;
+                        anyhow::ensure!(lodged.response["channel"].is_string(), "no channel");
+                        latencies.push(begun.elapsed());
+                    }
+                })
+            })
+            .collect();
+        let mut latencies = Vec::with_capacity(args.declarations);
+        for worker in workers {
+            latencies.extend(worker.await.context("a bench worker panicked")??);
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        latencies.sort_unstable();
+        let per_second = args.declarations as f64 / seconds;
+        let (p50, p99) = (percentile(&latencies, 0.50), percentile(&latencies, 0.99));
+        writeln!(
+            out,
+            "{n_items:>4} item(s) {per_second:>9.0} declarations/s {:>10.0} items/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
+            per_second * n_items as f64,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        )?;
+        rows.push(format!(
+            "{backend},{n_items},{},{seconds:.3},{per_second:.1},{:.3},{:.3}",
+            args.declarations,
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        ));
+    }
+    if let Some(path) = &args.csv {
+        let mut text = String::new();
+        if !path.exists() {
+            text.push_str("backend,items,declarations,seconds,per_second,p50_ms,p99_ms\n");
+        }
+        for row in rows {
+            text.push_str(&row);
+            text.push('\n');
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.write_all(text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
