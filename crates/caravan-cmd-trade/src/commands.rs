@@ -1,4 +1,4 @@
-//! The four `caravan trade` subcommands: read, compute with `caravan-complexity`, write CSV.
+//! The `caravan trade` subcommands: read, compute with `caravan-complexity`, write CSV.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -15,7 +15,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::input::{Columns, LongTable, Period, periods, read_long_table};
 use crate::{
-    ComplexityArgs, ConcentrationArgs, ConventionArg, GrowthArgs, Output, PresenceArg, ProximityArg,
+    ComplexityArgs, ConcentrationArgs, ConventionArg, GrowthArgs, MirrorArgs, Output, PresenceArg,
+    ProximityArg,
 };
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
@@ -393,6 +394,151 @@ pub(crate) fn growth(args: &GrowthArgs) -> Result<ExitCode> {
         // A closed pipe (`| head`) is not an error (ripgrep's rule).
         Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
         Err(err) => Err(err.context("writing the growth table")),
+    }
+}
+
+/// One row of a mirror input, its labels owned.
+struct MirrorInput {
+    time: String,
+    reporter: String,
+    partner: String,
+    product: String,
+    direction: caravan_complexity::FlowDirection,
+    value: f64,
+}
+
+/// Reads the reported flows of `args.input`: every value a finite number >= 0 and every flow
+/// an export or an import, or an error naming the row and column.
+fn read_mirror_input(args: &MirrorArgs) -> Result<Vec<MirrorInput>> {
+    let path = &args.input;
+    let progress = progress_bar("reading", true);
+    let input = caravan_io::Table::open(path, |file| {
+        progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
+        Box::new(progress.wrap_read(file))
+    })
+    .with_context(|| format!("reading {}; check the --input path", path.display()))?;
+    let find = |name: &str, flag: &str| -> Result<usize> {
+        input.column(name).with_context(|| {
+            format!(
+                "{}: no column {name:?} (given by {flag}); the header has: {}",
+                path.display(),
+                input.headers().join(", ")
+            )
+        })
+    };
+    let reporter = find(&args.reporter, "--reporter")?;
+    let partner = find(&args.partner, "--partner")?;
+    let flow = find(&args.flow, "--flow")?;
+    let value = find(&args.value, "--value")?;
+    let time = args.time.as_deref().map(|c| find(c, "--time")).transpose()?;
+    let product = args.product.as_deref().map(|c| find(c, "--product")).transpose()?;
+    let selected: Vec<usize> =
+        [Some(reporter), Some(partner), Some(flow), Some(value), time, product]
+            .into_iter()
+            .flatten()
+            .collect();
+    let mut rows = input.rows(&selected)?;
+    let mut out = Vec::new();
+    while rows.next_row()? {
+        let at = rows.position();
+        let cell = rows.cell(value);
+        let text = cell.text();
+        let amount = cell.number().filter(|x| *x >= 0.0).with_context(|| {
+            format!(
+                "{}, {at}, column {:?}: {:?} is not a number >= 0; fix or remove the row",
+                path.display(),
+                args.value,
+                text.trim()
+            )
+        })?;
+        let flow_text = rows.cell(flow).text();
+        let direction =
+            caravan_complexity::FlowDirection::parse(&flow_text).with_context(|| {
+                format!(
+                    "{}, {at}, column {:?}: {:?} is neither an export (X, Export) nor an import \
+                 (M, Import); leave re-exports and re-imports out of the mirror comparison",
+                    path.display(),
+                    args.flow,
+                    flow_text.trim()
+                )
+            })?;
+        let label = |col: Option<usize>| {
+            col.map_or_else(String::new, |c| rows.cell(c).text().trim().to_owned())
+        };
+        out.push(MirrorInput {
+            time: label(time),
+            reporter: label(Some(reporter)),
+            partner: label(Some(partner)),
+            product: label(product),
+            direction,
+            value: amount,
+        });
+    }
+    progress.finish_and_clear();
+    if out.is_empty() {
+        bail!("{}: no data rows", path.display());
+    }
+    Ok(out)
+}
+
+/// `caravan trade mirror`: every flow as its exporter and its importer reported it.
+pub(crate) fn mirror(args: &MirrorArgs) -> Result<ExitCode> {
+    let input = read_mirror_input(args)?;
+    let flows: Vec<caravan_complexity::ReportedFlow<'_>> = input
+        .iter()
+        .map(|r| caravan_complexity::ReportedFlow {
+            time: &r.time,
+            reporter: &r.reporter,
+            partner: &r.partner,
+            product: &r.product,
+            direction: r.direction,
+            value: r.value,
+        })
+        .collect();
+    let rows = caravan_complexity::mirror_flows(&flows);
+    let sink: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(Output::stdout()),
+    };
+    let mut out = csv::Writer::from_writer(sink);
+    let res = (|| -> Result<()> {
+        out.write_record([
+            "time",
+            "exporter",
+            "importer",
+            "product",
+            "exports_reported",
+            "imports_reported",
+            "difference",
+            "ratio",
+        ])?;
+        let mut buffer = ryu::Buffer::new();
+        let mut number = |x: Option<f64>| {
+            x.map_or_else(String::new, |x| format_number(&mut buffer, x).to_owned())
+        };
+        for row in &rows {
+            let gap = row.gap();
+            let fields = [
+                row.time.clone(),
+                row.exporter.clone(),
+                row.importer.clone(),
+                row.product.clone(),
+                number(row.exports_reported),
+                number(row.imports_reported),
+                number(gap.map(|g| g.difference)),
+                number(gap.map(|g| g.ratio)),
+            ];
+            out.write_record(&fields)?;
+        }
+        out.flush()?;
+        Ok(())
+    })();
+    match res {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(err) if is_broken_pipe(&err) => Ok(ExitCode::SUCCESS),
+        Err(err) => Err(err.context("writing the mirror table")),
     }
 }
 

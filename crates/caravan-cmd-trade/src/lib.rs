@@ -135,6 +135,35 @@ pub struct GrowthArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Options of `mirror`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MirrorArgs {
+    /// Input CSV with a header row, or Parquet (`.parquet` or the `PAR1` magic bytes).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Column holding the reporting country.
+    #[arg(long)]
+    pub reporter: String,
+    /// Column holding the partner country.
+    #[arg(long)]
+    pub partner: String,
+    /// Column holding the flow: `X`/`Export` or `M`/`Import` (UN Comtrade's codes or words).
+    #[arg(long)]
+    pub flow: String,
+    /// Column holding the value (numbers >= 0).
+    #[arg(long)]
+    pub value: String,
+    /// Column holding the period, when the table has several.
+    #[arg(long)]
+    pub time: Option<String>,
+    /// Column holding the product, to compare flows product by product.
+    #[arg(long)]
+    pub product: Option<String>,
+    /// Output CSV; standard output when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
 /// `caravan trade <subcommand>`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
@@ -146,6 +175,9 @@ pub enum Command {
     Concentration(ConcentrationArgs),
     /// CAGR, period growth, shares and contributions between two periods.
     Growth(GrowthArgs),
+    /// Mirror comparison: each exporter's reported exports against its partner's reported
+    /// imports, `time,exporter,importer,product,exports_reported,imports_reported,difference,ratio`.
+    Mirror(MirrorArgs),
 }
 
 /// Runs one `caravan trade` subcommand.
@@ -158,6 +190,7 @@ pub fn run(cmd: Command) -> anyhow::Result<ExitCode> {
         Command::Proximity(args) => commands::proximity(&args),
         Command::Concentration(args) => commands::concentration_cmd(&args),
         Command::Growth(args) => commands::growth(&args),
+        Command::Mirror(args) => commands::mirror(&args),
     }
 }
 

@@ -135,5 +135,89 @@ pub fn mirror_gap(reporter: f64, partner: f64) -> MirrorGap {
     }
 }
 
+/// Which way a reported flow goes, from its reporter's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FlowDirection {
+    Export,
+    Import,
+}
+
+impl FlowDirection {
+    /// Reads UN Comtrade's flow codes (`X`, `M`) and descriptions (`Export`, `Import`), in any
+    /// case, plural forms too. Re-exports and re-imports (`RX`, `RM`) are not flows of the
+    /// partner's mirror and give `None`, like any other text.
+    pub fn parse(text: &str) -> Option<FlowDirection> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "x" | "export" | "exports" => Some(FlowDirection::Export),
+            "m" | "import" | "imports" => Some(FlowDirection::Import),
+            _ => None,
+        }
+    }
+}
+
+/// A flow as one side reported it: `reporter` exported to, or imported from, `partner`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportedFlow<'a> {
+    pub time: &'a str,
+    pub reporter: &'a str,
+    pub partner: &'a str,
+    pub product: &'a str,
+    pub direction: FlowDirection,
+    pub value: f64,
+}
+
+/// One flow from `exporter` to `importer`, as each side reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MirrorRow {
+    pub time: String,
+    pub exporter: String,
+    pub importer: String,
+    pub product: String,
+    /// The exporter's reported exports to the importer (usually FOB); `None` when not reported.
+    pub exports_reported: Option<f64>,
+    /// The importer's reported imports from the exporter (usually CIF); `None` when not reported.
+    pub imports_reported: Option<f64>,
+}
+
+impl MirrorRow {
+    /// The importer's report against the exporter's, when both sides reported.
+    pub fn gap(&self) -> Option<MirrorGap> {
+        Some(mirror_gap(self.exports_reported?, self.imports_reported?))
+    }
+}
+
+/// Pairs every reported flow with its mirror (UN Comtrade, "mirror statistics": country A's
+/// exports to B against B's imports from A, for the same period and product). Reports of the
+/// same flow by the same side are added up. Rows come sorted by time, exporter, importer and
+/// product; flows only one side reported keep `None` for the other.
+pub fn mirror_flows(flows: &[ReportedFlow<'_>]) -> Vec<MirrorRow> {
+    use std::collections::BTreeMap;
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let mut pairs: BTreeMap<Key<'_>, (Option<f64>, Option<f64>)> = BTreeMap::new();
+    for flow in flows {
+        let (exporter, importer) = match flow.direction {
+            FlowDirection::Export => (flow.reporter, flow.partner),
+            FlowDirection::Import => (flow.partner, flow.reporter),
+        };
+        let entry = pairs.entry((flow.time, exporter, importer, flow.product)).or_default();
+        let side = match flow.direction {
+            FlowDirection::Export => &mut entry.0,
+            FlowDirection::Import => &mut entry.1,
+        };
+        *side = Some(side.unwrap_or(0.0) + flow.value);
+    }
+    pairs
+        .into_iter()
+        .map(|((time, exporter, importer, product), (exports, imports))| MirrorRow {
+            time: time.to_owned(),
+            exporter: exporter.to_owned(),
+            importer: importer.to_owned(),
+            product: product.to_owned(),
+            exports_reported: exports,
+            imports_reported: imports,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,7 @@ pub use complexity::{
 };
 pub use concentration::{Concentration, ConcentrationError, concentration};
 pub use growth::{
-    GroupGrowth, GrowthError, MirrorGap, cagr, group_growth, mirror_gap, period_growth,
+    FlowDirection, GroupGrowth, GrowthError, MirrorGap, MirrorRow, ReportedFlow, cagr,
+    group_growth, mirror_flows, mirror_gap, period_growth,
 };
 pub use proximity::{ProximityKind, continuous_proximity, discrete_proximity};

@@ -98,6 +98,8 @@ crate::i18n::strings! { TradeKey {
     datasets::delete,
     datasets::share,
     complexity_api,
+    proximity_api,
+    mirror_api,
     profile_api,
     concentration_api,
     growth_api,
@@ -119,6 +121,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/datasets/{id}", get(datasets::get).delete(datasets::delete))
         .route("/api/v1/datasets/{id}/sharing", axum::routing::put(datasets::share))
         .route("/api/v1/datasets/{id}/complexity", get(complexity_api))
+        .route("/api/v1/datasets/{id}/proximity", get(proximity_api))
+        .route("/api/v1/datasets/{id}/mirror", get(mirror_api))
         .route("/api/v1/datasets/{id}/rca-profile", get(profile_api))
         .route("/api/v1/datasets/{id}/concentration", get(concentration_api))
         .route("/api/v1/datasets/{id}/growth", get(growth_api))
@@ -511,6 +515,188 @@ pub async fn complexity_api(
     }
     let periods = run.periods.iter().map(period_tables).collect();
     Ok(axum::Json(ComplexityResponse { dataset_id: id, periods }).into_response())
+}
+
+fn csv_attachment(name: String, body: String) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Product proximity of every period as CSV, `time,product_1,product_2,proximity` (every
+/// ordered pair, as `caravan trade proximity` writes it), with the options of the complexity
+/// endpoint.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/proximity", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn proximity_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ComplexityParams>,
+) -> Result<Response, ApiError> {
+    let (_, run) = compute(&state, &caller, id, move |table| run(&table, &params, true)).await?;
+    let mut out = String::from("time,product_1,product_2,proximity\n");
+    for period in &run.periods {
+        let phi =
+            period.result.proximity.as_ref().ok_or_else(|| {
+                ApiError::internal("proximity was requested from the computation")
+            })?;
+        let time = csv_field(&period.time);
+        for (p, product_1) in period.products.iter().enumerate() {
+            let product_1 = csv_field(product_1);
+            for (q, product_2) in period.products.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "{time},{product_1},{},{}",
+                    csv_field(product_2),
+                    number(phi[[p, q]])
+                );
+            }
+        }
+    }
+    Ok(csv_attachment(format!("proximity-{id}.csv"), out))
+}
+
+/// Query of the mirror endpoint: the dataset's columns.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+pub struct MirrorParams {
+    /// Reporting country column.
+    pub reporter: Option<String>,
+    /// Partner country column.
+    pub partner: Option<String>,
+    /// Flow column: `X`/`Export` or `M`/`Import` (UN Comtrade's codes or words).
+    pub flow: Option<String>,
+    /// Value column (numbers >= 0).
+    pub value: Option<String>,
+    /// Period column, when the dataset has several.
+    pub time: Option<String>,
+    /// Product column, to compare product by product.
+    pub product: Option<String>,
+    /// `json` (default) or `csv` (`time,exporter,importer,product,exports_reported,imports_reported,difference,ratio`).
+    pub format: Option<String>,
+}
+
+/// One flow from exporter to importer as each side reported it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MirrorFlow {
+    pub time: String,
+    pub exporter: String,
+    pub importer: String,
+    pub product: String,
+    pub exports_reported: Option<f64>,
+    pub imports_reported: Option<f64>,
+    /// Importer's report minus exporter's report, when both reported.
+    pub difference: Option<f64>,
+    /// Importer's report over exporter's report (CIF/FOB, usually a little above 1).
+    pub ratio: Option<f64>,
+}
+
+/// Mirror comparison (UN Comtrade "mirror statistics"): each exporter's reported exports
+/// against the importer's reported imports of the same period and product.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/mirror", tag = "trade", params(("id" = i64, Path), MirrorParams),
+    responses((status = 200, body = Vec<MirrorFlow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn mirror_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<MirrorParams>,
+) -> Result<Response, ApiError> {
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "request.invalid_option",
+                format!("format must be json or csv, got {other:?}"),
+            )
+            .with_field("format"));
+        }
+    };
+    let (_, flows) = compute(&state, &caller, id, move |table| mirror_of(&table, &params)).await?;
+    if !csv {
+        return Ok(axum::Json(flows).into_response());
+    }
+    let mut out = String::from(
+        "time,exporter,importer,product,exports_reported,imports_reported,difference,ratio\n",
+    );
+    let opt = |x: Option<f64>| x.map(number).unwrap_or_default();
+    for f in &flows {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            csv_field(&f.time),
+            csv_field(&f.exporter),
+            csv_field(&f.importer),
+            csv_field(&f.product),
+            opt(f.exports_reported),
+            opt(f.imports_reported),
+            opt(f.difference),
+            opt(f.ratio)
+        );
+    }
+    Ok(csv_attachment(format!("mirror-{id}.csv"), out))
+}
+
+fn mirror_of(table: &Table, params: &MirrorParams) -> Result<Vec<MirrorFlow>, ApiError> {
+    let reporter = table.column(required(params.reporter.as_deref(), "reporter")?, "reporter")?;
+    let partner = table.column(required(params.partner.as_deref(), "partner")?, "partner")?;
+    let flow_name = required(params.flow.as_deref(), "flow")?;
+    let flow = table.column(flow_name, "flow")?;
+    let value_name = required(params.value.as_deref(), "value")?;
+    let values = table.numbers(table.column(value_name, "value")?, value_name, true)?;
+    let optional = |name: Option<&str>, param: &str| -> Result<Option<Vec<&str>>, ApiError> {
+        name.filter(|n| !n.trim().is_empty())
+            .map(|n| table.column(n, param).map(|c| table.texts(c)))
+            .transpose()
+    };
+    let times = optional(params.time.as_deref(), "time")?;
+    let products = optional(params.product.as_deref(), "product")?;
+    let (reporters, partners, flows) =
+        (table.texts(reporter), table.texts(partner), table.texts(flow));
+    let mut reported = Vec::with_capacity(values.len());
+    for (row, value) in values.iter().enumerate() {
+        let direction = caravan_complexity::FlowDirection::parse(flows[row]).ok_or_else(|| {
+            ApiError::unprocessable(
+                "dataset.invalid_flow",
+                format!(
+                    "row {}, column {flow_name:?}: {:?} is neither an export (X, Export) nor an import (M, Import); leave re-exports and re-imports out",
+                    row + 2,
+                    flows[row]
+                ),
+            )
+            .with_field("flow")
+        })?;
+        reported.push(caravan_complexity::ReportedFlow {
+            time: times.as_ref().map_or("", |t| t[row]),
+            reporter: reporters[row],
+            partner: partners[row],
+            product: products.as_ref().map_or("", |p| p[row]),
+            direction,
+            value: *value,
+        });
+    }
+    Ok(caravan_complexity::mirror_flows(&reported)
+        .into_iter()
+        .map(|row| {
+            let gap = row.gap();
+            MirrorFlow {
+                difference: gap.map(|g| g.difference),
+                ratio: gap.map(|g| g.ratio).filter(|r| r.is_finite()),
+                time: row.time,
+                exporter: row.exporter,
+                importer: row.importer,
+                product: row.product,
+                exports_reported: row.exports_reported,
+                imports_reported: row.imports_reported,
+            }
+        })
+        .collect())
 }
 
 /// One product in a country's RCA profile.

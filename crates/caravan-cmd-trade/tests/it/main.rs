@@ -4,6 +4,7 @@
 mod complexity;
 mod concentration;
 mod growth;
+mod mirror;
 mod parquet;
 mod rejects;
 

@@ -67,3 +67,47 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn mirror_pairs_exports_with_the_partners_imports() {
+    let flow = |reporter, partner, direction, value| ReportedFlow {
+        time: "2023",
+        reporter,
+        partner,
+        product: "7403",
+        direction,
+        value,
+    };
+    use FlowDirection::{Export, Import};
+    let rows = mirror_flows(&[
+        flow("KAZ", "CHN", Export, 100.0),
+        flow("CHN", "KAZ", Import, 110.0),
+        flow("CHN", "KAZ", Import, 5.0),
+        flow("CHN", "KAZ", Export, 40.0),
+        flow("UZB", "CHN", Import, 7.0),
+    ]);
+    let keys: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r.exporter.as_str(), r.importer.as_str())).collect();
+    assert_eq!(keys, vec![("CHN", "KAZ"), ("CHN", "UZB"), ("KAZ", "CHN")]);
+    let kaz = &rows[2];
+    assert_eq!((kaz.exports_reported, kaz.imports_reported), (Some(100.0), Some(115.0)));
+    let gap = kaz.gap().unwrap();
+    assert_abs_diff_eq!(gap.difference, 15.0);
+    assert_abs_diff_eq!(gap.ratio, 1.15);
+    assert_eq!((rows[0].exports_reported, rows[0].imports_reported), (Some(40.0), None));
+    assert_eq!(rows[0].gap(), None, "one side only: no gap");
+    assert_eq!((rows[1].exports_reported, rows[1].imports_reported), (None, Some(7.0)));
+}
+
+#[test]
+fn flow_directions_read_comtrade_codes_and_words() {
+    for text in ["X", "x", "Export", "EXPORTS", " export "] {
+        assert_eq!(FlowDirection::parse(text), Some(FlowDirection::Export), "{text}");
+    }
+    for text in ["M", "Import", "imports"] {
+        assert_eq!(FlowDirection::parse(text), Some(FlowDirection::Import), "{text}");
+    }
+    for text in ["RX", "RM", "", "both"] {
+        assert_eq!(FlowDirection::parse(text), None, "{text}");
+    }
+}

@@ -699,3 +699,86 @@ fn every_analytics_string_is_translated() {
         }
     }
 }
+
+#[tokio::test]
+async fn proximity_csv_over_http_equals_the_crate() {
+    let t = analysts().await;
+    let id = trade_dataset(&t).await;
+    let (status, content_type, csv) =
+        get_text(&t.app, &format!("/api/v1/datasets/{id}/proximity?{TRADE_QUERY}"), &t.a).await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "time,product_1,product_2,proximity");
+    let config = ComplexityConfig { keep_proximity: true, ..ComplexityConfig::default() };
+    let expected = complexity(trade_values(1).view(), &config).unwrap();
+    let phi = expected.proximity.unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let n = PRODUCTS.len();
+    assert_eq!(rows.len(), 2 * n * n, "every ordered pair of each year");
+    let mut checked = 0;
+    for row in rows.iter().filter(|r| r[0] == "2024") {
+        let p = PRODUCTS.iter().position(|c| *c == row[1]).unwrap();
+        let q = PRODUCTS.iter().position(|c| *c == row[2]).unwrap();
+        let got: f64 = row[3].parse().unwrap();
+        assert!((got - phi[[p, q]]).abs() < 1e-12, "{row:?} vs {}", phi[[p, q]]);
+        checked += 1;
+    }
+    assert_eq!(checked, n * n);
+    let (status, _, _) =
+        get_text(&t.app, &format!("/api/v1/datasets/{id}/proximity?{TRADE_QUERY}"), &t.trader)
+            .await;
+    assert_eq!(status, 403, "a trader may not read an analyst's dataset");
+}
+
+#[tokio::test]
+async fn mirror_over_http_pairs_exports_with_imports() {
+    let t = analysts().await;
+    let csv = "period,reporterISO,partnerISO,flowCode,primaryValue\n\
+               2023,KAZ,CHN,X,1000\n\
+               2023,CHN,KAZ,M,1150\n\
+               2023,CHN,KAZ,X,400\n";
+    let (status, body) =
+        upload(&t.app, &t.a, "kind=trade&name=Mirror&numeric=primaryValue", csv).await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_i64().unwrap();
+    let query =
+        "reporter=reporterISO&partner=partnerISO&flow=flowCode&value=primaryValue&time=period";
+    let (status, body) =
+        t.app.get(&format!("/api/v1/datasets/{id}/mirror?{query}"), Some(&t.a)).await;
+    assert_eq!(status, 200, "{body}");
+    let flows = body.as_array().unwrap();
+    assert_eq!(flows.len(), 2);
+    let kaz = flows.iter().find(|f| f["exporter"] == "KAZ").unwrap();
+    assert_eq!(kaz["imports_reported"], serde_json::json!(1150.0));
+    assert!((kaz["ratio"].as_f64().unwrap() - 1.15).abs() < 1e-12);
+    let chn = flows.iter().find(|f| f["exporter"] == "CHN").unwrap();
+    assert!(chn["imports_reported"].is_null() && chn["ratio"].is_null(), "{chn}");
+    let (status, _, text) =
+        get_text(&t.app, &format!("/api/v1/datasets/{id}/mirror?format=csv&{query}"), &t.a).await;
+    assert_eq!(status, 200);
+    assert!(
+        text.starts_with(
+            "time,exporter,importer,product,exports_reported,imports_reported,difference,ratio\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("2023,KAZ,CHN,,1000,1150,150,1.15\n"), "{text}");
+
+    let (status, err) = upload(
+        &t.app,
+        &t.a,
+        "kind=trade&name=Re-exports&numeric=primaryValue",
+        "period,reporterISO,partnerISO,flowCode,primaryValue\n2023,KAZ,CHN,RX,10\n",
+    )
+    .await;
+    assert_eq!(status, 201, "{err}");
+    let bad = err["id"].as_i64().unwrap();
+    let (status, err) =
+        t.app.get(&format!("/api/v1/datasets/{bad}/mirror?{query}"), Some(&t.a)).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(error_code(&err), "dataset.invalid_flow");
+    let (status, err) =
+        t.app.get(&format!("/api/v1/datasets/{id}/mirror?reporter=reporterISO"), Some(&t.a)).await;
+    assert_eq!((status, error_code(&err)), (400, "request.missing_field"));
+}
