@@ -74,7 +74,7 @@ pub enum CertCommand {
     },
     /// Verify a certificate offline: exit 0 valid, 1 invalid (naming the failed check), 2 unreadable.
     Verify {
-        /// The certificate (JSON).
+        /// The certificate: its JSON, or a text file with its QR code's content (`CCC1:…`).
         cert: PathBuf,
         /// Trust list file.
         #[arg(long, env = "CARAVAN_TRUST_LIST")]
@@ -512,7 +512,8 @@ fn verify(
         Err(err) => return Ok(unreadable(&err)),
     };
     let options = VerifyOptions { revocations: state.as_ref(), ..VerifyOptions::default() };
-    let report = dverify::verify_certificate(&bytes, &trust, &options);
+    // The file may hold the certificate JSON or the text of its QR code.
+    let report = dverify::verify_presented(&bytes, &trust, &options);
     report_exit(&report, json)
 }
 

@@ -91,9 +91,19 @@ pub(crate) fn verify(
     server: &str,
     json_out: bool,
 ) -> Result<ExitCode> {
-    let bytes = match read_input(cert) {
+    let presented = match read_input(cert) {
         Ok(bytes) => bytes,
         Err(err) => return Ok(unreadable(&err)),
+    };
+    // The file may hold the certificate JSON or the text of its QR code.
+    let bytes = match caravan_docsign::qr::certificate_from_presented(&presented) {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return report_exit(
+                &dverify::VerificationReport::unreadable(err.to_string()),
+                json_out,
+            );
+        }
     };
     let prepared = (|| -> Result<_> {
         let trust = match trust {

@@ -12,7 +12,8 @@
 //! - [`merkle`]: RFC 9162 §2.1 tree hashes and proofs;
 //! - [`log`]: log entries, signed checkpoints, record framing, revocation state;
 //! - [`trust`]: the trust list;
-//! - [`verify`]: issuing complete certificates and verifying them with a plain-words report.
+//! - [`verify`]: issuing complete certificates and verifying them with a plain-words report;
+//! - [`qr`]: the compact QR form (zlib and Base45, after the EU DCC's 2D code) and its decoding.
 
 pub mod credential;
 pub mod jcs;
@@ -20,6 +21,7 @@ pub mod jws;
 pub mod log;
 pub mod merkle;
 pub mod proof;
+pub mod qr;
 pub mod sig;
 pub mod trust;
 pub mod verify;

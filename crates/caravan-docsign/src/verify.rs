@@ -151,6 +151,15 @@ impl VerificationReport {
         self.checks.iter().find(|c| c.name == name)
     }
 
+    /// The report on input that is no document at all (e.g. a damaged QR text): the
+    /// well-formedness check failed with `detail`, and nothing else could be checked.
+    pub fn unreadable(detail: impl Into<String>) -> Self {
+        let mut report = Self::default();
+        report.fail(CheckName::WellFormed, detail);
+        report.skip(AFTER_PARSE);
+        report
+    }
+
     fn push(&mut self, name: CheckName, outcome: Outcome, detail: impl Into<String>) {
         self.checks.push(Check { name, outcome, detail: detail.into() });
     }
@@ -300,6 +309,20 @@ pub fn verify_certificate(
         );
     }
     report
+}
+
+/// Verifies a certificate as presented: its JSON, or the text of its QR code in either form
+/// ([`crate::qr`]). A QR text that does not decode is reported as not well-formed, with the
+/// reason.
+pub fn verify_presented(
+    presented: &[u8],
+    trust: &TrustList,
+    options: &VerifyOptions<'_>,
+) -> VerificationReport {
+    match crate::qr::certificate_from_presented(presented) {
+        Ok(bytes) => verify_certificate(&bytes, trust, options),
+        Err(err) => VerificationReport::unreadable(err.to_string()),
+    }
 }
 
 /// Verifies many certificates, checking their Ed25519 signatures in one batch (ed25519-dalek's

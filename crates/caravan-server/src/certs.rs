@@ -2,12 +2,18 @@
 //!
 //! An authority is an organisation of kind `certifying_body` or `plant_protection_service`;
 //! its identifier is `urn:caravan:authority:{org id}` and its log's origin line
-//! `caravan-log-{org id}`. The server holds its Ed25519 signing keys, sealed at rest by a master
-//! key (see [`seal`]). Issuing signs the credential, appends its issuance entry to the log and
-//! signs a new checkpoint, then stores leaf, checkpoint, certificate and audit entry in one
-//! transaction before answering: an acknowledged issuance is durable.
+//! `caravan-log-{org id}`. The server holds its signing keys, Ed25519 and optionally SM2 with
+//! SM3, sealed at rest by a master key (see [`seal`]). Issuing signs the credential with the
+//! active Ed25519 key for its type (and, when the authority has one, a second signature with its
+//! active SM2 key), appends its issuance entry to the log and signs a new checkpoint with the
+//! Ed25519 key, then stores leaf, checkpoint, certificate and audit entry in one transaction
+//! before answering: an acknowledged issuance is durable.
+//!
+//! A certificate travels as its JSON file or as the text of its QR code (the compact form of
+//! [`caravan_docsign::qr`], drawn by [`qr_image`]); every verifier here accepts both.
 
 mod pages;
+pub mod qr_image;
 pub mod seal;
 
 use std::collections::HashMap;
@@ -24,7 +30,8 @@ use axum::routing::{get, post};
 use caravan_docsign::credential::{DocumentType, Issuer, build_credential};
 use caravan_docsign::log::{Checkpoint, LogEntry, RevocationState, SignedCheckpoint};
 use caravan_docsign::merkle::{self, Hash};
-use caravan_docsign::sig::{Algorithm, PrivateKey};
+use caravan_docsign::qr::QrError;
+use caravan_docsign::sig::{Algorithm, DEFAULT_SM2_ID, PrivateKey};
 use caravan_docsign::trust::{AuthorityFile, KeyFileEntry, TrustList, TrustListFile};
 use caravan_docsign::verify::{self as dverify, VerificationReport, VerifyOptions};
 use caravan_store::certs::{
@@ -42,8 +49,7 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 pub use pages::CertKey;
 
-/// Prefix of the compact payload carried in a certificate's QR code.
-pub const QR_PREFIX: &str = "CVC1:";
+pub use caravan_docsign::qr::{LEGACY_QR_PREFIX, QR_PREFIX};
 /// Most entries one `entries` request returns.
 pub const MAX_ENTRIES_PAGE: u64 = 1000;
 
@@ -68,11 +74,12 @@ pub fn is_authority_kind(kind: OrgKind) -> bool {
 
 // Policy.
 
-/// May the caller generate, rotate and retire signing keys of `org`? Administrators who manage
-/// the organisation (its country's, or the platform operator's) and the organisation's own
-/// administrators.
+/// May the caller see, generate, rotate and retire signing keys of `org`? The authority's own
+/// administrators and certifiers, and the administrators who manage the organisation (its
+/// country's, or the platform operator's, who set up a new authority's first key).
 pub fn can_manage_keys(caller: &Caller, org: &Organisation) -> bool {
-    auth::can_manage(caller, org) || (caller.is_admin() && caller.org.id == org.id)
+    auth::can_manage(caller, org)
+        || (caller.org.id == org.id && (caller.is_admin() || caller.user.role == Role::Certifier))
 }
 
 /// May the caller issue certificates? Certifiers of an authority.
@@ -173,24 +180,22 @@ pub fn certificate_log_id(certificate: &Value) -> Option<&str> {
     })
 }
 
-/// Reads a certificate presented as JSON or as the QR payload (`CVC1:` + base64url JSON).
-pub fn certificate_bytes(presented: &[u8]) -> Vec<u8> {
-    use base64::Engine as _;
-    let text = std::str::from_utf8(presented).map(str::trim).unwrap_or_default();
-    match text.strip_prefix(QR_PREFIX) {
-        Some(payload) => base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(payload.trim())
-            .unwrap_or_else(|_| presented.to_vec()),
-        None => presented.to_vec(),
-    }
+/// Reads a certificate presented as JSON, or as the text of its QR code: the compact form
+/// (`CCC1:` + Base45 of zlib) or the first one (`CVC1:` + base64url).
+///
+/// # Errors
+/// [`QrError`] for a QR text that does not decode.
+pub fn certificate_bytes(presented: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, QrError> {
+    caravan_docsign::qr::certificate_from_presented(presented)
 }
 
-/// The QR payload of a certificate: `CVC1:` + base64url of its RFC 8785 form.
-pub fn qr_payload(document: &str) -> String {
-    use base64::Engine as _;
-    let bytes = caravan_docsign::jcs::canonicalize(document.as_bytes())
-        .unwrap_or_else(|_| document.as_bytes().to_vec());
-    format!("{QR_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+/// The QR text of a stored certificate: the compact form of [`caravan_docsign::qr`].
+///
+/// # Errors
+/// 500 when the stored document is not strict JSON (the server only stores what it signed).
+pub fn qr_payload(document: &str) -> Result<String, ApiError> {
+    caravan_docsign::qr::encode_certificate(document.as_bytes())
+        .map_err(|err| ApiError::internal(format!("stored certificate: {err}")))
 }
 
 /// Verifies a certificate presented to the platform (e.g. attached to a declaration) against the
@@ -203,7 +208,10 @@ pub async fn verify_presented(
     state: &AppState,
     certificate: &[u8],
 ) -> Result<VerificationReport, ApiError> {
-    let bytes = certificate_bytes(certificate);
+    let bytes = match certificate_bytes(certificate) {
+        Ok(bytes) => bytes,
+        Err(err) => return Ok(VerificationReport::unreadable(err.to_string())),
+    };
     let trust = state.cert_cache.trust_list(state).await?;
     let log = serde_json::from_slice::<Value>(&bytes)
         .ok()
@@ -297,9 +305,26 @@ pub struct NewKeyRequest {
     /// Document types the key may sign: `origin`, `phyto`, `passport` (default: all three).
     #[serde(default)]
     pub document_types: Option<Vec<String>>,
-    /// Rotate: the organisation's current keys stop at the new key's start.
+    /// Rotate: the organisation's current keys of the same algorithm stop at the new key's start.
     #[serde(default)]
     pub rotate: bool,
+    /// `ed25519` (default; signs certificates and the log's checkpoints) or `sm2` (SM2 with
+    /// SM3, GB/T 32918: a second signature on each certificate of its types).
+    #[serde(default)]
+    pub alg: Option<String>,
+}
+
+fn parse_alg(alg: Option<&str>) -> Result<Algorithm, ApiError> {
+    match alg.map(str::trim) {
+        None | Some("") => Ok(Algorithm::Ed25519),
+        Some(text) => Algorithm::parse(text).map_err(|_| {
+            ApiError::bad_request(
+                "certs.invalid_alg",
+                format!("alg must be ed25519 or sm2, got {text:?}"),
+            )
+            .with_field("alg")
+        }),
+    }
 }
 
 async fn authority_org(state: &AppState, org_id: i64) -> Result<Organisation, ApiError> {
@@ -349,12 +374,12 @@ pub(crate) async fn generate_key(
     state: &AppState,
     caller: &Caller,
     org: &Organisation,
+    alg: Algorithm,
     document_types: Vec<String>,
     rotate: bool,
 ) -> Result<SigningKey, ApiError> {
     let now = (state.clock)();
-    let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &seal::random_bytes(), "")
-        .map_err(ApiError::internal)?;
+    let key = new_private_key(alg)?;
     let public_key = hex::encode(key.public_key());
     // The key id: the first 16 hex digits of SHA-256 of the public key, as the CLI makes them.
     let kid = {
@@ -366,10 +391,11 @@ pub(crate) async fn generate_key(
     let new = NewSigningKey {
         org_id: org.id,
         kid,
-        alg: Algorithm::Ed25519.as_str().to_owned(),
+        alg: alg.as_str().to_owned(),
         public_key,
         document_types,
-        signs_checkpoints: true,
+        // The log's checkpoints are signed with Ed25519, which every verifier has.
+        signs_checkpoints: alg == Algorithm::Ed25519,
         valid_from: now,
         sealed_secret,
     };
@@ -378,6 +404,23 @@ pub(crate) async fn generate_key(
     let key = state.store.add_signing_key(&change, &new, addition).await?;
     state.cert_cache.invalidate_trust();
     Ok(key)
+}
+
+/// A fresh private key from the operating system's generator. An SM2 scalar must lie in
+/// `[1, n-2]` (GB/T 32918.1 §6.1); 32 random bytes miss that with probability about 2^-32, and
+/// are drawn again.
+fn new_private_key(alg: Algorithm) -> Result<PrivateKey, ApiError> {
+    let mut last = None;
+    for _ in 0..4 {
+        match PrivateKey::from_secret_bytes(alg, &seal::random_bytes(), DEFAULT_SM2_ID) {
+            Ok(key) => return Ok(key),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(ApiError::internal(format!(
+        "no valid {alg} key from the random source: {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    )))
 }
 
 fn seal_context(org_id: i64, kid: &str) -> Vec<u8> {
@@ -393,11 +436,15 @@ fn unseal_key(state: &AppState, key: &SigningKey) -> Result<PrivateKey, ApiError
                 key.kid
             ))
         })?;
-    PrivateKey::from_secret_bytes(Algorithm::Ed25519, &secret, "").map_err(ApiError::internal)
+    let alg = Algorithm::parse(&key.alg).map_err(ApiError::internal)?;
+    PrivateKey::from_secret_bytes(alg, &secret, DEFAULT_SM2_ID).map_err(ApiError::internal)
 }
 
-/// Generate a signing key for a certifying authority (with `rotate`, it replaces the current
-/// keys, which stay valid for what they signed before).
+/// Why a key endpoint refused the caller.
+const KEYS_FORBIDDEN: &str = "only this authority's certifiers and administrators, or the administrators of its country, manage its keys";
+
+/// Generate a signing key for a certifying authority, Ed25519 or SM2 (with `rotate`, it replaces
+/// the current keys of that algorithm, which stay valid for what they signed before).
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/signing-keys", tag = "certificates",
     params(("id" = i64, Path, description = "Organisation id")), request_body = NewKeyRequest,
     responses((status = 201, body = SigningKey), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -409,12 +456,11 @@ pub async fn create_key(
 ) -> Result<(StatusCode, Json<SigningKey>), ApiError> {
     let org = authority_org(&state, org_id).await?;
     if !can_manage_keys(&caller, &org) {
-        return Err(ApiError::forbidden(
-            "only an administrator of this organisation or its country manages its keys",
-        ));
+        return Err(ApiError::forbidden(KEYS_FORBIDDEN));
     }
+    let alg = parse_alg(body.alg.as_deref())?;
     let types = parse_doc_types(body.document_types)?;
-    let key = generate_key(&state, &caller, &org, types, body.rotate).await?;
+    let key = generate_key(&state, &caller, &org, alg, types, body.rotate).await?;
     Ok((StatusCode::CREATED, Json(key)))
 }
 
@@ -428,10 +474,8 @@ pub async fn list_keys(
     Path(org_id): Path<i64>,
 ) -> Result<Json<Vec<SigningKey>>, ApiError> {
     let org = authority_org(&state, org_id).await?;
-    if !(can_manage_keys(&caller, &org) || caller.org.id == org.id) {
-        return Err(ApiError::forbidden(
-            "only the organisation and its administrators see its keys",
-        ));
+    if !can_manage_keys(&caller, &org) {
+        return Err(ApiError::forbidden(KEYS_FORBIDDEN));
     }
     Ok(Json(state.store.signing_keys(Some(org.id)).await?))
 }
@@ -445,19 +489,29 @@ pub async fn retire_key(
     caller: Caller,
     Path(key_id): Path<i64>,
 ) -> Result<Json<SigningKey>, ApiError> {
+    Ok(Json(retire(&state, &caller, key_id).await?))
+}
+
+/// Retires one of an authority's keys as of now.
+///
+/// # Errors
+/// 404 for an unknown key, 403 unless [`can_manage_keys`].
+pub(crate) async fn retire(
+    state: &AppState,
+    caller: &Caller,
+    key_id: i64,
+) -> Result<SigningKey, ApiError> {
     let key = state.store.signing_key(key_id).await?.ok_or_else(|| {
         ApiError::not_found("certs.key_not_found", format!("no signing key {key_id}"))
     })?;
-    let org = authority_org(&state, key.org_id).await?;
-    if !can_manage_keys(&caller, &org) {
-        return Err(ApiError::forbidden(
-            "only an administrator of this organisation or its country manages its keys",
-        ));
+    let org = authority_org(state, key.org_id).await?;
+    if !can_manage_keys(caller, &org) {
+        return Err(ApiError::forbidden(KEYS_FORBIDDEN));
     }
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let retired = state.store.retire_signing_key(&change, key_id).await?;
     state.cert_cache.invalidate_trust();
-    Ok(Json(retired))
+    Ok(retired)
 }
 
 /// The trust list: every authority, its country, log and keys, in the file form
@@ -564,7 +618,10 @@ fn checkpoint_key(
     org_id: i64,
     at: OffsetDateTime,
 ) -> Result<(PrivateKey, String), ApiError> {
-    let key = keys.iter().find(|k| k.signs_checkpoints && k.is_active(at)).ok_or_else(|| {
+    let key = keys
+        .iter()
+        .find(|k| k.signs_checkpoints && k.alg == Algorithm::Ed25519.as_str() && k.is_active(at))
+        .ok_or_else(|| {
         ApiError::unprocessable(
             "certs.no_active_key",
             "your organisation has no active signing key; ask its administrator to generate one",
@@ -608,14 +665,21 @@ pub(crate) async fn issue(
     let now = (state.clock)();
     let org = &caller.org;
     let keys = state.store.signing_keys(Some(org.id)).await?;
+    let signs = |k: &&SigningKey, alg: Algorithm| {
+        k.alg == alg.as_str()
+            && k.is_active(now)
+            && k.document_types.iter().any(|t| t == doc_type.as_str())
+    };
+    // The verifier requires the Ed25519 proof; an SM2 key adds the second signature.
+    let second = keys.iter().find(|k| signs(k, Algorithm::Sm2));
     let signer = keys
         .iter()
-        .find(|k| k.is_active(now) && k.document_types.iter().any(|t| t == doc_type.as_str()))
+        .find(|k| signs(k, Algorithm::Ed25519))
         .ok_or_else(|| {
             ApiError::unprocessable(
                 "certs.no_key_for_type",
                 format!(
-                    "{} has no active key for {doc_type} certificates; ask its administrator to generate one",
+                    "{} has no active Ed25519 key for {doc_type} certificates; ask its administrator to generate one",
                     org.name
                 ),
             )
@@ -630,7 +694,19 @@ pub(crate) async fn issue(
         })?;
     let signing = unseal_key(state, signer)?;
     let vm = format!("{}#{}", authority_id(org.id), signer.kid);
-    let signed = dverify::sign_certificate(unsigned, &[(&signing, &vm)], now);
+    let sm2 = second
+        .map(|k| {
+            Ok::<_, ApiError>((
+                unseal_key(state, k)?,
+                format!("{}#{}", authority_id(org.id), k.kid),
+            ))
+        })
+        .transpose()?;
+    let mut signers: Vec<(&PrivateKey, &str)> = vec![(&signing, vm.as_str())];
+    if let Some((key, vm)) = &sm2 {
+        signers.push((key, vm.as_str()));
+    }
+    let signed = dverify::sign_certificate(unsigned, &signers, now);
     let entry = dverify::issuance_entry(&signed).to_bytes();
     let cp_key = checkpoint_key(state, &keys, org.id, now)?;
     let change = Change { actor: caller.actor(), at: now };
@@ -751,6 +827,23 @@ pub async fn get_certificate(
     Ok(document_response(StatusCode::OK, cert.document))
 }
 
+/// The certificate's QR code as an SVG image: the compact QR text (`CCC1:`, zlib and Base45 of
+/// the complete certificate) in alphanumeric mode, so a phone or scanner verifies it offline.
+/// Same access as reading the certificate.
+#[utoipa::path(get, path = "/api/v1/certificates/{id}/qr.svg", tag = "certificates",
+    params(("id" = String, Path, description = "Credential id")),
+    responses((status = 200, description = "SVG image (image/svg+xml)", content_type = "image/svg+xml", body = String),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn get_certificate_qr(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let cert = readable_certificate(&state, &caller, &id).await?;
+    let image = qr_image::render(&qr_payload(&cert.document)?)?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], image.svg).into_response())
+}
+
 /// A revocation.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -831,7 +924,7 @@ pub async fn revoke_certificate(
     Ok(Json(CertificateSummary::from(&cert)))
 }
 
-/// Verify a certificate (its JSON, or the `CVC1:` QR payload) against the server's trust list
+/// Verify a certificate (its JSON, or the text of its QR code: `CCC1:` or the older `CVC1:`) against the server's trust list
 /// and the freshest revocation state of the issuer's log. Public. Answers 200 with the report
 /// whether or not the certificate is valid.
 #[utoipa::path(post, path = "/api/v1/certificates/verify", tag = "certificates",
@@ -1071,6 +1164,7 @@ pub async fn log_revocations(
     create_certificate,
     list_certificates,
     get_certificate,
+    get_certificate_qr,
     revoke_certificate,
     verify_certificate,
     get_checkpoint,
@@ -1091,6 +1185,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/certificates", get(list_certificates).post(create_certificate))
         .route("/api/v1/certificates/verify", post(verify_certificate))
         .route("/api/v1/certificates/{id}", get(get_certificate))
+        .route("/api/v1/certificates/{id}/qr.svg", get(get_certificate_qr))
         .route("/api/v1/certificates/{id}/revoke", post(revoke_certificate))
         .route("/api/v1/logs/{log_id}/checkpoint", get(get_checkpoint))
         .route("/api/v1/logs/{log_id}/checkpoints", get(list_checkpoints))

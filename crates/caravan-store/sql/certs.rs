@@ -101,10 +101,11 @@ impl CertStore for DbStore {
                 if addition == KeyAddition::Rotate {
                     sqlx::query(
                         "UPDATE signing_keys SET valid_until_ms = $1 WHERE org_id = $2 \
-                         AND valid_until_ms IS NULL AND retired_at_ms IS NULL",
+                         AND alg = $3 AND valid_until_ms IS NULL AND retired_at_ms IS NULL",
                     )
                     .bind(unix_ms(valid_from))
                     .bind(key.org_id)
+                    .bind(&key.alg)
                     .execute(&mut **tx)
                     .await
                     .map_err(backend)?;

@@ -70,8 +70,9 @@ pub struct NewSigningKey {
 pub enum KeyAddition {
     /// Beside the current keys.
     Add,
-    /// Replacing them: every current key of the organisation gets `valid_until` = the new key's
-    /// `valid_from`, so certificates signed before stay valid.
+    /// Replacing them: every current key of the organisation with the new key's algorithm gets
+    /// `valid_until` = the new key's `valid_from`, so certificates signed before stay valid (an
+    /// SM2 key rotates SM2 keys only; the Ed25519 ones keep signing).
     Rotate,
 }
 
@@ -228,16 +229,17 @@ pub async fn conformance(store: &dyn crate::Store) {
         )
         .await
         .expect("org");
-    let new_key = |kid: &str, at: i64| NewSigningKey {
+    let new_key_alg = |kid: &str, at: i64, alg: &str| NewSigningKey {
         org_id: org.id,
         kid: kid.to_owned(),
-        alg: "ed25519".to_owned(),
+        alg: alg.to_owned(),
         public_key: "ab".repeat(32),
         document_types: vec!["origin".to_owned(), "phyto".to_owned()],
         signs_checkpoints: true,
         valid_from: change(at).at,
         sealed_secret: vec![1, 2, 3],
     };
+    let new_key = |kid: &str, at: i64| new_key_alg(kid, at, "ed25519");
 
     // Keys: add, rotate (the old one gets valid_until), retire.
     let k1 =
@@ -245,12 +247,18 @@ pub async fn conformance(store: &dyn crate::Store) {
     assert_eq!(k1.document_types, ["origin", "phyto"]);
     assert_eq!(k1.sealed_secret, [1, 2, 3]);
     assert!(k1.is_active(change(2).at));
+    let sm2 = store
+        .add_signing_key(&change(3), &new_key_alg("s1", 3, "sm2"), KeyAddition::Add)
+        .await
+        .expect("add sm2");
     let k2 = store
         .add_signing_key(&change(5), &new_key("k2", 5), KeyAddition::Rotate)
         .await
         .expect("rotate");
     let k1_after = store.signing_key(k1.id).await.expect("read").expect("present");
     assert_eq!(k1_after.valid_until, Some(change(5).at));
+    let sm2_after = store.signing_key(sm2.id).await.expect("read").expect("present");
+    assert_eq!(sm2_after.valid_until, None, "rotating an ed25519 key leaves the sm2 key alone");
     assert!(k1_after.is_active(change(4).at) && !k1_after.is_active(change(5).at));
     assert_eq!(k2.valid_until, None);
     let dup = store.add_signing_key(&change(6), &new_key("k2", 6), KeyAddition::Add).await;
@@ -259,7 +267,7 @@ pub async fn conformance(store: &dyn crate::Store) {
     assert_eq!(retired.retired_at, Some(change(7).at));
     let again = store.retire_signing_key(&change(9), k2.id).await.expect("retire again");
     assert_eq!(again.retired_at, Some(change(7).at), "the first retirement time stands");
-    assert_eq!(store.signing_keys(Some(org.id)).await.expect("list").len(), 2);
+    assert_eq!(store.signing_keys(Some(org.id)).await.expect("list").len(), 3);
     assert_eq!(store.signing_keys(Some(org.id + 1000)).await.expect("list").len(), 0);
     assert!(matches!(
         store.retire_signing_key(&change(7), 999_999).await,
@@ -342,6 +350,7 @@ pub async fn conformance(store: &dyn crate::Store) {
         actions,
         [
             "organisation.create",
+            "signing_key.add",
             "signing_key.add",
             "signing_key.rotate",
             "signing_key.retire",

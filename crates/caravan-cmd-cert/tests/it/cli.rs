@@ -111,6 +111,13 @@ fn issue_verify_revoke_verify_fails_with_revoked() {
     ]);
     assert_eq!(code.unwrap(), 0);
     assert_eq!(run(&["cert", "verify", path(&cert), "--trust", path(&trust)]).unwrap(), 0);
+    // The text of its QR code verifies the same; a damaged scan is unreadable input (exit 2).
+    let qr_text = caravan_docsign::qr::encode_certificate(&fs::read(&cert).unwrap()).unwrap();
+    let qr = setup.p("cert.qr.txt");
+    fs::write(&qr, format!("{qr_text}\n")).unwrap();
+    assert_eq!(run(&["cert", "verify", path(&qr), "--trust", path(&trust)]).unwrap(), 0);
+    fs::write(&qr, &qr_text[..qr_text.len() - 30]).unwrap();
+    assert_eq!(run(&["cert", "verify", path(&qr), "--trust", path(&trust)]).unwrap(), 2);
     assert_eq!(
         run(&[
             "cert",

@@ -1,7 +1,7 @@
 //! The certificate pages: the certifier's register (issue form per document type, list,
-//! readable detail with download, QR payload and revoke), the public `/verify` page and the
-//! auditors' log monitor `/logs`. Plain HTML forms; a few lines of script only read a chosen
-//! file into the verify form.
+//! readable detail with download, QR code and revoke), an authority's signing keys (list,
+//! generate Ed25519 or SM2, retire), the public `/verify` page and the auditors' log monitor
+//! `/logs`. Plain HTML forms; a few lines of script only read a chosen file into the verify form.
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -18,12 +18,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{IssueRequest, can_issue, issue, qr_payload, readable_certificate, revoke};
+use super::{
+    IssueRequest, authority_org, can_issue, can_manage_keys, issue, qr_payload,
+    readable_certificate, revoke,
+};
 use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::i18n::t;
 use crate::ui::{error_page, layout, page, require, ui_lang};
+use caravan_store::certs::SigningKey;
 
 crate::i18n::strings! { CertKey {
     certificates => ["Certificates", "Сертификаты", "证书"],
@@ -65,12 +69,46 @@ crate::i18n::strings! { CertKey {
     revoked => ["Revoked", "Отозван", "已撤销"],
     issuer => ["Issuer", "Выдавший орган", "签发机构"],
     download_json => ["Download the certificate (JSON)", "Скачать сертификат (JSON)", "下载证书（JSON）"],
-    qr_payload => ["QR code payload", "Содержимое QR-кода", "二维码内容"],
+    qr_payload => ["QR code text", "Текст QR-кода", "二维码文本"],
+    qr_code => ["QR code", "QR-код", "二维码"],
     qr_help => [
-        "Encode this text in a QR code on the paper copy; the verify page accepts it pasted.",
-        "Закодируйте этот текст в QR-код на бумажной копии; страница проверки принимает его вставленным.",
-        "将此文本编码为纸质副本上的二维码；核验页面接受粘贴此文本。"
+        "Print this QR code on the paper copy: it holds the whole signed certificate, so it is verified offline. The text below is its content; the verify page also accepts it pasted.",
+        "Напечатайте этот QR-код на бумажной копии: в нём весь подписанный сертификат, поэтому его можно проверить без сети. Ниже — его содержимое в виде текста; страница проверки принимает и вставленный текст.",
+        "请将此二维码印在纸质副本上：它包含完整的已签名证书，可离线核验。下方是其文本内容；核验页面也接受粘贴的文本。"
     ],
+    qr_image_label => ["QR code holding the signed certificate", "QR-код с подписанным сертификатом", "包含已签名证书的二维码"],
+    qr_symbol => ["QR version and error correction level", "Версия QR-кода и уровень коррекции ошибок", "二维码版本和纠错等级"],
+    qr_download => ["Download the QR code (SVG)", "Скачать QR-код (SVG)", "下载二维码（SVG）"],
+    signing_keys => ["Signing keys", "Ключи подписи", "签名密钥"],
+    keys_help => [
+        "The keys that sign this authority's certificates. Verifiers' trust list changes at once. A retired key signs nothing new; certificates it signed before stay valid.",
+        "Ключи, которыми подписываются сертификаты этого органа. Список доверия у проверяющих меняется сразу. Выведенный из работы ключ больше ничего не подписывает; подписанные им ранее сертификаты остаются действительными.",
+        "用于签署本机构证书的密钥。核验方的信任列表会立即更新。停用的密钥不再签署新证书；此前签署的证书仍然有效。"
+    ],
+    no_keys => [
+        "No signing keys yet: generate an Ed25519 key to start issuing.",
+        "Ключей подписи пока нет: создайте ключ Ed25519, чтобы начать выдачу.",
+        "尚无签名密钥：请生成一个 Ed25519 密钥以开始签发。"
+    ],
+    key_id => ["Key id", "Идентификатор ключа", "密钥标识"],
+    algorithm => ["Algorithm", "Алгоритм", "算法"],
+    alg_ed25519 => ["Ed25519: signs certificates and the log", "Ed25519: подписывает сертификаты и журнал", "Ed25519：签署证书和日志"],
+    alg_sm2 => ["SM2 with SM3: second signature", "SM2 с SM3: вторая подпись", "SM2/SM3：第二签名"],
+    document_types => ["Document types", "Типы документов", "文件种类"],
+    validity => ["Validity", "Срок действия", "有效期"],
+    public_key => ["Public key", "Открытый ключ", "公钥"],
+    key_active => ["Active", "Действует", "有效"],
+    key_rotated => ["Rotated out", "Заменён новым", "已轮换"],
+    key_retired => ["Retired", "Выведен из работы", "已停用"],
+    key_not_yet => ["Not yet valid", "Ещё не действует", "尚未生效"],
+    generate_key => ["Generate a key", "Создать ключ", "生成密钥"],
+    rotate => [
+        "Replace the current keys of this algorithm (rotation)",
+        "Заменить текущие ключи этого алгоритма (ротация)",
+        "替换该算法的现有密钥（轮换）"
+    ],
+    retire_key => ["Retire", "Вывести из работы", "停用"],
+    actions => ["Actions", "Действия", "操作"],
     revoke => ["Revoke", "Отозвать", "撤销"],
     revoke_reason => ["Reason for revoking", "Причина отзыва", "撤销原因"],
     revoke_help => [
@@ -277,7 +315,12 @@ async fn register_page(
             title,
             html! {
                 h1 { (title) }
-                p { a href="/verify" { (t(lang, CertKey::verify_title)) } " · " a href="/logs" { (t(lang, CertKey::log_monitor)) } }
+                p {
+                    a href="/verify" { (t(lang, CertKey::verify_title)) } " · " a href="/logs" { (t(lang, CertKey::log_monitor)) }
+                    @if super::is_authority_kind(caller.org.kind) && can_manage_keys(caller, &caller.org) {
+                        " · " a #keys-link href={ "/organisations/" (caller.org.id) "/signing-keys" } { (t(lang, CertKey::signing_keys)) }
+                    }
+                }
                 @if list.is_empty() {
                     p { (t(lang, CertKey::no_certificates)) }
                 } @else {
@@ -500,6 +543,12 @@ async fn detail(
         Err(err) => return error_page(lang, Some(&caller), &err),
     };
     let doc: Value = serde_json::from_str(&cert.document).unwrap_or(Value::Null);
+    let qr_text = match qr_payload(&cert.document) {
+        Ok(text) => text,
+        Err(err) => return error_page(lang, Some(&caller), &err),
+    };
+    // A certificate too large for any QR code still shows its text and says why there is no image.
+    let qr_image = super::qr_image::render(&qr_text);
     let title = type_label(lang, &cert.doc_type);
     page(
         StatusCode::OK,
@@ -518,9 +567,22 @@ async fn detail(
                 }
                 p { a #download href={ "/certificates/" (cert.id) "/download" } download { (t(lang, CertKey::download_json)) } }
                 (render_document(lang, &doc))
-                h2 { (t(lang, CertKey::qr_payload)) }
-                p.help { (t(lang, CertKey::qr_help)) }
-                textarea #qr readonly rows="4" cols="80" aria-label=(t(lang, CertKey::qr_payload)) { (qr_payload(&cert.document)) }
+                h2 { (t(lang, CertKey::qr_code)) }
+                p.help #qr-help { (t(lang, CertKey::qr_help)) }
+                @match &qr_image {
+                    Ok(image) => {
+                        figure #qr-code {
+                            div.qr role="img" aria-label=(t(lang, CertKey::qr_image_label)) { (maud::PreEscaped(&image.svg)) }
+                            figcaption {
+                                (t(lang, CertKey::qr_symbol)) ": " (image.version) "-" (image.ec_level)
+                                " · " a #qr-download href={ "/api/v1/certificates/" (cert.id) "/qr.svg" } download { (t(lang, CertKey::qr_download)) }
+                            }
+                        }
+                    }
+                    Err(err) => p.error role="status" { (err.message) },
+                }
+                label for="qr" { (t(lang, CertKey::qr_payload)) }
+                textarea #qr readonly rows="4" cols="80" aria-describedby="qr-help" { (qr_text) }
                 @if cert.revoked_at.is_none() && super::can_revoke(&caller, &cert) {
                     h2 { (t(lang, CertKey::revoke)) }
                     form.card method="post" action={ "/certificates/" (cert.id) "/revoke" } {
@@ -630,8 +692,9 @@ async fn verify_submit(
         Ok(report) => report,
         Err(err) => return error_page(lang, caller.0.as_ref(), &err),
     };
-    let bytes = super::certificate_bytes(form.payload.as_bytes());
-    let doc = serde_json::from_slice::<Value>(&bytes).ok();
+    let doc = super::certificate_bytes(form.payload.as_bytes())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
     let result = html! {
         (render_report(lang, &report))
         @if let Some(doc) = doc.as_ref().filter(|d| d.is_object()) { (render_document(lang, doc)) }
@@ -754,6 +817,206 @@ async fn inclusion_of(state: &AppState, id: &str) -> Result<Option<(String, u64,
     Ok(ok.then_some((cert.log_id, cert.leaf_index, size)))
 }
 
+fn key_status(
+    lang: Lang,
+    key: &SigningKey,
+    now: time::OffsetDateTime,
+) -> (&'static str, &'static str) {
+    let (class, text) = if key.retired_at.is_some_and(|at| at <= now) {
+        ("error", CertKey::key_retired)
+    } else if key.valid_until.is_some_and(|at| at <= now) {
+        ("muted", CertKey::key_rotated)
+    } else if key.valid_from > now {
+        ("muted", CertKey::key_not_yet)
+    } else {
+        ("ok", CertKey::key_active)
+    };
+    (class, t(lang, text))
+}
+
+fn alg_label(lang: Lang, alg: &str) -> &'static str {
+    t(lang, if alg == "sm2" { CertKey::alg_sm2 } else { CertKey::alg_ed25519 })
+}
+
+/// `GET /signing-keys`: the caller's own authority's keys.
+async fn own_keys(caller: MaybeCaller) -> Response {
+    match require(caller) {
+        Ok(caller) => {
+            Redirect::to(&format!("/organisations/{}/signing-keys", caller.org.id)).into_response()
+        }
+        Err(r) => *r,
+    }
+}
+
+/// `GET /organisations/{id}/signing-keys`: an authority's keys, with the generate and retire
+/// forms.
+async fn keys_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: MaybeCaller,
+    Path(org_id): Path<i64>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let caller = match require(caller) {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    keys_body(&state, lang, &caller, org_id, &HashMap::new(), None).await
+}
+
+async fn keys_body(
+    state: &AppState,
+    lang: Lang,
+    caller: &Caller,
+    org_id: i64,
+    entered: &HashMap<String, Vec<String>>,
+    error: Option<&ApiError>,
+) -> Response {
+    let org = match authority_org(state, org_id).await {
+        Ok(org) if can_manage_keys(caller, &org) => org,
+        Ok(_) => {
+            return error_page(lang, Some(caller), &ApiError::forbidden(super::KEYS_FORBIDDEN));
+        }
+        Err(err) => return error_page(lang, Some(caller), &err),
+    };
+    let keys = match state.store.signing_keys(Some(org.id)).await {
+        Ok(keys) => keys,
+        Err(err) => return error_page(lang, Some(caller), &err.into()),
+    };
+    let now = (state.clock)();
+    let status = error.map_or(StatusCode::OK, |err| err.status);
+    let title = t(lang, CertKey::signing_keys);
+    let chosen_alg = entered.get("alg").and_then(|v| v.first()).map_or("ed25519", String::as_str);
+    let chosen_types = entered.get("document_types");
+    let all_types = [DocumentType::Origin, DocumentType::Phyto, DocumentType::Passport];
+    page(
+        status,
+        layout(
+            lang,
+            Some(caller),
+            title,
+            html! {
+                h1 { (title) " — " (org.name) }
+                p.help { (t(lang, CertKey::keys_help)) }
+                @if keys.is_empty() {
+                    p { (t(lang, CertKey::no_keys)) }
+                } @else {
+                    table #keys {
+                        thead { tr {
+                            th scope="col" { (t(lang, CertKey::key_id)) } th scope="col" { (t(lang, CertKey::algorithm)) }
+                            th scope="col" { (t(lang, CertKey::document_types)) } th scope="col" { (t(lang, CertKey::validity)) }
+                            th scope="col" { (t(lang, CertKey::status)) } th scope="col" { (t(lang, CertKey::actions)) }
+                        } }
+                        tbody { @for key in &keys {
+                            @let (class, word) = key_status(lang, key, now);
+                            tr data-kid=(key.kid) {
+                                td { code { (key.kid) } details { summary { (t(lang, CertKey::public_key)) } code.break { (key.public_key) } } }
+                                td { (alg_label(lang, &key.alg)) }
+                                td { (key.document_types.iter().map(|d| type_label(lang, d)).collect::<Vec<_>>().join(", ")) }
+                                td {
+                                    (caravan_docsign::credential::format_time(key.valid_from)) " – "
+                                    @if let Some(end) = key.retired_at.into_iter().chain(key.valid_until).min() { (caravan_docsign::credential::format_time(end)) }
+                                }
+                                td { span class=(class) { (word) } }
+                                td {
+                                    @if key.retired_at.is_none() {
+                                        form method="post" action={ "/signing-keys/" (key.id) "/retire" } {
+                                            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                                            button type="submit" aria-label={ (t(lang, CertKey::retire_key)) " " (key.kid) } { (t(lang, CertKey::retire_key)) }
+                                        }
+                                    }
+                                }
+                            }
+                        } }
+                    }
+                }
+                h2 { (t(lang, CertKey::generate_key)) }
+                form.card #key-form method="post" action={ "/organisations/" (org.id) "/signing-keys" } {
+                    input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                    @if let Some(err) = error {
+                        p.error role="alert" {
+                            (err.message)
+                            @if let Some(field) = &err.field { " (" (field) ")" }
+                        }
+                    }
+                    label for="alg" { (t(lang, CertKey::algorithm)) }
+                    select #alg name="alg" {
+                        @for alg in ["ed25519", "sm2"] {
+                            option value=(alg) selected[alg == chosen_alg] { (alg_label(lang, alg)) }
+                        }
+                    }
+                    fieldset {
+                        legend { (t(lang, CertKey::document_types)) }
+                        @for d in all_types {
+                            @let id = format!("type-{}", d.as_str());
+                            @let checked = chosen_types.is_none_or(|types| types.iter().any(|t| t == d.as_str()));
+                            input type="checkbox" id=(id) name="document_types" value=(d.as_str()) checked[checked];
+                            label for=(id) { (type_label(lang, d.as_str())) }
+                        }
+                    }
+                    input type="checkbox" #rotate name="rotate" value="true" checked[entered.contains_key("rotate")];
+                    label for="rotate" { (t(lang, CertKey::rotate)) }
+                    button type="submit" { (t(lang, CertKey::generate_key)) }
+                }
+            },
+        ),
+    )
+}
+
+/// `POST /organisations/{id}/signing-keys`: generate a key from the form.
+async fn generate_key_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    let mut entered: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in pairs {
+        entered.entry(name).or_default().push(value);
+    }
+    let result = async {
+        let org = authority_org(&state, org_id).await?;
+        if !can_manage_keys(&caller, &org) {
+            return Err(ApiError::forbidden(super::KEYS_FORBIDDEN));
+        }
+        let alg = super::parse_alg(entered.get("alg").and_then(|v| v.first()).map(String::as_str))?;
+        // No box ticked is an empty list, which the check names; an absent field is not "all".
+        let types = super::parse_doc_types(Some(
+            entered.get("document_types").cloned().unwrap_or_default(),
+        ))?;
+        let rotate = entered.get("rotate").is_some_and(|v| v.iter().any(|r| r == "true"));
+        super::generate_key(&state, &caller, &org, alg, types, rotate).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/organisations/{org_id}/signing-keys")).into_response(),
+        Err(err)
+            if matches!(err.status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY) =>
+        {
+            keys_body(&state, lang, &caller, org_id, &entered, Some(&err)).await
+        }
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+/// `POST /signing-keys/{id}/retire`.
+async fn retire_key_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    caller: Caller,
+    Path(key_id): Path<i64>,
+) -> Response {
+    let lang = ui_lang(&headers);
+    match super::retire(&state, &caller, key_id).await {
+        Ok(key) => {
+            Redirect::to(&format!("/organisations/{}/signing-keys", key.org_id)).into_response()
+        }
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
 /// The pages' routes.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -761,6 +1024,9 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/certificates/{id}", get(detail))
         .route("/certificates/{id}/download", get(download))
         .route("/certificates/{id}/revoke", post(revoke_form))
+        .route("/signing-keys", get(own_keys))
+        .route("/organisations/{id}/signing-keys", get(keys_page).post(generate_key_form))
+        .route("/signing-keys/{id}/retire", post(retire_key_form))
         .route("/verify", get(verify_form).post(verify_submit))
         .route("/logs", get(logs))
 }

@@ -169,7 +169,7 @@ async fn issue_download_verify_offline_revoke_and_fail_as_revoked() {
         (report["valid"].as_bool(), report["failedCheck"].as_str()),
         (Some(false), Some("not-revoked"))
     );
-    let qr = caravan_server::certs::qr_payload(&text);
+    let qr = caravan_server::certs::qr_payload(&text).unwrap();
     let (_, report) = app.post_json("/api/v1/certificates/verify", None, &qr).await;
     assert_eq!(report["failedCheck"], "not-revoked", "{report}");
     let (_, report) = app.post_json("/api/v1/certificates/verify", None, "not json").await;
@@ -441,12 +441,12 @@ async fn pages_issue_show_verify_and_monitor() {
     let html = body_text(app.send(page(&location, Some(&certifier))).await).await;
     assert!(
         html.contains("id=\"download\"")
-            && html.contains("CVC1:")
+            && html.contains("CCC1:")
             && html.contains("name=\"reason\""),
         "{html}"
     );
     let qr = html.split("id=\"qr\"").nth(1).unwrap();
-    let qr = &qr[qr.find("CVC1:").unwrap()..];
+    let qr = &qr[qr.find("CCC1:").unwrap()..];
     let qr = &qr[..qr.find('<').unwrap()];
 
     // The public verify page: green for the QR payload, red for a tampered one.
@@ -521,4 +521,374 @@ async fn rotation_keeps_earlier_certificates_valid_and_signs_new_ones_with_the_n
             verify_certificate(cert.to_string().as_bytes(), &trust, &VerifyOptions::default());
         assert!(report.is_valid(), "{}", report.to_text());
     }
+}
+
+/// The module grid of a served QR SVG: the `qrcode` renderer draws one `M x y h.. v.. H.. Z`
+/// rectangle per dark module (or run), `MODULE_SIZE` units to a module, inside a quiet zone.
+fn svg_modules(svg: &str) -> (usize, Vec<Vec<bool>>) {
+    use caravan_server::certs::qr_image::{MODULE_SIZE, QUIET_ZONE};
+    let view_box = svg.split("viewBox=\"0 0 ").nth(1).unwrap();
+    let width: usize = view_box.split(' ').next().unwrap().parse().unwrap();
+    assert_eq!(width % MODULE_SIZE, 0, "{width}");
+    let modules = width / MODULE_SIZE - 2 * QUIET_ZONE;
+    let mut grid = vec![vec![false; modules]; modules];
+    let path = svg.split(" d=\"").nth(1).unwrap();
+    let path = &path[..path.find('"').unwrap()];
+    // Each rectangle: M{x} {y}h{w}v{h}H{x}Z (absolute x, y; relative width and height).
+    for rect in path.split('M').filter(|r| !r.is_empty()) {
+        let nums: Vec<usize> = rect
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (x, y, w, h) = (nums[0], nums[1], nums[2], nums[3]);
+        for px in (x..x + w).step_by(MODULE_SIZE) {
+            for py in (y..y + h).step_by(MODULE_SIZE) {
+                grid[py / MODULE_SIZE - QUIET_ZONE][px / MODULE_SIZE - QUIET_ZONE] = true;
+            }
+        }
+    }
+    (modules, grid)
+}
+
+/// Decodes a QR module grid with `rqrr`, drawn as a greyscale bitmap with a quiet zone.
+fn decode_qr(grid: &[Vec<bool>]) -> String {
+    let (scale, quiet) = (3, 4);
+    let side = (grid.len() + 2 * quiet) * scale;
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+        let (mx, my) = ((x / scale).wrapping_sub(quiet), (y / scale).wrapping_sub(quiet));
+        if grid.get(my).and_then(|row| row.get(mx)).copied().unwrap_or(false) { 0 } else { 255 }
+    });
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code found");
+    let (_meta, text) = grids[0].decode().unwrap();
+    text
+}
+
+async fn get_text(app: &TestApp, path: &str, token: Option<&str>) -> (u16, String, String) {
+    let mut req = Request::get(path);
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = app.send(req.body(Body::empty()).unwrap()).await;
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, content_type, body_text(response).await)
+}
+
+fn form_request(path: &str, token: Option<&str>, body: String) -> Request<Body> {
+    let mut req =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(token) = token {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    req.body(Body::from(body)).unwrap()
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(
+            |b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            },
+        )
+        .collect()
+}
+
+#[tokio::test]
+async fn qr_code_holds_the_whole_certificate_and_verifies_through_the_api_and_the_page() {
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let certifier = app.token("kz-cert").await;
+    let keys = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    assert_eq!(app.post_json(&keys, Some(&certifier), "{}").await.0, 201);
+    assert_eq!(app.post_json(&keys, Some(&certifier), r#"{"alg": "sm2"}"#).await.0, 201);
+    // Some entries first, so the inclusion proof has hashes in it.
+    for _ in 0..5 {
+        assert_eq!(issue(&app, &certifier, DocumentType::Origin).await.0, 201);
+    }
+    let (status, issued) = issue(&app, &certifier, DocumentType::Passport).await;
+    assert_eq!(status, 201, "{issued}");
+    let id = issued["id"].as_str().unwrap();
+    let document = get_text(&app, &format!("/api/v1/certificates/{id}"), Some(&certifier)).await.2;
+
+    // The served SVG decodes to the compact text, which holds the canonical certificate.
+    let (status, content_type, svg) =
+        get_text(&app, &format!("/api/v1/certificates/{id}/qr.svg"), Some(&certifier)).await;
+    assert_eq!((status, content_type.as_str()), (200, "image/svg+xml"), "{svg}");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{svg}");
+    let (modules, grid) = svg_modules(&svg);
+    assert_eq!((modules - 17) % 4, 0, "a QR symbol has 17 + 4·version modules a side: {modules}");
+    let text = decode_qr(&grid);
+    assert!(text.starts_with("CCC1:"), "{text}");
+    assert_eq!(text, caravan_server::certs::qr_payload(&document).unwrap());
+    let inner = caravan_docsign::qr::certificate_from_presented(text.as_bytes()).unwrap();
+    assert_eq!(
+        &*inner,
+        caravan_docsign::jcs::canonicalize(document.as_bytes()).unwrap().as_slice()
+    );
+    let image = caravan_server::certs::qr_image::render(&text).unwrap();
+    assert_eq!(image.modules, modules);
+    assert_eq!(usize::try_from(image.version).unwrap() * 4 + 17, modules);
+    assert!(text.len() <= caravan_docsign::qr::MAX_QR_ALPHANUMERIC);
+    eprintln!(
+        "passport with Ed25519 + SM2, leaf 5: {} JSON bytes, {} canonical, {} QR characters, version {}-{}",
+        document.len(),
+        inner.len(),
+        text.len(),
+        image.version,
+        image.ec_level
+    );
+
+    // The verify API takes the QR text (and still the first form, and JSON).
+    let (status, report) = app.post_json("/api/v1/certificates/verify", None, &text).await;
+    assert_eq!((status, report["valid"].as_bool()), (200, Some(true)), "{report}");
+    let legacy = {
+        use base64::Engine as _;
+        format!("CVC1:{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&*inner))
+    };
+    let (_, report) = app.post_json("/api/v1/certificates/verify", None, &legacy).await;
+    assert_eq!(report["valid"], true, "{report}");
+    let (_, report) = app.post_json("/api/v1/certificates/verify", None, &document).await;
+    assert_eq!(report["valid"], true, "{report}");
+    // A damaged scan is named, not a crash: a lower-case letter is not Base45.
+    let mut bad = text.clone();
+    bad.replace_range(40..41, "a");
+    let (status, report) = app.post_json("/api/v1/certificates/verify", None, &bad).await;
+    assert_eq!((status, report["failedCheck"].as_str()), (200, Some("well-formed")), "{report}");
+    assert!(report.to_string().contains("Base45"), "{report}");
+
+    // The public page: green for the QR text, with the document rendered; red for a damaged one.
+    let html = body_text(
+        app.send(form_request("/verify", None, format!("payload={}", url_encode(&text)))).await,
+    )
+    .await;
+    assert!(html.contains("ok verdict") && html.contains("data-check=\"sm2-signature\""), "{html}");
+    assert!(html.contains("class=\"card document\""), "the document is rendered: {html}");
+    let html = body_text(
+        app.send(form_request("/verify", None, format!("payload={}", url_encode(&bad)))).await,
+    )
+    .await;
+    assert!(html.contains("error verdict"), "{html}");
+
+    // The detail page shows the image and the text.
+    let (_, _, html) = get_text(&app, &format!("/certificates/{id}"), Some(&certifier)).await;
+    assert!(
+        html.contains("id=\"qr-code\"") && html.contains("<svg") && html.contains("CCC1:"),
+        "{html}"
+    );
+    assert!(html.contains("role=\"img\"") && html.contains("for=\"qr\""), "accessible: {html}");
+
+    // Same access as the certificate: another body's certifier and visitors do not get it.
+    let uz_cert = app.token("uz-cert").await;
+    let path = format!("/api/v1/certificates/{id}/qr.svg");
+    assert_eq!(get_text(&app, &path, Some(&uz_cert)).await.0, 404);
+    assert_eq!(get_text(&app, &path, None).await.0, 401);
+    let (_, openapi) = app.get("/api/openapi.json", None).await;
+    assert!(openapi["paths"]["/api/v1/certificates/{id}/qr.svg"]["get"].is_object());
+}
+
+#[tokio::test]
+async fn sm2_server_key_adds_a_second_signature_and_a_retired_key_signs_nothing_new() {
+    let Fixture { mut app, kz_chamber, .. } = fixture().await;
+    let certifier = app.token("kz-cert").await;
+    let keys = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    let (status, body) = app.post_json(&keys, Some(&certifier), r#"{"alg": "rsa"}"#).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("alg")), "{body}");
+    // An SM2 key alone cannot issue: the Ed25519 proof is the one every verifier checks.
+    let (status, sm2_key) = app.post_json(&keys, Some(&certifier), r#"{"alg": "sm2"}"#).await;
+    assert_eq!(status, 201, "{sm2_key}");
+    assert_eq!(
+        (sm2_key["alg"].as_str(), sm2_key["public_key"].as_str().unwrap().len()),
+        (Some("sm2"), 130)
+    );
+    assert_eq!(sm2_key["signs_checkpoints"], false);
+    let (status, body) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!((status, error_code(&body)), (422, "certs.no_key_for_type"));
+    let (_, ed_key) = app.post_json(&keys, Some(&certifier), "{}").await;
+
+    let (status, both) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!(status, 201, "{both}");
+    let methods = |cert: &Value| -> Vec<String> {
+        cert["proof"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["verificationMethod"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let kid = |key: &Value| key["kid"].as_str().unwrap().to_owned();
+    assert_eq!(methods(&both).len(), 2, "{both}");
+    assert!(methods(&both)[1].ends_with(&kid(&sm2_key)));
+    let trust = served_trust(&app).await;
+    let report = verify_certificate(both.to_string().as_bytes(), &trust, &VerifyOptions::default());
+    assert!(report.is_valid(), "{}", report.to_text());
+    assert_eq!(
+        report.check(CheckName::Sm2Signature).map(|c| c.outcome),
+        Some(caravan_docsign::verify::Outcome::Passed)
+    );
+    // Tampering fails both signatures.
+    let tampered = both.to_string().replacen("Almaty", "Almatx", 1);
+    let report = verify_certificate(tampered.as_bytes(), &trust, &VerifyOptions::default());
+    assert!(!report.is_valid());
+
+    // Rotating the SM2 key leaves the Ed25519 key signing.
+    app.state.clock = std::sync::Arc::new(|| fixed_now() + time::Duration::hours(1));
+    let (status, sm2_new) =
+        app.post_json(&keys, Some(&certifier), r#"{"alg": "sm2", "rotate": true}"#).await;
+    assert_eq!(status, 201, "{sm2_new}");
+    let (_, listed) = app.get(&keys, Some(&certifier)).await;
+    let find = |key: &Value| {
+        listed.as_array().unwrap().iter().find(|k| k["id"] == key["id"]).unwrap().clone()
+    };
+    assert_eq!(find(&sm2_key)["valid_until"], sm2_new["valid_from"]);
+    assert!(find(&ed_key)["valid_until"].is_null());
+
+    // Retiring the SM2 key: new certificates carry the Ed25519 signature only, earlier ones stay valid.
+    app.state.clock = std::sync::Arc::new(|| fixed_now() + time::Duration::hours(2));
+    let retire = format!("/api/v1/signing-keys/{}/retire", sm2_new["id"]);
+    assert_eq!(app.post_json(&retire, Some(&certifier), "").await.0, 200);
+    let (status, ed_only) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!(status, 201, "{ed_only}");
+    assert_eq!(methods(&ed_only), [format!("urn:caravan:authority:{kz_chamber}#{}", kid(&ed_key))]);
+    let trust = served_trust(&app).await;
+    for cert in [&both, &ed_only] {
+        let report =
+            verify_certificate(cert.to_string().as_bytes(), &trust, &VerifyOptions::default());
+        assert!(report.is_valid(), "{}", report.to_text());
+    }
+    // Retiring the Ed25519 key: nothing new is signed at all.
+    app.state.clock = std::sync::Arc::new(|| fixed_now() + time::Duration::hours(3));
+    let retire = format!("/api/v1/signing-keys/{}/retire", ed_key["id"]);
+    assert_eq!(app.post_json(&retire, Some(&certifier), "").await.0, 200);
+    let (status, body) = issue(&app, &certifier, DocumentType::Origin).await;
+    assert_eq!((status, error_code(&body)), (422, "certs.no_key_for_type"));
+    let (_, listed) = app.get("/api/v1/certificates", Some(&certifier)).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "nothing was stored for the refused issue");
+}
+
+#[tokio::test]
+async fn key_page_generates_and_retires_with_csrf_and_only_for_the_body_itself() {
+    let Fixture { app, kz_chamber, uz_plant } = fixture().await;
+    let change = Change { actor: Actor::system("test"), at: fixed_now() };
+    let user = NewUser {
+        username: "kz-cert-web".to_owned(),
+        display_name: "KZ certifier".to_owned(),
+        org_id: kz_chamber,
+        role: Role::Certifier,
+        password_hash: crate::support::password_hash(),
+    };
+    app.state.store.create_user(&change, &user).await.unwrap();
+    let (session, csrf) = crate::ui::login(&app, "kz-cert-web").await;
+    let cookie = format!("caravan_session={session}");
+    let get = |path: String| {
+        Request::get(path).header(header::COOKIE, cookie.clone()).body(Body::empty()).unwrap()
+    };
+    let post = |path: String, body: String| {
+        Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let page = format!("/organisations/{kz_chamber}/signing-keys");
+
+    let response = app.send(get("/signing-keys".to_owned())).await;
+    assert_eq!(response.headers()[header::LOCATION], page.as_str());
+    let html = body_text(app.send(get(page.clone())).await).await;
+    assert!(html.contains("id=\"key-form\"") && html.contains("for=\"alg\""), "{html}");
+    assert!(html.contains(&format!("name=\"csrf_token\" value=\"{csrf}\"")), "{html}");
+    assert!(html.contains("for=\"type-phyto\"") && html.contains("for=\"rotate\""), "{html}");
+
+    // Without the token nothing is made; with no document type the form says which field.
+    let forged = app.send(post(page.clone(), "alg=ed25519&document_types=origin".to_owned())).await;
+    assert_eq!(forged.status(), 403);
+    assert!(app.state.store.signing_keys(Some(kz_chamber)).await.unwrap().is_empty());
+    let response = app.send(post(page.clone(), format!("csrf_token={csrf}&alg=ed25519"))).await;
+    assert_eq!(response.status(), 400);
+    let html = body_text(response).await;
+    assert!(html.contains("role=\"alert\"") && html.contains("document_types"), "{html}");
+    assert!(app.state.store.signing_keys(Some(kz_chamber)).await.unwrap().is_empty());
+
+    for form in [
+        format!("csrf_token={csrf}&alg=ed25519&document_types=origin&document_types=passport"),
+        format!("csrf_token={csrf}&alg=sm2&document_types=origin"),
+    ] {
+        let response = app.send(post(page.clone(), form)).await;
+        assert_eq!(response.status(), 303, "{}", body_text(response).await);
+    }
+    let stored = app.state.store.signing_keys(Some(kz_chamber)).await.unwrap();
+    let algs: Vec<&str> = stored.iter().map(|k| k.alg.as_str()).collect();
+    assert_eq!(algs, ["ed25519", "sm2"]);
+    assert_eq!(stored[0].document_types, ["origin", "passport"]);
+    let html = body_text(app.send(get(page.clone())).await).await;
+    for key in &stored {
+        assert!(html.contains(&format!("data-kid=\"{}\"", key.kid)), "{html}");
+    }
+    assert!(html.contains("SM2") && html.contains("Ed25519"), "{html}");
+    let ru = body_text(
+        app.send(
+            Request::get(page.clone())
+                .header(header::COOKIE, format!("{cookie}; caravan_lang=ru"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    )
+    .await;
+    assert!(ru.contains(CertKey::signing_keys.table()[1]), "{ru}");
+
+    // The served trust list has the new keys; retiring one there shows it retired.
+    let served = served_trust(&app).await;
+    let authority = served.authority(&format!("urn:caravan:authority:{kz_chamber}")).unwrap();
+    assert_eq!(authority.keys.len(), 2);
+    let retire = format!("/signing-keys/{}/retire", stored[1].id);
+    assert_eq!(app.send(post(retire.clone(), String::new())).await.status(), 403, "CSRF");
+    let response = app.send(post(retire, format!("csrf_token={csrf}"))).await;
+    assert_eq!(response.status(), 303);
+    let served = served_trust(&app).await;
+    let authority = served.authority(&format!("urn:caravan:authority:{kz_chamber}")).unwrap();
+    let sm2 = authority.keys.iter().find(|k| k.kid == stored[1].kid).unwrap();
+    assert_eq!(sm2.retired_at, Some(fixed_now()));
+
+    // Another body's certifier: 403 on the page, the form and every key endpoint.
+    let uz_cert = app.token("uz-cert").await;
+    let (status, _, _) = get_text(&app, &page, Some(&uz_cert)).await;
+    assert_eq!(status, 403);
+    let response = app
+        .send(form_request(
+            &page,
+            Some(&uz_cert),
+            "csrf_token=x&alg=ed25519&document_types=origin".to_owned(),
+        ))
+        .await;
+    assert_eq!(response.status(), 403);
+    let api = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    assert_eq!(app.get(&api, Some(&uz_cert)).await.0, 403);
+    assert_eq!(app.post_json(&api, Some(&uz_cert), "{}").await.0, 403);
+    let retire = format!("/api/v1/signing-keys/{}/retire", stored[0].id);
+    assert_eq!(app.post_json(&retire, Some(&uz_cert), "").await.0, 403);
+    let response = app
+        .send(form_request(
+            &format!("/signing-keys/{}/retire", stored[0].id),
+            Some(&uz_cert),
+            "csrf_token=x".to_owned(),
+        ))
+        .await;
+    assert_eq!(response.status(), 403);
+    assert!(app.state.store.signing_keys(Some(kz_chamber)).await.unwrap()[0].retired_at.is_none());
+    // Their own page works; a trader has none.
+    assert_eq!(
+        get_text(&app, &format!("/organisations/{uz_plant}/signing-keys"), Some(&uz_cert)).await.0,
+        200
+    );
+    let trader = app.token("trader-a").await;
+    assert_eq!(get_text(&app, &page, Some(&trader)).await.0, 403);
 }
