@@ -36,6 +36,9 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::i18n::t;
 
+mod pages;
+pub use pages::PageKey;
+
 /// Largest PDF document accepted, in bytes (this route's own body limit).
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -1781,9 +1784,9 @@ crate::i18n::strings! { SchKey {
     to_country => ["To", "Куда", "目的国"],
     by_pair => ["By country pair", "По парам стран", "按国家对"],
     api_hint => [
-        "Applications are filled in page by page through the API (see /api/openapi.json); this page shows where each stands.",
-        "Заявки заполняются по страницам через API (см. /api/openapi.json); эта страница показывает их состояние.",
-        "申请通过API逐页填写（见 /api/openapi.json）；本页显示各申请的进度。"
+        "Open an application to fill in its pages, upload its documents and submit it; the same steps are in the API (see /api/openapi.json).",
+        "Откройте заявку, чтобы заполнить её страницы, загрузить документы и подать её; те же шаги есть в API (см. /api/openapi.json).",
+        "打开申请即可逐页填写、上传材料并提交；同样的步骤也可通过API完成（见 /api/openapi.json）。"
     ],
     missing => ["Still missing", "Ещё не заполнено", "尚缺"],
 }}
@@ -1850,11 +1853,15 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
         h1 { (t(lang, SchKey::title)) }
         p { a href="/scholarships/statistics" { (t(lang, SchKey::statistics)) } }
         h2 { (t(lang, SchKey::calls)) }
+        (pages::new_call_link(lang, caller))
         @if calls.is_empty() { p { (t(lang, SchKey::no_calls)) } }
         @else {
-            table {
-                thead { tr { th { "#" } th { (t(lang, SchKey::title)) } th { (t(lang, SchKey::deadline)) } th { (t(lang, SchKey::status)) } } }
-                tbody { @for c in &calls { tr { td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) } } } }
+            table #calls {
+                thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, SchKey::title)) } th scope="col" { (t(lang, SchKey::deadline)) } th scope="col" { (t(lang, SchKey::status)) } td {} } }
+                tbody { @for c in &calls { tr id={ "call-" (c.id) } {
+                    td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) }
+                    td { (pages::call_actions(lang, caller, c, mine.iter().any(|a| a.call_id == c.id))) }
+                } } }
             }
         }
         @if !results.is_empty() {
@@ -1862,7 +1869,7 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
             p { (t(lang, SchKey::api_hint)) }
             @for (app, call, result, missing) in &results {
                 section.application id={ "application-" (app.id) } {
-                    h3 { (title_in(call, lang)) " — #" (app.id) }
+                    h3 { (title_in(call, lang)) " — #" (app.id) " " (pages::application_link(lang, app)) }
                     p { (t(lang, SchKey::status)) ": " strong { (status_text(app.status)) } }
                     @if !missing.is_empty() && app.status == ApplicationStatus::Draft { p { (t(lang, SchKey::missing)) ": " (missing.join(", ")) } }
                     p.result { (t(lang, SchKey::result)) ": " (result.explanation) }
@@ -2105,6 +2112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/scholarships", get(home_page))
         .route("/scholarships/reviews/{id}", get(review_page).post(review_submit))
         .route("/scholarships/statistics", get(statistics_page))
+        .merge(pages::routes())
 }
 
 #[cfg(test)]
