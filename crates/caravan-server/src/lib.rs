@@ -15,6 +15,7 @@ pub mod error;
 pub mod i18n;
 pub mod land;
 pub mod metrics;
+pub mod multipart;
 pub mod poverty;
 pub mod scholarship;
 pub mod tariff;
@@ -216,7 +217,7 @@ async fn track_metrics(State(state): State<AppState>, request: Request, next: Ne
 /// CSRF protection for browser sessions (OWASP CSRF cheat sheet: synchronizer token; double
 /// submit cookie for the login form). Requests with a bearer token carry no ambient credential
 /// and pass; a state-changing request with a session cookie must carry the session's token in
-/// the `X-CSRF-Token` header or a `csrf_token` form field.
+/// the `X-CSRF-Token` header, a `csrf_token` form field, or the first part of a multipart form.
 async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !auth::is_unsafe(request.method()) || request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
@@ -245,12 +246,16 @@ async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next)
             csrf_failure()
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_csrf(request, next, &content_type, &expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return csrf_failure();
     }
     let (parts, body) = request.into_parts();
@@ -267,6 +272,61 @@ async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next)
         return csrf_failure();
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// A multipart form passes when its first part is the `csrf_token` field holding `expected`
+/// (RFC 7578 §4; browsers send parts in document order, so forms put the hidden input first).
+/// Only the first part is read, at most [`multipart::FIRST_PART_CAP`] bytes; the handler gets
+/// the whole body, the read prefix chained before the rest of the stream, so an upload is
+/// never buffered here.
+async fn multipart_csrf(
+    request: Request,
+    next: Next,
+    content_type: &str,
+    expected: &str,
+) -> Response {
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return csrf_failure();
+    };
+    let (parts, mut body) = request.into_parts();
+    let mut prefix: Vec<u8> = Vec::new();
+    loop {
+        match multipart::first_part_field(&prefix, &boundary) {
+            multipart::FirstPart::Field { name, value } => {
+                if name == "csrf_token" && constant_time_eq(value, expected.as_bytes()) {
+                    break;
+                }
+                return csrf_failure();
+            }
+            multipart::FirstPart::Malformed => return csrf_failure(),
+            multipart::FirstPart::Incomplete if prefix.len() >= multipart::FIRST_PART_CAP => {
+                return csrf_failure();
+            }
+            multipart::FirstPart::Incomplete => match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        prefix.extend_from_slice(data);
+                    }
+                }
+                Some(Err(_)) => {
+                    return ApiError::bad_request(
+                        "request.body",
+                        "the request body could not be read; send it again",
+                    )
+                    .into_response();
+                }
+                None => return csrf_failure(),
+            },
+        }
+    }
+    let head = futures_util::stream::once(async move {
+        Ok::<axum::body::Bytes, axum::Error>(axum::body::Bytes::from(prefix))
+    });
+    let body = Body::from_stream(head.chain(body.into_data_stream()));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 fn csrf_failure() -> Response {

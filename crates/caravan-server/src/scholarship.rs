@@ -36,6 +36,9 @@ use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use crate::i18n::t;
 
+mod pages;
+pub use pages::PageKey;
+
 /// Largest PDF document accepted, in bytes (this route's own body limit).
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 
@@ -341,6 +344,32 @@ pub async fn set_call_status(
     Ok(axum::Json(state.store.set_call_status(&change(&state, &caller), id, req.status).await?))
 }
 
+/// Replaces a draft call's spec (its center's programme administrators; 409 once published).
+#[utoipa::path(put, path = "/api/v1/scholarship/calls/{id}", tag = "scholarship", request_body = CallSpec,
+    params(("id" = i64, Path)), responses((status = 200, body = Call), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_call(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiJson(spec): ApiJson<CallSpec>,
+) -> Result<axum::Json<Call>, ApiError> {
+    if !can_open_call(&caller) {
+        return Err(ApiError::forbidden(
+            "only programme administrators of an education exchange center edit calls",
+        ));
+    }
+    let call = load_managed_call(&state, &caller, id).await?;
+    if call.status != CallStatus::Draft {
+        return Err(conflict(
+            "scholarship.not_draft",
+            format!("the call is {}; only a draft call can be edited", call.status.as_str()),
+        )
+        .with_field("status"));
+    }
+    validate_spec(&spec)?;
+    Ok(axum::Json(state.store.update_call(&change(&state, &caller), id, &spec).await?))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Applications.
 
@@ -602,7 +631,15 @@ pub async fn upload_document(
     body: Body,
 ) -> Result<(StatusCode, axum::Json<DocumentMeta>), ApiError> {
     let (_, call) = load_editable(&state, &caller, id).await?;
-    if !call.spec.required_documents.contains(&params.kind) {
+    check_document_kind(&call, &params.kind)?;
+    let content = read_pdf(body).await?;
+    let filename = params.filename.unwrap_or_else(|| format!("{}.pdf", params.kind));
+    let meta = store_document(&state, &caller, id, params.kind, filename, content).await?;
+    Ok((StatusCode::CREATED, axum::Json(meta)))
+}
+
+fn check_document_kind(call: &Call, kind: &str) -> Result<(), ApiError> {
+    if !call.spec.required_documents.iter().any(|k| k == kind) {
         return Err(invalid(
             "kind",
             format!(
@@ -611,12 +648,21 @@ pub async fn upload_document(
             ),
         ));
     }
-    let content = read_pdf(body).await?;
-    let filename = params.filename.unwrap_or_else(|| format!("{}.pdf", params.kind));
+    Ok(())
+}
+
+/// Stores a checked PDF (kind, size and type checked by the caller).
+async fn store_document(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    kind: String,
+    filename: String,
+    content: Vec<u8>,
+) -> Result<DocumentMeta, ApiError> {
     check_text("filename", &filename, 200)?;
-    let doc = NewDocument { application_id: id, kind: params.kind, filename, content };
-    let meta = state.store.add_document(&change(&state, &caller), &doc).await?;
-    Ok((StatusCode::CREATED, axum::Json(meta)))
+    let doc = NewDocument { application_id: id, kind, filename, content };
+    Ok(state.store.add_document(&change(state, caller), &doc).await?)
 }
 
 async fn read_pdf(body: Body) -> Result<Vec<u8>, ApiError> {
@@ -700,6 +746,9 @@ pub async fn submit(
 pub struct EndorseRequest {
     /// `true` to endorse, `false` to decline.
     pub endorse: bool,
+    /// Why (at most 2,000 characters); kept in the audit log with the decision.
+    #[serde(default)]
+    pub comment: Option<String>,
 }
 
 /// Endorses or declines a submitted application (nominating body of its country).
@@ -726,9 +775,24 @@ pub async fn endorse(
             format!("the application is {}, not submitted", app.status.as_str()),
         ));
     }
+    let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > 2000) {
+        return Err(invalid("comment", "keep the comment to at most 2000 characters"));
+    }
     let status =
         if req.endorse { ApplicationStatus::Endorsed } else { ApplicationStatus::Declined };
-    Ok(axum::Json(state.store.set_application_status(&change(&state, &caller), id, status).await?))
+    let change = change(&state, &caller);
+    let app = state.store.set_application_status(&change, id, status).await?;
+    if let Some(comment) = comment {
+        let details = serde_json::json!({ "status": status.as_str(), "comment": comment });
+        let audit = caravan_store::NewAudit {
+            action: "scholarship.application.endorsement_comment",
+            target: format!("application:{id}"),
+            details,
+        };
+        state.store.append_audit(&change, audit).await?;
+    }
+    Ok(axum::Json(app))
 }
 
 /// Applications of a call: all for its center, the own country's for a nominating body.
@@ -1720,9 +1784,9 @@ crate::i18n::strings! { SchKey {
     to_country => ["To", "Куда", "目的国"],
     by_pair => ["By country pair", "По парам стран", "按国家对"],
     api_hint => [
-        "Applications are filled in page by page through the API (see /api/openapi.json); this page shows where each stands.",
-        "Заявки заполняются по страницам через API (см. /api/openapi.json); эта страница показывает их состояние.",
-        "申请通过API逐页填写（见 /api/openapi.json）；本页显示各申请的进度。"
+        "Open an application to fill in its pages, upload its documents and submit it; the same steps are in the API (see /api/openapi.json).",
+        "Откройте заявку, чтобы заполнить её страницы, загрузить документы и подать её; те же шаги есть в API (см. /api/openapi.json).",
+        "打开申请即可逐页填写、上传材料并提交；同样的步骤也可通过API完成（见 /api/openapi.json）。"
     ],
     missing => ["Still missing", "Ещё не заполнено", "尚缺"],
 }}
@@ -1789,11 +1853,15 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
         h1 { (t(lang, SchKey::title)) }
         p { a href="/scholarships/statistics" { (t(lang, SchKey::statistics)) } }
         h2 { (t(lang, SchKey::calls)) }
+        (pages::new_call_link(lang, caller))
         @if calls.is_empty() { p { (t(lang, SchKey::no_calls)) } }
         @else {
-            table {
-                thead { tr { th { "#" } th { (t(lang, SchKey::title)) } th { (t(lang, SchKey::deadline)) } th { (t(lang, SchKey::status)) } } }
-                tbody { @for c in &calls { tr { td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) } } } }
+            table #calls {
+                thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, SchKey::title)) } th scope="col" { (t(lang, SchKey::deadline)) } th scope="col" { (t(lang, SchKey::status)) } td {} } }
+                tbody { @for c in &calls { tr id={ "call-" (c.id) } {
+                    td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) }
+                    td { (pages::call_actions(lang, caller, c, mine.iter().any(|a| a.call_id == c.id))) }
+                } } }
             }
         }
         @if !results.is_empty() {
@@ -1801,7 +1869,7 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
             p { (t(lang, SchKey::api_hint)) }
             @for (app, call, result, missing) in &results {
                 section.application id={ "application-" (app.id) } {
-                    h3 { (title_in(call, lang)) " — #" (app.id) }
+                    h3 { (title_in(call, lang)) " — #" (app.id) " " (pages::application_link(lang, app)) }
                     p { (t(lang, SchKey::status)) ": " strong { (status_text(app.status)) } }
                     @if !missing.is_empty() && app.status == ApplicationStatus::Draft { p { (t(lang, SchKey::missing)) ": " (missing.join(", ")) } }
                     p.result { (t(lang, SchKey::result)) ": " (result.explanation) }
@@ -1988,6 +2056,7 @@ pub async fn statistics_page(
     calls,
     create_call,
     call,
+    update_call,
     set_call_status,
     create_application,
     my_applications,
@@ -2016,7 +2085,7 @@ pub fn routes() -> Router<AppState> {
     let api = "/api/v1/scholarship";
     Router::new()
         .route(&format!("{api}/calls"), get(calls).post(create_call))
-        .route(&format!("{api}/calls/{{id}}"), get(call))
+        .route(&format!("{api}/calls/{{id}}"), get(call).put(update_call))
         .route(&format!("{api}/calls/{{id}}/status"), post(set_call_status))
         .route(
             &format!("{api}/calls/{{id}}/applications"),
@@ -2043,6 +2112,7 @@ pub fn routes() -> Router<AppState> {
         .route("/scholarships", get(home_page))
         .route("/scholarships/reviews/{id}", get(review_page).post(review_submit))
         .route("/scholarships/statistics", get(statistics_page))
+        .merge(pages::routes())
 }
 
 #[cfg(test)]

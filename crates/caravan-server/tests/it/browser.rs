@@ -1,5 +1,6 @@
 //! End-to-end: the real UI in headless Chromium through ChromeDriver (W3C WebDriver):
-//! log in, switch language, search HS, see a result, log out.
+//! log in, switch language, search HS, see a result, log out; and a scholarship applicant's
+//! study page, PDF upload (a real browser's multipart form) and submission.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`; `.ci/run` installs them. Without them the
 //! test says it was skipped, unless `CARAVAN_REQUIRE_BROWSER=1` (set in CI) makes it fail.
@@ -190,4 +191,102 @@ async fn log_in_switch_language_search_and_log_out_in_chromium() {
     .unwrap();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+/// An applicant in Chromium: the study page, the saved choices, a PDF through the multipart
+/// upload (the browser puts the hidden CSRF input first, as the guard needs), then submit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applicant_uploads_a_pdf_and_submits_in_chromium() {
+    use caravan_store::scholarship::{ApplicationBody, CallStatus, PersonalPage, sample_spec};
+    use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role};
+    use caravan_types::CountryCode;
+
+    let app = TestApp::new().await;
+    let store = &app.state.store;
+    let change = Change { actor: Actor::system("test"), at: crate::support::fixed_now() };
+    let org = |name: &str, kind, country: &str| NewOrganisation {
+        name: name.to_owned(),
+        kind,
+        country: CountryCode::parse(country).unwrap(),
+    };
+    let center = store
+        .create_organisation(
+            &change,
+            &org("Exchange Center", OrgKind::EducationExchangeCenter, "CN"),
+        )
+        .await
+        .unwrap();
+    let university =
+        store.create_organisation(&change, &org("KazNU", OrgKind::University, "KZ")).await.unwrap();
+    let applicant = NewUser {
+        username: "applicant-kz".to_owned(),
+        display_name: "Aigerim".to_owned(),
+        org_id: university.id,
+        role: Role::Applicant,
+        password_hash: crate::support::password_hash(),
+    };
+    let applicant = store.create_user(&change, &applicant).await.unwrap();
+    let spec = sample_spec(crate::support::fixed_now() + time::Duration::days(10));
+    let call = store.create_call(&change, center.id, &spec).await.unwrap();
+    store.set_call_status(&change, call.id, CallStatus::Published).await.unwrap();
+    let application =
+        store.create_application(&change, call.id, applicant.id, university.country).await.unwrap();
+    let body = ApplicationBody {
+        personal: Some(PersonalPage {
+            full_name: "Aigerim Sultanova".to_owned(),
+            email: "aigerim@mail.example".to_owned(),
+            date_of_birth: "2001-04-05".to_owned(),
+            level: "master".to_owned(),
+        }),
+        study: None,
+        choices: vec![1],
+    };
+    store.save_application(&change, application.id, &body, "personal").await.unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let pdf_path = folder.path().join("transcript.pdf");
+    std::fs::write(&pdf_path, b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n").unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(caravan_server::serve(listener, app.state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    let base = format!("http://{addr}");
+    let id = application.id;
+    let ran = tokio::task::spawn_blocking(move || {
+        let Some(driver) = Driver::start() else { return false };
+        driver.goto(&format!("{base}/login"));
+        driver.type_into("#username", "applicant-kz");
+        driver.type_into("#password", PASSWORD);
+        driver.click("form.card button[type=submit]");
+        driver.wait_for_text("#current-user", "applicant-kz");
+
+        driver.goto(&format!("{base}/scholarships/applications/{id}/pages/study"));
+        driver.type_into("#institution", "KazNU");
+        driver.type_into("#degree", "BSc");
+        driver.type_into("#field", "Hydrology");
+        driver.type_into("#graduation_year", "2024");
+        driver.click("form[action$='/pages/study'] button[type=submit]");
+        driver.wait_for_text("h1", "Ranked choices");
+        driver.click("form[action$='/pages/choices'] button[type=submit]");
+        driver.wait_for_text("#missing", "transcript");
+
+        driver.type_into("#file-transcript", &pdf_path.display().to_string());
+        driver.click("form.upload button[type=submit]");
+        driver.wait_for_text("#documents", "transcript.pdf");
+        driver.click("form[action$='/submit'] button[type=submit]");
+        driver.wait_for_text("#application-status", "submitted");
+        true
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    if ran {
+        let stored = app.state.store.application(id).await.unwrap().unwrap();
+        assert_eq!(stored.status.as_str(), "submitted");
+        let docs = app.state.store.documents(id).await.unwrap();
+        assert_eq!(docs.len(), 1);
+    }
 }

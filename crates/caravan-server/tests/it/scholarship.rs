@@ -1,6 +1,8 @@
 //! Scholarship programmes (issue 9) end to end over the API: call → apply → endorse → review →
 //! normalise → place → publish → result with cutoffs; deadline, blind review, conflicts of
-//! interest, denials and bad uploads.
+//! interest, denials and bad uploads. Then the same through the pages, as a browser sends them:
+//! forms with the CSRF token, the multipart upload, the nominating body's decision, the
+//! administrator's call form, and every page in Russian and Chinese.
 
 use std::sync::Arc;
 
@@ -25,7 +27,8 @@ struct Fixture {
 
 async fn user(app: &TestApp, org: i64, name: &str, role: Role) -> String {
     let change = Change { actor: Actor::system("test"), at: fixed_now() };
-    let hash = caravan_server::auth::hash_password("pw-not-used-here").unwrap();
+    // The shared test password, so the pages' tests can log in with the form.
+    let hash = crate::support::password_hash();
     let new = NewUser {
         username: name.to_owned(),
         display_name: format!("{name} Fullname"),
@@ -493,4 +496,510 @@ async fn invalid_call_names_the_field() {
     let (status, body) = post(&f.app, "/api/v1/scholarship/calls", &f.admin, spec).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["field"], "title.zh");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages, through a browser's requests.
+
+/// A logged-in browser: the session cookie, the CSRF token and the interface language.
+struct Browser {
+    session: String,
+    csrf: String,
+    lang: &'static str,
+}
+
+async fn browser(app: &TestApp, username: &str) -> Browser {
+    let (session, csrf) = crate::ui::login(app, username).await;
+    Browser { session, csrf, lang: "en" }
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    text: String,
+}
+
+impl Browser {
+    fn cookie(&self) -> String {
+        format!("caravan_session={}; caravan_lang={}", self.session, self.lang)
+    }
+
+    async fn send(&self, app: &TestApp, req: axum::http::request::Builder, body: Body) -> Page {
+        let req = req.header(header::COOKIE, self.cookie()).body(body).unwrap();
+        let response = app.send(req).await;
+        let status = response.status().as_u16();
+        let location =
+            response.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        Page { status, location, text: crate::support::body_text(response).await }
+    }
+
+    async fn get(&self, app: &TestApp, path: &str) -> Page {
+        self.send(app, Request::get(path), Body::empty()).await
+    }
+
+    /// Posts a form the way the page's `<form>` does, the CSRF token first.
+    async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut body = format!("csrf_token={}", self.csrf);
+        for (k, v) in fields {
+            body.push_str(&format!("&{}={}", encode(k), encode(v)));
+        }
+        let req =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(app, req, Body::from(body)).await
+    }
+
+    /// Posts `multipart/form-data` with these parts in this order.
+    async fn post_multipart(&self, app: &TestApp, path: &str, parts: &[Part<'_>]) -> Page {
+        const BOUNDARY: &str = "----CaravanTestBoundary9f3a";
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+            match part {
+                Part::Field(name, value) => body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                        .as_bytes(),
+                ),
+                Part::File(name, filename, content) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    body.extend_from_slice(content);
+                    body.extend_from_slice(b"\r\n");
+                }
+            }
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
+        self.send(app, req, Body::from(body)).await
+    }
+}
+
+enum Part<'a> {
+    Field(&'a str, &'a str),
+    File(&'a str, &'a str, &'a [u8]),
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[track_caller]
+fn redirected_to(page: &Page, path: &str) {
+    assert_eq!(page.status, 303, "{}", page.text);
+    assert_eq!(page.location.as_deref(), Some(path));
+}
+
+#[tokio::test]
+async fn applicant_fills_uploads_and_submits_through_the_pages() {
+    let f = fixture().await;
+    let app = &f.app;
+    let call = open_call(&f).await;
+    let me = browser(app, "aigerim").await;
+
+    let home = me.get(app, "/scholarships").await;
+    assert_eq!(home.status, 200);
+    let apply_path = format!("/scholarships/calls/{call}/apply");
+    assert!(home.text.contains(&apply_path), "{}", home.text);
+    let started = me.post(app, &apply_path, &[]).await;
+    assert_eq!(started.status, 303, "{}", started.text);
+    let personal_path = started.location.unwrap();
+    let id: i64 = personal_path
+        .trim_start_matches("/scholarships/applications/")
+        .trim_end_matches("/pages/personal")
+        .parse()
+        .unwrap();
+    let base = format!("/scholarships/applications/{id}");
+
+    // Personal page: the error sits beside the e-mail input, nothing is saved.
+    let form = me.get(app, &personal_path).await;
+    assert_eq!(form.status, 200);
+    assert!(form.text.contains(r#"<label for="full_name">"#), "{}", form.text);
+    let mut personal = vec![
+        ("full_name", "Aigerim Sultanova"),
+        ("email", "aigerim-at-mail.example"),
+        ("date_of_birth", "2001-04-05"),
+        ("level", "master"),
+    ];
+    let bad = me.post(app, &personal_path, &personal).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains(r#"aria-describedby="email-error""#), "{}", bad.text);
+    assert!(bad.text.contains(r#"id="email-error""#), "{}", bad.text);
+    assert!(bad.text.contains("aigerim-at-mail.example"), "the sent value is kept");
+    assert_eq!(app.state.store.application(id).await.unwrap().unwrap().body.personal, None);
+    personal[1].1 = "aigerim@mail.example";
+    redirected_to(&me.post(app, &personal_path, &personal).await, &format!("{base}/pages/study"));
+    let study = [
+        ("institution", "KazNU"),
+        ("degree", "BSc"),
+        ("field", "Hydrology"),
+        ("graduation_year", "2024"),
+    ];
+    let saved = me.post(app, &format!("{base}/pages/study"), &study).await;
+    redirected_to(&saved, &format!("{base}/pages/choices"));
+
+    // Choices: one select per allowed choice; a duplicate is named at its select.
+    let choices_path = format!("{base}/pages/choices");
+    let form = me.get(app, &choices_path).await;
+    assert!(form.text.contains(r#"id="choices-1""#) && !form.text.contains(r#"id="choices-2""#));
+    let dup = me.post(app, &choices_path, &[("choices[0]", "1"), ("choices[1]", "1")]).await;
+    assert_eq!(dup.status, 422, "{}", dup.text);
+    assert!(dup.text.contains(r#"id="choices-1-error""#), "{}", dup.text);
+    let ok = me.post(app, &choices_path, &[("choices[0]", "2"), ("choices[1]", "1")]).await;
+    redirected_to(&ok, &base);
+    let stored = app.state.store.application(id).await.unwrap().unwrap();
+    assert_eq!(stored.body.choices, vec![2, 1]);
+
+    // The summary names what is missing and offers the upload.
+    let summary = me.get(app, &base).await;
+    assert!(summary.text.contains(r#"enctype="multipart/form-data""#), "{}", summary.text);
+    assert!(summary.text.contains("Documents: transcript"), "{}", summary.text);
+
+    // Multipart upload: the CSRF token must be the first part and right.
+    let upload = format!("{base}/documents");
+    let pdf = pdf();
+    let file = Part::File("file", "my transcript.pdf", &pdf);
+    for parts in [
+        vec![Part::Field("kind", "transcript"), Part::File("file", "t.pdf", &pdf)],
+        vec![Part::Field("csrf_token", "forged"), Part::Field("kind", "transcript")],
+        vec![Part::Field("kind", "transcript"), Part::Field("csrf_token", &me.csrf)],
+    ] {
+        let refused = me.post_multipart(app, &upload, &parts).await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        assert!(refused.text.contains("auth.csrf"), "{}", refused.text);
+    }
+    assert!(app.state.store.documents(id).await.unwrap().is_empty());
+    let png = b"\x89PNG\r\n\x1a\n not a pdf".to_vec();
+    let wrong = me
+        .post_multipart(
+            app,
+            &upload,
+            &[
+                Part::Field("csrf_token", &me.csrf),
+                Part::Field("kind", "transcript"),
+                Part::File("file", "scan.png", &png),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 415, "{}", wrong.text);
+    assert!(wrong.text.contains(r#"id="file-transcript-error""#), "{}", wrong.text);
+    let mut big = pdf.clone();
+    big.resize(caravan_server::scholarship::MAX_DOCUMENT_BYTES + 1, b' ');
+    let too_big = me
+        .post_multipart(
+            app,
+            &upload,
+            &[
+                Part::Field("csrf_token", &me.csrf),
+                Part::Field("kind", "transcript"),
+                Part::File("file", "big.pdf", &big),
+            ],
+        )
+        .await;
+    assert_eq!(too_big.status, 413, "{}", too_big.text);
+    assert!(too_big.text.contains("file: the file is larger than 4 MiB"), "{}", too_big.text);
+    assert!(app.state.store.documents(id).await.unwrap().is_empty());
+    let uploaded = me
+        .post_multipart(
+            app,
+            &upload,
+            &[Part::Field("csrf_token", &me.csrf), Part::Field("kind", "transcript"), file],
+        )
+        .await;
+    redirected_to(&uploaded, &base);
+    let docs = app.state.store.documents(id).await.unwrap();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (docs[0].kind.as_str(), docs[0].filename.as_str()),
+        ("transcript", "my transcript.pdf")
+    );
+    let (_, content) = app.state.store.document(docs[0].id).await.unwrap().unwrap();
+    assert_eq!(content, pdf, "the body reached the handler unchanged past the guard");
+
+    // Submit, then the page shows the status and no more forms.
+    let summary = me.get(app, &base).await;
+    assert!(summary.text.contains("Nothing is missing"), "{}", summary.text);
+    redirected_to(&me.post(app, &format!("{base}/submit"), &[]).await, &base);
+    let summary = me.get(app, &base).await;
+    assert!(summary.text.contains(r#"id="application-status">submitted<"#), "{}", summary.text);
+    assert!(summary.text.contains("Results are not published yet"), "{}", summary.text);
+    assert!(!summary.text.contains("multipart/form-data"));
+    let again = me.post(app, &choices_path, &[("choices[0]", "1")]).await;
+    assert_eq!(again.status, 409, "{}", again.text);
+}
+
+#[tokio::test]
+async fn nominating_body_endorses_through_its_page() {
+    let f = fixture().await;
+    let app = &f.app;
+    let call = open_call(&f).await;
+    let id = apply(&f, &f.applicants[0].0, call, "Aigerim Sultanova", &[1]).await;
+
+    let kz = browser(app, "nb-kz").await;
+    let home = kz.get(app, "/scholarships").await;
+    let list_path = format!("/scholarships/calls/{call}/nominations");
+    assert!(home.text.contains(&list_path), "{}", home.text);
+    let list = kz.get(app, &list_path).await;
+    assert_eq!(list.status, 200);
+    assert!(list.text.contains("Aigerim Sultanova"), "{}", list.text);
+    assert!(list.text.contains(&format!(r#"<label for="comment-{id}">"#)), "{}", list.text);
+
+    // Another country's body sees nobody and may not decide.
+    let uz = browser(app, "nb-uz").await;
+    assert!(!uz.get(app, &list_path).await.text.contains("Aigerim"));
+    let endorse_path = format!("/scholarships/applications/{id}/endorsement");
+    let denied = uz.post(app, &endorse_path, &[("decision", "endorse")]).await;
+    assert_eq!(denied.status, 403, "{}", denied.text);
+    let odd = kz.post(app, &endorse_path, &[("decision", "maybe")]).await;
+    assert_eq!(odd.status, 422, "{}", odd.text);
+
+    let done = kz
+        .post(app, &endorse_path, &[("decision", "endorse"), ("comment", "Strong record; fits")])
+        .await;
+    redirected_to(&done, &list_path);
+    let stored = app.state.store.application(id).await.unwrap().unwrap();
+    assert_eq!(stored.status.as_str(), "endorsed");
+    let log = app.state.store.audit_entries(0, 10_000).await.unwrap();
+    let comment = log
+        .iter()
+        .find(|e| e.action == "scholarship.application.endorsement_comment")
+        .expect("the comment is in the audit log");
+    assert_eq!(comment.details["comment"], "Strong record; fits");
+    assert_eq!(comment.details["status"], "endorsed");
+    // Decided once: the page shows the status, no buttons.
+    let list = kz.get(app, &list_path).await;
+    assert!(!list.text.contains(&format!(r#"action="{endorse_path}""#)), "{}", list.text);
+    // Without the CSRF token the form is refused.
+    let req = Request::post(&endorse_path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let forged = kz.send(app, req, Body::from("decision=decline")).await;
+    assert_eq!(forged.status, 403);
+}
+
+fn call_form_fields(title_en: &str, seats: &str) -> Vec<(&'static str, String)> {
+    [
+        ("title.en", title_en),
+        ("title.ru", "Стипендия"),
+        ("title.zh", "奖学金"),
+        ("countries", "KZ"),
+        ("countries", "UZ"),
+        ("levels", "master, phd"),
+        ("application_deadline", "2025-12-09T07:06"),
+        ("review_deadline", "2026-01-30T00:00"),
+        ("required_documents", "transcript, passport"),
+        ("max_choices", "2"),
+        ("programmes[0].name", "Hydrology"),
+        ("programmes[0].university", "Xinjiang University"),
+        ("programmes[0].host_country", "CN"),
+        ("programmes[0].seats", seats),
+        ("programmes[0].quotas", "KZ=1 UZ=1"),
+        ("programmes[1].name", ""),
+        ("programmes[1].university", ""),
+        ("programmes[1].seats", ""),
+        ("criteria[0].key", "merit"),
+        ("criteria[0].name", "Merit"),
+        ("criteria[0].weight", "1"),
+        ("criteria[0].max_score", "10"),
+        ("reviewers_per_application", "2"),
+        ("conflict_same_country", "on"),
+        ("disagreement_threshold", "1.5"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
+}
+
+fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test]
+async fn admin_creates_and_edits_a_draft_call_through_the_page_and_put() {
+    let f = fixture().await;
+    let app = &f.app;
+    let admin = browser(app, "prog-admin").await;
+    assert!(admin.get(app, "/scholarships").await.text.contains("/scholarships/calls/new"));
+    let form = admin.get(app, "/scholarships/calls/new").await;
+    assert_eq!(form.status, 200);
+    assert!(form.text.contains(r#"<label for="title-en">"#), "{}", form.text);
+
+    // Quotas that do not sum to the seats: the error is at the row's quota input.
+    let bad =
+        admin.post(app, "/scholarships/calls", &as_refs(&call_form_fields("Talent", "3"))).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains(r#"id="programmes-0-quotas-error""#), "{}", bad.text);
+    assert!(app.state.store.calls().await.unwrap().is_empty(), "nothing stored");
+
+    let created =
+        admin.post(app, "/scholarships/calls", &as_refs(&call_form_fields("Talent", "2"))).await;
+    assert_eq!(created.status, 303, "{}", created.text);
+    let manage_path = created.location.unwrap();
+    let id: i64 = manage_path.trim_start_matches("/scholarships/calls/").parse().unwrap();
+    let call = app.state.store.call(id).await.unwrap().unwrap();
+    assert_eq!(call.spec.title.en, "Talent");
+    assert_eq!(call.spec.levels, vec!["master", "phd"]);
+    assert_eq!(call.spec.required_documents, vec!["transcript", "passport"]);
+    assert_eq!(call.spec.programmes.len(), 1, "the empty row is skipped");
+    assert_eq!(call.spec.programmes[0].quotas.len(), 2);
+    assert_eq!(call.spec.application_deadline.unix_timestamp(), 1_765_263_960);
+
+    // Edit through the page while a draft.
+    let page = admin.get(app, &manage_path).await;
+    assert!(page.text.contains(r#"value="Talent""#), "{}", page.text);
+    let edited = admin
+        .post(app, &format!("{manage_path}/edit"), &as_refs(&call_form_fields("Talent 2027", "2")))
+        .await;
+    redirected_to(&edited, &manage_path);
+    assert_eq!(app.state.store.call(id).await.unwrap().unwrap().spec.title.en, "Talent 2027");
+
+    // And through the API: the administrator may, others get 403.
+    let api_path = format!("/api/v1/scholarship/calls/{id}");
+    let (status, body) = put(app, &api_path, &f.admin, call_spec()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["spec"]["title"]["en"], "Talent Scholarship 2027");
+    for other in [&f.applicants[0].0, &f.nb_kz, &f.reviewers[0]] {
+        let (status, body) = put(app, &api_path, other, call_spec()).await;
+        assert_eq!(status, 403, "{body}");
+        assert_eq!(error_code(&body), "auth.forbidden");
+    }
+    let mut bad_spec = call_spec();
+    bad_spec["max_choices"] = json!(0);
+    let (status, body) = put(app, &api_path, &f.admin, bad_spec).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["field"], "max_choices");
+
+    // Published: no more edits, by page or API.
+    let published =
+        admin.post(app, &format!("{manage_path}/status"), &[("status", "published")]).await;
+    redirected_to(&published, &manage_path);
+    let (status, body) = put(app, &api_path, &f.admin, call_spec()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(error_code(&body), "scholarship.not_draft");
+    let late = admin
+        .post(app, &format!("{manage_path}/edit"), &as_refs(&call_form_fields("Changed", "2")))
+        .await;
+    assert_eq!(late.status, 409, "{}", late.text);
+    assert_eq!(
+        app.state.store.call(id).await.unwrap().unwrap().spec.title.en,
+        "Talent Scholarship 2027"
+    );
+    let page = admin.get(app, &manage_path).await;
+    assert!(page.text.contains("Assign reviewers") && page.text.contains("Run the placement"));
+
+    // A non-administrator gets 403 on the pages too; the PUT is in the OpenAPI document.
+    let applicant = browser(app, "aigerim").await;
+    assert_eq!(applicant.get(app, &manage_path).await.status, 403);
+    assert_eq!(applicant.get(app, "/scholarships/calls/new").await.status, 403);
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    assert!(doc["paths"]["/api/v1/scholarship/calls/{id}"]["put"].is_object(), "PUT documented");
+}
+
+#[tokio::test]
+async fn admin_runs_review_and_placement_from_the_manage_page() {
+    let f = fixture().await;
+    let app = &f.app;
+    let call = open_call(&f).await;
+    let id = apply(&f, &f.applicants[0].0, call, "Aigerim Sultanova", &[1]).await;
+    let path = format!("/api/v1/scholarship/applications/{id}/endorsement");
+    assert_eq!(post(app, &path, &f.nb_kz, json!({"endorse": true})).await.0, 200);
+    let admin = browser(app, "prog-admin").await;
+    let manage = format!("/scholarships/calls/{call}");
+    let assigned = admin.post(app, &format!("{manage}/assign"), &[]).await;
+    assert_eq!(assigned.status, 200, "{}", assigned.text);
+    assert!(assigned.text.contains("New assignments: 2;"), "{}", assigned.text);
+    for token in &f.reviewers[..2] {
+        let (_, list) = app.get("/api/v1/scholarship/reviews", Some(token)).await;
+        let review = list[0]["review_id"].as_i64().unwrap();
+        let scores = json!({"scores": {"merit": 8, "motivation": 6}});
+        let (status, body) =
+            post(app, &format!("/api/v1/scholarship/reviews/{review}"), token, scores).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let page = admin.get(app, &manage).await;
+    assert!(page.text.contains(&format!("<td>{id}</td>")), "the ranking lists it: {}", page.text);
+    let placed = admin.post(app, &format!("{manage}/place"), &[("mechanism", "da")]).await;
+    redirected_to(&placed, &manage);
+    let runs = app.state.store.placements(call).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    let bad = admin.post(app, &format!("{manage}/place"), &[("mechanism", "lottery")]).await;
+    assert_eq!(bad.status, 422, "{}", bad.text);
+    assert!(bad.text.contains("unknown mechanism"), "{}", bad.text);
+    let publish = format!("{manage}/placements/{}/publish", runs[0].id);
+    redirected_to(&admin.post(app, &publish, &[]).await, &manage);
+    assert!(app.state.store.placements(call).await.unwrap()[0].published);
+    // The applicant's page shows the published result with its explanation.
+    let me = browser(app, "aigerim").await;
+    let summary = me.get(app, &format!("/scholarships/applications/{id}")).await;
+    assert!(
+        summary.text.contains(r#"id="result">You are placed in Hydrology"#),
+        "{}",
+        summary.text
+    );
+}
+
+#[tokio::test]
+async fn scholarship_pages_render_in_russian_and_chinese() {
+    let f = fixture().await;
+    let app = &f.app;
+    let call = open_call(&f).await;
+    let id = apply(&f, &f.applicants[0].0, call, "Aigerim Sultanova", &[1]).await;
+    let (_, draft) = post(app, "/api/v1/scholarship/calls", &f.admin, call_spec()).await;
+    let draft = draft["id"].as_i64().unwrap();
+    let (_, started) = post(
+        app,
+        &format!("/api/v1/scholarship/calls/{call}/applications"),
+        &f.applicants[1].0,
+        json!({}),
+    )
+    .await;
+    let editing = started["application"]["id"].as_i64().unwrap();
+    let pages: Vec<(&str, String, [&str; 2])> = vec![
+        ("aigerim", "/scholarships".to_owned(), ["Стипендии", "奖学金"]),
+        ("aigerim", format!("/scholarships/applications/{id}"), ["Результат", "结果"]),
+        ("bolat", format!("/scholarships/applications/{editing}"), ["Загрузить", "上传"]),
+        (
+            "bolat",
+            format!("/scholarships/applications/{editing}/pages/personal"),
+            ["Дата рождения", "出生日期"],
+        ),
+        (
+            "bolat",
+            format!("/scholarships/applications/{editing}/pages/study"),
+            ["Год окончания", "毕业年份"],
+        ),
+        (
+            "bolat",
+            format!("/scholarships/applications/{editing}/pages/choices"),
+            ["Приоритет", "志愿"],
+        ),
+        ("nb-kz", format!("/scholarships/calls/{call}/nominations"), ["Рекомендовать", "推荐"]),
+        ("prog-admin", "/scholarships/calls/new".to_owned(), ["Название на русском", "俄文标题"]),
+        (
+            "prog-admin",
+            format!("/scholarships/calls/{draft}"),
+            ["Опубликовать конкурс", "发布招生"],
+        ),
+        (
+            "prog-admin",
+            format!("/scholarships/calls/{call}"),
+            ["Назначить рецензентов", "分配评审专家"],
+        ),
+    ];
+    for (user, path, [ru, zh]) in pages {
+        let mut b = browser(app, user).await;
+        for (lang, expect) in [("ru", ru), ("zh", zh)] {
+            b.lang = lang;
+            let page = b.get(app, &path).await;
+            assert_eq!(page.status, 200, "{user} {path} {lang}: {}", page.text);
+            assert!(page.text.contains(&format!(r#"<html lang="{lang}">"#)), "{path} {lang}");
+            assert!(page.text.contains(expect), "{path} in {lang} lacks {expect}: {}", page.text);
+        }
+    }
 }
