@@ -19,7 +19,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use caravan_store::{Actor, Change, JobStatus, LandJob, NewRaster, OrgKind, Raster, Role};
-use http_body_util::BodyExt;
+use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::OpenApi;
@@ -66,6 +66,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/land/jobs/{id}/files/{name}", get(job_file))
         .route("/land", get(pages::home))
         .route("/land/rasters/register", post(pages::register))
+        .route(
+            "/land/rasters/upload",
+            post(pages::upload).layer(DefaultBodyLimit::max(
+                usize::try_from(MAX_RASTER_BYTES + 64 * 1024).unwrap_or(usize::MAX),
+            )),
+        )
         .route("/land/jobs", post(pages::start_job))
         .route("/land/jobs/{id}", get(pages::job))
 }
@@ -186,13 +192,25 @@ pub async fn upload_raster(
 ) -> Result<(StatusCode, Json<Raster>), ApiError> {
     require_use(&caller)?;
     check_name(&params.name)?;
-    let dir = data_dir(&state)?.join("land").join("rasters");
+    let chunks = Box::pin(body.into_data_stream().map(|r| r.map_err(|err| err.to_string())));
+    let raster = store_uploaded(&state, &caller, &params.name, chunks).await?;
+    Ok((StatusCode::CREATED, Json(raster)))
+}
+
+/// Streams an upload's bytes to a new file of the raster folder, checks that it is a GeoTIFF
+/// Caravan can read, and records it; a failed upload leaves no file behind.
+async fn store_uploaded(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, String>> + Unpin,
+) -> Result<Raster, ApiError> {
+    let dir = data_dir(state)?.join("land").join("rasters");
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
     let stem = crate::auth::random_secret("").chars().take(24).collect::<String>();
     let rel = format!("land/rasters/{stem}.tif");
     let path = dir.join(format!("{stem}.tif"));
-    let result = stream_to_file(body, &path, &params.name).await;
-    let size = match result {
+    let size = match stream_to_file(chunks, &path, name).await {
         Ok(size) => size,
         Err(err) => {
             let _ = tokio::fs::remove_file(&path).await;
@@ -200,7 +218,7 @@ pub async fn upload_raster(
         }
     };
     let info = {
-        let (path, name) = (path.clone(), params.name.clone());
+        let (path, name) = (path.clone(), name.to_owned());
         tokio::task::spawn_blocking(move || inspect(&path, &name))
             .await
             .map_err(ApiError::internal)?
@@ -212,31 +230,31 @@ pub async fn upload_raster(
             return Err(err);
         }
     };
-    let new = new_raster(caller.org.id, &params.name, rel, size, &info);
-    let raster = state.store.create_raster(&change(&state, &caller), &new).await?;
-    Ok((StatusCode::CREATED, Json(raster)))
+    let new = new_raster(caller.org.id, name, rel, size, &info);
+    Ok(state.store.create_raster(&change(state, caller), &new).await?)
 }
 
-async fn stream_to_file(body: Body, path: &Path, name: &str) -> Result<u64, ApiError> {
+async fn stream_to_file(
+    mut chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, String>> + Unpin,
+    path: &Path,
+    name: &str,
+) -> Result<u64, ApiError> {
     let mut file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
-    let mut body = body;
     let mut size = 0u64;
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|err| {
+    while let Some(chunk) = chunks.next().await {
+        let data = chunk.map_err(|err| {
             ApiError::bad_request("request.body", format!("{name}: the upload broke off: {err}"))
         })?;
-        if let Ok(data) = frame.into_data() {
-            size += data.len() as u64;
-            if size > MAX_RASTER_BYTES {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "land.too_large",
-                    format!("{name}: larger than 512 MiB; put it in the server's import folder and register it instead"),
-                )
-                .with_field("file"));
-            }
-            file.write_all(&data).await.map_err(ApiError::internal)?;
+        size += data.len() as u64;
+        if size > MAX_RASTER_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "land.too_large",
+                format!("{name}: larger than 512 MiB; put it in the server's import folder and register it instead"),
+            )
+            .with_field("file"));
         }
+        file.write_all(&data).await.map_err(ApiError::internal)?;
     }
     if size == 0 {
         return Err(ApiError::unprocessable(
@@ -248,6 +266,41 @@ async fn stream_to_file(body: Body, path: &Path, name: &str) -> Result<u64, ApiE
     // An acknowledged upload survives a crash.
     file.sync_all().await.map_err(ApiError::internal)?;
     Ok(size)
+}
+
+/// `POST /land/rasters/upload`: the browser's multipart form (`csrf_token` first, checked by
+/// the CSRF guard; then `file`, streamed to disk as it arrives, never held in memory).
+///
+/// # Errors
+/// As the API upload; 400 `upload.malformed` for a broken form or no file chosen.
+pub async fn upload_form(
+    state: &AppState,
+    caller: &Caller,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Raster, ApiError> {
+    require_use(caller)?;
+    while let Some(field) = multipart.next_field().await.map_err(|err| {
+        ApiError::bad_request(
+            "upload.malformed",
+            format!("the form could not be read: {}", err.body_text()),
+        )
+    })? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        if name.is_empty() {
+            break;
+        }
+        check_name(&name)?;
+        let chunks = Box::pin(field.map(|r| r.map_err(|err| err.body_text())));
+        return store_uploaded(state, caller, &name, chunks).await;
+    }
+    Err(ApiError::bad_request("upload.malformed", "choose a GeoTIFF file to upload")
+        .with_field("file"))
 }
 
 /// A file to register from the server's import folder.
@@ -691,6 +744,14 @@ mod pages {
                     }
                     h3 { (t(lang, LandKey::upload)) }
                     p { (t(lang, LandKey::upload_hint)) }
+                    form.card method="post" action="/land/rasters/upload" enctype="multipart/form-data" {
+                        // The CSRF guard reads a multipart form's first part: the token goes first.
+                        input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                        label for="up-file" { (t(lang, LandKey::upload_file)) }
+                        input #up-file type="file" name="file" required accept=".tif,.tiff,image/tiff";
+                        button type="submit" { (t(lang, LandKey::upload_button)) }
+                    }
+                    p.help { (t(lang, LandKey::upload_api_hint)) }
                     pre { "curl -H 'Authorization: Bearer …' --data-binary @ndvi.tif '/api/v1/land/rasters?name=ndvi.tif'" }
                     form.card method="post" action="/land/rasters/register" {
                         input type="hidden" name="csrf_token" value=(caller.csrf_token());
@@ -772,6 +833,23 @@ mod pages {
         let lang = ui_lang(&headers);
         let req = RegisterRequest { path: form.path, name: None };
         match super::register_checked(&state, &caller, &req).await {
+            Ok(_) => Redirect::to("/land").into_response(),
+            Err(err) if err.status == StatusCode::FORBIDDEN => {
+                error_page(lang, Some(&caller), &err)
+            }
+            Err(err) => home_page(&state, lang, &caller, Some(err.message)).await,
+        }
+    }
+
+    /// `POST /land/rasters/upload`: the file input's GeoTIFF, streamed to disk.
+    pub(super) async fn upload(
+        State(state): State<AppState>,
+        headers: HeaderMap,
+        caller: Caller,
+        multipart: axum::extract::Multipart,
+    ) -> Response {
+        let lang = ui_lang(&headers);
+        match super::upload_form(&state, &caller, multipart).await {
             Ok(_) => Redirect::to("/land").into_response(),
             Err(err) if err.status == StatusCode::FORBIDDEN => {
                 error_page(lang, Some(&caller), &err)
@@ -914,9 +992,16 @@ crate::i18n::strings! { LandKey {
     size => ["Size (pixels)", "Размер (пиксели)", "尺寸（像素）"],
     upload => ["Add a raster", "Добавить растр", "添加栅格"],
     upload_hint => [
-        "Large files: copy them into the server's land/import folder and register them here. Smaller ones (up to 512 MiB) can be uploaded with the API:",
-        "Большие файлы скопируйте в папку land/import сервера и зарегистрируйте здесь. Файлы до 512 МиБ можно загрузить через API:",
-        "大文件请复制到服务器的 land/import 文件夹并在此登记；不超过512 MiB的文件可通过API上传："
+        "Upload a GeoTIFF of up to 512 MiB here. Larger files: copy them into the server's land/import folder and register them below.",
+        "Загрузите здесь GeoTIFF размером до 512 МиБ. Файлы больше скопируйте в папку land/import сервера и зарегистрируйте ниже.",
+        "在此上传不超过512 MiB的GeoTIFF。更大的文件请复制到服务器的 land/import 文件夹并在下方登记。"
+    ],
+    upload_file => ["GeoTIFF file", "Файл GeoTIFF", "GeoTIFF 文件"],
+    upload_button => ["Upload", "Загрузить", "上传"],
+    upload_api_hint => [
+        "Scripts upload the same files with the API:",
+        "Скрипты загружают те же файлы через API:",
+        "脚本可通过API上传同样的文件："
     ],
     import_path => ["File in the import folder", "Файл в папке импорта", "导入文件夹中的文件"],
     register => ["Register", "Зарегистрировать", "登记"],

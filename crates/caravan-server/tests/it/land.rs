@@ -298,3 +298,87 @@ async fn the_job_form_explains_mistakes_and_starts_jobs() {
     let job = app.state.store.land_job(id).await.unwrap().unwrap();
     assert_eq!(job.status, caravan_store::JobStatus::Succeeded, "{:?}", job.message);
 }
+
+/// A browser's multipart form: `parts` in order, files with their file names.
+fn multipart_request(cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
+    const BOUNDARY: &str = "----CaravanLandBoundary7d1";
+    let mut body = Vec::new();
+    for (name, filename, content) in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match filename {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/tiff\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    Request::post("/land/rasters/upload")
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_page_uploads_a_geotiff_from_the_browser() {
+    let Land { app, dir } = setup().await;
+    let (session, csrf) = crate::ui::login(&app, "kz-analyst").await;
+    let cookie = format!("caravan_session={session}");
+    let files = caravan_cmd_land::write_scene_files(dir.path(), 8, 6, 5).unwrap();
+    let tiff = std::fs::read(&files[0]).unwrap();
+
+    let (status, home) = {
+        let req =
+            Request::get("/land").header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+        let res = app.send(req).await;
+        (res.status().as_u16(), crate::support::body_text(res).await)
+    };
+    assert_eq!(status, 200);
+    assert!(
+        home.contains(r#"enctype="multipart/form-data""#) && home.contains(r#"for="up-file""#),
+        "{home}"
+    );
+
+    // Without the token first, nothing is stored.
+    let res = app.send(multipart_request(&cookie, &[("file", Some("ndvi.tif"), &tiff)])).await;
+    assert_eq!(res.status().as_u16(), 403);
+    let token = app.token("kz-analyst").await;
+    let (_, listed) = download(&app, &token, "/api/v1/land/rasters").await;
+    let listed: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 0, "{listed}");
+
+    // Not a GeoTIFF: the page says so and keeps nothing.
+    let res = app
+        .send(multipart_request(
+            &cookie,
+            &[("csrf_token", None, csrf.as_bytes()), ("file", Some("notes.tif"), b"hello")],
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 422);
+    let html = crate::support::body_text(res).await;
+    assert!(html.contains("notes.tif"), "{html}");
+    let stored = std::fs::read_dir(dir.path().join("land/rasters")).unwrap().count();
+    assert_eq!(stored, 0, "a refused upload leaves no file");
+
+    let res = app
+        .send(multipart_request(
+            &cookie,
+            &[("csrf_token", None, csrf.as_bytes()), ("file", Some("C:\\maps\\ndvi.tif"), &tiff)],
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers()[header::LOCATION], "/land");
+    let (_, listed) = download(&app, &token, "/api/v1/land/rasters").await;
+    let listed: serde_json::Value = serde_json::from_slice(&listed).unwrap();
+    let raster = &listed.as_array().unwrap()[0];
+    assert_eq!(raster["name"], "ndvi.tif", "the folder of the browser's path is dropped");
+    assert_eq!(raster["bands"], 6);
+    let stored: Vec<_> = std::fs::read_dir(dir.path().join("land/rasters")).unwrap().collect();
+    assert_eq!(stored.len(), 1);
+    let on_disk = std::fs::read(stored[0].as_ref().unwrap().path()).unwrap();
+    assert_eq!(on_disk, tiff, "the stored file is the uploaded one, byte for byte");
+}
