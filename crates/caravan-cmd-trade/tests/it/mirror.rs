@@ -3,14 +3,14 @@
 use crate::{read_csv, trade};
 
 fn run_mirror(text: &str, extra: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temp dir");
     let input = dir.path().join("flows.csv");
-    std::fs::write(&input, text).unwrap();
+    std::fs::write(&input, text).expect("input written");
     let out = dir.path().join("mirror.csv");
     let mut args = vec![
         "mirror",
         "--input",
-        input.to_str().unwrap(),
+        input.to_str().expect("UTF-8 path"),
         "--reporter",
         "reporterISO",
         "--partner",
@@ -20,7 +20,7 @@ fn run_mirror(text: &str, extra: &[&str]) -> anyhow::Result<Vec<Vec<String>>> {
         "--value",
         "primaryValue",
         "--out",
-        out.to_str().unwrap(),
+        out.to_str().expect("UTF-8 path"),
     ];
     args.extend_from_slice(extra);
     trade(&args)?;

@@ -320,7 +320,7 @@ fn multipart_request(cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Req
         .header(header::COOKIE, cookie)
         .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
         .body(Body::from(body))
-        .unwrap()
+        .expect("a well-formed request")
 }
 
 #[tokio::test]
