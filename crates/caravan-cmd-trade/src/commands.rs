@@ -13,7 +13,7 @@ use caravan_complexity::{
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::input::{Columns, LongTable, Period, periods, read_long_table};
+use crate::input::{Columns, LongTable, Period, find_column, open_table, periods, read_long_table};
 use crate::{
     ComplexityArgs, ConcentrationArgs, ConventionArg, GrowthArgs, MirrorArgs, Output, PresenceArg,
     ProximityArg,
@@ -412,20 +412,8 @@ struct MirrorInput {
 fn read_mirror_input(args: &MirrorArgs) -> Result<Vec<MirrorInput>> {
     let path = &args.input;
     let progress = progress_bar("reading", true);
-    let input = caravan_io::Table::open(path, |file| {
-        progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
-        Box::new(progress.wrap_read(file))
-    })
-    .with_context(|| format!("reading {}; check the --input path", path.display()))?;
-    let find = |name: &str, flag: &str| -> Result<usize> {
-        input.column(name).with_context(|| {
-            format!(
-                "{}: no column {name:?} (given by {flag}); the header has: {}",
-                path.display(),
-                input.headers().join(", ")
-            )
-        })
-    };
+    let input = open_table(path, &progress)?;
+    let find = |name: &str, flag: &str| find_column(&input, path, name, flag);
     let reporter = find(&args.reporter, "--reporter")?;
     let partner = find(&args.partner, "--partner")?;
     let flow = find(&args.flow, "--flow")?;

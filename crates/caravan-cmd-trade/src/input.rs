@@ -52,6 +52,35 @@ pub(crate) struct Columns<'a> {
     pub(crate) value: &'a str,
 }
 
+/// Opens `path` (CSV or Parquet) with `progress` following the bytes read.
+pub(crate) fn open_table(
+    path: &Path,
+    progress: &indicatif::ProgressBar,
+) -> Result<caravan_io::Table> {
+    caravan_io::Table::open(path, |file| {
+        progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
+        Box::new(progress.wrap_read(file))
+    })
+    .with_context(|| format!("reading {}; check the --input path", path.display()))
+}
+
+/// The index of column `name` of `input`, given by option `flag`, or an error listing the
+/// header.
+pub(crate) fn find_column(
+    input: &caravan_io::Table,
+    path: &Path,
+    name: &str,
+    flag: &str,
+) -> Result<usize> {
+    input.column(name).with_context(|| {
+        format!(
+            "{}: no column {name:?} (given by {flag}); the header has: {}",
+            path.display(),
+            input.headers().join(", ")
+        )
+    })
+}
+
 /// Reads `path`, CSV with a header row or Parquet (by extension or magic bytes).
 ///
 /// Values must be finite, non-negative numbers: anything else (including a Parquet null) is an
@@ -62,20 +91,8 @@ pub(crate) fn read_long_table(
     columns: &Columns<'_>,
     progress: &indicatif::ProgressBar,
 ) -> Result<LongTable> {
-    let input = caravan_io::Table::open(path, |file| {
-        progress.set_length(file.metadata().map(|m| m.len()).unwrap_or(0));
-        Box::new(progress.wrap_read(file))
-    })
-    .with_context(|| format!("reading {}; check the --input path", path.display()))?;
-    let find = |name: &str, flag: &str| -> Result<usize> {
-        input.column(name).with_context(|| {
-            format!(
-                "{}: no column {name:?} (given by {flag}); the header has: {}",
-                path.display(),
-                input.headers().join(", ")
-            )
-        })
-    };
+    let input = open_table(path, progress)?;
+    let find = |name: &str, flag: &str| find_column(&input, path, name, flag);
     let time_col = columns.time.map(|c| find(c, "--time")).transpose()?;
     let location_col = find(columns.location, "--location")?;
     let product_col = columns.product.map(|c| find(c, "--product")).transpose()?;
