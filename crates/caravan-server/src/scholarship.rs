@@ -367,7 +367,14 @@ pub async fn update_call(
         .with_field("status"));
     }
     validate_spec(&spec)?;
-    Ok(axum::Json(state.store.update_call(&change(&state, &caller), id, &spec).await?))
+    match state.store.update_call(&change(&state, &caller), id, &spec).await {
+        Ok(call) => Ok(axum::Json(call)),
+        // Published between the check above and the update: the store refused it.
+        Err(caravan_store::StoreError::Conflict { value, .. }) => {
+            Err(conflict("scholarship.not_draft", value).with_field("status"))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

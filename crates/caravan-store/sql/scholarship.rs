@@ -149,15 +149,30 @@ impl ScholarshipStore for ThisStore {
         let (change, spec) = (change.clone(), spec.clone());
         self.write(move |tx| {
             Box::pin(async move {
+                // The draft check and the change are one statement: a publish cannot slip in
+                // between them.
                 let row = sqlx::query(&format!(
-                    "UPDATE sch_calls SET spec = $1 WHERE id = $2 RETURNING {CALL_COLUMNS}"
+                    "UPDATE sch_calls SET spec = $1 WHERE id = $2 AND status = 'draft' RETURNING {CALL_COLUMNS}"
                 ))
                 .bind(json_text(&spec)?)
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await
-                .map_err(backend)?
-                .ok_or_else(|| not_found("call", id))?;
+                .map_err(backend)?;
+                let Some(row) = row else {
+                    let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM sch_calls WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                    return Err(match exists {
+                        Some(_) => StoreError::Conflict {
+                            what: "status",
+                            value: format!("call {id} is no longer a draft"),
+                        },
+                        None => not_found("call", id),
+                    });
+                };
                 let call = call_from_row(&row)?;
                 let details = serde_json::to_value(&spec).unwrap_or_default();
                 audit(tx, &change, "scholarship.call.update", format!("call:{id}"), details)

@@ -235,7 +235,7 @@ pub struct Placement {
 pub trait ScholarshipStore: Send + Sync {
     async fn create_call(&self, change: &Change, org_id: i64, spec: &CallSpec)
     -> StoreResult<Call>;
-    /// Replaces a call's spec (allowed by the server only while it is a draft).
+    /// Replaces a draft call's spec; `Conflict` once the call is published or closed.
     async fn update_call(&self, change: &Change, id: i64, spec: &CallSpec) -> StoreResult<Call>;
     async fn set_call_status(
         &self,
@@ -386,6 +386,11 @@ pub async fn conformance(store: &dyn crate::Store) {
     assert_eq!(call.spec.max_choices, 3);
     let call = store.set_call_status(&change, call.id, CallStatus::Published).await.expect("pub");
     assert_eq!(store.calls().await.expect("calls"), vec![call.clone()]);
+    let late = store.update_call(&change, call.id, &spec).await;
+    assert!(matches!(late, Err(StoreError::Conflict { .. })), "published: {late:?}");
+    assert_eq!(store.call(call.id).await.expect("read").map(|c| c.spec.max_choices), Some(3));
+    let missing = store.update_call(&change, 999_999, &spec).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
     assert!(matches!(
         store.set_call_status(&change, 999_999, CallStatus::Closed).await,
         Err(StoreError::NotFound { .. })
