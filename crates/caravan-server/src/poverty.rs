@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -43,9 +43,9 @@ crate::i18n::strings! { PovertyKey {
     no_datasets => ["No survey yet: upload one below.", "Обследований пока нет: загрузите ниже.", "尚无调查：请在下方上传。"],
     upload => ["Upload a survey (CSV)", "Загрузить обследование (CSV)", "上传调查（CSV）"],
     upload_hint => [
-        "Paste CSV with a header row (up to 1 MiB here; up to 64 MiB through the API: POST /api/v1/datasets?kind=survey&name=…).",
-        "Вставьте CSV со строкой заголовков (до 1 МиБ здесь; до 64 МиБ — через API: POST /api/v1/datasets?kind=survey&name=…).",
-        "粘贴带表头的 CSV（此处最多 1 MiB；通过 API 最多 64 MiB：POST /api/v1/datasets?kind=survey&name=…）。"
+        "Choose a CSV file with a header row (up to 64 MiB), or paste the text. Scripts use the API: POST /api/v1/datasets?kind=survey&name=…",
+        "Выберите файл CSV со строкой заголовков (до 64 МиБ) или вставьте текст. Скрипты используют API: POST /api/v1/datasets?kind=survey&name=…",
+        "选择带表头的 CSV 文件（最多 64 MiB），或粘贴文本。脚本请使用 API：POST /api/v1/datasets?kind=survey&name=…"
     ],
     map_columns => ["Map the columns and set the line, then press Compute.", "Сопоставьте столбцы, задайте черту и нажмите «Рассчитать».", "映射各列并设定贫困线，然后点击“计算”。"],
     welfare => ["Welfare (per capita, per day)", "Благосостояние (на душу, в день)", "福利（人均每日）"],
@@ -82,7 +82,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/datasets/{id}/poverty", get(measure_api))
         .route("/api/v1/datasets/{id}/poverty/compare/{other}", get(compare_api))
         .route("/poverty", get(poverty_page))
-        .route("/poverty/upload", post(upload_form))
+        .route(
+            "/poverty/upload",
+            post(upload_form).layer(axum::extract::DefaultBodyLimit::max(
+                caravan_store::datasets::MAX_DATASET_BYTES + 64 * 1024,
+            )),
+        )
         .route("/poverty/datasets/{id}", get(dataset_page))
         .route("/poverty/datasets/{id}/lorenz.svg", get(lorenz_svg))
 }
@@ -589,16 +594,20 @@ async fn upload_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     caller: Caller,
-    Form(form): Form<crate::trade::UploadForm>,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let lang = ui::ui_lang(&headers);
+    let form = match crate::trade::read_upload_form(multipart).await {
+        Ok(form) => form,
+        Err(e) => return list_page(&state, lang, &caller, Some(&e)).await,
+    };
     let params = datasets::UploadParams {
         kind: "survey".to_owned(),
         name: form.name,
         numeric: Some(form.numeric),
         share_all_analysts: None,
     };
-    match datasets::create(&state, &caller, &params, form.csv.into_bytes()).await {
+    match datasets::create(&state, &caller, &params, form.csv).await {
         Ok(d) => Redirect::to(&format!("/poverty/datasets/{}?uploaded=1", d.id)).into_response(),
         Err(e) => list_page(&state, lang, &caller, Some(&e)).await,
     }

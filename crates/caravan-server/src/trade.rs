@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,12 +41,13 @@ crate::i18n::strings! { TradeKey {
     no_datasets => ["No trade dataset yet: upload one below.", "Наборов данных пока нет: загрузите ниже.", "尚无贸易数据集：请在下方上传。"],
     upload => ["Upload a trade table (CSV)", "Загрузить таблицу торговли (CSV)", "上传贸易表（CSV）"],
     upload_hint => [
-        "Paste CSV with a header row (up to 1 MiB here; larger files up to 64 MiB through the API: POST /api/v1/datasets?kind=trade&name=…).",
-        "Вставьте CSV со строкой заголовков (до 1 МиБ здесь; файлы до 64 МиБ — через API: POST /api/v1/datasets?kind=trade&name=…).",
-        "粘贴带表头的 CSV（此处最多 1 MiB；更大的文件最多 64 MiB，请使用 API：POST /api/v1/datasets?kind=trade&name=…）。"
+        "Choose a CSV file with a header row (up to 64 MiB), or paste the text. Scripts use the API: POST /api/v1/datasets?kind=trade&name=…",
+        "Выберите файл CSV со строкой заголовков (до 64 МиБ) или вставьте текст. Скрипты используют API: POST /api/v1/datasets?kind=trade&name=…",
+        "选择带表头的 CSV 文件（最多 64 MiB），或粘贴文本。脚本请使用 API：POST /api/v1/datasets?kind=trade&name=…"
     ],
     name => ["Name", "Название", "名称"],
-    csv => ["CSV text", "Текст CSV", "CSV 文本"],
+    csv_file => ["CSV file", "Файл CSV", "CSV 文件"],
+    csv => ["…or paste the CSV text", "…или вставьте текст CSV", "…或粘贴 CSV 文本"],
     numeric => ["Numeric columns (comma-separated, checked now)", "Числовые столбцы (через запятую, проверяются сразу)", "数值列（逗号分隔，立即检查）"],
     submit_upload => ["Upload", "Загрузить", "上传"],
     rows => ["rows", "строк", "行"],
@@ -127,7 +128,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/datasets/{id}/concentration", get(concentration_api))
         .route("/api/v1/datasets/{id}/growth", get(growth_api))
         .route("/trade", get(trade_page))
-        .route("/trade/upload", post(upload_form))
+        .route(
+            "/trade/upload",
+            post(upload_form)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_DATASET_BYTES + 64 * 1024)),
+        )
         .route("/trade/datasets/{id}", get(dataset_page))
         .route("/trade/datasets/{id}/delete", post(delete_form))
         .route("/trade/datasets/{id}/product-space.svg", get(product_space_svg))
@@ -1341,45 +1346,86 @@ pub(crate) fn upload_form_markup(
 ) -> Markup {
     html! {
         h2 { (heading) }
-        form.card method="post" action=(action) {
+        form.card method="post" action=(action) enctype="multipart/form-data" {
             p { (hint) }
+            // The CSRF guard reads a multipart form's first part: the token goes first.
             input type="hidden" name="csrf_token" value=(caller.csrf_token());
             label for="ds-name" { (t(lang, TradeKey::name)) }
             input #ds-name name="name" required maxlength="200";
             label for="ds-numeric" { (t(lang, TradeKey::numeric)) }
             input #ds-numeric name="numeric";
+            label for="ds-file" { (t(lang, TradeKey::csv_file)) }
+            input #ds-file type="file" name="file" accept=".csv,text/csv";
             label for="ds-csv" { (t(lang, TradeKey::csv)) }
-            textarea #ds-csv name="csv" rows="10" required {}
+            textarea #ds-csv name="csv" rows="6" {}
             button type="submit" { (t(lang, TradeKey::submit_upload)) }
         }
     }
 }
 
-/// The fields of the upload form.
-#[derive(Debug, Deserialize)]
-pub struct UploadForm {
+/// A dataset upload from the browser's form: a chosen CSV file, or else the pasted text.
+pub(crate) struct UploadForm {
     pub name: String,
-    #[serde(default)]
     pub numeric: String,
-    pub csv: String,
-    #[serde(rename = "csrf_token")]
-    pub _csrf_token: String,
+    pub csv: Vec<u8>,
+}
+
+/// CSV text, not a binary file: no NUL byte in its first 8 KiB (RFC 4180 text; a spreadsheet
+/// or Parquet file has them).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    !bytes[..bytes.len().min(8192)].contains(&0)
+}
+
+/// Reads the upload form (multipart, at most [`MAX_DATASET_BYTES`] per file).
+///
+/// # Errors
+/// 413/415/400 from [`crate::multipart::read_form`]; 400 naming `file` when neither a file
+/// nor pasted text came.
+pub(crate) async fn read_upload_form(
+    multipart: axum::extract::Multipart,
+) -> Result<UploadForm, ApiError> {
+    let rule = crate::multipart::FileRule {
+        max_bytes: MAX_DATASET_BYTES,
+        type_name: "CSV text file",
+        accepts: looks_like_text,
+    };
+    let form = crate::multipart::read_form(multipart, &rule).await?;
+    let csv = match form.file("file").filter(|f| !f.content.is_empty()) {
+        Some(file) => file.content.clone(),
+        None => form.field("csv").unwrap_or_default().as_bytes().to_vec(),
+    };
+    if csv.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "upload.missing_file",
+            "choose a CSV file or paste the CSV text",
+        )
+        .with_field("file"));
+    }
+    Ok(UploadForm {
+        name: form.field("name").unwrap_or_default().to_owned(),
+        numeric: form.field("numeric").unwrap_or_default().to_owned(),
+        csv,
+    })
 }
 
 async fn upload_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     caller: Caller,
-    Form(form): Form<UploadForm>,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let lang = ui::ui_lang(&headers);
+    let form = match read_upload_form(multipart).await {
+        Ok(form) => form,
+        Err(e) => return list_page(&state, lang, &caller, Some(&e)).await,
+    };
     let params = datasets::UploadParams {
         kind: "trade".to_owned(),
         name: form.name,
         numeric: Some(form.numeric),
         share_all_analysts: None,
     };
-    match datasets::create(&state, &caller, &params, form.csv.into_bytes()).await {
+    match datasets::create(&state, &caller, &params, form.csv).await {
         Ok(d) => Redirect::to(&format!("/trade/datasets/{}?uploaded=1", d.id)).into_response(),
         Err(e) => list_page(&state, lang, &caller, Some(&e)).await,
     }

@@ -77,7 +77,7 @@ async fn analysts() -> Analysts {
             display_name: username.to_owned(),
             org_id,
             role: Role::Analyst,
-            password_hash: "$argon2id$unused-in-token-tests".to_owned(),
+            password_hash: crate::support::password_hash(),
         };
         store.create_user(&change, &user).await.unwrap();
     }
@@ -781,4 +781,120 @@ async fn mirror_over_http_pairs_exports_with_imports() {
     let (status, err) =
         t.app.get(&format!("/api/v1/datasets/{id}/mirror?reporter=reporterISO"), Some(&t.a)).await;
     assert_eq!((status, error_code(&err)), (400, "request.missing_field"));
+}
+
+/// A browser's upload form as multipart: the CSRF token first, then `name`, `numeric` and the
+/// file (or pasted text when `file` is `None`).
+fn upload_form_request(
+    path: &str,
+    numeric: &str,
+    cookie: &str,
+    csrf: &str,
+    file: Option<&[u8]>,
+    pasted: &str,
+) -> Request<Body> {
+    const BOUNDARY: &str = "----CaravanDatasetBoundary42";
+    let mut body = Vec::new();
+    let mut field = |name: &str, filename: Option<&str>, content: &[u8]| {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        let disposition = match filename {
+            Some(f) => format!(
+                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n"
+            ),
+            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        };
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    field("csrf_token", None, csrf.as_bytes());
+    field("name", None, b"Exports from a file");
+    field("numeric", None, numeric.as_bytes());
+    // A browser sends an empty file part with an empty file name when no file is chosen.
+    field("file", Some(if file.is_some() { "exports.csv" } else { "" }), file.unwrap_or_default());
+    field("csv", None, pasted.as_bytes());
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+        .body(Body::from(body))
+        .expect("a well-formed request")
+}
+
+#[tokio::test]
+async fn the_pages_upload_a_csv_file_or_pasted_text() {
+    let t = analysts().await;
+    let (session, csrf) = crate::ui::login(&t.app, "analyst-a").await;
+    let cookie = format!("caravan_session={session}");
+    let csv = trade_csv();
+
+    let res = t
+        .app
+        .send(upload_form_request(
+            "/trade/upload",
+            "export_value",
+            &cookie,
+            &csrf,
+            Some(csv.as_bytes()),
+            "",
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 303, "{}", body_text(res).await);
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/trade/datasets/") && location.ends_with("?uploaded=1"),
+        "{location}"
+    );
+    let (status, listed) = t.app.get("/api/v1/datasets", Some(&t.a)).await;
+    assert_eq!(status, 200);
+    let stored =
+        listed.as_array().unwrap().iter().find(|d| d["name"] == "Exports from a file").unwrap();
+    assert_eq!(stored["n_rows"], serde_json::json!(csv.lines().count() - 1), "{stored}");
+
+    // Pasted text still works when no file is chosen; for surveys too.
+    let survey = "hh,income,weight\n1,10,2\n2,30,1\n";
+    let res = t
+        .app
+        .send(upload_form_request("/poverty/upload", "income,weight", &cookie, &csrf, None, survey))
+        .await;
+    assert_eq!(res.status().as_u16(), 303, "{}", body_text(res).await);
+    assert!(res.headers()[header::LOCATION].to_str().unwrap().starts_with("/poverty/datasets/"));
+
+    // A binary file is refused, naming the field; nothing is stored.
+    let before = t.app.get("/api/v1/datasets", Some(&t.a)).await.1.as_array().unwrap().len();
+    let res = t
+        .app
+        .send(upload_form_request(
+            "/trade/upload",
+            "export_value",
+            &cookie,
+            &csrf,
+            Some(b"PAR1\0\0\x15"),
+            "",
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 415);
+    let html = body_text(res).await;
+    assert!(html.contains("file: the file is not a CSV text file"), "{html}");
+    let after = t.app.get("/api/v1/datasets", Some(&t.a)).await.1.as_array().unwrap().len();
+    assert_eq!(before, after);
+
+    // Neither file nor text: a plain message, and the token must come first.
+    let res = t
+        .app
+        .send(upload_form_request("/trade/upload", "export_value", &cookie, &csrf, None, "  "))
+        .await;
+    assert_eq!(res.status().as_u16(), 400);
+    let res = t
+        .app
+        .send(upload_form_request(
+            "/trade/upload",
+            "export_value",
+            &cookie,
+            "forged",
+            Some(csv.as_bytes()),
+            "",
+        ))
+        .await;
+    assert_eq!(res.status().as_u16(), 403);
 }
