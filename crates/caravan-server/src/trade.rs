@@ -495,33 +495,29 @@ pub async fn complexity_api(
     Path(id): Path<i64>,
     ApiQuery(params): ApiQuery<ComplexityParams>,
 ) -> Result<Response, ApiError> {
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "request.invalid_option",
-                format!("format must be json or csv, got {other:?}"),
-            )
-            .with_field("format"));
-        }
-    };
+    let csv = wants_csv(params.format.as_deref())?;
     let (_, run) = compute(&state, &caller, id, move |table| run(&table, &params, false)).await?;
     if csv {
-        let disposition = format!("attachment; filename=\"complexity-{id}.csv\"");
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (header::CONTENT_DISPOSITION, disposition),
-            ],
-            complexity_csv(&run),
-        )
-            .into_response());
+        return Ok(csv_attachment(format!("complexity-{id}.csv"), complexity_csv(&run)));
     }
     let periods = run.periods.iter().map(period_tables).collect();
     Ok(axum::Json(ComplexityResponse { dataset_id: id, periods }).into_response())
 }
 
+/// The `format` query option: `json` (default) or `csv`.
+fn wants_csv(format: Option<&str>) -> Result<bool, ApiError> {
+    match format {
+        None | Some("json") => Ok(false),
+        Some("csv") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            "request.invalid_option",
+            format!("format must be json or csv, got {other:?}"),
+        )
+        .with_field("format")),
+    }
+}
+
+/// A CSV body offered for download as `name`.
 fn csv_attachment(name: String, body: String) -> Response {
     let disposition = format!("attachment; filename=\"{name}\"");
     (
@@ -612,17 +608,7 @@ pub async fn mirror_api(
     Path(id): Path<i64>,
     ApiQuery(params): ApiQuery<MirrorParams>,
 ) -> Result<Response, ApiError> {
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "request.invalid_option",
-                format!("format must be json or csv, got {other:?}"),
-            )
-            .with_field("format"));
-        }
-    };
+    let csv = wants_csv(params.format.as_deref())?;
     let (_, flows) = compute(&state, &caller, id, move |table| mirror_of(&table, &params)).await?;
     if !csv {
         return Ok(axum::Json(flows).into_response());
