@@ -6,8 +6,8 @@
 use async_trait::async_trait;
 use caravan_store::declarations::{
     AgencyPart, AssessmentRecord, DeclarationDetail, DeclarationFilter, DeclarationOrder,
-    DeclarationRecord, EventRecord, LodgeReceipt, Lodgement, NewDraft, RiskRuleSetRecord,
-    TraderRecord, Transition, VersionRecord,
+    DeclarationRecord, EventRecord, LodgeReceipt, Lodgement, NewAssessment, NewDraft, NewEvent,
+    RiskRuleSetRecord, TraderRecord, Transition, VersionRecord,
 };
 use caravan_store::{
     Actor, Change, DeclarationStore, NewAudit, StoreError, StoreResult, from_unix_ms, unix_ms,
@@ -405,20 +405,19 @@ async fn write_fresh(
         query.build().execute(&mut **tx).await.map_err(backend)?;
     }
 
-    let events: Vec<(i64, i64, &Lodgement, usize)> = declared
+    let events: Vec<(i64, i64, &Lodgement, &NewEvent, String)> = declared
         .iter()
         .flat_map(|(id, l)| {
-            (0..l.transition.events.len()).map(move |offset| (*id, offset as i64 + 1, *l, offset))
+            l.transition.events.iter().enumerate().map(move |(offset, event)| {
+                (*id, offset as i64 + 1, *l, event, event.event.to_string())
+            })
         })
         .collect();
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let texts: Vec<String> =
-            chunk.iter().map(|(_, _, l, k)| l.transition.events[*k].event.to_string()).collect();
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO declaration_events (declaration_id, seq, version, from_status, to_status, event, actor_user_id, actor_name, at_ms) ",
         );
-        query.push_values(chunk.iter().zip(&texts), |mut row, ((id, seq, l, k), text)| {
-            let event = &l.transition.events[*k];
+        query.push_values(chunk, |mut row, (id, seq, l, event, text)| {
             row.push_bind(*id)
                 .push_bind(*seq)
                 .push_bind(event.version)
@@ -432,23 +431,22 @@ async fn write_fresh(
         query.build().execute(&mut **tx).await.map_err(backend)?;
     }
 
-    let assessed: Vec<(i64, &Lodgement, String)> = declared
+    let assessed: Vec<(i64, &Lodgement, &NewAssessment, String)> = declared
         .iter()
-        .filter_map(|(id, l)| l.transition.assessment.as_ref().map(|a| (*id, *l, a.body.to_string())))
+        .filter_map(|(id, l)| {
+            let a = l.transition.assessment.as_ref()?;
+            Some((*id, *l, a, a.body.to_string()))
+        })
         .collect();
     for chunk in assessed.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO declaration_assessments (declaration_id, version, channel, rule_set_version, body, at_ms) ",
         );
-        query.push_values(chunk, |mut row, (id, l, body)| {
-            let t = &l.transition;
-            // Filtered on `assessment` being present just above.
-            let (channel, rules) =
-                t.assessment.as_ref().map_or(("", ""), |a| (a.channel.as_str(), a.rule_set_version.as_str()));
+        query.push_values(chunk, |mut row, (id, l, a, body)| {
             row.push_bind(*id)
-                .push_bind(t.version)
-                .push_bind(channel)
-                .push_bind(rules)
+                .push_bind(l.transition.version)
+                .push_bind(a.channel.as_str())
+                .push_bind(a.rule_set_version.as_str())
                 .push_bind(body.as_str())
                 .push_bind(unix_ms(l.change.at));
         });
