@@ -290,7 +290,7 @@ pub async fn upload_form(
         }
         let name = field
             .file_name()
-            .map(|f| f.rsplit(['/', '\\']).next().unwrap_or_default().to_owned())
+            .map(|f| crate::multipart::base_name(f).to_owned())
             .unwrap_or_default();
         if name.is_empty() {
             break;

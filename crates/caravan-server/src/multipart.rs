@@ -121,6 +121,12 @@ fn form_data_name(headers: &str) -> Option<String> {
     name
 }
 
+/// The last component of a file name as a browser sent it (some send a whole path, with `/`
+/// or `\\`).
+pub fn base_name(file_name: &str) -> &str {
+    file_name.rsplit(['/', '\\']).next().unwrap_or_default()
+}
+
 /// What a form accepts as a file: its largest size and its type, told by its first bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct FileRule {
@@ -210,10 +216,7 @@ pub async fn read_form(
             Err(err) => return Err(malformed(None, &err)),
         };
         let name = part.name().unwrap_or_default().to_owned();
-        let filename = part.file_name().map(|f| {
-            // Some browsers send a path; keep the last component.
-            f.rsplit(['/', '\\']).next().unwrap_or_default().to_owned()
-        });
+        let filename = part.file_name().map(|f| base_name(f).to_owned());
         let limit = if filename.is_some() { rule.max_bytes } else { MAX_TEXT_FIELD_BYTES };
         let mut content = Vec::new();
         loop {
