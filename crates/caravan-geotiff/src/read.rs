@@ -226,7 +226,17 @@ impl<R: Read + Seek> GeoTiffReader<R> {
             },
         )?;
         out.clear();
-        out.reserve(n_rows * info.width);
+        // The width comes from the file: a damaged one can claim more than memory holds.
+        n_rows.checked_mul(info.width).and_then(|cells| out.try_reserve(cells).ok()).ok_or_else(
+            || GeoTiffError::Malformed {
+                tag: "ImageWidth",
+                reason: format!(
+                    "{} columns × {n_rows} rows do not fit in memory; the file is damaged or \
+                     the rows must be read in smaller blocks",
+                    info.width
+                ),
+            },
+        )?;
         let ch = info.chunk.1;
         let width = info.width;
         let mut row = start;

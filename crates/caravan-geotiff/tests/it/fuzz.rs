@@ -50,6 +50,34 @@ fn valid_files_read() {
     }
 }
 
+/// A valid little-endian file whose ImageWidth entry claims `width` columns (as a LONG).
+fn with_width(mut bytes: Vec<u8>, width: u32) -> Vec<u8> {
+    assert_eq!(&bytes[..4], b"II*\0", "the writer writes little-endian classic TIFF");
+    let ifd = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+    let n = u16::from_le_bytes([bytes[ifd], bytes[ifd + 1]]) as usize;
+    let entry = (0..n)
+        .map(|k| ifd + 2 + 12 * k)
+        .find(|&e| u16::from_le_bytes([bytes[e], bytes[e + 1]]) == 256)
+        .expect("an ImageWidth entry");
+    bytes[entry + 2..entry + 4].copy_from_slice(&4u16.to_le_bytes());
+    bytes[entry + 4..entry + 8].copy_from_slice(&1u32.to_le_bytes());
+    bytes[entry + 8..entry + 12].copy_from_slice(&width.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn a_width_beyond_memory_is_an_error_not_an_abort() {
+    // Found by mutated_files_never_panic: the reader reserved rows × width cells up front and
+    // aborted on a 51 GB allocation.
+    for layout in [Layout::Tiled(16), Layout::Stripped(5)] {
+        let bytes = with_width(valid(layout, Compression::Deflate), 0xFFFF_FFF0);
+        let Ok(mut reader) = GeoTiffReader::from_bytes(bytes) else { continue };
+        let mut out = Vec::new();
+        let err = reader.read_rows(0, 0, reader.info().height.min(64), &mut out);
+        assert!(err.is_err(), "{layout:?}: a width of 4 billion columns cannot be read");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
