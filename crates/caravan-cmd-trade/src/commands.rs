@@ -12,6 +12,7 @@ use caravan_complexity::{
     group_growth,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 
 use crate::input::{Columns, LongTable, Period, find_column, open_table, periods, read_long_table};
 use crate::{
@@ -132,43 +133,77 @@ pub(crate) fn complexity_cmd(args: &ComplexityArgs) -> Result<usize> {
     }
     let bar = progress_bar("writing", false);
     bar.set_length(table.rows.len() as u64);
-    let mut buffer = ryu::Buffer::new();
-    let mut line: Vec<u8> = Vec::with_capacity(256);
-    for (row_idx, row) in table.rows.iter().enumerate() {
-        let (time_idx, l, p) = position[row_idx];
-        let res = &results[time_idx as usize];
-        let (l, p) = (l as usize, p as usize);
-        let numbers = [
-            row.value,
-            res.rca[[l, p]],
-            res.mcp[[l, p]],
-            res.diversity[l],
-            res.ubiquity[p],
-            res.eci[l],
-            res.pci[p],
-            res.density[[l, p]],
-            res.coi[l],
-            res.cog[[l, p]],
-        ];
-        line.clear();
-        line.extend_from_slice(times[row.time as usize].as_bytes());
-        line.push(b',');
-        line.extend_from_slice(locations[row.location as usize].as_bytes());
-        line.push(b',');
-        line.extend_from_slice(products[row.product as usize].as_bytes());
-        for &x in &numbers {
-            line.push(b',');
-            line.extend_from_slice(format_number(&mut buffer, x).as_bytes());
+    // Number formatting is most of the writing time: blocks of rows are formatted in parallel and
+    // written in input order, a bounded number of blocks at a time.
+    let format_rows = |rows: std::ops::Range<usize>, text: &mut Vec<u8>| {
+        let mut buffer = ryu::Buffer::new();
+        text.clear();
+        for row_idx in rows {
+            let row = &table.rows[row_idx];
+            let (time_idx, l, p) = position[row_idx];
+            let res = &results[time_idx as usize];
+            let (l, p) = (l as usize, p as usize);
+            let numbers = [
+                row.value,
+                res.rca[[l, p]],
+                res.mcp[[l, p]],
+                res.diversity[l],
+                res.ubiquity[p],
+                res.eci[l],
+                res.pci[p],
+                res.density[[l, p]],
+                res.coi[l],
+                res.cog[[l, p]],
+            ];
+            text.extend_from_slice(times[row.time as usize].as_bytes());
+            text.push(b',');
+            text.extend_from_slice(locations[row.location as usize].as_bytes());
+            text.push(b',');
+            text.extend_from_slice(products[row.product as usize].as_bytes());
+            for &x in &numbers {
+                text.push(b',');
+                text.extend_from_slice(format_number(&mut buffer, x).as_bytes());
+            }
+            text.push(b'\n');
         }
-        line.push(b'\n');
-        out.write_all(&line).with_context(|| format!("writing {}", args.out.display()))?;
-        if row_idx % 65_536 == 0 {
-            bar.set_position(row_idx as u64);
-        }
-    }
+    };
+    write_in_blocks(table.rows.len(), 8_192, 16, &format_rows, |text, written| {
+        out.write_all(text).with_context(|| format!("writing {}", args.out.display()))?;
+        bar.set_position(written as u64);
+        Ok(())
+    })?;
     out.flush().with_context(|| format!("writing {}", args.out.display()))?;
     bar.finish_and_clear();
     Ok(table.rows.len())
+}
+
+/// Formats rows `0..n_rows` in blocks of `block` rows, `blocks_at_once` blocks in parallel, and
+/// hands each block's text to `write` in row order with the number of rows written so far.
+/// The block buffers are reused from batch to batch (fresh memory costs page faults).
+fn write_in_blocks(
+    n_rows: usize,
+    block: usize,
+    blocks_at_once: usize,
+    format_rows: &(dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync),
+    mut write: impl FnMut(&[u8], usize) -> Result<()>,
+) -> Result<()> {
+    let mut texts: Vec<Vec<u8>> = (0..blocks_at_once.max(1)).map(|_| Vec::new()).collect();
+    let block = block.max(1);
+    let mut first = 0;
+    while first < n_rows {
+        let ranges: Vec<std::ops::Range<usize>> = (0..texts.len())
+            .map(|b| (first + b * block).min(n_rows)..(first + (b + 1) * block).min(n_rows))
+            .collect();
+        texts
+            .par_iter_mut()
+            .zip(ranges.par_iter().cloned())
+            .for_each(|(text, rows)| format_rows(rows, text));
+        for (text, rows) in texts.iter().zip(&ranges) {
+            write(text, rows.end)?;
+        }
+        first = ranges.last().map_or(n_rows, |r| r.end);
+    }
+    Ok(())
 }
 
 /// A CSV field: quoted, with doubled quotes, when it holds a comma, quote or line break.
@@ -537,4 +572,35 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
                 matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe)
             })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows come out once each, in order, whatever the block sizes and however the last batch
+    /// falls short.
+    #[test]
+    fn blocks_are_written_in_row_order() {
+        let format = |rows: std::ops::Range<usize>, text: &mut Vec<u8>| {
+            text.clear();
+            for r in rows {
+                text.extend_from_slice(format!("{r}\n").as_bytes());
+            }
+        };
+        let expected: String = (0..1_003).map(|r| format!("{r}\n")).collect();
+        for (block, at_once) in [(1, 1), (7, 3), (100, 16), (5_000, 2)] {
+            let mut got = Vec::new();
+            let mut progress = Vec::new();
+            write_in_blocks(1_003, block, at_once, &format, |text, written| {
+                got.extend_from_slice(text);
+                progress.push(written);
+                Ok(())
+            })
+            .expect("no write fails");
+            assert_eq!(String::from_utf8(got).expect("utf-8"), expected, "block {block}");
+            assert_eq!(progress.last(), Some(&1_003));
+            assert!(progress.windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
 }

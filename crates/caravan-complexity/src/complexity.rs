@@ -41,6 +41,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
 use rayon::prelude::*;
 
 use crate::eigen::symmetric_eigen;
+use crate::neighbours::{Divisor, Holders, neighbour_sums};
 use crate::proximity::{ProximityKind, continuous_proximity, discrete_proximity};
 
 /// How presence `M[c][p]` and the density weights are derived from RCA.
@@ -255,22 +256,24 @@ pub fn complexity(
     // Proximity and density over the active products only, as py-ecomplexity drops zero-total
     // products before computing them; inactive products have zero rows/columns here.
     let zero_diagonal = config.convention == Convention::Stata;
-    let phi = match config.presence {
+    let pci_raw_for_sums = kp.mapv(|x| if x.is_finite() { x } else { 0.0 });
+    let (phi, mut density, mut cog_raw) = match config.presence {
         Presence::Rca => {
-            discrete_proximity(mcp.view(), ubiquity.view(), config.proximity, zero_diagonal)
+            let phi = config.keep_proximity.then(|| {
+                discrete_proximity(mcp.view(), ubiquity.view(), config.proximity, zero_diagonal)
+            });
+            let (density, cog) =
+                discrete_density_and_cog(&mcp, config.proximity, zero_diagonal, &pci_raw_for_sums);
+            (phi, density, cog)
         }
         Presence::Continuous => {
             let active_rca = rca.mapv(|r| if r.is_finite() { r } else { 0.0 });
-            continuous_proximity(active_rca.view(), zero_diagonal)
+            let phi = continuous_proximity(active_rca.view(), zero_diagonal);
+            let (density, cog) =
+                density_and_cog(active_rca.view(), mcp.view(), phi.view(), &pci_raw_for_sums);
+            (config.keep_proximity.then_some(phi), density, cog)
         }
     };
-    let weights = match config.presence {
-        Presence::Rca => mcp.clone(),
-        Presence::Continuous => rca.mapv(|r| if r.is_finite() { r } else { 0.0 }),
-    };
-    let pci_raw_for_sums = kp.mapv(|x| if x.is_finite() { x } else { 0.0 });
-    let (mut density, mut cog_raw) =
-        density_and_cog(weights.view(), mcp.view(), phi.view(), &pci_raw_for_sums);
 
     // COI: sum over absent products of density times PCI (raw PCI, before standardisation).
     let mut coi_raw = Array1::<f64>::from_elem(n_locations, f64::NAN);
@@ -314,7 +317,7 @@ pub fn complexity(
         density,
         coi,
         cog: cog_raw,
-        proximity: config.keep_proximity.then_some(phi),
+        proximity: phi,
         warnings,
     })
 }
@@ -419,6 +422,46 @@ fn correlation(x: &[f64], y: &[f64]) -> f64 {
         syy += (b - my).powi(2);
     }
     sxy / (sxx * syy).sqrt()
+}
+
+/// Density and raw COG for discrete presence through [`neighbour_sums`] (no proximity matrix):
+/// the same values as [`density_and_cog`] with `W = M` and the discrete proximity of `kind`.
+fn discrete_density_and_cog(
+    mcp: &Array2<f64>,
+    kind: ProximityKind,
+    zero_diagonal: bool,
+    pci_raw: &Array1<f64>,
+) -> (Array2<f64>, Array2<f64>) {
+    let (n_locations, n_products) = mcp.dim();
+    let holders = Holders::new(mcp.view());
+    // Density reads phi[p][q] (divisor u[p] when asymmetric), COG reads phi[q][p] (u[q]).
+    let (density_divisor, cog_divisor) = match kind {
+        ProximityKind::Symmetric => (Divisor::Max, Divisor::Max),
+        ProximityKind::Asymmetric => (Divisor::Output, Divisor::Neighbour),
+    };
+    let ones = Array1::<f64>::ones(n_products);
+    // Both sums come transposed (`[p][c]`, the all-holding location in column n_locations).
+    let near = neighbour_sums(&holders, ones.view(), density_divisor, zero_diagonal);
+    let row_sum = near.column(n_locations);
+    let cog_weight: Array1<f64> = (0..n_products)
+        .map(|q| if row_sum[q] > 0.0 { pci_raw[q] / row_sum[q] } else { 0.0 })
+        .collect();
+    let gain = neighbour_sums(&holders, cog_weight.view(), cog_divisor, zero_diagonal);
+    let g_column_sum = gain.column(n_locations);
+    let mut density = Array2::<f64>::zeros((n_locations, n_products));
+    let mut cog = Array2::<f64>::zeros((n_locations, n_products));
+    density
+        .axis_iter_mut(Axis(0))
+        .into_par_iter()
+        .zip(cog.axis_iter_mut(Axis(0)))
+        .enumerate()
+        .for_each(|(c, (mut density_row, mut cog_row))| {
+            for p in 0..n_products {
+                density_row[p] = near[[p, c]] / row_sum[p];
+                cog_row[p] = (1.0 - mcp[[c, p]]) * (g_column_sum[p] - gain[[p, c]]);
+            }
+        });
+    (density, cog)
 }
 
 /// Density `w = (W phi^T) / rowsum(phi)` and raw COG (module docs), row by row over locations.

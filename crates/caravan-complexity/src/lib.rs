@@ -16,6 +16,7 @@ mod complexity;
 mod concentration;
 mod eigen;
 mod growth;
+mod neighbours;
 mod proximity;
 
 pub use complexity::{

@@ -276,6 +276,34 @@ proptest! {
         }
     }
 
+    /// Density and COG from the presence matrix alone equal the dense route through the proximity
+    /// matrix, for both proximities and both diagonals, with arbitrary PCI weights.
+    #[test]
+    fn discrete_route_equals_dense_route(
+        presence in (2usize..30, 2usize..40).prop_flat_map(|(n_c, n_p)| {
+            proptest::collection::vec(proptest::bool::weighted(0.4), n_c * n_p).prop_map(
+                move |v| Array2::from_shape_vec((n_c, n_p), v).expect("sized"))
+        }),
+        pci_seed in proptest::collection::vec(-3.0f64..3.0, 40),
+    ) {
+        let mcp = presence.mapv(|b| if b { 1.0 } else { 0.0 });
+        let ubiquity = mcp.sum_axis(Axis(0));
+        let pci: Array1<f64> = (0..mcp.ncols()).map(|p| pci_seed[p]).collect();
+        for kind in [ProximityKind::Symmetric, ProximityKind::Asymmetric] {
+            for zero_diagonal in [false, true] {
+                let phi = discrete_proximity(mcp.view(), ubiquity.view(), kind, zero_diagonal);
+                let (d1, g1) = density_and_cog(mcp.view(), mcp.view(), phi.view(), &pci);
+                let (d2, g2) = discrete_density_and_cog(&mcp, kind, zero_diagonal, &pci);
+                for (a, b) in d1.iter().zip(d2.iter()).chain(g1.iter().zip(g2.iter())) {
+                    prop_assert!(
+                        (a - b).abs() <= 1e-12 * (1.0 + a.abs()) || (a.is_nan() && b.is_nan()),
+                        "{kind:?} zero_diagonal={zero_diagonal}: dense {a} vs discrete {b}"
+                    );
+                }
+            }
+        }
+    }
+
     /// Density lies in [0, 1] and symmetric proximity is symmetric with unit diagonal.
     #[test]
     fn density_is_a_share_and_proximity_symmetric(values in matrix_strategy()) {
