@@ -73,3 +73,70 @@ fn compares_two_rounds() {
         epsilon = 1e-12
     );
 }
+
+/// Two independent stratified, clustered rounds against R `survey` 4.1-1 (linearised SEs,
+/// `svymean`, `svytotal`, `svycontrast`): each round's mean and FGT(0, 1, 2) with SEs, the
+/// people-lifted-out split with SEs, and the Datt–Ravallion components
+/// (`tests/data/r_survey/make_reference.R` generated the data and the reference).
+#[test]
+fn compare_matches_r_survey() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cmp.json");
+    let (a, b) = (data("r_survey/before.csv"), data("r_survey/after.csv"));
+    let result = run_ok(
+        &[
+            "compare",
+            "--before",
+            a.to_str().unwrap(),
+            "--after",
+            b.to_str().unwrap(),
+            "--welfare",
+            "welfare",
+            "--weight",
+            "weight",
+            "--size",
+            "size",
+            "--strata",
+            "stratum",
+            "--psu",
+            "psu",
+            "--line",
+            "3",
+            "--se",
+            "linearized",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &out,
+    );
+    let mut reader = csv::Reader::from_path(data("r_survey/reference.csv")).unwrap();
+    let mut checked = 0;
+    for record in reader.records() {
+        let record = record.unwrap();
+        let name = &record[0];
+        let value: f64 = record[1].parse().unwrap();
+        let se: Option<f64> = record[2].parse().ok();
+        let (got, got_se) = if let Some((side, measure)) = name.split_once('.')
+            && (side == "before" || side == "after")
+        {
+            let e = &result[side]["estimates"][measure];
+            (e["value"].as_f64(), e["se"].as_f64())
+        } else if let Some(rest) = name.strip_prefix("dr") {
+            let (alpha, path) = rest.split_once('.').unwrap();
+            let (reference, part) = path.split_once('.').unwrap();
+            let d = &result["datt_ravallion"][alpha.parse::<usize>().unwrap()];
+            (d[reference][part].as_f64(), None)
+        } else {
+            let e = &result["people_lifted_out"][name];
+            (e["value"].as_f64(), e["se"].as_f64())
+        };
+        let got = got.unwrap_or_else(|| panic!("{name}: no value in the result"));
+        assert_relative_eq!(got, value, max_relative = 1e-9, epsilon = 1e-15);
+        if let Some(se) = se {
+            let got_se = got_se.unwrap_or_else(|| panic!("{name}: no se in the result"));
+            assert_relative_eq!(got_se, se, max_relative = 1e-8);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 23, "every reference row was compared");
+}
