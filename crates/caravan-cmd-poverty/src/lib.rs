@@ -542,6 +542,10 @@ pub struct BenchArgs {
     /// Primary sampling units.
     #[arg(long, default_value_t = 2_000)]
     pub psus: u32,
+    /// Timed runs per size (sort + all estimates + SEs); the median, fastest and slowest are
+    /// reported, as one run on a shared or virtual machine can be far off.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
 }
 
 /// Synthetic survey: log-normal welfare by stratum, weights 50..550, PSUs nested in strata.
@@ -602,27 +606,38 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     for &n in &args.sizes {
         let (welfare, weight, design) = synthetic(n, &args)?;
         let rows: Vec<u32> = (0..u32::try_from(n).context("size must be below 2^32")?).collect();
-        let cpu_start = cpu_seconds();
-        let start = Instant::now();
-        let order = order_by_welfare(&welfare, &rows);
-        let sorted_s = start.elapsed().as_secs_f64();
-        let est = caravan_poverty::estimate(
-            &welfare,
-            &weight,
-            &order,
-            &config,
-            Variance::Linearized { design: &design, lonely: LonelyPsu::Fail },
-        )
-        .context("estimating the synthetic survey")?;
-        let total_s = start.elapsed().as_secs_f64();
-        let cpu_s = cpu_seconds().zip(cpu_start).map_or(f64::NAN, |(b, a)| b - a);
+        let mut runs = Vec::with_capacity(args.repeat.max(1));
+        let mut last = None;
+        for _ in 0..args.repeat.max(1) {
+            let cpu_start = cpu_seconds();
+            let start = Instant::now();
+            let order = order_by_welfare(&welfare, &rows);
+            let sorted_s = start.elapsed().as_secs_f64();
+            let est = caravan_poverty::estimate(
+                &welfare,
+                &weight,
+                &order,
+                &config,
+                Variance::Linearized { design: &design, lonely: LonelyPsu::Fail },
+            )
+            .context("estimating the synthetic survey")?;
+            let total_s = start.elapsed().as_secs_f64();
+            let cpu_s = cpu_seconds().zip(cpu_start).map_or(f64::NAN, |(b, a)| b - a);
+            runs.push((total_s, sorted_s, cpu_s));
+            last = Some((order, est));
+        }
+        let (order, est) = last.context("at least one run")?;
+        runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (total_s, sorted_s, cpu_s) = runs[runs.len() / 2];
+        let (fastest, slowest) = (runs[0].0, runs[runs.len() - 1].0);
         let point_start = Instant::now();
         caravan_poverty::estimate(&welfare, &weight, &order, &config, Variance::None)
             .context("estimating the synthetic survey")?;
         let point_s = point_start.elapsed().as_secs_f64();
         report(&format!(
-            "n = {n}: {total_s:.3} s for 31 estimates + linearised SEs (sort {sorted_s:.3} s; {cpu_s:.2} CPU s); points alone {point_s:.3} s; \
+            "n = {n}: {total_s:.3} s (median of {}; fastest {fastest:.3} s, slowest {slowest:.3} s) for 31 estimates + linearised SEs (sort {sorted_s:.3} s; {cpu_s:.2} CPU s); points alone {point_s:.3} s; \
              peak RSS {:.0} MiB; gini = {:.4} (se {:.5}), fgt0 = {:.4} (se {:.5})",
+            runs.len(),
             peak_rss_kib().map_or(f64::NAN, |k| k as f64 / 1024.0),
             est.value("gini").unwrap_or(f64::NAN),
             est.se_of("gini").unwrap_or(f64::NAN),

@@ -370,7 +370,7 @@ fn parse_doc_types(types: Option<Vec<String>>) -> Result<Vec<String>, ApiError> 
 ///
 /// # Errors
 /// Store or sealing failures.
-pub(crate) async fn generate_key(
+pub async fn generate_key(
     state: &AppState,
     caller: &Caller,
     org: &Organisation,
@@ -634,7 +634,7 @@ fn checkpoint_key(
 ///
 /// # Errors
 /// 403 unless a certifier of an authority; 422 for an invalid subject or no usable key.
-pub(crate) async fn issue(
+pub async fn issue(
     state: &AppState,
     caller: &Caller,
     request: IssueRequest,

@@ -24,9 +24,16 @@ pub(crate) struct BenchDeclarationsArgs {
     /// Declarations to lodge for each size.
     #[arg(long, default_value_t = 5000)]
     declarations: usize,
-    /// Items per declaration, comma-separated; each item carries one certificate of origin.
+    /// Items per declaration, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
     items: Vec<usize>,
+    /// Present one certificate of origin per item instead of one per declaration covering all
+    /// its items.
+    #[arg(long)]
+    certificate_per_item: bool,
+    /// Distinct signed certificates issued before timing and presented in turn.
+    #[arg(long, default_value_t = 64)]
+    certificate_pool: usize,
     /// Lodgements in flight at once.
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
@@ -40,37 +47,120 @@ pub(crate) struct BenchDeclarationsArgs {
 
 const SAMPLE: &str = include_str!("../../../data/customs/samples/import-apples-cn-kz.json");
 
-/// The apples sample with `n_items` items, each with its own certificate of origin, and the
-/// certificates' files (JSON credentials, verified by the real verifier).
-fn request(sample: &Value, run: &str, n_items: usize, idx: usize) -> DeclarationRequest {
+/// A certificate of origin issued by the bench's certifying body: its document (JSON, Ed25519
+/// signed, with its log inclusion proof) as a trader would attach it.
+struct Issued {
+    document: String,
+}
+
+/// The apples sample with `n_items` items; each declaration presents one signed certificate
+/// covering its goods (or one per item), taken in turn from `pool` and verified by the real
+/// verifier (signature, trust list, revocation, goods and parties).
+fn request(
+    sample: &Value,
+    run: &str,
+    n_items: usize,
+    idx: usize,
+    pool: &[Issued],
+    per_item: bool,
+) -> DeclarationRequest {
     let mut value = sample.clone();
     let reference = format!("B{run}-{n_items}-{idx}");
     value["reference"] = json!(reference);
     value["declaration_date"] = json!("2026-11-20");
-    let mut certificates = Vec::with_capacity(n_items);
+    let mut certificates = Vec::new();
     let items: Vec<Value> = (0..n_items)
         .map(|item_idx| {
             let mut item = sample["items"][0].clone();
             item["hs_code"] = json!("0808108002");
-            let cert = format!("CO-{reference}-{item_idx}");
-            item["documents"] = json!([{ "document_type": "861", "reference": cert, "issue_date": "2026-11-15" }]);
-            certificates.push(PresentedCertificate {
-                document_reference: cert.clone(),
-                content: json!({
-                    "type": ["VerifiableCredential", "CertificateOfOrigin"],
-                    "id": format!("urn:caravan:{cert}"),
-                    "credentialSubject": {
-                        "exporter": sample["exporter"], "importer": sample["importer"],
-                        "goods": [{ "description": "Fresh apples", "hsCode": "080810", "originCriterion": "WO" }],
-                    },
-                })
-                .to_string(),
-            });
+            let (cert, pooled) = if per_item {
+                (format!("CO-{reference}-{item_idx}"), (idx * n_items + item_idx) % pool.len())
+            } else {
+                (format!("CO-{reference}"), idx % pool.len())
+            };
+            item["documents"] =
+                json!([{ "document_type": "861", "reference": cert, "issue_date": "2026-11-15" }]);
+            if per_item || item_idx == 0 {
+                certificates.push(PresentedCertificate {
+                    document_reference: cert,
+                    content: pool[pooled].document.clone(),
+                });
+            }
             item
         })
         .collect();
     value["items"] = Value::Array(items);
     DeclarationRequest { declaration: value, certificates }
+}
+
+/// A certifying body in the exporter's country with an Ed25519 key, and `n` certificates of
+/// origin for the sample's apples issued through the server's issuing path.
+async fn issue_pool(
+    state: &AppState,
+    store: &Arc<dyn Store>,
+    run: &str,
+    sample: &Value,
+    n: usize,
+) -> anyhow::Result<Vec<Issued>> {
+    let change = Change { actor: Actor::system("bench"), at: time::OffsetDateTime::now_utc() };
+    let org = store
+        .create_organisation(
+            &change,
+            &NewOrganisation {
+                name: format!("Bench Chamber {run}"),
+                kind: OrgKind::CertifyingBody,
+                country: CountryCode::parse("CN").context("CN")?,
+            },
+        )
+        .await?;
+    let user = store
+        .create_user(
+            &change,
+            &NewUser {
+                username: format!("bench-cert-{run}"),
+                display_name: "Bench certifier".to_owned(),
+                org_id: org.id,
+                role: Role::Certifier,
+                password_hash: "!".to_owned(),
+            },
+        )
+        .await?;
+    let token =
+        store.create_api_token(&change, user.id, "bench", &format!("bench-cert-{run}")).await?;
+    let certifier = Caller { user, org: org.clone(), credential: Credential::Token(token) };
+    caravan_server::certs::generate_key(
+        state,
+        &certifier,
+        &org,
+        caravan_docsign::sig::Algorithm::Ed25519,
+        vec!["origin".to_owned()],
+        false,
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("generating the bench key: {} {}", err.code, err.message))?;
+    let subject = json!({
+        "exporter": { "name": sample["exporter"]["name"], "country": "CN" },
+        "importer": { "name": sample["importer"]["name"], "country": "KZ" },
+        "exportCountry": "CN",
+        "importCountry": "KZ",
+        "originCountry": "CN",
+        "goods": [{ "description": "Fresh apples", "hsCode": "080810", "originCriterion": "WO",
+                    "quantity": 20000, "unit": "KGM" }],
+    });
+    let mut pool = Vec::with_capacity(n);
+    for k in 0..n {
+        let request = caravan_server::certs::IssueRequest {
+            doc_type: "origin".to_owned(),
+            subject: subject.clone(),
+            id: Some(format!("urn:caravan:bench:{run}:{k}")),
+        };
+        let record =
+            caravan_server::certs::issue(state, &certifier, request).await.map_err(|err| {
+                anyhow::anyhow!("issuing a bench certificate: {} {}", err.code, err.message)
+            })?;
+        pool.push(Issued { document: record.document });
+    }
+    Ok(pool)
 }
 
 fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
@@ -112,6 +202,7 @@ async fn trader(store: &Arc<dyn Store>, run: &str) -> anyhow::Result<Caller> {
 pub(crate) fn run(args: BenchDeclarationsArgs) -> anyhow::Result<std::process::ExitCode> {
     anyhow::ensure!(args.declarations > 0, "--declarations must be at least 1");
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
+    anyhow::ensure!(args.certificate_pool > 0, "--certificate-pool must be at least 1");
     anyhow::ensure!(
         args.items.iter().all(|&n| (1..=999).contains(&n)),
         "--items must each be 1 to 999"
@@ -130,16 +221,21 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
     let run: String = format!("{:08X}", rand::random::<u32>());
     let caller = Arc::new(trader(&store, &run).await?);
     let sample: Value = serde_json::from_str(SAMPLE).context("the shipped sample")?;
+    let pool = issue_pool(&state, &store, &run, &sample, args.certificate_pool).await?;
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "lodge = validate + verify certificates + duties + risk + route + durable group commit, {backend}, {} declarations per size, {} in flight",
-        args.declarations, args.concurrency
+        "lodge = validate + verify signed certificates ({}) + duties + risk + route + durable group commit, {backend}, {} declarations per size, {} in flight",
+        if args.certificate_per_item { "one per item" } else { "one per declaration" },
+        args.declarations,
+        args.concurrency
     )?;
     let mut rows = Vec::new();
     for &n_items in &args.items {
         let requests: Arc<Vec<DeclarationRequest>> = Arc::new(
-            (0..args.declarations).map(|idx| request(&sample, &run, n_items, idx)).collect(),
+            (0..args.declarations)
+                .map(|idx| request(&sample, &run, n_items, idx, &pool, args.certificate_per_item))
+                .collect(),
         );
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
@@ -160,6 +256,15 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
                                     anyhow::anyhow!("lodging {idx}: {} {}", err.code, err.message)
                                 })?;
                         anyhow::ensure!(lodged.response["channel"].is_string(), "no channel");
+                        // Every presented certificate must pass, or the bench measures refusals.
+                        let verdicts = lodged.response["certificates"].as_array();
+                        anyhow::ensure!(
+                            verdicts
+                                .is_some_and(|v| !v.is_empty()
+                                    && v.iter().all(|c| c["verified"] == json!(true))),
+                            "lodging {idx}: a certificate did not verify: {}",
+                            lodged.response["certificates"]
+                        );
                         latencies.push(begun.elapsed());
                     }
                 })
