@@ -222,7 +222,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     let gen_start = std::time::Instant::now();
     let scene = scene::write_scene(&dir, args.size, args.years, args.seed)?;
     let gen_s = gen_start.elapsed().as_secs_f64();
-    let rss_before = peak_rss_kib();
+    let rss_before = caravan_io::process::peak_rss_kib();
     let job = sdg15::Job {
         ndvi: vec![scene.ndvi],
         years: (2001..2001 + years).collect(),
@@ -240,11 +240,12 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         progress: true,
     };
     let start = std::time::Instant::now();
-    let cpu_before = cpu_seconds();
+    let cpu_before = caravan_io::process::cpu_seconds();
     let stats = sdg15::run_job(&job)?;
     let secs = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
-    let rss = peak_rss_kib();
+    let cpu =
+        caravan_io::process::cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    let rss = caravan_io::process::peak_rss_kib();
     sdg15::say(&format!(
         "bench land: {size}x{size}x{y} scene (seed {seed}), {threads} threads\n  generate inputs: {gen_s:.2} s\n  pipeline: {secs:.2} s wall, {cpu} CPU (user+system, all threads), {mpx:.2} Mpixel/s\n  peak RSS: {rss} (after input generation: {before})\n  peak block memory: {blk:.1} MiB\n",
         size = args.size,
@@ -258,24 +259,6 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             rss_before.map_or("unknown".to_owned(), |k| format!("{:.0} MiB", k as f64 / 1024.0)),
         blk = stats.peak_block_bytes as f64 / 1048576.0,
     ))
-}
-
-/// User + system CPU seconds of this process so far (Linux `/proc/self/stat`, 100 ticks/s).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
-/// Peak resident set size of this process (Linux `VmHWM`), in KiB.
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(test)]

@@ -571,24 +571,6 @@ fn synthetic(n: usize, args: &BenchArgs) -> Result<(Vec<f64>, Vec<f64>, Design)>
     Ok((welfare, weight, design))
 }
 
-/// User plus system CPU seconds of this process so far (`/proc/self/stat`, 100 ticks a second),
-/// which a loaded machine inflates far less than wall time.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / 100.0)
-}
-
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 /// Runs `caravan bench poverty`: all point estimates plus linearised standard errors on
 /// synthetic surveys of each size, printing seconds and peak resident memory.
 ///
@@ -609,7 +591,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         let mut runs = Vec::with_capacity(args.repeat.max(1));
         let mut last = None;
         for _ in 0..args.repeat.max(1) {
-            let cpu_start = cpu_seconds();
+            let cpu_start = caravan_io::process::cpu_seconds();
             let start = Instant::now();
             let order = order_by_welfare(&welfare, &rows);
             let sorted_s = start.elapsed().as_secs_f64();
@@ -622,7 +604,8 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             )
             .context("estimating the synthetic survey")?;
             let total_s = start.elapsed().as_secs_f64();
-            let cpu_s = cpu_seconds().zip(cpu_start).map_or(f64::NAN, |(b, a)| b - a);
+            let cpu_s =
+                caravan_io::process::cpu_seconds().zip(cpu_start).map_or(f64::NAN, |(b, a)| b - a);
             runs.push((total_s, sorted_s, cpu_s));
             last = Some((order, est));
         }
@@ -638,7 +621,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             "n = {n}: {total_s:.3} s (median of {}; fastest {fastest:.3} s, slowest {slowest:.3} s) for 31 estimates + linearised SEs (sort {sorted_s:.3} s; {cpu_s:.2} CPU s); points alone {point_s:.3} s; \
              peak RSS {:.0} MiB; gini = {:.4} (se {:.5}), fgt0 = {:.4} (se {:.5})",
             runs.len(),
-            peak_rss_kib().map_or(f64::NAN, |k| k as f64 / 1024.0),
+            caravan_io::process::peak_rss_kib().map_or(f64::NAN, |k| k as f64 / 1024.0),
             est.value("gini").unwrap_or(f64::NAN),
             est.se_of("gini").unwrap_or(f64::NAN),
             est.value("fgt0").unwrap_or(f64::NAN),

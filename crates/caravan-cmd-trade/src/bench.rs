@@ -201,12 +201,9 @@ out.to_csv(sys.argv[2], index=False)\n";
     Ok(status.success().then(|| start.elapsed().as_secs_f64()))
 }
 
-/// Peak resident set size of this process (`VmHWM` in /proc/self/status), in MiB.
+/// Peak resident set size of this process, in MiB.
 fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    caravan_io::process::peak_rss_kib().map(|kib| kib as f64 / 1024.0)
 }
 
 fn append_results(path: &Path, measurements: &[Measurement]) -> Result<()> {

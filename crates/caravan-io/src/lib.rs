@@ -12,6 +12,7 @@
 
 mod parquet_read;
 mod parquet_write;
+pub mod process;
 
 use std::borrow::Cow;
 use std::fmt;

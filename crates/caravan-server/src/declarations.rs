@@ -109,7 +109,9 @@ pub struct Window {
 
 struct Job {
     lodgement: Lodgement,
-    reply: oneshot::Sender<StoreResult<LodgeReceipt>>,
+    /// The answer, and the lodgement back: its (large) values are freed by the lodging task,
+    /// not by the one writer every lodgement waits for.
+    reply: oneshot::Sender<(StoreResult<LodgeReceipt>, Lodgement)>,
 }
 
 impl Window {
@@ -164,14 +166,15 @@ async fn write_batches(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Job>)
             jobs.drain(..).map(|job| (job.lodgement, job.reply)).unzip();
         match store.lodge_batch(&lodgements).await {
             Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
+                for ((reply, result), lodgement) in replies.into_iter().zip(results).zip(lodgements)
+                {
+                    let _ = reply.send((result, lodgement));
                 }
             }
             Err(err) => {
                 let message = err.to_string();
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Backend(message.clone())));
+                for (reply, lodgement) in replies.into_iter().zip(lodgements) {
+                    let _ = reply.send((Err(StoreError::Backend(message.clone())), lodgement));
                 }
             }
         }
@@ -669,7 +672,7 @@ pub struct Lodged {
 pub async fn lodge(
     state: &AppState,
     caller: &Caller,
-    request: &DeclarationRequest,
+    request: DeclarationRequest,
     key: Option<String>,
 ) -> Result<Lodged, ApiError> {
     if !can_lodge(caller) {
@@ -710,7 +713,7 @@ pub async fn lodge(
             reference: declaration.reference.clone(),
             org_id: caller.org.id,
             country,
-            body: request.declaration.clone(),
+            body: request.declaration,
         },
         idempotency_key: key,
         transition: Transition {
@@ -735,8 +738,10 @@ pub async fn lodge(
         .send(Job { lodgement, reply })
         .await
         .map_err(|_| ApiError::internal("the declaration writer stopped"))?;
-    let receipt =
-        answer.await.map_err(|_| ApiError::internal("the declaration writer stopped"))??;
+    let (receipt, lodgement) =
+        answer.await.map_err(|_| ApiError::internal("the declaration writer stopped"))?;
+    drop(lodgement);
+    let receipt = receipt?;
     Ok(Lodged { response: receipt.response, replayed: receipt.replayed })
 }
 
@@ -888,7 +893,7 @@ pub async fn lodge_new(
     ApiJson(request): ApiJson<DeclarationRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    Ok(lodged_response(lodge(&state, &caller, &request, key).await?))
+    Ok(lodged_response(lodge(&state, &caller, request, key).await?))
 }
 
 /// Lodges a saved draft.
@@ -926,7 +931,7 @@ pub async fn lodge_draft(
             .certificates
     };
     let request = DeclarationRequest { declaration, certificates };
-    Ok(lodged_response(lodge(&state, &caller, &request, key).await?))
+    Ok(lodged_response(lodge(&state, &caller, request, key).await?))
 }
 
 /// List filters.

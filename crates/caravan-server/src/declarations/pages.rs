@@ -189,7 +189,7 @@ async fn submit(
     let outcome = match form.action.as_str() {
         "draft" => super::save_draft_body(&state, &caller, value).await.map(|r| Err(r.reference)),
         "preview" => super::preview(&state, &caller, &request).await.map(Ok),
-        _ => super::lodge(&state, &caller, &request, None)
+        _ => super::lodge(&state, &caller, request, None)
             .await
             .map(|l| Err(l.response["reference"].as_str().unwrap_or_default().to_owned())),
     };
