@@ -101,21 +101,11 @@ pub(crate) fn complexity_cmd(args: &ComplexityArgs) -> Result<usize> {
         format!("creating {}; check that its folder exists and is writable", args.out.display())
     })?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
-    let header = [
-        args.time.as_str(),
-        args.location.as_str(),
-        args.product.as_str(),
-        args.value.as_str(),
-        "rca",
-        "mcp",
-        "diversity",
-        "ubiquity",
-        "eci",
-        "pci",
-        "density",
-        "coi",
-        "cog",
-    ];
+    let header: Vec<&str> =
+        [args.time.as_str(), args.location.as_str(), args.product.as_str(), args.value.as_str()]
+            .into_iter()
+            .chain(Complexity::CELL_COLUMNS)
+            .collect();
     let header: Vec<String> = header.iter().map(|h| csv_field(h)).collect();
     writeln!(out, "{}", header.join(","))
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -143,24 +133,13 @@ pub(crate) fn complexity_cmd(args: &ComplexityArgs) -> Result<usize> {
             let (time_idx, l, p) = position[row_idx];
             let res = &results[time_idx as usize];
             let (l, p) = (l as usize, p as usize);
-            let numbers = [
-                row.value,
-                res.rca[[l, p]],
-                res.mcp[[l, p]],
-                res.diversity[l],
-                res.ubiquity[p],
-                res.eci[l],
-                res.pci[p],
-                res.density[[l, p]],
-                res.coi[l],
-                res.cog[[l, p]],
-            ];
+            let cell = res.cell(l, p);
             text.extend_from_slice(times[row.time as usize].as_bytes());
             text.push(b',');
             text.extend_from_slice(locations[row.location as usize].as_bytes());
             text.push(b',');
             text.extend_from_slice(products[row.product as usize].as_bytes());
-            for &x in &numbers {
+            for &x in std::iter::once(&row.value).chain(&cell) {
                 text.push(b',');
                 text.extend_from_slice(format_number(&mut buffer, x).as_bytes());
             }

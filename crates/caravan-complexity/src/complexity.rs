@@ -178,6 +178,31 @@ pub struct Complexity {
     pub warnings: Vec<ComplexityWarning>,
 }
 
+impl Complexity {
+    /// Names of the values [`Complexity::cell`] returns, in order (issue 6's output columns).
+    pub const CELL_COLUMNS: [&'static str; 9] =
+        ["rca", "mcp", "diversity", "ubiquity", "eci", "pci", "density", "coi", "cog"];
+
+    /// The values of one `(location, product)` cell, in [`Complexity::CELL_COLUMNS`] order.
+    ///
+    /// # Panics
+    /// When `location` or `product` is out of range.
+    pub fn cell(&self, location: usize, product: usize) -> [f64; 9] {
+        let (l, p) = (location, product);
+        [
+            self.rca[[l, p]],
+            self.mcp[[l, p]],
+            self.diversity[l],
+            self.ubiquity[p],
+            self.eci[l],
+            self.pci[p],
+            self.density[[l, p]],
+            self.coi[l],
+            self.cog[[l, p]],
+        ]
+    }
+}
+
 /// Balassa's revealed comparative advantage of a `locations x products` export table.
 ///
 /// `RCA[c][p] = (x[c][p] / X[c]) / (X[p] / X)` (Balassa 1965, "Trade liberalisation and revealed

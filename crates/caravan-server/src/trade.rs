@@ -351,23 +351,11 @@ fn csv_field(text: &str) -> String {
 pub fn complexity_csv(run: &Run) -> String {
     let mut out = String::new();
     let header: Vec<String> = run.names.iter().map(|n| csv_field(n)).collect();
-    let _ =
-        writeln!(out, "{},rca,mcp,diversity,ubiquity,eci,pci,density,coi,cog", header.join(","));
+    let _ = writeln!(out, "{},{}", header.join(","), Complexity::CELL_COLUMNS.join(","));
     for &(t, l, p, value) in &run.cells {
         let period = &run.periods[t];
         let res = &period.result;
-        let numbers = [
-            value,
-            res.rca[[l, p]],
-            res.mcp[[l, p]],
-            res.diversity[l],
-            res.ubiquity[p],
-            res.eci[l],
-            res.pci[p],
-            res.density[[l, p]],
-            res.coi[l],
-            res.cog[[l, p]],
-        ];
+        let numbers = std::iter::once(value).chain(res.cell(l, p));
         let _ = write!(
             out,
             "{},{},{}",

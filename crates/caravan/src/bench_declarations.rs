@@ -102,32 +102,15 @@ async fn issue_pool(
     sample: &Value,
     n: usize,
 ) -> anyhow::Result<Vec<Issued>> {
-    let change = Change { actor: Actor::system("bench"), at: time::OffsetDateTime::now_utc() };
-    let org = store
-        .create_organisation(
-            &change,
-            &NewOrganisation {
-                name: format!("Bench Chamber {run}"),
-                kind: OrgKind::CertifyingBody,
-                country: CountryCode::parse("CN").context("CN")?,
-            },
-        )
-        .await?;
-    let user = store
-        .create_user(
-            &change,
-            &NewUser {
-                username: format!("bench-cert-{run}"),
-                display_name: "Bench certifier".to_owned(),
-                org_id: org.id,
-                role: Role::Certifier,
-                password_hash: "!".to_owned(),
-            },
-        )
-        .await?;
-    let token =
-        store.create_api_token(&change, user.id, "bench", &format!("bench-cert-{run}")).await?;
-    let certifier = Caller { user, org: org.clone(), credential: Credential::Token(token) };
+    let certifier = member(
+        store,
+        &format!("Bench Chamber {run}"),
+        OrgKind::CertifyingBody,
+        "CN",
+        Role::Certifier,
+    )
+    .await?;
+    let org = certifier.org.clone();
     caravan_server::certs::generate_key(
         state,
         &certifier,
@@ -171,31 +154,29 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-async fn trader(store: &Arc<dyn Store>, run: &str) -> anyhow::Result<Caller> {
+/// A new organisation of `kind` in `country` with one member of `role`, signed in by token.
+async fn member(
+    store: &Arc<dyn Store>,
+    name: &str,
+    kind: OrgKind,
+    country: &str,
+    role: Role,
+) -> anyhow::Result<Caller> {
     let change = Change { actor: Actor::system("bench"), at: time::OffsetDateTime::now_utc() };
+    let country = CountryCode::parse(country).context("bench country")?;
     let org = store
-        .create_organisation(
-            &change,
-            &NewOrganisation {
-                name: format!("Bench Trade {run}"),
-                kind: OrgKind::TradingCompany,
-                country: CountryCode::parse("KZ").context("KZ")?,
-            },
-        )
+        .create_organisation(&change, &NewOrganisation { name: name.to_owned(), kind, country })
         .await?;
-    let user = store
-        .create_user(
-            &change,
-            &NewUser {
-                username: format!("bench-{run}"),
-                display_name: "Bench trader".to_owned(),
-                org_id: org.id,
-                role: Role::Trader,
-                password_hash: "!".to_owned(),
-            },
-        )
-        .await?;
-    let token = store.create_api_token(&change, user.id, "bench", &format!("bench-{run}")).await?;
+    let username = name.to_lowercase().replace(' ', "-");
+    let new_user = NewUser {
+        username: username.clone(),
+        display_name: name.to_owned(),
+        org_id: org.id,
+        role,
+        password_hash: "!".to_owned(),
+    };
+    let user = store.create_user(&change, &new_user).await?;
+    let token = store.create_api_token(&change, user.id, "bench", &username).await?;
     Ok(Caller { user, org, credential: Credential::Token(token) })
 }
 
@@ -219,7 +200,10 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
     let (refdata, _) = crate::refdata_files::load()?;
     let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig::default())?;
     let run: String = format!("{:08X}", rand::random::<u32>());
-    let caller = Arc::new(trader(&store, &run).await?);
+    let caller = Arc::new(
+        member(&store, &format!("Bench Trade {run}"), OrgKind::TradingCompany, "KZ", Role::Trader)
+            .await?,
+    );
     let sample: Value = serde_json::from_str(SAMPLE).context("the shipped sample")?;
     let pool = issue_pool(&state, &store, &run, &sample, args.certificate_pool).await?;
     let mut out = std::io::stdout().lock();
