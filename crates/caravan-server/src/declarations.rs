@@ -30,9 +30,9 @@ use caravan_store::declarations::{
     DeclarationDetail, DeclarationFilter, DeclarationOrder, DeclarationRecord, LodgeReceipt,
     Lodgement, NewAssessment, NewDraft, NewEvent, Transition,
 };
-use caravan_store::{Change, OrgKind, Role, Store, StoreError, StoreResult};
+use caravan_store::{Change, JsonText, OrgKind, Role, Store, StoreError, StoreResult};
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use utoipa::OpenApi;
@@ -566,6 +566,24 @@ fn new_event(version: u32, before: &Lifecycle, after: &Lifecycle, event: &Event)
     }
 }
 
+/// The stored assessment (`declaration_assessments.body`), field for field what the officer's
+/// page and the API read back.
+#[derive(Serialize)]
+struct AssessmentBody<'a> {
+    risk: &'a caravan_customs::RiskAssessment,
+    routes: &'a [caravan_customs::AgencyRoute],
+    duty_lines: &'a [DutyLine],
+    totals: &'a [caravan_types::Money],
+    certificates: &'a [CertificateVerdict],
+    trader_history: HistoryBody,
+}
+
+#[derive(Serialize)]
+struct HistoryBody {
+    n_declarations: u32,
+    n_violations: u32,
+}
+
 /// Assesses a checked declaration from `lifecycle` (status lodged) and routes it.
 async fn assess_and_route(
     state: &AppState,
@@ -604,14 +622,19 @@ async fn assess_and_route(
     events.push(new_event(version, &lifecycle, &assessed, &assess));
     let routed = assessed.apply(Event::Route).map_err(|e| transition_error(&e))?;
     events.push(new_event(version, &assessed, &routed, &Event::Route));
-    let body = json!({
-        "risk": assessment.risk,
-        "routes": assessment.routes,
-        "duty_lines": assessment.duty_lines,
-        "totals": assessment.totals,
-        "certificates": verdicts,
-        "trader_history": { "n_declarations": history.n_declarations, "n_violations": history.n_violations },
-    });
+    // Serialized straight to text here, in the lodging task, not through a `Value` in the writer.
+    let body = JsonText::of(&AssessmentBody {
+        risk: &assessment.risk,
+        routes: &assessment.routes,
+        duty_lines: &assessment.duty_lines,
+        totals: &assessment.totals,
+        certificates: &verdicts,
+        trader_history: HistoryBody {
+            n_declarations: history.n_declarations,
+            n_violations: history.n_violations,
+        },
+    })
+    .map_err(|err| ApiError::internal(format!("serializing the assessment: {err}")))?;
     let response = json!({
         "reference": declaration.reference,
         "version": version,
@@ -713,7 +736,7 @@ pub async fn lodge(
             reference: declaration.reference.clone(),
             org_id: caller.org.id,
             country,
-            body: request.declaration,
+            body: JsonText::from(&request.declaration),
         },
         idempotency_key: key,
         transition: Transition {
@@ -740,9 +763,10 @@ pub async fn lodge(
         .map_err(|_| ApiError::internal("the declaration writer stopped"))?;
     let (receipt, lodgement) =
         answer.await.map_err(|_| ApiError::internal("the declaration writer stopped"))?;
-    drop(lodgement);
-    let receipt = receipt?;
-    Ok(Lodged { response: receipt.response, replayed: receipt.replayed })
+    Ok(match receipt?.replayed {
+        Some(first) => Lodged { response: first, replayed: true },
+        None => Lodged { response: lodgement.response, replayed: false },
+    })
 }
 
 /// What lodging would answer, without storing anything: validation, certificate verdicts,
@@ -849,7 +873,7 @@ async fn save_draft_body(
     }
     let (reference, country) = draft_header(state, &body)?;
     let change = Change { actor: caller.actor(), at: (state.clock)() };
-    let draft = NewDraft { reference, org_id: caller.org.id, country, body };
+    let draft = NewDraft { reference, org_id: caller.org.id, country, body: JsonText::from(body) };
     Ok(state.store.save_draft(&change, &draft).await?)
 }
 

@@ -75,7 +75,7 @@ async fn save_draft_tx(
     audit: bool,
 ) -> StoreResult<DeclarationRecord> {
     let at = unix_ms(change.at);
-    let body = draft.body.to_string();
+    let body = draft.body.as_str();
     let id = match record_by_reference(tx, &draft.reference).await? {
         Some((existing, _)) => {
             if existing.org_id != draft.org_id || existing.status != "draft" {
@@ -197,7 +197,7 @@ async fn apply_tx(tx: &mut Tx<'_>, change: &Change, id: i64, t: &Transition) -> 
         .bind(t.version)
         .bind(&assessment.channel)
         .bind(&assessment.rule_set_version)
-        .bind(assessment.body.to_string())
+        .bind(assessment.body.as_str())
         .bind(at)
         .execute(&mut **tx)
         .await
@@ -330,8 +330,7 @@ async fn plan_fresh(tx: &mut Tx<'_>, lodgements: &[Lodgement]) -> StoreResult<Fr
                     idx,
                     LodgeReceipt {
                         declaration_id: *id,
-                        response: json("idempotency response", response)?,
-                        replayed: true,
+                        replayed: Some(json("idempotency response", response)?),
                     },
                 ));
                 continue;
@@ -391,16 +390,16 @@ async fn write_fresh(
     let declared: Vec<(i64, &Lodgement)> =
         batch.iter().map(|l| Ok((id_of(l)?, *l))).collect::<StoreResult<_>>()?;
 
-    let versions: Vec<(i64, String, i64)> = declared
+    let versions: Vec<(i64, &str, i64)> = declared
         .iter()
-        .map(|(id, l)| (*id, l.draft.body.to_string(), unix_ms(l.change.at)))
+        .map(|(id, l)| (*id, l.draft.body.as_str(), unix_ms(l.change.at)))
         .collect();
     for chunk in versions.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO declaration_versions (declaration_id, version, body, created_at_ms) ",
         );
         query.push_values(chunk, |mut row, (id, body, at)| {
-            row.push_bind(*id).push_bind(1_i64).push_bind(body.as_str()).push_bind(*at);
+            row.push_bind(*id).push_bind(1_i64).push_bind(*body).push_bind(*at);
         });
         query.build().execute(&mut **tx).await.map_err(backend)?;
     }
@@ -431,11 +430,11 @@ async fn write_fresh(
         query.build().execute(&mut **tx).await.map_err(backend)?;
     }
 
-    let assessed: Vec<(i64, &Lodgement, &NewAssessment, String)> = declared
+    let assessed: Vec<(i64, &Lodgement, &NewAssessment, &str)> = declared
         .iter()
         .filter_map(|(id, l)| {
             let a = l.transition.assessment.as_ref()?;
-            Some((*id, *l, a, a.body.to_string()))
+            Some((*id, *l, a, a.body.as_str()))
         })
         .collect();
     for chunk in assessed.chunks(ROWS_PER_STATEMENT) {
@@ -447,7 +446,7 @@ async fn write_fresh(
                 .push_bind(l.transition.version)
                 .push_bind(a.channel.as_str())
                 .push_bind(a.rule_set_version.as_str())
-                .push_bind(body.as_str())
+                .push_bind(*body)
                 .push_bind(unix_ms(l.change.at));
         });
         query.build().execute(&mut **tx).await.map_err(backend)?;
@@ -590,8 +589,7 @@ async fn lodge_one(tx: &mut Tx<'_>, lodgement: &Lodgement) -> StoreResult<LodgeR
         if let Some((declaration_id, response)) = kept {
             return Ok(LodgeReceipt {
                 declaration_id,
-                response: json("idempotency response", &response)?,
-                replayed: true,
+                replayed: Some(json("idempotency response", &response)?),
             });
         }
     }
@@ -607,11 +605,7 @@ async fn lodge_one(tx: &mut Tx<'_>, lodgement: &Lodgement) -> StoreResult<LodgeR
             .await
             .map_err(backend)?;
     }
-    Ok(LodgeReceipt {
-        declaration_id: record.id,
-        response: lodgement.response.clone(),
-        replayed: false,
-    })
+    Ok(LodgeReceipt { declaration_id: record.id, replayed: None })
 }
 
 #[async_trait]
@@ -647,11 +641,8 @@ impl DeclarationStore for DbStore {
                 Ok(ids) => {
                     savepoint.commit().await.map_err(backend)?;
                     for (&idx, id) in plan.fresh.iter().zip(ids) {
-                        results[idx] = Some(Ok(LodgeReceipt {
-                            declaration_id: id,
-                            response: lodgements[idx].response.clone(),
-                            replayed: false,
-                        }));
+                        results[idx] =
+                            Some(Ok(LodgeReceipt { declaration_id: id, replayed: None }));
                     }
                 }
                 // Something the plan did not foresee (an unknown organisation, say): undo the

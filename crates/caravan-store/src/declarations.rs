@@ -103,7 +103,40 @@ pub struct NewDraft {
     pub reference: String,
     pub org_id: i64,
     pub country: CountryCode,
-    pub body: Value,
+    pub body: JsonText,
+}
+
+/// A JSON value serialized once, compactly, by whoever made it: the lodging tasks run in
+/// parallel, the one writer that stores every batch then only copies text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(String);
+
+impl JsonText {
+    /// Serializes `value`.
+    ///
+    /// # Errors
+    /// When `value`'s `Serialize` fails (a map with non-string keys, say).
+    pub fn of<T: Serialize + ?Sized>(value: &T) -> Result<JsonText, serde_json::Error> {
+        serde_json::to_string(value).map(JsonText)
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&Value> for JsonText {
+    fn from(value: &Value) -> JsonText {
+        // A `Value` always serializes: its map keys are strings.
+        JsonText(value.to_string())
+    }
+}
+
+impl From<Value> for JsonText {
+    fn from(value: Value) -> JsonText {
+        JsonText::from(&value)
+    }
 }
 
 /// An event to append.
@@ -121,7 +154,7 @@ pub struct NewAssessment {
     pub channel: String,
     pub rule_set_version: String,
     pub risk_score: i64,
-    pub body: Value,
+    pub body: JsonText,
 }
 
 /// A change of a declaration's state, computed by the lifecycle in the server.
@@ -165,9 +198,10 @@ pub struct Lodgement {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LodgeReceipt {
     pub declaration_id: i64,
-    pub response: Value,
-    /// True when the idempotency key was used before: nothing was written.
-    pub replayed: bool,
+    /// The first answer, when the idempotency key was used before: nothing was written.
+    /// `None` for a lodgement written now, whose answer is its own [`Lodgement::response`]
+    /// (not copied back: the single writer would spend its time cloning answers).
+    pub replayed: Option<Value>,
 }
 
 /// Order of a list of declarations.

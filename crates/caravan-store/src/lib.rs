@@ -14,7 +14,7 @@ pub mod scholarship;
 
 pub use certs::CertStore;
 pub use datasets::DatasetStore;
-pub use declarations::DeclarationStore;
+pub use declarations::{DeclarationStore, JsonText};
 pub use land::{JobStatus, LandJob, LandStore, NewRaster, Raster};
 pub use scholarship::ScholarshipStore;
 
