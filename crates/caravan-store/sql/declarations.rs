@@ -85,7 +85,7 @@ async fn save_draft_tx(
                 });
             }
             sqlx::query("UPDATE declaration_versions SET body = $1, created_at_ms = $2 WHERE declaration_id = $3 AND version = 1")
-                .bind(&body)
+                .bind(body)
                 .bind(at)
                 .bind(existing.id)
                 .execute(&mut **tx)
@@ -121,7 +121,7 @@ async fn save_draft_tx(
             })?;
             sqlx::query("INSERT INTO declaration_versions (declaration_id, version, body, created_at_ms) VALUES ($1, 1, $2, $3)")
                 .bind(id)
-                .bind(&body)
+                .bind(body)
                 .bind(at)
                 .execute(&mut **tx)
                 .await
