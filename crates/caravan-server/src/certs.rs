@@ -208,14 +208,25 @@ pub async fn verify_presented(
     state: &AppState,
     certificate: &[u8],
 ) -> Result<VerificationReport, ApiError> {
+    Ok(verify_presented_parsed(state, certificate).await?.0)
+}
+
+/// [`verify_presented`], also handing back the certificate as JSON when it reads as such, so a
+/// caller that checks what it holds (the single window's goods and parties) reads it once.
+///
+/// # Errors
+/// Store failures.
+pub async fn verify_presented_parsed(
+    state: &AppState,
+    certificate: &[u8],
+) -> Result<(VerificationReport, Option<Value>), ApiError> {
     let bytes = match certificate_bytes(certificate) {
         Ok(bytes) => bytes,
-        Err(err) => return Ok(VerificationReport::unreadable(err.to_string())),
+        Err(err) => return Ok((VerificationReport::unreadable(err.to_string()), None)),
     };
     let trust = state.cert_cache.trust_list(state).await?;
-    let log = serde_json::from_slice::<Value>(&bytes)
-        .ok()
-        .and_then(|v| certificate_log_id(&v).map(str::to_owned));
+    let parsed = serde_json::from_slice::<Value>(&bytes).ok();
+    let log = parsed.as_ref().and_then(|v| certificate_log_id(v).map(str::to_owned));
     let revocations = match log {
         Some(log) if org_of_log(&log).is_some() => {
             state.cert_cache.revocation_state(state, &log).await?
@@ -223,7 +234,7 @@ pub async fn verify_presented(
         _ => None,
     };
     let options = VerifyOptions { revocations: revocations.as_deref(), ..VerifyOptions::default() };
-    Ok(dverify::verify_certificate(&bytes, &trust, &options))
+    Ok((dverify::verify_certificate(&bytes, &trust, &options), parsed))
 }
 
 /// How long a cached trust list or revocation state is used before it is read again. Changes

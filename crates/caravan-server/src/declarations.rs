@@ -347,10 +347,10 @@ fn jurisdiction(country: CountryCode) -> Option<&'static str> {
 fn certificate_matches(
     declaration: &Declaration,
     item_idx: Option<usize>,
-    content: &[u8],
+    credential: Option<&Value>,
 ) -> Result<(), String> {
-    let credential: Value = serde_json::from_slice(content)
-        .map_err(|_| "the certificate is not a JSON credential".to_owned())?;
+    let credential =
+        credential.ok_or_else(|| "the certificate is not a JSON credential".to_owned())?;
     let subject = &credential["credentialSubject"];
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     let party = |keys: [&str; 2]| {
@@ -410,7 +410,8 @@ async fn verdicts(
                 reason: "not presented: attach the certificate file to have it verified".to_owned(),
             },
             Some(cert) => {
-                let report = crate::certs::verify_presented(state, cert.content.as_bytes()).await?;
+                let (report, credential) =
+                    crate::certs::verify_presented_parsed(state, cert.content.as_bytes()).await?;
                 if let Some(failed) =
                     report.first_failure().or(report.checks.first()).filter(|_| !report.is_valid())
                 {
@@ -420,10 +421,8 @@ async fn verdicts(
                         reason: format!("{:?}: {}", failed.name, failed.detail),
                     }
                 } else {
-                    // A certificate presented as its QR text is matched on what it holds.
-                    let bytes = crate::certs::certificate_bytes(cert.content.as_bytes())
-                        .unwrap_or_default();
-                    match certificate_matches(declaration, item_idx, &bytes) {
+                    // Matched on what it holds, read once (also when presented as its QR text).
+                    match certificate_matches(declaration, item_idx, credential.as_ref()) {
                         Ok(()) => CertificateVerdict {
                             document_reference: doc.reference.clone(),
                             verified: true,
