@@ -55,11 +55,22 @@ fn config_of(args: &ComplexityArgs, keep_proximity: bool) -> ComplexityConfig {
     }
 }
 
-fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
-    let file = File::create(path).with_context(|| {
+fn create_file(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| {
         format!("creating {}; check that its folder exists and is writable", path.display())
-    })?;
-    Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file)))
+    })
+}
+
+fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, create_file(path)?)))
+}
+
+/// Where a command's CSV goes: `--out` when given, else standard output.
+fn sink(out: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match out {
+        Some(path) => Box::new(BufWriter::new(create_file(path)?)),
+        None => Box::new(Output::stdout()),
+    })
 }
 
 fn read_and_compute(
@@ -97,10 +108,7 @@ fn read_and_compute(
 /// of rows written.
 pub(crate) fn complexity_cmd(args: &ComplexityArgs) -> Result<usize> {
     let (table, periods, results) = read_and_compute(args, false)?;
-    let file = File::create(&args.out).with_context(|| {
-        format!("creating {}; check that its folder exists and is writable", args.out.display())
-    })?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut out = BufWriter::with_capacity(1 << 20, create_file(&args.out)?);
     let header: Vec<&str> =
         [args.time.as_str(), args.location.as_str(), args.product.as_str(), args.value.as_str()]
             .into_iter()
@@ -360,13 +368,7 @@ pub(crate) fn growth(args: &GrowthArgs) -> Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let sink: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(Output::stdout()),
-    };
-    let mut out = csv::Writer::from_writer(sink);
+    let mut out = csv::Writer::from_writer(sink(args.out.as_deref())?);
     let res = (|| -> Result<()> {
         out.write_record([
             args.group.as_deref().unwrap_or("group"),
@@ -498,13 +500,7 @@ pub(crate) fn mirror(args: &MirrorArgs) -> Result<ExitCode> {
         })
         .collect();
     let rows = caravan_complexity::mirror_flows(&flows);
-    let sink: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(Output::stdout()),
-    };
-    let mut out = csv::Writer::from_writer(sink);
+    let mut out = csv::Writer::from_writer(sink(args.out.as_deref())?);
     let res = (|| -> Result<()> {
         out.write_record([
             "time",
