@@ -48,12 +48,6 @@ pub(crate) struct BenchDeclarationsArgs {
 
 const SAMPLE: &str = include_str!("../../../data/customs/samples/import-apples-cn-kz.json");
 
-/// A certificate of origin issued by the bench's certifying body: its document (JSON, Ed25519
-/// signed, with its log inclusion proof) as a trader would attach it.
-struct Issued {
-    document: String,
-}
-
 /// The apples sample with `n_items` items; each declaration presents one signed certificate
 /// covering its goods (or one per item), taken in turn from `pool` and verified by the real
 /// verifier (signature, trust list, revocation, goods and parties).
@@ -62,7 +56,7 @@ fn request(
     run: &str,
     n_items: usize,
     idx: usize,
-    pool: &[Issued],
+    pool: &[String],
     per_item: bool,
 ) -> DeclarationRequest {
     let mut value = sample.clone();
@@ -84,7 +78,7 @@ fn request(
             if per_item || item_idx == 0 {
                 certificates.push(PresentedCertificate {
                     document_reference: cert,
-                    content: pool[pooled].document.clone(),
+                    content: pool[pooled].clone(),
                 });
             }
             item
@@ -95,14 +89,15 @@ fn request(
 }
 
 /// A certifying body in the exporter's country with an Ed25519 key, and `n` certificates of
-/// origin for the sample's apples issued through the server's issuing path.
+/// origin for the sample's apples issued through the server's issuing path: each document as a
+/// trader would attach it (JSON, Ed25519-signed, with its log inclusion proof).
 async fn issue_pool(
     state: &AppState,
     store: &Arc<dyn Store>,
     run: &str,
     sample: &Value,
     n: usize,
-) -> anyhow::Result<Vec<Issued>> {
+) -> anyhow::Result<Vec<String>> {
     let certifier = member(
         store,
         &format!("Bench Chamber {run}"),
@@ -142,7 +137,7 @@ async fn issue_pool(
             caravan_server::certs::issue(state, &certifier, request).await.map_err(|err| {
                 anyhow::anyhow!("issuing a bench certificate: {} {}", err.code, err.message)
             })?;
-        pool.push(Issued { document: record.document });
+        pool.push(record.document);
     }
     Ok(pool)
 }
