@@ -97,6 +97,8 @@ pub struct TrustedKey {
     pub alg: Algorithm,
     /// Public key bytes (a valid, not small-order point).
     pub public_key: Vec<u8>,
+    /// The Ed25519 key decoded once, for an Ed25519 key.
+    pub ed25519: Option<sig::Ed25519Key>,
     /// SM2 distinguishing identifier.
     pub sm2_id: String,
     /// Document types it may sign.
@@ -159,10 +161,12 @@ impl TrustList {
                     |field: &str, reason: String| err(&format!("{key_path}.{field}"), reason);
                 let public_key = hex::decode(&key.public_key).unwrap_or_default();
                 let sm2_id = key.sm2_id.clone().unwrap_or_else(|| DEFAULT_SM2_ID.to_owned());
+                let ed25519 = match key.alg {
+                    Algorithm::Ed25519 => sig::Ed25519Key::decode(&public_key).ok(),
+                    Algorithm::Sm2 => None,
+                };
                 let key_ok = match key.alg {
-                    Algorithm::Ed25519 => {
-                        sig::ed25519_public_key(&public_key).is_ok_and(|k| !k.is_weak())
-                    }
+                    Algorithm::Ed25519 => ed25519.is_some(),
                     Algorithm::Sm2 => {
                         sm2::dsa::VerifyingKey::from_sec1_bytes(&sm2_id, &public_key).is_ok()
                     }
@@ -211,6 +215,7 @@ impl TrustList {
                         kid: key.kid.clone(),
                         alg: key.alg,
                         public_key,
+                        ed25519,
                         sm2_id,
                         document_types,
                         signs_checkpoints: key.signs_checkpoints,

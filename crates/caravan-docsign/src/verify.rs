@@ -258,6 +258,27 @@ pub fn verify_checkpoint(
     checkpoint: &SignedCheckpoint,
     trust: &TrustList,
 ) -> Result<VerifiedCheckpoint, CheckpointError> {
+    let key = checkpoint_key(checkpoint, trust)?;
+    let result = match key.ed25519 {
+        Some(ed25519) if checkpoint.alg == Algorithm::Ed25519 => sig::Ed25519Check {
+            key: ed25519,
+            message: checkpoint.checkpoint.body().into_bytes(),
+            signature: checkpoint.signature,
+        }
+        .verify(),
+        _ => checkpoint.verify_signature(&key.public_key, &key.sm2_id),
+    };
+    result.map_err(|err| CheckpointError(format!("checkpoint signature: {err}")))?;
+    Ok(VerifiedCheckpoint(checkpoint.clone()))
+}
+
+/// The trust-list key that may sign `checkpoint`: a checkpoint key of the authority that owns
+/// the log, active at the checkpoint's time, of the checkpoint's algorithm. Everything
+/// [`verify_checkpoint`] checks but the signature.
+fn checkpoint_key<'t>(
+    checkpoint: &SignedCheckpoint,
+    trust: &'t TrustList,
+) -> Result<&'t TrustedKey, CheckpointError> {
     let (authority, key) = trust.key(&checkpoint.key_id).ok_or_else(|| {
         CheckpointError(format!("checkpoint key {} is not in the trust list", checkpoint.key_id))
     })?;
@@ -282,10 +303,7 @@ pub fn verify_checkpoint(
             checkpoint.alg, key.alg
         )));
     }
-    checkpoint
-        .verify_signature(&key.public_key, &key.sm2_id)
-        .map_err(|err| CheckpointError(format!("checkpoint signature: {err}")))?;
-    Ok(VerifiedCheckpoint(checkpoint.clone()))
+    Ok(key)
 }
 
 /// Verifies a complete certificate offline against `trust`.
@@ -294,21 +312,7 @@ pub fn verify_certificate(
     trust: &TrustList,
     options: &VerifyOptions<'_>,
 ) -> VerificationReport {
-    let (mut report, pending) = verify_deferred(bytes, trust, options);
-    if let Some(pending) = pending {
-        finish_signature(
-            &mut report,
-            &pending,
-            sig::verify(
-                Algorithm::Ed25519,
-                &pending.public_key,
-                &pending.data,
-                &pending.signature,
-                "",
-            ),
-        );
-    }
-    report
+    verify_certificate_deferred(bytes, trust, options).finish_alone().0
 }
 
 /// Verifies a certificate as presented: its JSON, or the text of its QR code in either form
@@ -325,61 +329,92 @@ pub fn verify_presented(
     }
 }
 
-/// Verifies many certificates, checking their Ed25519 signatures in one batch (ed25519-dalek's
-/// batch verification). When the batch fails each signature is checked alone, so every report
-/// names its own result.
+/// Verifies many certificates, checking all their Ed25519 signatures (issuers' and log
+/// checkpoints') in one batch ([`sig::verify_ed25519_checks`]: every result is what checking
+/// that signature alone gives).
 pub fn verify_certificates_batch(
     documents: &[&[u8]],
     trust: &TrustList,
     options: &VerifyOptions<'_>,
 ) -> Vec<VerificationReport> {
-    let mut reports = Vec::with_capacity(documents.len());
-    let mut pending = Vec::with_capacity(documents.len());
-    for bytes in documents {
-        let (report, item) = verify_deferred(bytes, trust, options);
-        reports.push(report);
-        pending.push(item);
-    }
-    let items: Vec<(&[u8], &[u8], &[u8; 64])> = pending
-        .iter()
-        .flatten()
-        .filter_map(|p| {
-            Some((
-                p.public_key.as_slice(),
-                p.data.as_slice(),
-                <&[u8; 64]>::try_from(p.signature.as_slice()).ok()?,
-            ))
-        })
-        .collect();
-    let all_sized = items.len() == pending.iter().flatten().count();
-    let batch_ok = all_sized && !items.is_empty() && sig::verify_ed25519_batch(&items).is_ok();
-    for (report, item) in reports.iter_mut().zip(&pending) {
-        if let Some(item) = item {
-            let res = if batch_ok {
-                Ok(())
-            } else {
-                sig::verify(Algorithm::Ed25519, &item.public_key, &item.data, &item.signature, "")
-            };
-            finish_signature(report, item, res);
-        }
+    let mut deferred: Vec<DeferredVerification> =
+        documents.iter().map(|bytes| verify_certificate_deferred(bytes, trust, options)).collect();
+    let checks: Vec<&sig::Ed25519Check> = deferred.iter().flat_map(|d| &d.checks).collect();
+    let mut results = sig::verify_ed25519_checks(&checks).into_iter();
+    let mut reports = Vec::with_capacity(deferred.len());
+    for one in deferred.iter_mut() {
+        let mine: Vec<_> = results.by_ref().take(one.checks.len()).collect();
+        one.checks.clear();
+        reports.push(std::mem::take(one).finish(&mine).0);
     }
     reports
 }
 
-/// An Ed25519 signature check left for the end.
-struct PendingSignature {
-    public_key: Vec<u8>,
-    data: Vec<u8>,
-    signature: Vec<u8>,
-    index: usize,
+/// What a deferred signature check decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    /// The issuer's Ed25519 proof.
+    Proof,
+    /// The log checkpoint's signature; the words to say when it verifies.
+    Checkpoint(String),
 }
 
-fn finish_signature(
-    report: &mut VerificationReport,
-    pending: &PendingSignature,
-    res: Result<(), sig::SignatureError>,
-) {
-    let check = &mut report.checks[pending.index];
+/// A verification with every check done but its Ed25519 signatures, which the caller runs,
+/// alone ([`DeferredVerification::finish_alone`]) or batched with other certificates'
+/// ([`sig::verify_ed25519_checks`], then [`DeferredVerification::finish`]).
+#[derive(Debug, Default)]
+pub struct DeferredVerification {
+    report: VerificationReport,
+    checks: Vec<sig::Ed25519Check>,
+    /// For each check, the report entry it decides.
+    slots: Vec<(usize, Role)>,
+    credential: Option<Value>,
+}
+
+impl DeferredVerification {
+    /// The signature checks left, in the order [`DeferredVerification::finish`] wants their
+    /// results.
+    pub fn take_checks(&mut self) -> Vec<sig::Ed25519Check> {
+        std::mem::take(&mut self.checks)
+    }
+
+    /// Completes the report with the result of each check (missing results count as
+    /// failures), and gives back the parsed certificate with it.
+    pub fn finish(
+        mut self,
+        results: &[Result<(), sig::SignatureError>],
+    ) -> (VerificationReport, Option<Value>) {
+        for (slot, (index, role)) in self.slots.iter().enumerate() {
+            let result = results.get(slot).cloned().unwrap_or(Err(sig::SignatureError::Invalid {
+                alg: Algorithm::Ed25519,
+            }));
+            let Some(check) = self.report.checks.get_mut(*index) else { continue };
+            match (role, result) {
+                (Role::Proof, result) => signature_outcome(check, result),
+                (Role::Checkpoint(_), Err(err)) => {
+                    check.outcome = Outcome::Failed;
+                    check.detail = format!("checkpoint signature: {err}");
+                }
+                // A checkpoint already failed on its dates stays failed.
+                (Role::Checkpoint(words), Ok(())) => {
+                    if check.outcome == Outcome::NotChecked {
+                        check.outcome = Outcome::Passed;
+                        check.detail.clone_from(words);
+                    }
+                }
+            }
+        }
+        (self.report, self.credential)
+    }
+
+    /// Checks each signature alone and completes the report.
+    pub fn finish_alone(mut self) -> (VerificationReport, Option<Value>) {
+        let results: Vec<_> = self.take_checks().iter().map(sig::Ed25519Check::verify).collect();
+        self.finish(&results)
+    }
+}
+
+fn signature_outcome(check: &mut Check, res: Result<(), sig::SignatureError>) {
     match res {
         Ok(()) => {
             check.outcome = Outcome::Passed;
@@ -403,27 +438,53 @@ const AFTER_PARSE: &[CheckName] = &[
     CheckName::NotRevoked,
 ];
 
-fn verify_deferred(
+/// Parses a certificate as [`verify_certificate`] does (strict JSON within `options`' limits)
+/// and runs every check but the Ed25519 signatures.
+pub fn verify_certificate_deferred(
     bytes: &[u8],
     trust: &TrustList,
     options: &VerifyOptions<'_>,
-) -> (VerificationReport, Option<PendingSignature>) {
-    let mut report = VerificationReport::default();
-    let credential = match jcs::parse_with_limits(bytes, options.limits.unwrap_or_default()) {
-        Ok(value) => value,
+) -> DeferredVerification {
+    match jcs::parse_with_limits(bytes, options.limits.unwrap_or_default()) {
+        Ok(credential) => verify_parsed_deferred(credential, bytes.len(), trust, options),
         Err(err) => {
+            let mut report = VerificationReport::default();
             report.fail(CheckName::WellFormed, format!("the file is not strict JSON: {err}"));
             report.skip(AFTER_PARSE);
-            return (report, None);
+            DeferredVerification { report, ..DeferredVerification::default() }
         }
-    };
-    report.pass(CheckName::WellFormed, format!("strict JSON, {} bytes", bytes.len()));
+    }
+}
+
+/// [`verify_certificate_deferred`] of a certificate the caller already parsed with
+/// [`jcs::parse_with_limits`] from `n_bytes` bytes (to read its log before verifying, say).
+pub fn verify_parsed_deferred(
+    credential: Value,
+    n_bytes: usize,
+    trust: &TrustList,
+    options: &VerifyOptions<'_>,
+) -> DeferredVerification {
+    let mut deferred = DeferredVerification::default();
+    verify_value(&credential, n_bytes, trust, options, &mut deferred);
+    deferred.credential = Some(credential);
+    deferred
+}
+
+fn verify_value(
+    credential: &Value,
+    n_bytes: usize,
+    trust: &TrustList,
+    options: &VerifyOptions<'_>,
+    deferred: &mut DeferredVerification,
+) {
+    let DeferredVerification { report, checks, slots, .. } = &mut *deferred;
+    report.pass(CheckName::WellFormed, format!("strict JSON, {n_bytes} bytes"));
     report.credential_id = credential.get("id").and_then(Value::as_str).map(str::to_owned);
     report.issuer = string_at(&credential, &["issuer", "id"]).map(str::to_owned);
     let Some(members) = credential.as_object() else {
         report.fail(CheckName::Structure, "a certificate must be a JSON object");
         report.skip(AFTER_PARSE);
-        return (report, None);
+        return;
     };
 
     // Structure: VC 2.0 envelope and subject schema.
@@ -525,16 +586,24 @@ fn verify_deferred(
     }
 
     // Signatures: SM2 now, Ed25519 deferred (so batches can verify together).
-    let mut pending = None;
     if let Some((proof, key)) = keys.iter().find(|(p, _)| p.alg == Algorithm::Ed25519) {
         let index = report.checks.len();
         report.push(CheckName::Signature, Outcome::NotChecked, "pending");
-        pending = Some(PendingSignature {
-            public_key: key.public_key.clone(),
-            data: proof.signed_data.to_vec(),
-            signature: proof.signature.clone(),
-            index,
-        });
+        match (key.ed25519, <[u8; 64]>::try_from(proof.signature.as_slice())) {
+            (Some(ed25519), Ok(signature)) => {
+                checks.push(sig::Ed25519Check {
+                    key: ed25519,
+                    message: proof.signed_data.to_vec(),
+                    signature,
+                });
+                slots.push((index, Role::Proof));
+            }
+            // Refused as the one-by-one check refuses it (a bad length, say).
+            _ => signature_outcome(
+                &mut report.checks[index],
+                sig::verify(Algorithm::Ed25519, &key.public_key, &proof.signed_data, &proof.signature, ""),
+            ),
+        }
     } else if report.check(CheckName::Signature).is_none() {
         report.push(
             CheckName::Signature,
@@ -560,8 +629,7 @@ fn verify_deferred(
     }
 
     // Log: checkpoint, inclusion, revocation.
-    check_log(&mut report, trust, options, &logged, transparency, valid_from);
-    (report, pending)
+    check_log(report, (checks, slots), trust, options, &logged, transparency, valid_from);
 }
 
 fn authorise<'t>(
@@ -616,6 +684,7 @@ fn authorise<'t>(
 
 fn check_log(
     report: &mut VerificationReport,
+    (checks, slots): (&mut Vec<sig::Ed25519Check>, &mut Vec<(usize, Role)>),
     trust: &TrustList,
     options: &VerifyOptions<'_>,
     logged: &[u8],
@@ -673,11 +742,33 @@ fn check_log(
         report.pass(CheckName::Checkpoint, checkpoint_words(&checkpoint));
         true
     } else {
-        match verify_checkpoint(&checkpoint, trust) {
-            Ok(_) => {
-                report.pass(CheckName::Checkpoint, checkpoint_words(&checkpoint));
-                true
-            }
+        match checkpoint_key(&checkpoint, trust) {
+            Ok(key) => match key.ed25519 {
+                // Left for the end with the issuer's signature, so batches verify both.
+                Some(ed25519) if checkpoint.alg == Algorithm::Ed25519 => {
+                    slots.push((
+                        report.checks.len(),
+                        Role::Checkpoint(checkpoint_words(&checkpoint)),
+                    ));
+                    checks.push(sig::Ed25519Check {
+                        key: ed25519,
+                        message: cp.body().into_bytes(),
+                        signature: checkpoint.signature,
+                    });
+                    report.push(CheckName::Checkpoint, Outcome::NotChecked, "pending");
+                    true
+                }
+                _ => match checkpoint.verify_signature(&key.public_key, &key.sm2_id) {
+                    Ok(()) => {
+                        report.pass(CheckName::Checkpoint, checkpoint_words(&checkpoint));
+                        true
+                    }
+                    Err(err) => {
+                        report.fail(CheckName::Checkpoint, format!("checkpoint signature: {err}"));
+                        false
+                    }
+                },
+            },
             Err(err) => {
                 report.fail(CheckName::Checkpoint, err.0);
                 false

@@ -15,6 +15,7 @@
 mod pages;
 pub mod qr_image;
 pub mod seal;
+pub mod signatures;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,6 +29,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use caravan_docsign::credential::{DocumentType, Issuer, build_credential};
+use caravan_docsign::jcs::ParseLimits;
 use caravan_docsign::log::{Checkpoint, LogEntry, RevocationState, SignedCheckpoint};
 use caravan_docsign::merkle::{self, Hash};
 use caravan_docsign::qr::QrError;
@@ -225,8 +227,16 @@ pub async fn verify_presented_parsed(
         Err(err) => return Ok((VerificationReport::unreadable(err.to_string()), None)),
     };
     let trust = state.cert_cache.trust_list(state).await?;
-    let parsed = serde_json::from_slice::<Value>(&bytes).ok();
-    let log = parsed.as_ref().and_then(|v| certificate_log_id(v).map(str::to_owned));
+    // Parsed once, strictly, by the verifier's parser: its log names the revocation state.
+    let credential =
+        match caravan_docsign::jcs::parse_with_limits(&bytes, ParseLimits::default()) {
+            Ok(credential) => credential,
+            Err(_) => {
+                let report = dverify::verify_certificate(&bytes, &trust, &VerifyOptions::default());
+                return Ok((report, None));
+            }
+        };
+    let log = certificate_log_id(&credential).map(str::to_owned);
     let revocations = match log {
         Some(log) if org_of_log(&log).is_some() => {
             state.cert_cache.revocation_state(state, &log).await?
@@ -234,7 +244,10 @@ pub async fn verify_presented_parsed(
         _ => None,
     };
     let options = VerifyOptions { revocations: revocations.as_deref(), ..VerifyOptions::default() };
-    Ok((dverify::verify_certificate(&bytes, &trust, &options), parsed))
+    let mut deferred = dverify::verify_parsed_deferred(credential, bytes.len(), &trust, &options);
+    // Its signatures go with those of every other certificate being checked now.
+    let results = state.signatures.verify(deferred.take_checks()).await;
+    Ok(deferred.finish(&results))
 }
 
 /// How long a cached trust list or revocation state is used before it is read again. Changes

@@ -72,6 +72,8 @@ pub struct AppState {
     pub declarations: Arc<declarations::Window>,
     /// Trust list and revocation states cached for certificate verification.
     pub cert_cache: Arc<certs::VerifyCache>,
+    /// Ed25519 signatures of presented certificates, checked in batches.
+    pub signatures: Arc<certs::signatures::SignatureBatcher>,
 }
 
 impl AppState {
@@ -95,6 +97,7 @@ impl AppState {
             tariff: Arc::new(tariff::TariffData::load()?),
             declarations: Arc::new(declarations::Window::load()?),
             cert_cache: Arc::default(),
+            signatures: Arc::default(),
         })
     }
 }

@@ -62,6 +62,31 @@ fn wycheproof_ed25519_all_151_verdicts_match() {
     assert_eq!((n_cases, n_valid), (151, 88));
 }
 
+/// Every Wycheproof case with a 64-byte signature, all in one batch: each verdict is still
+/// Wycheproof's (the batch fails, so each is checked alone, or passes only with valid ones).
+#[test]
+fn wycheproof_ed25519_verdicts_match_in_one_batch() {
+    let json = data("wycheproof/ed25519_test.json");
+    let mut checks = Vec::new();
+    let mut expected = Vec::new();
+    for group in json["testGroups"].as_array().unwrap() {
+        let key = Ed25519Key::decode(&unhex(&group["publicKey"]["pk"])).unwrap();
+        for case in group["tests"].as_array().unwrap() {
+            let Ok(signature) = <[u8; 64]>::try_from(unhex(&case["sig"])) else { continue };
+            checks.push(Ed25519Check { key, message: unhex(&case["msg"]), signature });
+            expected.push(case["result"] == "valid");
+        }
+    }
+    let refs: Vec<&Ed25519Check> = checks.iter().collect();
+    let got: Vec<bool> = verify_ed25519_checks(&refs).iter().map(Result::is_ok).collect();
+    assert_eq!(got, expected);
+    // And the valid ones alone pass as one batch.
+    let valid: Vec<&Ed25519Check> =
+        checks.iter().zip(&expected).filter(|(_, ok)| **ok).map(|(c, _)| c).collect();
+    assert!(valid.len() > 50);
+    assert!(verify_ed25519_checks(&valid).iter().all(Result::is_ok));
+}
+
 #[test]
 fn sm3_standard_examples() {
     // Expected: GB/T 32905-2016 Annex A.
@@ -264,6 +289,57 @@ fn batch_verification_accepts_good_and_refuses_one_bad() {
     assert!(!items(&signatures));
 }
 
+#[test]
+fn small_order_and_non_canonical_encodings_are_recognised() {
+    // The eight torsion points, each with either sign bit.
+    for point in curve25519_dalek::constants::EIGHT_TORSION {
+        let mut encoding = point.compress().to_bytes();
+        assert!(small_order_encoding(&encoding), "{encoding:?}");
+        encoding[31] ^= 0x80;
+        assert!(small_order_encoding(&encoding));
+    }
+    let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &[3; 32], "").unwrap();
+    let public: [u8; 32] = key.public_key().try_into().unwrap();
+    assert!(!small_order_encoding(&public));
+    assert!(canonical_y(&public));
+    // p = 2^255 - 19 and p + 1 encode 0 and 1 again; p - 1 is canonical (y = -1).
+    let mut p = [0xff; 32];
+    p[31] = 0x7f;
+    p[0] = 0xed;
+    assert!(!canonical_y(&p));
+    p[0] = 0xee;
+    assert!(!canonical_y(&p));
+    p[0] = 0xec;
+    assert!(canonical_y(&p));
+    p[31] = 0xff; // the sign bit does not enter y
+    assert!(canonical_y(&p));
+}
+
+/// A signature whose `R` is replaced by a small-order point or a non-canonical encoding of
+/// its own `y`: refused one by one, and the batch must not accept it either.
+#[test]
+fn batch_results_equal_one_by_one_results_for_malformed_r() {
+    let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &[5; 32], "").unwrap();
+    let ed = Ed25519Key::decode(&key.public_key()).unwrap();
+    let good = |i: u8| Ed25519Check { key: ed, message: vec![i; 12], signature: key.sign(&[i; 12]) };
+    let mut small_r = good(1);
+    small_r.signature[..32]
+        .copy_from_slice(&curve25519_dalek::constants::EIGHT_TORSION[3].compress().to_bytes());
+    // y + p is a non-canonical encoding when y < 19; make R = (y = 1) + p: the identity.
+    let mut non_canonical = good(2);
+    let mut enc = [0xff; 32];
+    enc[31] = 0x7f;
+    enc[0] = 0xee;
+    non_canonical.signature[..32].copy_from_slice(&enc);
+    let checks = [good(0), small_r, non_canonical, good(3), good(4)];
+    let refs: Vec<&Ed25519Check> = checks.iter().collect();
+    let batched = verify_ed25519_checks(&refs);
+    let alone: Vec<_> = checks.iter().map(Ed25519Check::verify).collect();
+    assert_eq!(batched, alone);
+    assert_eq!(batched.iter().filter(|r| r.is_ok()).count(), 3);
+    assert!(!checks[1].batchable() && !checks[2].batchable() && checks[0].batchable());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
@@ -303,5 +379,32 @@ proptest! {
         let j = bit.index(changed.len() * 8);
         changed[j / 8] ^= 1 << (j % 8);
         prop_assert!(verify(Algorithm::Sm2, &key.public_key(), &changed, &signature, DEFAULT_SM2_ID).is_err());
+    }
+
+    /// Batches of good and damaged signatures under several keys: each result is exactly the
+    /// one-by-one result.
+    #[test]
+    fn batch_verification_decides_each_signature_as_alone(
+        damage in prop::collection::vec(prop::option::of(0usize..512), 1..24)
+    ) {
+        let keys: Vec<PrivateKey> = (0..3u8)
+            .map(|i| PrivateKey::from_secret_bytes(Algorithm::Ed25519, &[i + 40; 32], "").unwrap())
+            .collect();
+        let checks: Vec<Ed25519Check> = damage
+            .iter()
+            .enumerate()
+            .map(|(i, flip)| {
+                let key = &keys[i % keys.len()];
+                let message = format!("message {i}").into_bytes();
+                let mut signature = key.sign(&message);
+                if let Some(bit) = flip {
+                    signature[bit / 8] ^= 1 << (bit % 8);
+                }
+                Ed25519Check { key: Ed25519Key::decode(&key.public_key()).unwrap(), message, signature }
+            })
+            .collect();
+        let refs: Vec<&Ed25519Check> = checks.iter().collect();
+        let alone: Vec<_> = checks.iter().map(Ed25519Check::verify).collect();
+        prop_assert_eq!(verify_ed25519_checks(&refs), alone);
     }
 }
