@@ -13,6 +13,7 @@ mod pages;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -28,7 +29,7 @@ use caravan_customs::{
 use caravan_refdata::ReferenceData;
 use caravan_store::declarations::{
     DeclarationDetail, DeclarationFilter, DeclarationOrder, DeclarationRecord, LodgeReceipt,
-    Lodgement, NewAssessment, NewDraft, NewEvent, Transition,
+    Lodgement, NewAssessment, NewDraft, NewEvent, TraderRecord, Transition,
 };
 use caravan_store::{Change, JsonText, OrgKind, Role, Store, StoreError, StoreResult};
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
@@ -87,6 +88,10 @@ crate::i18n::strings! { DeclKey {
 const MAX_BATCH: usize = 512;
 /// Longest idempotency key accepted.
 const MAX_KEY_CHARS: usize = 200;
+/// How long a trader's compliance record is used before it is read again. A decision made
+/// by this process forgets it at once; the bound is for decisions made by another server on the
+/// same database. Lodgements in flight are not in the record either, whatever its age.
+const TRADER_RECORD_TTL: Duration = Duration::from_secs(2);
 /// The idempotency key header (IETF draft-ietf-httpapi-idempotency-key-header).
 pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
 
@@ -104,6 +109,9 @@ pub struct Window {
     default_rules: Arc<RiskRuleSet>,
     /// Each country's current rule set, read from the store once and replaced on PUT.
     rules: Mutex<HashMap<CountryCode, Arc<RiskRuleSet>>>,
+    /// Each organisation's compliance record as last read, with when (the risk rules' input):
+    /// one store read per organisation every [`TRADER_RECORD_TTL`] instead of per lodgement.
+    traders: Mutex<HashMap<i64, (Instant, TraderRecord)>>,
     writer: OnceLock<mpsc::Sender<Job>>,
 }
 
@@ -141,6 +149,7 @@ impl Window {
             routing,
             default_rules: Arc::new(default_rules),
             rules: Mutex::default(),
+            traders: Mutex::default(),
             writer: OnceLock::new(),
         })
     }
@@ -538,6 +547,30 @@ async fn current_rules(
     Ok(rules)
 }
 
+/// The organisation's compliance record, from the cache while fresh.
+async fn trader_record(state: &AppState, org_id: i64) -> Result<TraderRecord, ApiError> {
+    let window = &state.declarations;
+    let cache = || window.traders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((at, record)) = cache().get(&org_id)
+        && at.elapsed() < TRADER_RECORD_TTL
+    {
+        return Ok(*record);
+    }
+    let record = state.store.trader_record(org_id).await?;
+    cache().insert(org_id, (Instant::now(), record));
+    Ok(record)
+}
+
+/// Forgets an organisation's cached compliance record (after a decision on its declaration).
+fn forget_trader(state: &AppState, org_id: i64) {
+    state
+        .declarations
+        .traders
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .remove(&org_id);
+}
+
 /// What an assessment produced, ready to store.
 struct Assessed {
     events: Vec<NewEvent>,
@@ -596,7 +629,7 @@ async fn assess_and_route(
     let verdicts = verdicts(state, declaration, presented).await?;
     let duty_lines = duties(state, declaration, country, &verdicts)?;
     let rules = current_rules(state, country).await?;
-    let record = state.store.trader_record(org_id).await?;
+    let record = trader_record(state, org_id).await?;
     let history = TraderHistory {
         n_declarations: u32::try_from(record.n_lodged).unwrap_or(u32::MAX),
         n_violations: u32::try_from(record.n_rejected).unwrap_or(u32::MAX),
@@ -1108,6 +1141,7 @@ async fn apply(
     };
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let record = state.store.apply_transition(&change, detail.record.id, &transition).await?;
+    forget_trader(state, detail.record.org_id);
     Ok(serde_json::to_value(record).unwrap_or(Value::Null))
 }
 
@@ -1247,6 +1281,7 @@ pub async fn amend(
     };
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     state.store.apply_transition(&change, detail.record.id, &transition).await?;
+    forget_trader(&state, detail.record.org_id);
     Ok(axum::Json(assessed.response).into_response())
 }
 
