@@ -405,6 +405,17 @@ proptest! {
             .collect();
         let refs: Vec<&Ed25519Check> = checks.iter().collect();
         let alone: Vec<_> = checks.iter().map(Ed25519Check::verify).collect();
-        prop_assert_eq!(verify_ed25519_checks(&refs), alone);
+        prop_assert_eq!(verify_ed25519_checks(&refs), alone.clone());
+        // The equation itself (not just the one-by-one fallback): it holds exactly when every
+        // signature is good, and agrees with ed25519-dalek's own batch verification.
+        if refs.len() >= 2 {
+            let holds = batch_equation_holds(&refs);
+            prop_assert_eq!(holds, alone.iter().all(Result::is_ok));
+            let messages: Vec<&[u8]> = checks.iter().map(|c| c.message.as_slice()).collect();
+            let signatures: Vec<ed25519_dalek::Signature> =
+                checks.iter().map(|c| ed25519_dalek::Signature::from_bytes(&c.signature)).collect();
+            let keys: Vec<ed25519_dalek::VerifyingKey> = checks.iter().map(|c| c.key.key).collect();
+            prop_assert_eq!(holds, ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok());
+        }
     }
 }
