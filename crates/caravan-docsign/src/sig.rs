@@ -364,7 +364,8 @@ fn batch_equation_holds(checks: &[&Ed25519Check]) -> bool {
     let mut points = Vec::with_capacity(checks.len() + 8);
     let mut keys: Vec<(&Ed25519Key, Scalar)> = Vec::new();
     for (i, (check, (r, s, k))) in checks.iter().zip(parts).enumerate() {
-        let wide = Sha512::new().chain_update(seed).chain_update((i as u64).to_le_bytes()).finalize();
+        let wide =
+            Sha512::new().chain_update(seed).chain_update((i as u64).to_le_bytes()).finalize();
         let mut z_bytes = [0u8; 16];
         z_bytes.copy_from_slice(&wide[..16]);
         let z = Scalar::from(u128::from_le_bytes(z_bytes));

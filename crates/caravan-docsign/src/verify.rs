@@ -385,9 +385,10 @@ impl DeferredVerification {
         results: &[Result<(), sig::SignatureError>],
     ) -> (VerificationReport, Option<Value>) {
         for (slot, (index, role)) in self.slots.iter().enumerate() {
-            let result = results.get(slot).cloned().unwrap_or(Err(sig::SignatureError::Invalid {
-                alg: Algorithm::Ed25519,
-            }));
+            let result = results
+                .get(slot)
+                .cloned()
+                .unwrap_or(Err(sig::SignatureError::Invalid { alg: Algorithm::Ed25519 }));
             let Some(check) = self.report.checks.get_mut(*index) else { continue };
             match (role, result) {
                 (Role::Proof, result) => signature_outcome(check, result),
@@ -480,7 +481,7 @@ fn verify_value(
     let DeferredVerification { report, checks, slots, .. } = &mut *deferred;
     report.pass(CheckName::WellFormed, format!("strict JSON, {n_bytes} bytes"));
     report.credential_id = credential.get("id").and_then(Value::as_str).map(str::to_owned);
-    report.issuer = string_at(&credential, &["issuer", "id"]).map(str::to_owned);
+    report.issuer = string_at(credential, &["issuer", "id"]).map(str::to_owned);
     let Some(members) = credential.as_object() else {
         report.fail(CheckName::Structure, "a certificate must be a JSON object");
         report.skip(AFTER_PARSE);
@@ -488,7 +489,7 @@ fn verify_value(
     };
 
     // Structure: VC 2.0 envelope and subject schema.
-    let doc_type = match validate_credential(&credential) {
+    let doc_type = match validate_credential(credential) {
         Ok(doc_type) => {
             report.pass(
                 CheckName::Structure,
@@ -531,7 +532,7 @@ fn verify_value(
         jcs::to_canonical_without_and_replacing(members, "proof", &signature_proof_array);
     let mut parsed = Vec::new();
     for item in &signature_proofs {
-        match item.as_object().map(|p| proof::parse_proof(p, &credential, &unsecured)) {
+        match item.as_object().map(|p| proof::parse_proof(p, credential, &unsecured)) {
             Some(Ok(p)) => parsed.push(p),
             Some(Err(err)) => {
                 report.fail(CheckName::Signature, format!("a proof cannot be read: {err}"));
@@ -557,7 +558,7 @@ fn verify_value(
         (Some(doc_type), Some(valid_from), Some(_)) => {
             let mut problems = Vec::new();
             for proof in &parsed {
-                match authorise(trust, &credential, doc_type, valid_from, proof) {
+                match authorise(trust, credential, doc_type, valid_from, proof) {
                     Ok(key) => keys.push((proof, key)),
                     Err(problem) => problems.push(problem),
                 }
@@ -569,7 +570,7 @@ fn verify_value(
                     format!(
                         "{} is listed for {doc_type} certificates of {} and key {} was active on {}",
                         report.issuer.as_deref().unwrap_or("the issuer"),
-                        string_at(&credential, &["issuer", "country"]).unwrap_or("?"),
+                        string_at(credential, &["issuer", "country"]).unwrap_or("?"),
                         key.kid,
                         crate::credential::format_time(valid_from),
                     ),
@@ -601,7 +602,13 @@ fn verify_value(
             // Refused as the one-by-one check refuses it (a bad length, say).
             _ => signature_outcome(
                 &mut report.checks[index],
-                sig::verify(Algorithm::Ed25519, &key.public_key, &proof.signed_data, &proof.signature, ""),
+                sig::verify(
+                    Algorithm::Ed25519,
+                    &key.public_key,
+                    &proof.signed_data,
+                    &proof.signature,
+                    "",
+                ),
             ),
         }
     } else if report.check(CheckName::Signature).is_none() {

@@ -228,14 +228,11 @@ pub async fn verify_presented_parsed(
     };
     let trust = state.cert_cache.trust_list(state).await?;
     // Parsed once, strictly, by the verifier's parser: its log names the revocation state.
-    let credential =
-        match caravan_docsign::jcs::parse_with_limits(&bytes, ParseLimits::default()) {
-            Ok(credential) => credential,
-            Err(_) => {
-                let report = dverify::verify_certificate(&bytes, &trust, &VerifyOptions::default());
-                return Ok((report, None));
-            }
-        };
+    let Ok(credential) = caravan_docsign::jcs::parse_with_limits(&bytes, ParseLimits::default())
+    else {
+        let report = dverify::verify_certificate(&bytes, &trust, &VerifyOptions::default());
+        return Ok((report, None));
+    };
     let log = certificate_log_id(&credential).map(str::to_owned);
     let revocations = match log {
         Some(log) if org_of_log(&log).is_some() => {

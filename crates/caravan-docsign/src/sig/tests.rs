@@ -321,7 +321,8 @@ fn small_order_and_non_canonical_encodings_are_recognised() {
 fn batch_results_equal_one_by_one_results_for_malformed_r() {
     let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &[5; 32], "").unwrap();
     let ed = Ed25519Key::decode(&key.public_key()).unwrap();
-    let good = |i: u8| Ed25519Check { key: ed, message: vec![i; 12], signature: key.sign(&[i; 12]) };
+    let good =
+        |i: u8| Ed25519Check { key: ed, message: vec![i; 12], signature: key.sign(&[i; 12]) };
     let mut small_r = good(1);
     small_r.signature[..32]
         .copy_from_slice(&curve25519_dalek::constants::EIGHT_TORSION[3].compress().to_bytes());
