@@ -261,7 +261,7 @@ pub fn can_manage_rules(caller: &Caller, country: CountryCode) -> bool {
 // Requests and the lodging pipeline
 
 /// A certificate presented with a declaration: the file's text, for the document `reference`.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresentedCertificate {
     pub document_reference: String,
@@ -270,7 +270,7 @@ pub struct PresentedCertificate {
 }
 
 /// A declaration to save, lodge or amend.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarationRequest {
     /// The data set (see `data/customs/DICTIONARY.md`).
