@@ -58,14 +58,11 @@ pub(crate) fn backend(err: sqlx::Error) -> StoreError {
 /// Settings measured on `bench declarations` (perf of the connection threads):
 /// - `cache_size`: 16 MiB of pages per connection instead of SQLite's 2 MiB, so the writer's
 ///   index pages stay cached between group commits instead of being read back from the file;
-/// - `wal_autocheckpoint`: 4,000 pages instead of 1,000, so a page changed by many commits is
-///   copied back to the database once per checkpoint, not once per 1,000 pages of log;
 /// - a statement cache big enough for the multi-row inserts of every batch size of the lodging
 ///   writer (their text differs by row count), which were prepared again on each batch.
 fn tuned(options: SqliteConnectOptions) -> SqliteConnectOptions {
     options
         .pragma("cache_size", "-16384")
-        .pragma("wal_autocheckpoint", "4000")
         .statement_cache_capacity(1024)
 }
 
