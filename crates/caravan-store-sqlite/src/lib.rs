@@ -61,9 +61,7 @@ pub(crate) fn backend(err: sqlx::Error) -> StoreError {
 /// - a statement cache big enough for the multi-row inserts of every batch size of the lodging
 ///   writer (their text differs by row count), which were prepared again on each batch.
 fn tuned(options: SqliteConnectOptions) -> SqliteConnectOptions {
-    options
-        .pragma("cache_size", "-16384")
-        .statement_cache_capacity(1024)
+    options.pragma("cache_size", "-16384").statement_cache_capacity(1024)
 }
 
 impl SqliteStore {
