@@ -82,3 +82,6 @@ fn run(receiver: &mpsc::Receiver<Job>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
