@@ -313,7 +313,7 @@ impl VerifyCache {
 }
 
 /// Locks a cache; a panic elsewhere while holding it leaves only a cache, so poison is ignored.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

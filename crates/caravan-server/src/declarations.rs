@@ -40,6 +40,7 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::certs::lock;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 
 crate::i18n::strings! { DeclKey {
@@ -525,9 +526,7 @@ async fn current_rules(
     country: CountryCode,
 ) -> Result<Arc<RiskRuleSet>, ApiError> {
     let window = &state.declarations;
-    if let Some(rules) =
-        window.rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&country)
-    {
+    if let Some(rules) = lock(&window.rules).get(&country) {
         return Ok(rules.clone());
     }
     let stored = state.store.risk_rule_sets(country).await?;
@@ -539,36 +538,26 @@ async fn current_rules(
         }
         None => window.default_rules.clone(),
     };
-    window
-        .rules
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(country, rules.clone());
+    lock(&window.rules).insert(country, rules.clone());
     Ok(rules)
 }
 
 /// The organisation's compliance record, from the cache while fresh.
 async fn trader_record(state: &AppState, org_id: i64) -> Result<TraderRecord, ApiError> {
-    let window = &state.declarations;
-    let cache = || window.traders.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((at, record)) = cache().get(&org_id)
+    let traders = &state.declarations.traders;
+    if let Some((at, record)) = lock(traders).get(&org_id)
         && at.elapsed() < TRADER_RECORD_TTL
     {
         return Ok(*record);
     }
     let record = state.store.trader_record(org_id).await?;
-    cache().insert(org_id, (Instant::now(), record));
+    lock(traders).insert(org_id, (Instant::now(), record));
     Ok(record)
 }
 
 /// Forgets an organisation's cached compliance record (after a decision on its declaration).
 fn forget_trader(state: &AppState, org_id: i64) {
-    state
-        .declarations
-        .traders
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .remove(&org_id);
+    lock(&state.declarations.traders).remove(&org_id);
 }
 
 /// What an assessment produced, ready to store.
