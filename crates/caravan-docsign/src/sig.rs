@@ -297,22 +297,20 @@ fn small_order_encoding(encoding: &[u8; 32]) -> bool {
 /// Verifies many Ed25519 signatures at once with the batch equation (one multi-scalar
 /// multiplication, [`batch_equation_holds`]), a fraction of the cost per signature of checking
 /// them one by one. A signature the batch equation might decide differently from [`verify`]
-/// (see [`Ed25519Check::batchable`]) is checked alone; so is every signature of a batch that
-/// fails, so each result is exactly [`Ed25519Check::verify`]'s.
+/// for a reason that can be seen in its bytes or key (see [`Ed25519Check::batchable`]) is
+/// checked alone; so is every signature of a batch that fails. Each result is then
+/// [`Ed25519Check::verify`]'s, but for the one case `batchable` describes: a signature whose
+/// `R` its own signer gave a small-order component, accepted by a passing batch with the small
+/// probability that the batch's coefficients cancel that component.
 pub fn verify_ed25519_checks(checks: &[&Ed25519Check]) -> Vec<Result<(), SignatureError>> {
-    let mut results: Vec<Option<Result<(), SignatureError>>> = vec![None; checks.len()];
-    let batch: Vec<&Ed25519Check> = checks.iter().copied().filter(|c| c.batchable()).collect();
-    if batch.len() >= 2 && batch_equation_holds(&batch) {
-        for (result, check) in results.iter_mut().zip(checks) {
-            if check.batchable() {
-                *result = Some(Ok(()));
-            }
-        }
-    }
-    results
-        .into_iter()
-        .zip(checks)
-        .map(|(result, check)| result.unwrap_or_else(|| check.verify()))
+    let batchable: Vec<bool> = checks.iter().map(|c| c.batchable()).collect();
+    let batch: Vec<&Ed25519Check> =
+        checks.iter().zip(&batchable).filter(|(_, ok)| **ok).map(|(c, _)| *c).collect();
+    let batch_holds = batch.len() >= 2 && batch_equation_holds(&batch);
+    checks
+        .iter()
+        .zip(batchable)
+        .map(|(check, ok)| if ok && batch_holds { Ok(()) } else { check.verify() })
         .collect()
 }
 

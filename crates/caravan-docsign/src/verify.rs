@@ -330,8 +330,8 @@ pub fn verify_presented(
 }
 
 /// Verifies many certificates, checking all their Ed25519 signatures (issuers' and log
-/// checkpoints') in one batch ([`sig::verify_ed25519_checks`]: every result is what checking
-/// that signature alone gives).
+/// checkpoints') in one batch ([`sig::verify_ed25519_checks`], which says when a result can
+/// differ from checking that signature alone).
 pub fn verify_certificates_batch(
     documents: &[&[u8]],
     trust: &TrustList,
