@@ -14,6 +14,7 @@
 pub mod assess;
 pub mod codes;
 pub mod dataset;
+pub mod json;
 pub mod lifecycle;
 pub mod risk;
 pub mod validate;
@@ -29,6 +30,7 @@ pub use codes::{CodeListError, CodeListSources, CodeLists, ReferenceLookup, iso6
 pub use dataset::{
     Declaration, DeclarationType, Document, Item, Packages, Party, Quantity, Transport,
 };
+pub use json::{Json, Object};
 pub use lifecycle::{
     AgencyDecision, Event, HistoryEntry, Lifecycle, OfficerDecision, Status, TransitionError,
 };
@@ -36,4 +38,6 @@ pub use risk::{
     AgencyRoute, Channel, Condition, FiredRule, ReferenceRange, RiskAssessment, RiskRule,
     RiskRuleSet, RoutingRule, RoutingTable, TraderHistory, assess_risk, route,
 };
-pub use validate::{ErrorCode, FieldError, ValidationContext, validate_json, validate_value};
+pub use validate::{
+    ErrorCode, FieldError, ValidationContext, validate_json, validate_node, validate_value,
+};

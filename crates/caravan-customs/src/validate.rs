@@ -13,13 +13,14 @@ use std::str::FromStr;
 use caravan_types::{CountryCode, CurrencyCode, HsCode, Money};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use time::Date;
 
 use crate::codes::{CodeLists, ReferenceLookup, iso6346_is_valid};
 use crate::dataset::{
     Declaration, DeclarationType, Document, Item, Packages, Party, Quantity, Transport,
 };
+use crate::json::{Json, Object};
 
 /// Most items in one declaration (BR-02; the WCO Data Model and most customs systems allow 999).
 pub const MAX_ITEMS: usize = 999;
@@ -128,8 +129,8 @@ pub fn validate_json(
     text: &str,
     ctx: &ValidationContext<'_>,
 ) -> Result<Declaration, Vec<FieldError>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(value) => validate_value(&value, ctx),
+    match serde_json::from_str::<Json<'_>>(text) {
+        Ok(json) => validate_node(&json, ctx),
         Err(err) => Err(vec![FieldError {
             path: ROOT_PATH.to_owned(),
             code: ErrorCode::InvalidJson,
@@ -144,6 +145,17 @@ pub fn validate_json(
 /// Every field error found, in document order; never empty.
 pub fn validate_value(
     value: &Value,
+    ctx: &ValidationContext<'_>,
+) -> Result<Declaration, Vec<FieldError>> {
+    validate_node(&Json::from_value(value), ctx)
+}
+
+/// Validates a JSON tree parsed straight from the request text (see [`crate::json`]).
+///
+/// # Errors
+/// Every field error found, in document order; never empty.
+pub fn validate_node(
+    value: &Json<'_>,
     ctx: &ValidationContext<'_>,
 ) -> Result<Declaration, Vec<FieldError>> {
     let mut checker = Checker { ctx, errors: Vec::new() };
@@ -172,14 +184,14 @@ fn index(path: &str, idx: usize) -> String {
     format!("{path}[{idx}]")
 }
 
-fn type_name(value: &Value) -> &'static str {
+fn type_name(value: &Json<'_>) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
@@ -248,13 +260,13 @@ impl Checker<'_, '_> {
     }
 
     /// The object at `path`, after reporting fields not in `allowed`.
-    fn object<'v>(
+    fn object<'v, 'j>(
         &mut self,
-        value: &'v Value,
+        value: &'v Json<'j>,
         path: &str,
         allowed: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
-        let Value::Object(map) = value else {
+    ) -> Option<&'v Object<'j>> {
+        let Json::Object(map) = value else {
             let at = if path.is_empty() { ROOT_PATH } else { path };
             self.push(
                 at,
@@ -264,7 +276,7 @@ impl Checker<'_, '_> {
             return None;
         };
         for key in map.keys() {
-            if !allowed.contains(&key.as_str()) {
+            if !allowed.contains(&key) {
                 self.push(
                     &join(path, key),
                     ErrorCode::UnknownField,
@@ -276,15 +288,15 @@ impl Checker<'_, '_> {
     }
 
     /// The value of `key`; a missing error when required and absent or null.
-    fn field<'v>(
+    fn field<'v, 'j>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v Object<'j>,
         path: &str,
         key: &str,
         required: bool,
-    ) -> Option<&'v Value> {
+    ) -> Option<&'v Json<'j>> {
         match map.get(key) {
-            Some(Value::Null) | None => {
+            Some(Json::Null) | None => {
                 if required {
                     self.push(&join(path, key), ErrorCode::Missing, format!("{key} is required"));
                 }
@@ -297,7 +309,7 @@ impl Checker<'_, '_> {
     /// Trimmed, non-empty text of at most `max_chars` characters.
     fn text(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         key: &str,
         max_chars: usize,
@@ -305,7 +317,7 @@ impl Checker<'_, '_> {
     ) -> Option<String> {
         let value = self.field(map, path, key, required)?;
         let at = || join(path, key);
-        let Value::String(text) = value else {
+        let Json::String(text) = value else {
             self.push(
                 &at(),
                 ErrorCode::WrongType,
@@ -333,7 +345,7 @@ impl Checker<'_, '_> {
     /// A code from a list: text whose membership `known` decides.
     fn code(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         key: &str,
         list: &str,
@@ -355,7 +367,7 @@ impl Checker<'_, '_> {
     /// An ISO 3166-1 alpha-2 code that the reference data knows.
     fn country(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         key: &str,
         required: bool,
@@ -380,13 +392,7 @@ impl Checker<'_, '_> {
     }
 
     /// A date written `YYYY-MM-DD`, not after today (BR-06).
-    fn date(
-        &mut self,
-        map: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        required: bool,
-    ) -> Option<Date> {
+    fn date(&mut self, map: &Object<'_>, path: &str, key: &str, required: bool) -> Option<Date> {
         let text = self.text(map, path, key, 10, required)?;
         let at = || join(path, key);
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -410,17 +416,12 @@ impl Checker<'_, '_> {
     }
 
     /// A strictly positive decimal, given as a JSON number or a decimal string (BR-07).
-    fn positive_decimal(
-        &mut self,
-        map: &Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Option<Decimal> {
+    fn positive_decimal(&mut self, map: &Object<'_>, path: &str, key: &str) -> Option<Decimal> {
         let value = self.field(map, path, key, true)?;
         let at = || join(path, key);
         let parsed = match value {
-            Value::Number(number) => parse_decimal(&number.to_string()),
-            Value::String(text) => parse_decimal(text.trim()),
+            Json::Number(number) => parse_decimal(&number.to_string()),
+            Json::String(text) => parse_decimal(text.trim()),
             other => {
                 self.push(
                     &at(),
@@ -450,17 +451,17 @@ impl Checker<'_, '_> {
     }
 
     /// A JSON array of at most `max` entries (absent = empty unless required).
-    fn array<'v>(
+    fn array<'v, 'j>(
         &mut self,
-        map: &'v Map<String, Value>,
+        map: &'v Object<'j>,
         path: &str,
         key: &str,
         max: usize,
         required: bool,
-    ) -> Option<&'v [Value]> {
+    ) -> Option<&'v [Json<'j>]> {
         let value = self.field(map, path, key, required)?;
         let at = || join(path, key);
-        let Value::Array(entries) = value else {
+        let Json::Array(entries) = value else {
             self.push(
                 &at(),
                 ErrorCode::WrongType,
@@ -479,7 +480,7 @@ impl Checker<'_, '_> {
         Some(entries)
     }
 
-    fn declaration(&mut self, value: &Value) -> Option<Declaration> {
+    fn declaration(&mut self, value: &Json<'_>) -> Option<Declaration> {
         let map = self.object(value, "", DECLARATION_FIELDS)?;
         let code_lists = self.ctx.code_lists;
         // BR-01: the reference is an..35 of upper-case letters, digits, `/` and `-` (UN/EDIFACT an..35).
@@ -637,7 +638,7 @@ impl Checker<'_, '_> {
     /// A party; for an optional party, `Some(None)` when absent and `None` on error.
     fn party(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         key: &str,
         required: bool,
@@ -663,18 +664,18 @@ impl Checker<'_, '_> {
     /// Optional text: `Some(None)` when absent, `None` on error.
     fn optional_text(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         key: &str,
         max_chars: usize,
     ) -> Option<Option<String>> {
-        if matches!(map.get(key), None | Some(Value::Null)) {
+        if matches!(map.get(key), None | Some(Json::Null)) {
             return Some(None);
         }
         self.text(map, path, key, max_chars, true).map(Some)
     }
 
-    fn transport(&mut self, map: &Map<String, Value>) -> Option<Transport> {
+    fn transport(&mut self, map: &Object<'_>) -> Option<Transport> {
         let value = self.field(map, "", "transport", true)?;
         let transport_map = self.object(value, "transport", TRANSPORT_FIELDS)?;
         let code_lists = self.ctx.code_lists;
@@ -688,7 +689,7 @@ impl Checker<'_, '_> {
         let means_identification =
             self.text(transport_map, "transport", "means_identification", 35, true);
         let nationality_given =
-            !matches!(transport_map.get("means_nationality"), None | Some(Value::Null));
+            !matches!(transport_map.get("means_nationality"), None | Some(Json::Null));
         let means_nationality =
             self.country(transport_map, "transport", "means_nationality", false);
         if nationality_given && means_nationality.is_none() {
@@ -701,8 +702,8 @@ impl Checker<'_, '_> {
         })
     }
 
-    fn containers(&mut self, map: &Map<String, Value>) -> Option<Vec<String>> {
-        if matches!(map.get("containers"), None | Some(Value::Null)) {
+    fn containers(&mut self, map: &Object<'_>) -> Option<Vec<String>> {
+        if matches!(map.get("containers"), None | Some(Json::Null)) {
             return Some(Vec::new());
         }
         let entries = self.array(map, "", "containers", MAX_CONTAINERS, false)?;
@@ -711,7 +712,7 @@ impl Checker<'_, '_> {
         let mut ok = true;
         for (idx, entry) in entries.iter().enumerate() {
             let at = index("containers", idx);
-            let Value::String(number) = entry else {
+            let Json::String(number) = entry else {
                 self.push(
                     &at,
                     ErrorCode::WrongType,
@@ -743,7 +744,7 @@ impl Checker<'_, '_> {
 
     fn items(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         declaration_type: Option<DeclarationType>,
         declaration_date: Option<Date>,
     ) -> Option<Vec<Item>> {
@@ -770,7 +771,7 @@ impl Checker<'_, '_> {
 
     fn item(
         &mut self,
-        value: &Value,
+        value: &Json<'_>,
         path: &str,
         declaration_type: Option<DeclarationType>,
         declaration_date: Option<Date>,
@@ -780,8 +781,7 @@ impl Checker<'_, '_> {
         let description = self.text(map, path, "description", 512, true);
         let hs_code = self.hs_code(map, path);
         let origin = self.country(map, path, "origin", true);
-        let preferential_given =
-            !matches!(map.get("preferential_origin"), None | Some(Value::Null));
+        let preferential_given = !matches!(map.get("preferential_origin"), None | Some(Json::Null));
         let preferential_origin = self.country(map, path, "preferential_origin", false);
         let quantity = self.quantity(map, path);
         let gross_mass_kg = self.positive_decimal(map, path, "gross_mass_kg");
@@ -870,7 +870,7 @@ impl Checker<'_, '_> {
     }
 
     /// BR-11: an HS national line of 6, 8 or 10 digits that exists in the nomenclature.
-    fn hs_code(&mut self, map: &Map<String, Value>, path: &str) -> Option<HsCode> {
+    fn hs_code(&mut self, map: &Object<'_>, path: &str) -> Option<HsCode> {
         let text = self.text(map, path, "hs_code", 35, true)?;
         let at = || join(path, "hs_code");
         match HsCode::parse(&text) {
@@ -898,7 +898,7 @@ impl Checker<'_, '_> {
     }
 
     /// BR-12: a positive quantity in an active UN/ECE Recommendation 20 unit.
-    fn quantity(&mut self, map: &Map<String, Value>, path: &str) -> Option<Quantity> {
+    fn quantity(&mut self, map: &Object<'_>, path: &str) -> Option<Quantity> {
         let value = self.field(map, path, "quantity", true)?;
         let at = join(path, "quantity");
         let quantity_map = self.object(value, &at, QUANTITY_FIELDS)?;
@@ -911,7 +911,7 @@ impl Checker<'_, '_> {
     }
 
     /// BR-13: packages of a kind in the Rec 21 list; a count of zero only for bulk or unpacked goods.
-    fn packages(&mut self, map: &Map<String, Value>, path: &str) -> Option<Packages> {
+    fn packages(&mut self, map: &Object<'_>, path: &str) -> Option<Packages> {
         let value = self.field(map, path, "packages", true)?;
         let at = join(path, "packages");
         let packages_map = self.object(value, &at, PACKAGES_FIELDS)?;
@@ -920,7 +920,7 @@ impl Checker<'_, '_> {
         let count_at = join(&at, "count");
         let count = match count_value {
             None => None,
-            Some(Value::Number(number)) => {
+            Some(Json::Number(number)) => {
                 match number.as_u64().and_then(|n| u32::try_from(n).ok()) {
                     Some(count) => Some(count),
                     None => {
@@ -964,7 +964,7 @@ impl Checker<'_, '_> {
     }
 
     /// BR-14: a positive amount in an ISO 4217 currency.
-    fn money(&mut self, map: &Map<String, Value>, path: &str, key: &str) -> Option<Money> {
+    fn money(&mut self, map: &Object<'_>, path: &str, key: &str) -> Option<Money> {
         let value = self.field(map, path, key, true)?;
         let at = join(path, key);
         let money_map = self.object(value, &at, MONEY_FIELDS)?;
@@ -993,11 +993,11 @@ impl Checker<'_, '_> {
     /// The documents at `path.documents`: absent = none.
     fn documents(
         &mut self,
-        map: &Map<String, Value>,
+        map: &Object<'_>,
         path: &str,
         declaration_date: Option<Date>,
     ) -> Option<Vec<Document>> {
-        if matches!(map.get("documents"), None | Some(Value::Null)) {
+        if matches!(map.get("documents"), None | Some(Json::Null)) {
             return Some(Vec::new());
         }
         let entries = self.array(map, path, "documents", MAX_DOCUMENTS, false)?;
@@ -1020,7 +1020,7 @@ impl Checker<'_, '_> {
                 |code| code_lists.document_types.contains_key(code),
             );
             let reference = self.text(doc_map, &at, "reference", 35, true);
-            let date_given = !matches!(doc_map.get("issue_date"), None | Some(Value::Null));
+            let date_given = !matches!(doc_map.get("issue_date"), None | Some(Json::Null));
             let issue_date = self.date(doc_map, &at, "issue_date", false);
             // BR-15: a document attached to a declaration was issued on or before its date.
             if let (Some(issued), Some(declared)) = (issue_date, declaration_date)

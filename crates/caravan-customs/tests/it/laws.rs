@@ -109,7 +109,11 @@ fn pointers(value: &Value, prefix: String, out: &mut Vec<String>) {
 
 #[track_caller]
 fn check_law(input: &Value, fixture: &Fixture) -> Result<(), TestCaseError> {
-    match validate_value(input, &fixture.context()) {
+    let result = validate_value(input, &fixture.context());
+    // The text read straight into a borrowed tree (the lodging path) gives the same verdict.
+    let text = serde_json::to_string(input).expect("a Value serialises");
+    prop_assert_eq!(&validate_json(&text, &fixture.context()), &result);
+    match result {
         Ok(declaration) => {
             // A checked declaration serialises back to something that validates to itself.
             let again = validate_value(
