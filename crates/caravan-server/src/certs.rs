@@ -17,9 +17,8 @@ pub mod qr_image;
 pub mod seal;
 pub mod signatures;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Json;
 use axum::Router;
@@ -48,6 +47,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use crate::AppState;
 use crate::auth::{self, Caller};
 use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use crate::memo::Memo;
 
 pub use pages::CertKey;
 
@@ -252,15 +252,21 @@ pub async fn verify_presented_parsed(
 /// another server on the same database is seen.
 pub const VERIFY_CACHE_TTL: Duration = Duration::from_secs(2);
 
-type Cached<T> = Option<(Instant, Arc<T>)>;
-
 /// The verification context kept between requests: the trust list and each log's revocation
 /// state. Without it every certificate presented with a declaration read the whole trust list
-/// and every entry of its issuer's log.
-#[derive(Default)]
+/// and every entry of its issuer's log; each is loaded once however many requests ask together.
 pub struct VerifyCache {
-    trust: Mutex<Cached<TrustList>>,
-    revocations: Mutex<HashMap<String, Cached<RevocationState>>>,
+    trust: Memo<(), Arc<TrustList>>,
+    revocations: Memo<String, Option<Arc<RevocationState>>>,
+}
+
+impl Default for VerifyCache {
+    fn default() -> Self {
+        VerifyCache {
+            trust: Memo::new(Some(VERIFY_CACHE_TTL)),
+            revocations: Memo::new(Some(VERIFY_CACHE_TTL)),
+        }
+    }
 }
 
 impl VerifyCache {
@@ -269,17 +275,11 @@ impl VerifyCache {
     /// # Errors
     /// Store failures.
     pub async fn trust_list(&self, state: &AppState) -> Result<Arc<TrustList>, ApiError> {
-        if let Some((at, trust)) = &*lock(&self.trust)
-            && at.elapsed() < VERIFY_CACHE_TTL
-        {
-            return Ok(Arc::clone(trust));
-        }
-        let fresh = Arc::new(trust_list(state).await?);
-        *lock(&self.trust) = Some((Instant::now(), Arc::clone(&fresh)));
-        Ok(fresh)
+        self.trust.get_or_load(&(), || async { Ok(Arc::new(trust_list(state).await?)) }).await
     }
 
-    /// A log's revocation state as of its newest checkpoint, cached like the trust list.
+    /// A log's revocation state as of its newest checkpoint (`None` before its first
+    /// checkpoint), cached like the trust list.
     ///
     /// # Errors
     /// Store failures, or a log that does not match its checkpoint.
@@ -288,27 +288,21 @@ impl VerifyCache {
         state: &AppState,
         log: &str,
     ) -> Result<Option<Arc<RevocationState>>, ApiError> {
-        if let Some(Some((at, cached))) = lock(&self.revocations).get(log)
-            && at.elapsed() < VERIFY_CACHE_TTL
-        {
-            return Ok(Some(Arc::clone(cached)));
-        }
-        let Some(fresh) = revocation_state(state, log).await? else {
-            return Ok(None);
-        };
-        let fresh = Arc::new(fresh);
-        lock(&self.revocations).insert(log.to_owned(), Some((Instant::now(), Arc::clone(&fresh))));
-        Ok(Some(fresh))
+        self.revocations
+            .get_or_load(&log.to_owned(), || async {
+                Ok(revocation_state(state, log).await?.map(Arc::new))
+            })
+            .await
     }
 
     /// Forgets the trust list (after a key is added, rotated or retired).
     pub fn invalidate_trust(&self) {
-        *lock(&self.trust) = None;
+        self.trust.forget(&());
     }
 
     /// Forgets a log's revocation state (after an append).
     pub fn invalidate_log(&self, log: &str) {
-        lock(&self.revocations).remove(log);
+        self.revocations.forget(&log.to_owned());
     }
 }
 

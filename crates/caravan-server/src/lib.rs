@@ -14,6 +14,7 @@ pub mod declarations;
 pub mod error;
 pub mod i18n;
 pub mod land;
+mod memo;
 pub mod metrics;
 pub mod multipart;
 pub mod poverty;
