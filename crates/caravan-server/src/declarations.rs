@@ -11,20 +11,21 @@
 
 mod pages;
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use caravan_customs::risk::{RiskRuleSet, RoutingTable};
 use caravan_customs::{
     AgencyDecision, AssessmentInput, CertificateVerdict, Channel, CodeListSources, CodeLists,
-    Declaration, DutyLine, Event, FieldError, Lifecycle, OfficerDecision, ReferenceLookup, Status,
-    TraderHistory, ValidationContext,
+    Declaration, DutyLine, Event, FieldError, Json, Lifecycle, OfficerDecision, ReferenceLookup,
+    Status, TraderHistory, ValidationContext,
 };
 use caravan_refdata::ReferenceData;
 use caravan_store::declarations::{
@@ -40,8 +41,8 @@ use utoipa::OpenApi;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::certs::lock;
 use crate::error::{ApiError, ApiJson, ApiQuery};
+use crate::memo::Memo;
 
 crate::i18n::strings! { DeclKey {
     title => ["Declarations", "Декларации", "报关单"],
@@ -109,10 +110,10 @@ pub struct Window {
     /// The shipped rules, used by a country until its administrators store their own.
     default_rules: Arc<RiskRuleSet>,
     /// Each country's current rule set, read from the store once and replaced on PUT.
-    rules: Mutex<HashMap<CountryCode, Arc<RiskRuleSet>>>,
-    /// Each organisation's compliance record as last read, with when (the risk rules' input):
-    /// one store read per organisation every [`TRADER_RECORD_TTL`] instead of per lodgement.
-    traders: Mutex<HashMap<i64, (Instant, TraderRecord)>>,
+    rules: Memo<CountryCode, Arc<RiskRuleSet>>,
+    /// Each organisation's compliance record (the risk rules' input): one store read per
+    /// organisation every [`TRADER_RECORD_TTL`] instead of per lodgement.
+    traders: Memo<i64, TraderRecord>,
     writer: OnceLock<mpsc::Sender<Job>>,
 }
 
@@ -149,8 +150,8 @@ impl Window {
             code_lists,
             routing,
             default_rules: Arc::new(default_rules),
-            rules: Mutex::default(),
-            traders: Mutex::default(),
+            rules: Memo::new(None),
+            traders: Memo::new(Some(TRADER_RECORD_TTL)),
             writer: OnceLock::new(),
         })
     }
@@ -281,6 +282,17 @@ pub struct DeclarationRequest {
     pub certificates: Vec<PresentedCertificate>,
 }
 
+/// A [`DeclarationRequest`] read without building a `serde_json::Value`: its data set
+/// borrows from the request body (see [`caravan_customs::json`]). Lodging reads each body so.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationText<'a> {
+    #[serde(borrow)]
+    pub declaration: Json<'a>,
+    #[serde(default)]
+    pub certificates: Vec<PresentedCertificate>,
+}
+
 /// Certificates presented when lodging a saved draft.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -307,13 +319,18 @@ fn transition_error(err: &caravan_customs::TransitionError) -> ApiError {
 
 /// Checks a data set; `Err` lists every field error.
 fn validate(state: &AppState, body: &Value) -> Result<Declaration, ApiError> {
+    validate_node(state, &Json::from_value(body))
+}
+
+/// Checks a data set read straight from request text.
+fn validate_node(state: &AppState, body: &Json<'_>) -> Result<Declaration, ApiError> {
     let window = &state.declarations;
     let ctx = ValidationContext {
         code_lists: &window.code_lists,
         reference: &Reference(&state.refdata),
         today: (state.clock)().date(),
     };
-    caravan_customs::validate_value(body, &ctx).map_err(|errors| validation_error(&errors))
+    caravan_customs::validate_node(body, &ctx).map_err(|errors| validation_error(&errors))
 }
 
 /// The country of a data set's customs office, for drafts that need not be valid yet.
@@ -526,38 +543,29 @@ async fn current_rules(
     country: CountryCode,
 ) -> Result<Arc<RiskRuleSet>, ApiError> {
     let window = &state.declarations;
-    if let Some(rules) = lock(&window.rules).get(&country) {
-        return Ok(rules.clone());
-    }
-    let stored = state.store.risk_rule_sets(country).await?;
-    let rules = match stored.first() {
-        Some(record) => {
-            Arc::new(serde_json::from_value::<RiskRuleSet>(record.body.clone()).map_err(|err| {
-                ApiError::internal(format!("stored risk rules of {country}: {err}"))
-            })?)
-        }
-        None => window.default_rules.clone(),
+    let load = || async {
+        let stored = state.store.risk_rule_sets(country).await?;
+        Ok(match stored.first() {
+            Some(record) => {
+                Arc::new(serde_json::from_value::<RiskRuleSet>(record.body.clone()).map_err(
+                    |err| ApiError::internal(format!("stored risk rules of {country}: {err}")),
+                )?)
+            }
+            None => window.default_rules.clone(),
+        })
     };
-    lock(&window.rules).insert(country, rules.clone());
-    Ok(rules)
+    window.rules.get_or_load(&country, load).await
 }
 
 /// The organisation's compliance record, from the cache while fresh.
 async fn trader_record(state: &AppState, org_id: i64) -> Result<TraderRecord, ApiError> {
-    let traders = &state.declarations.traders;
-    if let Some((at, record)) = lock(traders).get(&org_id)
-        && at.elapsed() < TRADER_RECORD_TTL
-    {
-        return Ok(*record);
-    }
-    let record = state.store.trader_record(org_id).await?;
-    lock(traders).insert(org_id, (Instant::now(), record));
-    Ok(record)
+    let load = || async { Ok(state.store.trader_record(org_id).await?) };
+    state.declarations.traders.get_or_load(&org_id, load).await
 }
 
 /// Forgets an organisation's cached compliance record (after a decision on its declaration).
 fn forget_trader(state: &AppState, org_id: i64) {
-    lock(&state.declarations.traders).remove(&org_id);
+    state.declarations.traders.forget(&org_id);
 }
 
 /// What an assessment produced, ready to store.
@@ -719,6 +727,41 @@ pub async fn lodge(
     request: DeclarationRequest,
     key: Option<String>,
 ) -> Result<Lodged, ApiError> {
+    lodge_checked(state, caller, key, || {
+        let declaration = validate(state, &request.declaration)?;
+        Ok((declaration, JsonText::from(&request.declaration), request.certificates))
+    })
+    .await
+}
+
+/// [`lodge`], for a request read as [`DeclarationText`]: the body stored is the data set
+/// written back compactly, as [`lodge`] stores it.
+///
+/// # Errors
+/// As [`lodge`].
+pub async fn lodge_text(
+    state: &AppState,
+    caller: &Caller,
+    request: DeclarationText<'_>,
+    key: Option<String>,
+) -> Result<Lodged, ApiError> {
+    lodge_checked(state, caller, key, || {
+        let declaration = validate_node(state, &request.declaration)?;
+        let body = JsonText::of(&request.declaration)
+            .map_err(|err| ApiError::internal(format!("writing the declaration: {err}")))?;
+        Ok((declaration, body, request.certificates))
+    })
+    .await
+}
+
+/// The lodging pipeline after the caller's right and the idempotency key are checked:
+/// `check` validates the data set and gives its text to store and the presented certificates.
+async fn lodge_checked(
+    state: &AppState,
+    caller: &Caller,
+    key: Option<String>,
+    check: impl FnOnce() -> Result<(Declaration, JsonText, Vec<PresentedCertificate>), ApiError>,
+) -> Result<Lodged, ApiError> {
     if !can_lodge(caller) {
         return Err(ApiError::forbidden(
             "only traders and brokers of a trading company or brokerage lodge declarations",
@@ -729,7 +772,7 @@ pub async fn lodge(
     {
         return Ok(Lodged { response, replayed: true });
     }
-    let declaration = validate(state, &request.declaration)?;
+    let (declaration, body, certificates) = check()?;
     let country = state
         .declarations
         .code_lists
@@ -745,7 +788,7 @@ pub async fn lodge(
         caller.org.id,
         &declaration,
         country,
-        &request.certificates,
+        &certificates,
         lodged,
         events,
     )
@@ -757,7 +800,7 @@ pub async fn lodge(
             reference: declaration.reference.clone(),
             org_id: caller.org.id,
             country,
-            body: JsonText::from(&request.declaration),
+            body,
         },
         idempotency_key: key,
         transition: Transition {
@@ -935,10 +978,31 @@ pub async fn lodge_new(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<DeclarationRequest>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
+    if is_json(&headers)
+        && let Ok(request) = serde_json::from_slice::<DeclarationText<'_>>(&body)
+    {
+        return Ok(lodged_response(lodge_text(&state, &caller, request, key).await?));
+    }
+    // What the borrowed reading refuses goes through the JSON extractor, whose refusal names
+    // the field at fault (or the missing content type) as on every other endpoint.
+    let mut request = axum::extract::Request::new(axum::body::Body::from(body));
+    *request.headers_mut() = headers;
+    let ApiJson(request) = ApiJson::<DeclarationRequest>::from_request(request, &state).await?;
     Ok(lodged_response(lodge(&state, &caller, request, key).await?))
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`, as
+/// the JSON extractor accepts).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else { return false };
+    let Ok(text) = value.to_str() else { return false };
+    let essence = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence
+        .strip_prefix("application/")
+        .is_some_and(|subtype| subtype == "json" || subtype.ends_with("+json"))
 }
 
 /// Lodges a saved draft.
@@ -1367,12 +1431,7 @@ async fn store_rules(
     let value = serde_json::to_value(&rules).map_err(ApiError::internal)?;
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let record = state.store.put_risk_rule_set(&change, country, &value).await?;
-    state
-        .declarations
-        .rules
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .insert(country, Arc::new(rules));
+    state.declarations.rules.put(country, Arc::new(rules));
     Ok(record)
 }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use caravan_server::auth::{Caller, Credential};
-use caravan_server::declarations::{DeclarationRequest, PresentedCertificate};
+use caravan_server::declarations::{DeclarationRequest, DeclarationText, PresentedCertificate};
 use caravan_server::{AppState, ServerConfig};
 use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store};
 use caravan_types::CountryCode;
@@ -236,14 +236,15 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
                         let idx = next.fetch_add(1, Ordering::Relaxed);
                         let Some(body) = requests.get(idx) else { return Ok(latencies) };
                         let begun = Instant::now();
-                        let request: DeclarationRequest =
+                        let request: DeclarationText<'_> =
                             serde_json::from_slice(body).context("a bench request")?;
-                        let lodged =
-                            caravan_server::declarations::lodge(&state, &caller, request, None)
-                                .await
-                                .map_err(|err| {
-                                    anyhow::anyhow!("lodging {idx}: {} {}", err.code, err.message)
-                                })?;
+                        let lodged = caravan_server::declarations::lodge_text(
+                            &state, &caller, request, None,
+                        )
+                        .await
+                        .map_err(|err| {
+                            anyhow::anyhow!("lodging {idx}: {} {}", err.code, err.message)
+                        })?;
                         anyhow::ensure!(lodged.response["channel"].is_string(), "no channel");
                         // Every presented certificate must pass, or the bench measures refusals.
                         let verdicts = lodged.response["certificates"].as_array();

@@ -158,6 +158,48 @@ async fn invalid_declarations_name_every_field() {
     assert_eq!(app.get("/api/v1/declarations", Some(&trader)).await.1, json!([]));
 }
 
+/// The lodging endpoint reads bodies without building a `serde_json::Value`; what it refuses
+/// is answered as every JSON endpoint answers, and what it stores is the data set as sent.
+#[tokio::test]
+async fn lodging_reads_the_body_as_sent_and_refuses_what_is_not_a_request() {
+    let app = app().await;
+    let trader = app.token("trader-a").await;
+    let send = |content_type: Option<&'static str>, body: String| {
+        let mut req = Request::post("/api/v1/declarations/lodge")
+            .header(header::AUTHORIZATION, format!("Bearer {trader}"));
+        if let Some(content_type) = content_type {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        app.send(req.body(Body::from(body)).unwrap())
+    };
+    let good = json!({ "declaration": declaration("KZ-TEXT-1") });
+    let (status, body) = json_of(send(None, good.to_string()).await).await;
+    assert_eq!(status, 415, "no content type: {body}");
+    let (status, body) =
+        json_of(send(Some("application/json"), "{\"declaration\":".to_owned()).await).await;
+    assert_eq!(status, 400, "truncated JSON: {body}");
+    let mut extra = good.clone();
+    extra["signature"] = json!("x");
+    let (status, body) = json_of(send(Some("application/json"), extra.to_string()).await).await;
+    assert_eq!((status, error_code(&body)), (422, "request.invalid_field"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("signature"), "{body}");
+    let (status, body) =
+        json_of(send(Some("application/json"), json!({ "declaration": 7 }).to_string()).await)
+            .await;
+    assert_eq!((status, error_code(&body)), (422, "declaration.invalid"), "{body}");
+
+    // Pretty-printed, with an escaped name and a charset parameter: lodged, and stored as
+    // the data set it reads as.
+    let mut sent = declaration("KZ-TEXT-1");
+    sent["location_of_goods"] = json!("Khorgos \"East Gate\" yard\n2");
+    let text = serde_json::to_string_pretty(&json!({ "declaration": sent })).unwrap();
+    let (status, body) = json_of(send(Some("application/json; charset=utf-8"), text).await).await;
+    assert_eq!(status, 201, "{body}");
+    let (status, detail) = app.get("/api/v1/declarations/KZ-TEXT-1", Some(&trader)).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["versions"][0]["body"], sent);
+}
+
 #[tokio::test]
 async fn idempotent_retry_creates_nothing_twice() {
     let app = app().await;
