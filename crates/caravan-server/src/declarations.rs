@@ -716,7 +716,8 @@ pub struct Lodged {
 }
 
 /// Lodges a declaration for the caller's organisation: validate, verify, compute duties,
-/// assess, route, and commit in the next batch. The bench and the HTTP handler both call this.
+/// assess, route, and commit in the next batch. The HTTP handler and the bench call its twin
+/// [`lodge_text`], which reads the request text without a `serde_json::Value`.
 ///
 /// # Errors
 /// 403 for a caller who may not lodge; 422 naming every invalid field; 409 when the reference
