@@ -124,17 +124,16 @@ impl Driver {
         self.cmd("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
-    /// The element's text, or `None` when the page replaced the element between finding and
-    /// reading it (a "stale element reference" while a navigation completes): callers retry.
-    fn text(&self, css: &str) -> Option<String> {
+    /// The element's text, or why it could not be read while a navigation completes: the page
+    /// replaced the element ("stale element reference", 404) or ChromeDriver lost the page's
+    /// script context mid-navigation (500, "unknown error"). Callers retry those.
+    fn text(&self, css: &str) -> Result<String, String> {
         let id = self.find(css);
         let url = format!("{}/session/{}/element/{id}/text", self.base, self.session);
         match ureq::get(&url).call() {
-            Ok(r) => Some(r.into_json::<Value>().unwrap()["value"].as_str().unwrap().to_owned()),
-            Err(ureq::Error::Status(404, r)) => {
-                let body = r.into_string().unwrap_or_default();
-                assert!(body.contains("stale element reference"), "webdriver text: {body}");
-                None
+            Ok(r) => Ok(r.into_json::<Value>().unwrap()["value"].as_str().unwrap().to_owned()),
+            Err(ureq::Error::Status(status @ (404 | 500), r)) => {
+                Err(format!("{status} {}", r.into_string().unwrap_or_default()))
             }
             Err(e) => panic!("webdriver GET text of {css}: {e}"),
         }
@@ -143,13 +142,13 @@ impl Driver {
     fn wait_for_text(&self, css: &str, needle: &str) {
         let started = Instant::now();
         loop {
-            let text = self.text(css).unwrap_or_default();
-            if text.contains(needle) {
+            let text = self.text(css);
+            if text.as_ref().is_ok_and(|text| text.contains(needle)) {
                 return;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(15),
-                "{css} never showed {needle:?}; it shows {text:?}"
+                "{css} never showed {needle:?}; last read: {text:?}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
