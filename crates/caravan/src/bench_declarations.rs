@@ -38,7 +38,8 @@ pub(crate) struct BenchDeclarationsArgs {
     /// a p99 of 50 ms at 5,000/s leaves room for at most a few hundred; 64 keeps the writer fed.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// A `postgres://` URL to measure PostgreSQL; default: SQLite in a temporary folder.
+    /// A `postgres://` URL to measure PostgreSQL, or a `sqlite:` URL (`sqlite://bench.db?mode=rwc`)
+    /// to keep the SQLite database for inspection; default: SQLite in a temporary folder.
     #[arg(long)]
     db: Option<String>,
     /// Append one CSV row per size (backend, items, declarations, seconds, per_second, p50_ms, p99_ms).
