@@ -289,9 +289,7 @@ impl VerifyCache {
         log: &str,
     ) -> Result<Option<Arc<RevocationState>>, ApiError> {
         self.revocations
-            .get_or_load(&log.to_owned(), || async {
-                Ok(revocation_state(state, log).await?.map(Arc::new))
-            })
+            .get_or_load(log, || async { Ok(revocation_state(state, log).await?.map(Arc::new)) })
             .await
     }
 
@@ -302,7 +300,7 @@ impl VerifyCache {
 
     /// Forgets a log's revocation state (after an append).
     pub fn invalidate_log(&self, log: &str) {
-        self.revocations.forget(&log.to_owned());
+        self.revocations.forget(log);
     }
 }
 
