@@ -69,14 +69,6 @@ impl<'a> Json<'a> {
         }
     }
 
-    /// The text of a string.
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Json::String(text) => Some(text),
-            _ => None,
-        }
-    }
-
     /// The member `key` of an object.
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         match self {
