@@ -4,9 +4,8 @@
 //! proof and its log checkpoint's). One thread takes every check waiting and verifies them in
 //! one batch ([`caravan_docsign::sig::verify_ed25519_checks`]: one multi-scalar
 //! multiplication; each result is what checking that signature alone gives, but for the
-//! signer-made case that function names), so the
-//! cost per signature falls as lodgements arrive together, and a lone lodgement waits for
-//! nothing but its own two checks. Like the declaration writer's group commit, nothing waits
+//! signer-made case that function names), so the cost per signature falls as lodgements
+//! arrive together, and a lone lodgement waits for nothing but its own two checks. Like the declaration writer's group commit, nothing waits
 //! on a timer: a batch is whatever queued while the previous one ran.
 
 use std::sync::OnceLock;
