@@ -4,6 +4,14 @@
 //! (PROOF/SUBPROOF) over a slice of leaf hashes; verification follows the iterative algorithms
 //! of §2.1.3.2 and §2.1.4.2 step by step. [`CompactTree`] keeps the O(log n) right frontier of
 //! a growing log so that an append costs one leaf hash and a few node hashes.
+//!
+//! A log too large to read whole keeps the hashes of its complete [`Subtree`]s instead (§2.1:
+//! MTH of a complete subtree never changes once all its leaves are in): [`SubtreeProof`] names
+//! the O(log n) of them an inclusion or consistency proof needs and assembles the proof from
+//! them, [`root_from_subtrees`] the root, and [`append_leaf`] the root, proof and newly
+//! completed subtrees of one append.
+
+use std::ops::Range;
 
 use sha2::{Digest, Sha256};
 
@@ -25,6 +33,8 @@ pub enum ProofError {
     BadHashLength { what: &'static str, len: usize },
     #[error("the proof does not lead to the expected root")]
     RootMismatch,
+    #[error("the hash of complete subtree {level}/{index} is not at hand")]
+    MissingSubtree { level: u8, index: u64 },
 }
 
 /// The RFC 9162 §2.1.1 hash of the empty tree: SHA-256 of the empty string.
@@ -358,6 +368,263 @@ impl CompactTree {
         };
         iter.fold(*last, |acc, left| node_hash(left, &acc))
     }
+}
+
+/// A complete (perfect) subtree of a log's tree: the `index`-th run of `2^level` leaves, leaves
+/// `index << level .. (index + 1) << level`. Level 0 is a leaf. RFC 9162 §2.1.1: its hash is
+/// MTH of those leaves, which never changes once the log holds all of them, so a log can keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subtree {
+    pub level: u8,
+    pub index: u64,
+}
+
+impl Subtree {
+    /// Its first leaf.
+    pub fn start(self) -> u64 {
+        self.index << self.level
+    }
+
+    /// One past its last leaf: the subtree is complete in a tree of at least this many leaves.
+    pub fn end(self) -> u64 {
+        (self.index + 1) << self.level
+    }
+}
+
+/// The complete subtrees that leaves `range` split into, left to right, each the largest its
+/// alignment allows. For every range RFC 9162's recursions (§2.1.1 MTH, §2.1.3.1 PATH, §2.1.4.1
+/// SUBPROOF) hash, i.e. `lo..hi` with `lo` a multiple of a power of two at least `hi - lo`, these
+/// are the subtrees the recursion splits the range into, largest first, so MTH of the range is
+/// their hashes folded from the right.
+pub fn range_subtrees(range: Range<u64>) -> Vec<Subtree> {
+    let (mut start, end) = (range.start, range.end);
+    let mut res = Vec::new();
+    while start < end {
+        let fits = (u64::BITS - 1 - (end - start).leading_zeros()) as u8;
+        let aligned = start.trailing_zeros().min(63) as u8;
+        let level = fits.min(aligned);
+        res.push(Subtree { level, index: start >> level });
+        start += 1 << level;
+    }
+    res
+}
+
+/// MTH of a range of the shape [`range_subtrees`] requires, from its subtrees' hashes.
+fn range_hash(
+    range: Range<u64>,
+    lookup: &mut impl FnMut(Subtree) -> Option<Hash>,
+) -> Result<Hash, ProofError> {
+    let mut acc: Option<Hash> = None;
+    for subtree in range_subtrees(range).into_iter().rev() {
+        let hash = lookup(subtree)
+            .ok_or(ProofError::MissingSubtree { level: subtree.level, index: subtree.index })?;
+        acc = Some(match acc {
+            None => hash,
+            Some(right) => node_hash(&hash, &right),
+        });
+    }
+    Ok(acc.unwrap_or_else(empty_root))
+}
+
+/// The complete subtrees whose hashes make up the root of a tree of `size` leaves: its right
+/// frontier, largest first (at most one per bit of `size`).
+pub fn root_subtrees(size: u64) -> Vec<Subtree> {
+    range_subtrees(0..size)
+}
+
+/// RFC 9162 §2.1.1 root of a tree of `size` leaves from the hashes of [`root_subtrees`].
+///
+/// # Errors
+/// [`ProofError::MissingSubtree`] when `lookup` has no hash for one of them.
+pub fn root_from_subtrees(
+    size: u64,
+    mut lookup: impl FnMut(Subtree) -> Option<Hash>,
+) -> Result<Hash, ProofError> {
+    range_hash(0..size, &mut lookup)
+}
+
+/// An inclusion or consistency proof to assemble from complete-subtree hashes: each hash of the
+/// proof is MTH of a range of leaves, and each range is at most O(log n) complete subtrees.
+/// Only one range of a proof reaches the incomplete right edge of the tree; every other is one
+/// complete subtree, so a proof needs at most about `2 log2 n` stored hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubtreeProof {
+    /// The leaf range each hash of the proof covers, in proof order.
+    ranges: Vec<Range<u64>>,
+}
+
+impl SubtreeProof {
+    /// RFC 9162 §2.1.3.1 PATH(index, D[size]), the recursion unrolled: the sibling of each node
+    /// on the path from the root down to the leaf, listed from the leaf upwards.
+    ///
+    /// # Errors
+    /// [`ProofError::IndexOutOfRange`] when `index >= size`.
+    pub fn inclusion(index: u64, size: u64) -> Result<SubtreeProof, ProofError> {
+        if index >= size {
+            return Err(ProofError::IndexOutOfRange { index, size });
+        }
+        let mut ranges = Vec::new();
+        let (mut lo, mut hi) = (0, size);
+        while hi - lo > 1 {
+            let k = split_u64(hi - lo);
+            if index < lo + k {
+                ranges.push(lo + k..hi);
+                hi = lo + k;
+            } else {
+                ranges.push(lo..lo + k);
+                lo += k;
+            }
+        }
+        ranges.reverse();
+        Ok(SubtreeProof { ranges })
+    }
+
+    /// RFC 9162 §2.1.4.1 PROOF(size1, D[size2]) = SUBPROOF(size1, D[size2], true), the
+    /// recursion unrolled.
+    ///
+    /// # Errors
+    /// [`ProofError::SizesReversed`] when `size1 > size2`, [`ProofError::EmptyFirstTree`] when
+    /// `size1` is 0.
+    pub fn consistency(size1: u64, size2: u64) -> Result<SubtreeProof, ProofError> {
+        if size1 > size2 {
+            return Err(ProofError::SizesReversed { size1, size2 });
+        }
+        if size1 == 0 {
+            return Err(ProofError::EmptyFirstTree);
+        }
+        let mut ranges = Vec::new();
+        let (mut lo, mut hi, mut whole) = (0, size2, true);
+        loop {
+            let (m, n) = (size1 - lo, hi - lo);
+            if m == n {
+                // SUBPROOF(m, D[m], false) = {MTH(D[m])}; with b = true it is empty.
+                if !whole {
+                    ranges.push(lo..hi);
+                }
+                break;
+            }
+            let k = split_u64(n);
+            if m <= k {
+                ranges.push(lo + k..hi);
+                hi = lo + k;
+            } else {
+                ranges.push(lo..lo + k);
+                lo += k;
+                whole = false;
+            }
+        }
+        ranges.reverse();
+        Ok(SubtreeProof { ranges })
+    }
+
+    /// The complete subtrees whose hashes [`Self::assemble`] needs, sorted, each once.
+    pub fn subtrees(&self) -> Vec<Subtree> {
+        let mut res: Vec<Subtree> =
+            self.ranges.iter().flat_map(|range| range_subtrees(range.clone())).collect();
+        res.sort_unstable();
+        res.dedup();
+        res
+    }
+
+    /// The proof: MTH of each range, folded from the hashes `lookup` gives for
+    /// [`Self::subtrees`]. Equal to [`inclusion_proof`] or [`consistency_proof`] over all the
+    /// leaves.
+    ///
+    /// # Errors
+    /// [`ProofError::MissingSubtree`] when `lookup` has no hash for one of them.
+    pub fn assemble(
+        &self,
+        mut lookup: impl FnMut(Subtree) -> Option<Hash>,
+    ) -> Result<Vec<Hash>, ProofError> {
+        self.ranges.iter().map(|range| range_hash(range.clone(), &mut lookup)).collect()
+    }
+}
+
+/// [`split`] on tree sizes: the largest power of two strictly smaller than `n >= 2`.
+fn split_u64(n: u64) -> u64 {
+    debug_assert!(n >= 2);
+    1 << (u64::BITS - 1 - (n - 1).leading_zeros())
+}
+
+/// What appending one leaf to a tree of `size` leaves gives: the new root, the leaf's inclusion
+/// proof in the new tree, and the complete subtrees the leaf completes (itself at level 0 first,
+/// then one per trailing 1 bit of `size`), whose hashes a log keeps from now on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub root: Hash,
+    pub proof: Vec<Hash>,
+    pub completed: Vec<(Subtree, Hash)>,
+}
+
+/// Appends `leaf` as leaf `size` given the hashes of [`root_subtrees`]`(size)`: O(log n) hashes
+/// in, O(log n) node hashes computed.
+///
+/// The inclusion proof of the last leaf (§2.1.3.1) is the old frontier from the smallest
+/// subtree up, and the new root (§2.1.1) is the old frontier and the leaf folded from the right.
+///
+/// # Errors
+/// [`ProofError::MissingSubtree`] when `lookup` has no hash for a frontier subtree.
+pub fn append_leaf(
+    size: u64,
+    leaf: Hash,
+    mut lookup: impl FnMut(Subtree) -> Option<Hash>,
+) -> Result<Appended, ProofError> {
+    let frontier = root_subtrees(size)
+        .into_iter()
+        .map(|subtree| {
+            let hash = lookup(subtree)
+                .ok_or(ProofError::MissingSubtree { level: subtree.level, index: subtree.index })?;
+            Ok((subtree, hash))
+        })
+        .collect::<Result<Vec<_>, ProofError>>()?;
+    let proof: Vec<Hash> = frontier.iter().rev().map(|(_, hash)| *hash).collect();
+    let root = proof.iter().fold(leaf, |acc, left| node_hash(left, &acc));
+    // Each trailing 1 bit of the old size is a frontier subtree the new leaf completes a
+    // sibling of, as in [`CompactTree::push`].
+    let mut completed = vec![(Subtree { level: 0, index: size }, leaf)];
+    let mut node = leaf;
+    let mut carry = size;
+    let mut level = 0u8;
+    for left in &proof {
+        if carry & 1 == 0 {
+            break;
+        }
+        node = node_hash(left, &node);
+        carry >>= 1;
+        level += 1;
+        completed.push((Subtree { level, index: size >> level }, node));
+    }
+    Ok(Appended { root, proof, completed })
+}
+
+/// Every complete subtree of the tree of `leaf_hashes` with its hash, level by level from the
+/// leaves (level 0) up: what a log that kept no subtree hashes needs to start keeping them.
+/// O(n) hashes.
+pub fn complete_subtrees(leaf_hashes: &[Hash]) -> Vec<(Subtree, Hash)> {
+    let mut res: Vec<(Subtree, Hash)> = leaf_hashes
+        .iter()
+        .enumerate()
+        .map(|(idx, hash)| (Subtree { level: 0, index: idx as u64 }, *hash))
+        .collect();
+    let mut level_start = 0;
+    let mut level = 0u8;
+    loop {
+        let below = &res[level_start..];
+        if below.len() < 2 {
+            break;
+        }
+        let above: Vec<(Subtree, Hash)> = below
+            .chunks_exact(2)
+            .enumerate()
+            .map(|(idx, pair)| {
+                (Subtree { level: level + 1, index: idx as u64 }, node_hash(&pair[0].1, &pair[1].1))
+            })
+            .collect();
+        level_start = res.len();
+        level += 1;
+        res.extend(above);
+    }
+    res
 }
 
 #[cfg(test)]

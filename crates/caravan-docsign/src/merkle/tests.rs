@@ -240,3 +240,100 @@ proptest! {
         let _ = consistency_proof_len(size1, size);
     }
 }
+
+/// The hashes a log keeps for a tree of `size` leaves: every complete subtree, at most `size`.
+fn stored(all: &[Hash], size: usize) -> std::collections::HashMap<Subtree, Hash> {
+    complete_subtrees(&all[..size]).into_iter().collect()
+}
+
+#[test]
+fn subtree_proofs_equal_all_leaves_proofs_for_every_size_and_index_up_to_70() {
+    let all = leaves(70);
+    for size in 1..=70u64 {
+        let tree = &all[..size as usize];
+        let kept = stored(&all, size as usize);
+        let lookup = |subtree: Subtree| {
+            assert!(subtree.end() <= size, "{subtree:?} is not complete in {size}");
+            kept.get(&subtree).copied()
+        };
+        assert_eq!(root_from_subtrees(size, lookup), Ok(root(tree)), "root of {size}");
+        for index in 0..size {
+            let plan = SubtreeProof::inclusion(index, size).unwrap();
+            assert_eq!(plan.assemble(lookup), inclusion_proof(tree, index), "{index} in {size}");
+        }
+        for size1 in 1..=size {
+            let plan = SubtreeProof::consistency(size1, size).unwrap();
+            assert_eq!(plan.assemble(lookup), consistency_proof(tree, size1), "{size1} -> {size}");
+        }
+    }
+}
+
+#[test]
+fn appending_leaf_by_leaf_keeps_every_complete_subtree_and_proves_each_leaf() {
+    let all = leaves(70);
+    let mut kept = std::collections::HashMap::new();
+    for (size, leaf) in all.iter().enumerate() {
+        let size = size as u64;
+        let appended = append_leaf(size, *leaf, |s| kept.get(&s).copied()).unwrap();
+        let tree = &all[..=size as usize];
+        assert_eq!(appended.root, root(tree), "root after {size}");
+        assert_eq!(Ok(appended.proof), inclusion_proof(tree, size), "proof of {size}");
+        kept.extend(appended.completed);
+        assert_eq!(kept, stored(&all, size as usize + 1), "subtrees after appending {size}");
+    }
+}
+
+#[test]
+fn a_missing_subtree_is_named() {
+    let plan = SubtreeProof::inclusion(0, 4).unwrap();
+    assert_eq!(plan.subtrees(), [Subtree { level: 0, index: 1 }, Subtree { level: 1, index: 1 }]);
+    assert_eq!(plan.assemble(|_| None), Err(ProofError::MissingSubtree { level: 0, index: 1 }));
+    assert_eq!(
+        append_leaf(3, [0; 32], |_| None).map(|a| a.root),
+        Err(ProofError::MissingSubtree { level: 1, index: 0 })
+    );
+    assert_eq!(
+        SubtreeProof::inclusion(4, 4),
+        Err(ProofError::IndexOutOfRange { index: 4, size: 4 })
+    );
+    assert_eq!(SubtreeProof::consistency(0, 4), Err(ProofError::EmptyFirstTree));
+    assert_eq!(
+        SubtreeProof::consistency(5, 4),
+        Err(ProofError::SizesReversed { size1: 5, size2: 4 })
+    );
+    assert_eq!(root_from_subtrees(0, |_| None), Ok(empty_root()));
+}
+
+/// MTH of any complete subtree, from the leaves: a lookup that needs no stored table.
+fn subtree_hash(tree: &[Hash], subtree: Subtree) -> Option<Hash> {
+    let (start, end) =
+        (usize::try_from(subtree.start()).ok()?, usize::try_from(subtree.end()).ok()?);
+    tree.get(start..end).map(mth)
+}
+
+proptest! {
+    #[test]
+    fn subtree_proofs_equal_all_leaves_proofs(size in 1u64..3000, seed in any::<u64>()) {
+        let tree = leaves(size as usize);
+        let index = seed % size;
+        let size1 = 1 + (seed >> 20) % size;
+        let lookup = |s| subtree_hash(&tree, s);
+        prop_assert_eq!(SubtreeProof::inclusion(index, size).unwrap().assemble(lookup), inclusion_proof(&tree, index));
+        prop_assert_eq!(SubtreeProof::consistency(size1, size).unwrap().assemble(lookup), consistency_proof(&tree, size1));
+        prop_assert_eq!(root_from_subtrees(size, lookup), Ok(root(&tree)));
+    }
+
+    // The point of stored subtrees: a proof reads O(log n) of them, all complete, whatever n.
+    #[test]
+    fn a_proof_needs_few_complete_subtrees(size in 1u64..(1 << 62), seed in any::<u64>()) {
+        let index = seed % size;
+        let size1 = 1 + seed.rotate_left(32) % size;
+        let bound = 2 * (u64::BITS - size.leading_zeros()) as usize;
+        for plan in [SubtreeProof::inclusion(index, size).unwrap(), SubtreeProof::consistency(size1, size).unwrap()] {
+            let subtrees = plan.subtrees();
+            prop_assert!(subtrees.len() <= bound, "{} subtrees for size {}", subtrees.len(), size);
+            prop_assert!(subtrees.iter().all(|s| s.end() <= size));
+        }
+        prop_assert!(root_subtrees(size).len() == size.count_ones() as usize);
+    }
+}
