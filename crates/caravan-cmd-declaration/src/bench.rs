@@ -87,6 +87,8 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
             .map_err(|errors| anyhow::anyhow!("bench declaration invalid: {}", errors[0]))?;
         let input = AssessmentInput {
             version: 1,
+            selection: caravan_customs::Selection::Keyed(b"bench selection key"),
+            standing: None,
             duty_lines: &[],
             verdicts: &verdicts,
             history: TraderHistory { n_declarations: 50, n_violations: 0 },

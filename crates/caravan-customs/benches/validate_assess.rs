@@ -52,6 +52,8 @@ fn bench(c: &mut Criterion) {
                 let declaration = validate_json(text, &fixture.context()).expect("valid");
                 let input = AssessmentInput {
                     version: 1,
+                    selection: caravan_customs::Selection::Keyed(b"bench selection key"),
+                    standing: None,
                     duty_lines: &[],
                     verdicts: &verdicts,
                     history: TraderHistory { n_declarations: 50, n_violations: 0 },

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::codes::CodeLists;
 use crate::dataset::Declaration;
 use crate::risk::{
-    AgencyRoute, Channel, RiskAssessment, RiskRuleSet, RoutingTable, TraderHistory, assess_risk,
-    route,
+    AgencyRoute, Channel, RiskAssessment, RiskRuleSet, RoutingTable, Selection, StandingDecision,
+    TraderHistory, assess_risk, route,
 };
 
 /// The result of verifying one attached certificate (signature, issuing authority, not
@@ -45,6 +45,10 @@ pub struct DutyLine {
 pub struct AssessmentInput<'a> {
     /// The declaration's version (1 at lodging, +1 per amendment).
     pub version: u32,
+    /// How random-selection rules draw (keyed at lodging, withheld in a preview).
+    pub selection: Selection<'a>,
+    /// An officer's decision that still holds ([`crate::Lifecycle::standing_decision`]).
+    pub standing: Option<&'a StandingDecision>,
     pub duty_lines: &'a [DutyLine],
     pub verdicts: &'a [CertificateVerdict],
     pub history: TraderHistory,
@@ -143,7 +147,8 @@ pub fn assess(
     let is_certificate = |code: &str| code_lists.document_types.get(code) == Some(&true);
     let risk = assess_risk(
         declaration,
-        input.version,
+        input.selection,
+        input.standing,
         input.rules,
         input.history,
         input.verdicts,

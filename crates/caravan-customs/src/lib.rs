@@ -36,7 +36,8 @@ pub use lifecycle::{
 };
 pub use risk::{
     AgencyRoute, Channel, Condition, FiredRule, ReferenceRange, RiskAssessment, RiskRule,
-    RiskRuleSet, RoutingRule, RoutingTable, TraderHistory, assess_risk, route,
+    RiskRuleSet, RoutingRule, RoutingTable, STANDING_DECISION_RULE, Selection, StandingDecision,
+    TraderHistory, assess_risk, route, selection_draw,
 };
 pub use validate::{
     ErrorCode, FieldError, ValidationContext, validate_json, validate_node, validate_value,

@@ -195,6 +195,26 @@ impl Lifecycle {
         self.customs_cleared
     }
 
+    /// The officer's decision that still holds: the last officer decision, when it ordered
+    /// documents (at least yellow) or an inspection (at least red). It holds through amendments
+    /// until an officer decides otherwise; a release or rejection ends it.
+    pub fn standing_decision(&self) -> Option<crate::risk::StandingDecision> {
+        let (entry, decision) = self.history.iter().rev().find_map(|entry| match &entry.event {
+            Event::Officer { decision, .. } => Some((entry, *decision)),
+            _ => None,
+        })?;
+        let (channel, words) = match decision {
+            OfficerDecision::RequestDocuments => (Channel::Yellow, "requested documents"),
+            OfficerDecision::Inspect => (Channel::Red, "ordered a physical inspection"),
+            OfficerDecision::Release | OfficerDecision::Reject => return None,
+        };
+        Some(crate::risk::StandingDecision {
+            channel,
+            version: entry.version,
+            decision: words.to_owned(),
+        })
+    }
+
     /// Every transition so far, oldest first.
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
@@ -213,7 +233,9 @@ impl Lifecycle {
             (Event::Lodge, Status::Draft) => next.status = Status::Lodged,
             (Event::Assess { channel, required_agencies }, Status::Lodged) => {
                 next.status = Status::Assessed;
-                next.channel = Some(*channel);
+                // An officer's standing decision is a floor no amendment lowers.
+                let floor = self.standing_decision().map_or(Channel::Green, |d| d.channel);
+                next.channel = Some((*channel).max(floor));
                 next.required_agencies = required_agencies.clone();
             }
             (Event::Route, Status::Assessed) => match self.channel {

@@ -3,18 +3,25 @@
 //!
 //! Rules come from `data/customs/risk-rules.json` and reference value ranges from
 //! `data/customs/reference-values.csv` (both illustrative); routing from
-//! `data/customs/agency-routing.csv`. Random selection is deterministic: the draw is derived
-//! from SHA-256 of the declaration reference, its version, the rule-set version and the rule id
-//! ([`selection_draw`]), so the same declaration under the same rules always gets the same
-//! channel and an auditor can recompute it.
+//! `data/customs/agency-routing.csv`.
+//!
+//! Random selection must be unpredictable to the declarant and reproducible by the
+//! administration (WCO Risk Management Compendium, vol. 1 §6.6: random selection "as a
+//! complement to targeted selectivity", to measure compliance and to deter). The draw is a keyed
+//! MAC — HMAC-SHA256 (RFC 2104) under the administration's secret key — of the declaration
+//! reference, the rule-set version and the rule id ([`selection_draw`]): whoever lacks the key
+//! cannot tell which references are selected, whoever holds it can recompute every draw, and
+//! since the version is not an input an amendment keeps the selection. A preview before lodging
+//! passes [`Selection::Withheld`] and never learns the draw.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
+use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 use crate::assess::CertificateVerdict;
 use crate::dataset::Declaration;
@@ -212,24 +219,34 @@ pub struct RiskAssessment {
     pub fired: Vec<FiredRule>,
 }
 
-/// The uniform draw in [0, 1) for random selection: the first 8 bytes of
-/// SHA-256(`reference` 0x00 `version` 0x00 `ruleset_version` 0x00 `rule_id`) as a big-endian
-/// integer, divided by 2^64. Deterministic, so an assessment can be recomputed and audited.
+/// How random-selection rules draw.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Draw under the administration's secret key ([`selection_draw`]).
+    Keyed(&'a [u8]),
+    /// Do not draw: a preview before lodging. Random-selection rules never fire, so a preview
+    /// reveals nothing about the selection.
+    Withheld,
+}
+
+/// The uniform draw in [0, 1) for random selection: the first 48 bits of
+/// HMAC-SHA256(`key`, `reference` 0x00 `ruleset_version` 0x00 `rule_id`) as a big-endian
+/// integer, divided by 2^48. The declaration's version is not an input, so amendments keep the
+/// draw; a new rule-set version draws anew.
 pub fn selection_draw(
+    key: &[u8],
     reference: &str,
-    version: u32,
     ruleset_version: &str,
     rule_id: &str,
 ) -> Decimal {
-    let mut hasher = Sha256::new();
-    hasher.update(reference.as_bytes());
-    hasher.update([0]);
-    hasher.update(version.to_string().as_bytes());
-    hasher.update([0]);
-    hasher.update(ruleset_version.as_bytes());
-    hasher.update([0]);
-    hasher.update(rule_id.as_bytes());
-    let digest = hasher.finalize();
+    // HMAC accepts keys of any length (RFC 2104 §2), so `new_from_slice` cannot fail.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else { return Decimal::ONE };
+    mac.update(reference.as_bytes());
+    mac.update(&[0]);
+    mac.update(ruleset_version.as_bytes());
+    mac.update(&[0]);
+    mac.update(rule_id.as_bytes());
+    let digest = mac.finalize().into_bytes();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     // Keep 48 bits so the quotient is exact in a Decimal (96-bit mantissa).
@@ -237,14 +254,32 @@ pub fn selection_draw(
     Decimal::from(bits) / Decimal::from(1u64 << 48)
 }
 
+/// An officer's decision that holds a declaration in a channel until an officer decides
+/// otherwise: ordering documents keeps it at least yellow, ordering an inspection at least red,
+/// whatever an amendment changes ([`crate::Lifecycle::standing_decision`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StandingDecision {
+    pub channel: Channel,
+    /// The version the officer decided on.
+    pub version: u32,
+    /// What the officer ordered, in words.
+    pub decision: String,
+}
+
+/// The rule id of the reason a [`StandingDecision`] adds to an assessment.
+pub const STANDING_DECISION_RULE: &str = "OFFICER-DECISION";
+
 /// Applies every rule to a checked declaration and returns the most severe channel with every
 /// rule that fired (green when none did).
 ///
-/// `version` is the declaration's version (amendments get a fresh draw); `verdicts` are the
-/// results of verifying each attached certificate, by document reference.
+/// `selection` says how random-selection rules draw; `standing` is an officer's decision that
+/// holds (it fires as [`STANDING_DECISION_RULE`]); `verdicts` are the results of verifying each
+/// attached certificate, by document reference.
+#[expect(clippy::too_many_arguments, reason = "each input is a separate value the shell passes in")]
 pub fn assess_risk(
     declaration: &Declaration,
-    version: u32,
+    selection: Selection<'_>,
+    standing: Option<&StandingDecision>,
     rules: &RiskRuleSet,
     history: TraderHistory,
     verdicts: &[CertificateVerdict],
@@ -369,8 +404,8 @@ pub fn assess_risk(
                 }
             }
             Condition::RandomSelection { rate } => {
-                let draw =
-                    selection_draw(&declaration.reference, version, &rules.version, &rule.id);
+                let Selection::Keyed(key) = selection else { continue };
+                let draw = selection_draw(key, &declaration.reference, &rules.version, &rule.id);
                 if draw < *rate {
                     fire(
                         None,
@@ -379,6 +414,17 @@ pub fn assess_risk(
                 }
             }
         }
+    }
+    if let Some(standing) = standing {
+        fired.push(FiredRule {
+            rule_id: STANDING_DECISION_RULE.to_owned(),
+            channel: standing.channel,
+            item_idx: None,
+            reason: format!(
+                "an officer {} on version {}; that stands until an officer decides otherwise",
+                standing.decision, standing.version
+            ),
+        });
     }
     let channel = fired.iter().map(|rule| rule.channel).max().unwrap_or(Channel::Green);
     RiskAssessment { ruleset_version: rules.version.clone(), channel, fired }

@@ -66,6 +66,8 @@ fn assessment_checks_lines_and_records_channel_routes_and_totals() {
         [line(0, 800, true), DutyLine { tax_type: "vat".to_owned(), ..line(0, 2016, false) }];
     let input = AssessmentInput {
         version: 1,
+        selection: Selection::Keyed(b"test selection key"),
+        standing: None,
         duty_lines: &lines,
         verdicts: &verdicts,
         history: TraderHistory { n_declarations: 50, n_violations: 0 },
@@ -106,6 +108,8 @@ fn missing_verdict_for_an_attached_certificate_sends_to_red() {
     let routing = shipped_routing();
     let input = AssessmentInput {
         version: 1,
+        selection: Selection::Keyed(b"test selection key"),
+        standing: None,
         duty_lines: &[],
         verdicts: &[],
         history: TraderHistory { n_declarations: 50, n_violations: 0 },

@@ -280,3 +280,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn an_ordered_inspection_stands_through_amendments_until_an_officer_decides() {
+    let inspected = run(&[
+        Event::Lodge,
+        assess(Channel::Yellow, &[]),
+        Event::Route,
+        officer(OfficerDecision::Inspect),
+    ]);
+    let standing = inspected.standing_decision().unwrap();
+    assert_eq!((standing.channel, standing.version), (Channel::Red, 1));
+    // The trader amends; the new version assesses green, but the inspection holds.
+    let amended = run(&[
+        Event::Lodge,
+        assess(Channel::Yellow, &[]),
+        Event::Route,
+        officer(OfficerDecision::Inspect),
+        Event::Amend,
+        assess(Channel::Green, &[]),
+        Event::Route,
+    ]);
+    assert_eq!((amended.channel(), amended.status()), (Some(Channel::Red), Status::UnderControl));
+    assert_eq!(amended.standing_decision().map(|d| d.channel), Some(Channel::Red));
+    // Documents requested hold at least yellow; an officer's release ends the hold.
+    let documents = run(&[
+        Event::Lodge,
+        assess(Channel::Red, &[]),
+        Event::Route,
+        officer(OfficerDecision::RequestDocuments),
+        Event::Amend,
+        assess(Channel::Green, &[]),
+        Event::Route,
+    ]);
+    assert_eq!(documents.channel(), Some(Channel::Yellow));
+    let released = documents.apply(officer(OfficerDecision::Release)).unwrap();
+    assert_eq!(released.standing_decision(), None);
+}

@@ -25,6 +25,9 @@ fn verified(reference: &str) -> CertificateVerdict {
     }
 }
 
+const KEY: &[u8] = b"a test administration's selection key";
+const KEYED: Selection<'static> = Selection::Keyed(KEY);
+
 const ESTABLISHED: TraderHistory = TraderHistory { n_declarations: 120, n_violations: 1 };
 
 fn fired_ids(assessment: &RiskAssessment) -> Vec<&str> {
@@ -54,8 +57,15 @@ fn shipped_rules_parse_with_their_version() {
 fn clean_declaration_from_established_trader_is_green() {
     let apples = declaration(&sample("import-apples-cn-kz.json"));
     let verdicts = [verified("CCPIT-XJ-2026-88812"), verified("EPHYTO-CN-2026-77123")];
-    let assessment =
-        assess_risk(&apples, 1, &shipped_rules(), ESTABLISHED, &verdicts, &certificate_types);
+    let assessment = assess_risk(
+        &apples,
+        KEYED,
+        None,
+        &shipped_rules(),
+        ESTABLISHED,
+        &verdicts,
+        &certificate_types,
+    );
     // 16000 USD / 20000 kg = 0.80 USD/kg, inside 0.40..3.00.
     assert_eq!(fired_ids(&assessment), Vec::<&str>::new());
     assert_eq!(assessment.channel, Channel::Green);
@@ -76,7 +86,7 @@ fn each_rule_fires_on_its_condition() {
     };
     let history = TraderHistory { n_declarations: 2, n_violations: 0 };
     let assessment =
-        assess_risk(&apples, 1, &shipped_rules(), history, &[failed], &certificate_types);
+        assess_risk(&apples, KEYED, None, &shipped_rules(), history, &[failed], &certificate_types);
     assert_eq!(
         fired_ids(&assessment),
         [
@@ -102,31 +112,103 @@ fn trader_violation_rate_needs_enough_history() {
     let copper = declaration(&sample("export-copper-kz-cn.json"));
     let rules = shipped_rules();
     let risky = TraderHistory { n_declarations: 20, n_violations: 3 };
-    let assessment = assess_risk(&copper, 1, &rules, risky, &[], &certificate_types);
+    let assessment = assess_risk(&copper, KEYED, None, &rules, risky, &[], &certificate_types);
     assert!(fired_ids(&assessment).contains(&"R04-TRADER-VIOLATIONS"));
     assert_eq!(assessment.channel, Channel::Red);
     // Exactly 10 % is not above 10 %.
     let borderline = TraderHistory { n_declarations: 20, n_violations: 2 };
     assert!(
-        !fired_ids(&assess_risk(&copper, 1, &rules, borderline, &[], &certificate_types))
+        !fired_ids(&assess_risk(&copper, KEYED, None, &rules, borderline, &[], &certificate_types))
             .contains(&"R04-TRADER-VIOLATIONS")
     );
 }
 
 #[test]
-fn selection_draw_is_deterministic_uniform_and_depends_on_each_input() {
-    let draw = selection_draw("KZ-2026-000123", 1, "illustrative-2026.1", "R08-RANDOM");
-    assert_eq!(draw, selection_draw("KZ-2026-000123", 1, "illustrative-2026.1", "R08-RANDOM"));
+fn selection_draw_is_keyed_uniform_and_ignores_the_version() {
+    let draw = selection_draw(KEY, "KZ-2026-000123", "illustrative-2026.1", "R08-RANDOM");
+    assert_eq!(draw, selection_draw(KEY, "KZ-2026-000123", "illustrative-2026.1", "R08-RANDOM"));
     assert!(draw >= Decimal::ZERO && draw < Decimal::ONE);
-    assert_ne!(draw, selection_draw("KZ-2026-000124", 1, "illustrative-2026.1", "R08-RANDOM"));
-    assert_ne!(draw, selection_draw("KZ-2026-000123", 2, "illustrative-2026.1", "R08-RANDOM"));
-    assert_ne!(draw, selection_draw("KZ-2026-000123", 1, "illustrative-2026.2", "R08-RANDOM"));
+    assert_ne!(draw, selection_draw(KEY, "KZ-2026-000124", "illustrative-2026.1", "R08-RANDOM"));
+    assert_ne!(draw, selection_draw(KEY, "KZ-2026-000123", "illustrative-2026.2", "R08-RANDOM"));
+    assert_ne!(draw, selection_draw(KEY, "KZ-2026-000123", "illustrative-2026.1", "R09"));
+    // Without the key the draw cannot be computed: another key gives another draw, and the old
+    // unkeyed SHA-256 of the inputs (what a trader could compute) is not it either.
+    assert_ne!(
+        draw,
+        selection_draw(b"guess", "KZ-2026-000123", "illustrative-2026.1", "R08-RANDOM")
+    );
     // Over 4,000 references the selection rate is close to the configured 2 %: a binomial
-    // with n = 4000, p = 0.02 has sd ≈ 8.9, so 80 ± 45 (five sd) holds for any fair hash.
+    // with n = 4000, p = 0.02 has sd ≈ 8.9, so 80 ± 45 (five sd) holds for any fair MAC.
     let rate = Decimal::new(2, 2);
     let n_selected =
-        (0..4000).filter(|n| selection_draw(&format!("REF-{n}"), 1, "v", "R08") < rate).count();
+        (0..4000).filter(|n| selection_draw(KEY, &format!("REF-{n}"), "v", "R08") < rate).count();
     assert!((35..=125).contains(&n_selected), "{n_selected}");
+}
+
+#[test]
+fn selection_draw_is_hmac_sha256_of_the_joined_inputs() {
+    // RFC 4231 §4.3 (test case 2): key "Jefe", data "what do ya want for nothing?",
+    // HMAC-SHA-256 = 5bdcc146bf60754e6a042426089575c7… The inputs joined by 0x00 are the data,
+    // so splitting that data at two NUL-free points cannot reproduce it; instead check the
+    // construction with data that contains the separators.
+    let joined = "what do ya want \0for nothing?\0";
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(b"Jefe").unwrap();
+    hmac::Mac::update(&mut mac, joined.as_bytes());
+    let digest = hmac::Mac::finalize(mac).into_bytes();
+    let bits = u64::from_be_bytes(digest[..8].try_into().unwrap()) >> 16;
+    assert_eq!(
+        selection_draw(b"Jefe", "what do ya want ", "for nothing?", ""),
+        Decimal::from(bits) / Decimal::from(1u64 << 48)
+    );
+    // And the MAC itself is the RFC's.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(b"Jefe").unwrap();
+    hmac::Mac::update(&mut mac, b"what do ya want for nothing?");
+    assert_eq!(
+        hex(&hmac::Mac::finalize(mac).into_bytes()[..8]),
+        "5bdcc146bf60754e",
+        "RFC 4231 test case 2"
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn a_withheld_selection_never_fires_and_a_standing_decision_is_a_floor() {
+    let copper = declaration(&sample("export-copper-kz-cn.json"));
+    let rules = RiskRuleSet {
+        version: "t".to_owned(),
+        rules: vec![RiskRule {
+            id: "RND".to_owned(),
+            description: String::new(),
+            channel: Channel::Red,
+            when: Condition::RandomSelection { rate: Decimal::ONE },
+        }],
+        reference_values: Vec::new(),
+    };
+    let preview = assess_risk(
+        &copper,
+        Selection::Withheld,
+        None,
+        &rules,
+        ESTABLISHED,
+        &[],
+        &certificate_types,
+    );
+    assert_eq!((preview.channel, preview.fired.len()), (Channel::Green, 0));
+    let lodged = assess_risk(&copper, KEYED, None, &rules, ESTABLISHED, &[], &certificate_types);
+    assert_eq!(lodged.channel, Channel::Red);
+    let standing = StandingDecision {
+        channel: Channel::Red,
+        version: 1,
+        decision: "ordered a physical inspection".to_owned(),
+    };
+    let none = RiskRuleSet { rules: Vec::new(), ..rules };
+    let held =
+        assess_risk(&copper, KEYED, Some(&standing), &none, ESTABLISHED, &[], &certificate_types);
+    assert_eq!(held.channel, Channel::Red);
+    assert_eq!(fired_ids(&held), [STANDING_DECISION_RULE]);
 }
 
 #[test]
@@ -143,7 +225,8 @@ fn random_selection_at_rate_one_always_fires_and_at_zero_never() {
             }],
             reference_values: vec![],
         };
-        let assessment = assess_risk(&copper, 1, &rules, ESTABLISHED, &[], &certificate_types);
+        let assessment =
+            assess_risk(&copper, KEYED, None, &rules, ESTABLISHED, &[], &certificate_types);
         assert_eq!(assessment.channel == Channel::Yellow, expect);
     }
 }
