@@ -607,6 +607,7 @@ async fn append_entry(
             entry: entry.to_vec(),
             checkpoint: checkpoint.to_json(),
             effect: effect.clone(),
+            nodes: Vec::new(),
         };
         match state.store.append_log(change, &append).await {
             Ok(()) => {

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_datasets.sql"),
     include_str!("../migrations/0005_land.sql"),
     include_str!("../migrations/0006_scholarship.sql"),
+    include_str!("../migrations/0007_log_nodes.sql"),
 ];
 
 /// The PostgreSQL store.

@@ -66,6 +66,7 @@ async fn acknowledged_log_appends_survive_a_crash() {
                 doc_type: "origin".to_owned(),
                 document: "{}".to_owned(),
             }),
+            nodes: Vec::new(),
         };
         store.append_log(&change, &append).await.unwrap();
     }

@@ -4,8 +4,8 @@
 // differ belongs in the adapter.
 use async_trait::async_trait;
 use caravan_store::certs::{
-    CertificateRecord, KeyAddition, LogAppend, LogEffect, LogLeaf, NewSigningKey, SigningKey,
-    StoredCheckpoint,
+    CertificateRecord, KeyAddition, LogAppend, LogEffect, LogLeaf, LogNode, NewSigningKey,
+    SigningKey, StoredCheckpoint,
 };
 use caravan_store::{CertStore, Change, NewAudit, StoreError, StoreResult, from_unix_ms, unix_ms};
 use sqlx::Row;
@@ -73,6 +73,55 @@ fn checkpoint_from_row(row: &DbRow) -> StoreResult<StoredCheckpoint> {
 
 fn to_i64(value: u64, what: &'static str) -> StoreResult<i64> {
     i64::try_from(value).map_err(|_| StoreError::Backend(format!("{what} {value} is out of range")))
+}
+
+/// Subtrees per statement when reading many: well under either database's parameter limit.
+const NODES_PER_QUERY: usize = 200;
+
+/// The number of leaves of a log inside a transaction or not. Leaves are numbered 0.. without
+/// gaps (an append takes the next index or fails), so this is the last index + 1, read from the
+/// primary key's end rather than counted: O(log n), where `COUNT(*)` reads every leaf.
+async fn log_size_in<'e, E>(executor: E, log_id: &str) -> StoreResult<i64>
+where
+    E: sqlx::Executor<'e, Database = crate::Db>,
+{
+    let last: Option<i64> = sqlx::query_scalar(
+        "SELECT leaf_index FROM log_leaves WHERE log_id = $1 ORDER BY leaf_index DESC LIMIT 1",
+    )
+    .bind(log_id)
+    .fetch_optional(executor)
+    .await
+    .map_err(backend)?;
+    Ok(last.map_or(0, |index| index + 1))
+}
+
+fn leaf_from_row(row: &DbRow) -> StoreResult<LogLeaf> {
+    let index: i64 = row.try_get("leaf_index").map_err(backend)?;
+    let hash: String = row.try_get("leaf_hash").map_err(backend)?;
+    Ok(LogLeaf {
+        index: u64::try_from(index).map_err(|e| corrupt("log leaf", e))?,
+        leaf_hash: hex::decode(&hash).map_err(|e| corrupt("log leaf", e))?,
+        entry: row.try_get("entry").map_err(backend)?,
+    })
+}
+
+async fn insert_node(
+    tx: &mut sqlx::Transaction<'_, crate::Db>,
+    log_id: &str,
+    node: &LogNode,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO log_nodes (log_id, level, node_index, hash) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (log_id, level, node_index) DO NOTHING",
+    )
+    .bind(log_id)
+    .bind(i64::from(node.level))
+    .bind(to_i64(node.index, "node index")?)
+    .bind(&node.hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -206,11 +255,7 @@ impl CertStore for DbStore {
         let (change, append) = (change.clone(), append.clone());
         self.write(move |tx| {
             Box::pin(async move {
-                let size: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves WHERE log_id = $1")
-                    .bind(&append.log_id)
-                    .fetch_one(&mut **tx)
-                    .await
-                    .map_err(backend)?;
+                let size = log_size_in(&mut **tx, &append.log_id).await?;
                 let index = to_i64(append.expected_size, "log size")?;
                 if size != index {
                     return Err(StoreError::Conflict {
@@ -264,6 +309,12 @@ impl CertStore for DbStore {
                                 id: certificate_id.clone(),
                             });
                         }
+                        sqlx::query("INSERT INTO log_revocations (log_id, leaf_index) VALUES ($1, $2)")
+                            .bind(&append.log_id)
+                            .bind(index)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(backend)?;
                         let details = serde_json::json!({"reason": reason});
                         ("certificate.revoke", format!("certificate:{certificate_id}"), details)
                     }
@@ -286,6 +337,10 @@ impl CertStore for DbStore {
                 .execute(&mut **tx)
                 .await
                 .map_err(backend)?;
+                // RFC 9162 §2.1: the subtrees this leaf completes never change from now on.
+                for node in &append.nodes {
+                    insert_node(tx, &append.log_id, node).await?;
+                }
                 let mut details = details;
                 details["log_id"] = serde_json::json!(append.log_id);
                 details["leaf_index"] = serde_json::json!(index);
@@ -297,11 +352,7 @@ impl CertStore for DbStore {
     }
 
     async fn log_size(&self, log_id: &str) -> StoreResult<u64> {
-        let size: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM log_leaves WHERE log_id = $1")
-            .bind(log_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
+        let size = log_size_in(&self.pool, log_id).await?;
         u64::try_from(size).map_err(|e| corrupt("log size", e))
     }
 
@@ -316,17 +367,7 @@ impl CertStore for DbStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|row| {
-                let index: i64 = row.try_get("leaf_index").map_err(backend)?;
-                let hash: String = row.try_get("leaf_hash").map_err(backend)?;
-                Ok(LogLeaf {
-                    index: u64::try_from(index).map_err(|e| corrupt("log leaf", e))?,
-                    leaf_hash: hex::decode(&hash).map_err(|e| corrupt("log leaf", e))?,
-                    entry: row.try_get("entry").map_err(backend)?,
-                })
-            })
-            .collect()
+        rows.iter().map(leaf_from_row).collect()
     }
 
     async fn log_leaf_index(&self, log_id: &str, leaf_hash: &[u8]) -> StoreResult<Option<u64>> {
@@ -339,6 +380,118 @@ impl CertStore for DbStore {
         .await
         .map_err(backend)?;
         index.map(|i| u64::try_from(i).map_err(|e| corrupt("log leaf", e))).transpose()
+    }
+
+    async fn log_nodes(&self, log_id: &str, subtrees: &[(u8, u64)]) -> StoreResult<Vec<LogNode>> {
+        let mut res = Vec::with_capacity(subtrees.len());
+        // Level 0 is the leaf hashes; each statement reads a list of keys through the primary
+        // key (one index probe each), a few statements for a proof's O(log n) subtrees.
+        let leaves: Vec<i64> = subtrees
+            .iter()
+            .filter(|(level, _)| *level == 0)
+            .filter_map(|(_, index)| i64::try_from(*index).ok())
+            .collect();
+        for chunk in leaves.chunks(NODES_PER_QUERY) {
+            let list: Vec<String> = (0..chunk.len()).map(|idx| format!("${}", idx + 2)).collect();
+            let sql = format!(
+                "SELECT leaf_index, leaf_hash FROM log_leaves \
+                 WHERE log_id = $1 AND leaf_index IN ({})",
+                list.join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(log_id);
+            for index in chunk {
+                query = query.bind(*index);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(backend)? {
+                let index: i64 = row.try_get("leaf_index").map_err(backend)?;
+                let hash: String = row.try_get("leaf_hash").map_err(backend)?;
+                res.push(LogNode {
+                    level: 0,
+                    index: u64::try_from(index).map_err(|e| corrupt("log leaf", e))?,
+                    hash: hex::decode(&hash).map_err(|e| corrupt("log leaf", e))?,
+                });
+            }
+        }
+        let nodes: Vec<(i64, i64)> = subtrees
+            .iter()
+            .filter(|(level, _)| *level > 0)
+            .filter_map(|(level, index)| Some((i64::from(*level), i64::try_from(*index).ok()?)))
+            .collect();
+        for chunk in nodes.chunks(NODES_PER_QUERY) {
+            let terms: Vec<String> = (0..chunk.len())
+                .map(|idx| format!("(level = ${} AND node_index = ${})", 2 * idx + 2, 2 * idx + 3))
+                .collect();
+            let sql = format!(
+                "SELECT level, node_index, hash FROM log_nodes WHERE log_id = $1 AND ({})",
+                terms.join(" OR ")
+            );
+            let mut query = sqlx::query(&sql).bind(log_id);
+            for (level, index) in chunk {
+                query = query.bind(*level).bind(*index);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(backend)? {
+                let level: i64 = row.try_get("level").map_err(backend)?;
+                let index: i64 = row.try_get("node_index").map_err(backend)?;
+                res.push(LogNode {
+                    level: u8::try_from(level).map_err(|e| corrupt("log node", e))?,
+                    index: u64::try_from(index).map_err(|e| corrupt("log node", e))?,
+                    hash: row.try_get("hash").map_err(backend)?,
+                });
+            }
+        }
+        res.sort_by_key(|node| (node.level, node.index));
+        res.dedup_by_key(|node| (node.level, node.index));
+        Ok(res)
+    }
+
+    async fn put_log_nodes(
+        &self,
+        change: &Change,
+        log_id: &str,
+        nodes: &[LogNode],
+    ) -> StoreResult<()> {
+        let (change, log_id, nodes) = (change.clone(), log_id.to_owned(), nodes.to_vec());
+        self.write(move |tx| {
+            Box::pin(async move {
+                let size = log_size_in(&mut **tx, &log_id).await?;
+                for node in &nodes {
+                    let complete = node.level > 0
+                        && node.end().and_then(|end| i64::try_from(end).ok()).is_some_and(|end| end <= size);
+                    if !complete {
+                        return Err(StoreError::Conflict {
+                            what: "log size",
+                            value: format!(
+                                "subtree {}/{} is not a complete node of {log_id}, which has {size} leaves",
+                                node.level, node.index
+                            ),
+                        });
+                    }
+                }
+                for node in &nodes {
+                    insert_node(tx, &log_id, node).await?;
+                }
+                let details = serde_json::json!({"log_id": log_id, "size": size, "nodes": nodes.len()});
+                let target = format!("log:{log_id}");
+                append_audit_tx(tx, &change, &NewAudit { action: "log.keep_nodes", target, details })
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn log_revocations(&self, log_id: &str, size: u64) -> StoreResult<Vec<LogLeaf>> {
+        let rows = sqlx::query(
+            "SELECT l.leaf_index, l.leaf_hash, l.entry FROM log_revocations r \
+             JOIN log_leaves l ON l.log_id = r.log_id AND l.leaf_index = r.leaf_index \
+             WHERE r.log_id = $1 AND r.leaf_index < $2 ORDER BY r.leaf_index",
+        )
+        .bind(log_id)
+        .bind(i64::try_from(size).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(leaf_from_row).collect()
     }
 
     async fn checkpoints(

@@ -5,6 +5,10 @@
 //! A log append names the size the log had when the caller built it (`expected_size`), so two
 //! issuers racing on one log cannot both append at the same index: the loser gets
 //! [`StoreError::Conflict`] and rebuilds on the new size.
+//!
+//! Besides its leaves a log keeps the hash of each complete subtree of level 1 and above
+//! ([`LogNode`], RFC 9162 §2.1), written by the append that completes it, so that proofs and
+//! appends read O(log n) rows (issue 22), and the index of its revocation leaves.
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -87,6 +91,23 @@ pub struct LogLeaf {
     pub entry: Vec<u8>,
 }
 
+/// The hash of a complete subtree of a log's tree (RFC 9162 §2.1): the `index`-th run of
+/// `2^level` leaves. The store keeps levels 1 and up; level 0 is the leaf hash of [`LogLeaf`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogNode {
+    pub level: u8,
+    pub index: u64,
+    /// 32 bytes.
+    pub hash: Vec<u8>,
+}
+
+impl LogNode {
+    /// One past its last leaf: the subtree is complete once the log has this many leaves.
+    pub fn end(&self) -> Option<u64> {
+        self.index.checked_add(1)?.checked_shl(u32::from(self.level))
+    }
+}
+
 /// A signed checkpoint as stored: the JSON form `caravan-docsign` reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCheckpoint {
@@ -147,6 +168,9 @@ pub struct LogAppend {
     /// The signed checkpoint of size `expected_size + 1`, JSON form.
     pub checkpoint: serde_json::Value,
     pub effect: LogEffect,
+    /// The complete subtrees of level 1 and above that this leaf completes (one per trailing 1
+    /// bit of `expected_size`), kept from now on.
+    pub nodes: Vec<LogNode>,
 }
 
 /// Storage of the certificate service (issue 3).
@@ -178,6 +202,25 @@ pub trait CertStore: Send + Sync {
     async fn log_leaves(&self, log_id: &str, start: u64, end: u64) -> StoreResult<Vec<LogLeaf>>;
     /// Index of the leaf with this hash.
     async fn log_leaf_index(&self, log_id: &str, leaf_hash: &[u8]) -> StoreResult<Option<u64>>;
+    /// The kept hashes of these complete subtrees `(level, index)` of a log, level 0 being its
+    /// leaves, sorted by level then index; a subtree the store does not hold is left out (not
+    /// complete yet, or in a log from before subtrees were kept: see [`Self::put_log_nodes`]).
+    async fn log_nodes(&self, log_id: &str, subtrees: &[(u8, u64)]) -> StoreResult<Vec<LogNode>>;
+    /// Keeps hashes of complete subtrees (level 1 and up) computed from the log's leaves, for
+    /// a log from before each append kept the subtrees it completes; a subtree already kept
+    /// stays as it is.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when a subtree is not complete in the log.
+    async fn put_log_nodes(
+        &self,
+        change: &Change,
+        log_id: &str,
+        nodes: &[LogNode],
+    ) -> StoreResult<()>;
+    /// The revocation leaves (appended with [`LogEffect::Revoke`]) among the first `size`
+    /// leaves of a log, oldest first.
+    async fn log_revocations(&self, log_id: &str, size: u64) -> StoreResult<Vec<LogLeaf>>;
     /// Checkpoints of a log, oldest first, after tree size `after_size`, at most `limit`.
     async fn checkpoints(
         &self,
@@ -213,7 +256,26 @@ fn append(log_id: &str, size: u64, effect: LogEffect) -> LogAppend {
         entry: format!("{{\"leaf\":{size}}}").into_bytes(),
         checkpoint: serde_json::json!({"logId": log_id, "treeSize": size + 1}),
         effect,
+        nodes: completed(size),
     }
+}
+
+/// Stand-ins for the subtrees leaf `size` completes: the store keeps hashes, it computes none.
+fn completed(size: u64) -> Vec<LogNode> {
+    (1..=size.trailing_ones() as u8)
+        .map(|level| LogNode {
+            level,
+            index: size >> level,
+            hash: node_stand_in(level, size >> level),
+        })
+        .collect()
+}
+
+fn node_stand_in(level: u8, index: u64) -> Vec<u8> {
+    let mut hash = vec![0xee; 32];
+    hash[0] = level;
+    hash[24..].copy_from_slice(&index.to_be_bytes());
+    hash
 }
 
 /// The conformance checks of this part of the port, run on every adapter.
@@ -343,6 +405,42 @@ pub async fn conformance(store: &dyn crate::Store) {
     let list = store.certificates(org.id).await.expect("list");
     assert_eq!(list.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["urn:c:2", "urn:c:1"]);
 
+    // Complete subtrees: level 0 from the leaves, the rest as the appends gave them; a subtree
+    // not complete yet, or never given, is left out.
+    let node = |level: u8, index: u64, hash: Vec<u8>| LogNode { level, index, hash };
+    let nodes = store
+        .log_nodes(log, &[(1, 1), (1, 0), (0, 2), (0, 0), (0, 3), (2, 0)])
+        .await
+        .expect("nodes");
+    assert_eq!(nodes, [node(0, 0, hash(1)), node(0, 2, hash(3)), node(1, 0, node_stand_in(1, 0))]);
+    assert_eq!(store.log_nodes(log, &[]).await.expect("none"), []);
+    assert_eq!(store.log_nodes("other-log", &[(0, 0), (1, 0)]).await.expect("other"), []);
+    let many: Vec<(u8, u64)> = (0..600).map(|i| ((i % 3) as u8, i / 3)).collect();
+    assert_eq!(store.log_nodes(log, &many).await.expect("many").len(), 4, "3 leaves and 1 node");
+
+    // Revocation leaves, by index, below a size.
+    let revocations = store.log_revocations(log, 3).await.expect("revocations");
+    assert_eq!(revocations.iter().map(|l| l.index).collect::<Vec<_>>(), [2]);
+    assert_eq!(revocations[0].entry, b"{\"leaf\":2}");
+    assert_eq!(revocations[0].leaf_hash, hash(3));
+    assert_eq!(store.log_revocations(log, 2).await.expect("below"), []);
+
+    // Keeping subtrees of an older log: complete ones only; kept ones stay.
+    let beyond = store.put_log_nodes(&change(14), log, &[node(2, 0, hash(7))]).await;
+    assert!(matches!(beyond, Err(StoreError::Conflict { .. })), "4 leaves are not in: {beyond:?}");
+    store.put_log_nodes(&change(14), log, &[node(1, 0, hash(8))]).await.expect("kept already");
+    assert_eq!(store.log_nodes(log, &[(1, 0)]).await.expect("node")[0].hash, node_stand_in(1, 0));
+    let legacy = "legacy-log";
+    let mut bare = append(legacy, 0, LogEffect::Issue(cert("urn:c:4")));
+    store.append_log(&change(15), &bare).await.expect("legacy 0");
+    bare = append(legacy, 1, LogEffect::Issue(cert("urn:c:5")));
+    bare.nodes.clear();
+    store.append_log(&change(16), &bare).await.expect("legacy 1 without its node");
+    assert_eq!(store.log_nodes(legacy, &[(1, 0)]).await.expect("missing"), []);
+    store.put_log_nodes(&change(17), legacy, &[node(1, 0, hash(9))]).await.expect("backfill");
+    assert_eq!(store.log_nodes(legacy, &[(1, 0)]).await.expect("kept"), [node(1, 0, hash(9))]);
+    assert_eq!(store.log_size(legacy).await.expect("size"), 2);
+
     // Each change left its audit entry, in order, on an unbroken chain.
     let audit = store.audit_entries(0, 100).await.expect("audit");
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
@@ -356,7 +454,11 @@ pub async fn conformance(store: &dyn crate::Store) {
             "signing_key.retire",
             "certificate.issue",
             "certificate.issue",
-            "certificate.revoke"
+            "certificate.revoke",
+            "log.keep_nodes",
+            "certificate.issue",
+            "certificate.issue",
+            "log.keep_nodes"
         ]
     );
     crate::verify_audit_chain(&audit).expect("chain");

@@ -1,0 +1,24 @@
+-- Issue 22: proofs and appends read O(log n) rows of a log, not every leaf.
+-- log_nodes keeps the hash of each complete subtree of level 1 and above (RFC 9162 §2.1: the
+-- hash of a complete subtree never changes once the log holds all its leaves); level 0 is the
+-- leaf hash in log_leaves. Each append writes the subtrees its leaf completes, in its transaction.
+-- Logs written before this migration get theirs on first use: the server computes them from
+-- the leaves once and keeps them (`CertStore::put_log_nodes`), as on SQLite.
+CREATE TABLE log_nodes (
+    log_id TEXT NOT NULL,
+    level BIGINT NOT NULL,
+    node_index BIGINT NOT NULL,
+    hash BYTEA NOT NULL,
+    PRIMARY KEY (log_id, level, node_index)
+);
+-- The revocation leaves of each log, so that a revocation list reads them alone.
+CREATE TABLE log_revocations (
+    log_id TEXT NOT NULL,
+    leaf_index BIGINT NOT NULL,
+    PRIMARY KEY (log_id, leaf_index)
+);
+-- Existing revocations: a revocation entry's RFC 8785 form starts with its first key in
+-- sorted order, `{"credentialId"`; an issuance entry starts `{"credential":`.
+INSERT INTO log_revocations (log_id, leaf_index)
+SELECT log_id, leaf_index FROM log_leaves
+WHERE substring(entry FROM 1 FOR 15) = convert_to('{"credentialId"', 'UTF8');
