@@ -1,0 +1,5 @@
+//! Fuzz target `geotiff`: the body is `caravan_fuzz::geotiff`, which `crates/caravan-fuzz/tests/corpus.rs`
+//! also runs on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| caravan_fuzz::geotiff(data));

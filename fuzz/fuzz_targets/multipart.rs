@@ -1,0 +1,5 @@
+//! Fuzz target `multipart`: the body is `caravan_fuzz::multipart`, which `crates/caravan-fuzz/tests/corpus.rs`
+//! also runs on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| caravan_fuzz::multipart(data));

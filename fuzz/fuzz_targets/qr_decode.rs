@@ -1,0 +1,5 @@
+//! Fuzz target `qr_decode`: the body is `caravan_fuzz::qr_decode`, which `crates/caravan-fuzz/tests/corpus.rs`
+//! also runs on the committed corpus.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| caravan_fuzz::qr_decode(data));
