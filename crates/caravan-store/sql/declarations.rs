@@ -49,15 +49,19 @@ fn json(what: &'static str, text: &str) -> StoreResult<Value> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
+/// The declaration of declarant `org_id` with `reference`: references are the declarant's own
+/// (unique per organisation), so one declarant can neither take nor learn of another's.
 async fn record_by_reference(
     tx: &mut Tx<'_>,
+    org_id: i64,
     reference: &str,
 ) -> StoreResult<Option<(DeclarationRecord, i64)>> {
     let row: Option<RecordEventsRow> =
         sqlx::query_as(
             "SELECT id, reference, org_id, country, status, version, channel, risk_score, created_at_ms, updated_at_ms, n_events \
-             FROM declarations WHERE reference = $1",
+             FROM declarations WHERE org_id = $1 AND reference = $2",
         )
+        .bind(org_id)
         .bind(reference)
         .fetch_optional(&mut **tx)
         .await
@@ -76,9 +80,9 @@ async fn save_draft_tx(
 ) -> StoreResult<DeclarationRecord> {
     let at = unix_ms(change.at);
     let body = draft.body.as_str();
-    let id = match record_by_reference(tx, &draft.reference).await? {
+    let id = match record_by_reference(tx, draft.org_id, &draft.reference).await? {
         Some((existing, _)) => {
-            if existing.org_id != draft.org_id || existing.status != "draft" {
+            if existing.status != "draft" {
                 return Err(StoreError::Conflict {
                     what: "reference",
                     value: draft.reference.clone(),
@@ -137,7 +141,7 @@ async fn save_draft_tx(
         };
         append_audit_tx(tx, change, &audit).await?;
     }
-    let (record, _) = record_by_reference(tx, &draft.reference)
+    let (record, _) = record_by_reference(tx, draft.org_id, &draft.reference)
         .await?
         .ok_or_else(|| StoreError::NotFound { what: "declaration", id: draft.reference.clone() })?;
     Ok(record)
@@ -308,17 +312,19 @@ async fn plan_fresh(tx: &mut Tx<'_>, lodgements: &[Lodgement]) -> StoreResult<Fr
             query.build_query_as().fetch_all(&mut **tx).await.map_err(backend)?;
         kept.extend(rows.into_iter().map(|(user, key, id, response)| ((user, key), (id, response))));
     }
-    let mut taken: HashSet<String> = HashSet::new();
+    // References are unique per declarant: (organisation, reference) pairs already stored.
+    let mut taken: HashSet<(i64, String)> = HashSet::new();
     for chunk in lodgements.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Db>::new("SELECT reference FROM declarations WHERE reference IN (");
+        let mut query =
+            QueryBuilder::<Db>::new("SELECT org_id, reference FROM declarations WHERE reference IN (");
         let mut list = query.separated(", ");
         for lodgement in chunk {
             list.push_bind(lodgement.draft.reference.as_str());
         }
         query.push(")");
-        let rows: Vec<(String,)> =
+        let rows: Vec<(i64, String)> =
             query.build_query_as().fetch_all(&mut **tx).await.map_err(backend)?;
-        taken.extend(rows.into_iter().map(|(reference,)| reference));
+        taken.extend(rows);
     }
     let mut plan = FreshPlan { replayed: Vec::new(), fresh: Vec::new() };
     let mut seen_keys: HashSet<(i64, &str)> = HashSet::new();
@@ -341,7 +347,7 @@ async fn plan_fresh(tx: &mut Tx<'_>, lodgements: &[Lodgement]) -> StoreResult<Fr
         }
         let t = &lodgement.transition;
         let plain = t.expected_events == 0 && t.new_body.is_none() && t.agency_decision.is_none();
-        if plain && taken.insert(lodgement.draft.reference.clone()) {
+        if plain && taken.insert((lodgement.draft.org_id, lodgement.draft.reference.clone())) {
             plan.fresh.push(idx);
         }
     }
@@ -357,7 +363,7 @@ async fn write_fresh(
 ) -> StoreResult<Vec<i64>> {
     use std::collections::{BTreeMap, HashMap};
     let batch: Vec<&Lodgement> = fresh.iter().map(|&idx| &lodgements[idx]).collect();
-    let mut ids: HashMap<String, i64> = HashMap::with_capacity(batch.len());
+    let mut ids: HashMap<(i64, String), i64> = HashMap::with_capacity(batch.len());
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
         let mut query = QueryBuilder::<Db>::new(
             "INSERT INTO declarations (reference, org_id, country, status, version, channel, risk_score, n_events, created_at_ms, updated_at_ms) ",
@@ -376,13 +382,13 @@ async fn write_fresh(
                 .push_bind(at)
                 .push_bind(at);
         });
-        query.push(" RETURNING id, reference");
-        let rows: Vec<(i64, String)> =
+        query.push(" RETURNING id, org_id, reference");
+        let rows: Vec<(i64, i64, String)> =
             query.build_query_as().fetch_all(&mut **tx).await.map_err(backend)?;
-        ids.extend(rows.into_iter().map(|(id, reference)| (reference, id)));
+        ids.extend(rows.into_iter().map(|(id, org_id, reference)| ((org_id, reference), id)));
     }
     let id_of = |l: &Lodgement| -> StoreResult<i64> {
-        ids.get(&l.draft.reference).copied().ok_or_else(|| StoreError::NotFound {
+        ids.get(&(l.draft.org_id, l.draft.reference.clone())).copied().ok_or_else(|| StoreError::NotFound {
             what: "declaration",
             id: l.draft.reference.clone(),
         })
@@ -608,6 +614,82 @@ async fn lodge_one(tx: &mut Tx<'_>, lodgement: &Lodgement) -> StoreResult<LodgeR
     Ok(LodgeReceipt { declaration_id: record.id, replayed: None })
 }
 
+/// The versions, assessments, events and agency parts of `record`, read in `tx`.
+async fn detail_tx(tx: &mut Tx<'_>, record: DeclarationRecord) -> StoreResult<DeclarationDetail> {
+    let id = record.id;
+    let versions: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT version, body, created_at_ms FROM declaration_versions WHERE declaration_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let assessments: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT version, channel, rule_set_version, body, at_ms FROM declaration_assessments WHERE declaration_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let events: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, version, from_status, to_status, event, actor_user_id, actor_name, at_ms FROM declaration_events WHERE declaration_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    let agencies: Vec<(String, String)> = sqlx::query_as(
+        "SELECT agency, status FROM declaration_agencies WHERE declaration_id = $1 ORDER BY agency",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(DeclarationDetail {
+        record,
+        versions: versions
+            .into_iter()
+            .map(|(version, body, at)| {
+                Ok(VersionRecord {
+                    version,
+                    body: json("declaration version", &body)?,
+                    created_at: from_unix_ms(at)?,
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        assessments: assessments
+            .into_iter()
+            .map(|(version, channel, rule_set_version, body, at)| {
+                Ok(AssessmentRecord {
+                    version,
+                    channel,
+                    rule_set_version,
+                    body: json("assessment", &body)?,
+                    at: from_unix_ms(at)?,
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        events: events
+            .into_iter()
+            .map(|(seq, version, from_status, to_status, event, user_id, name, at)| {
+                Ok(EventRecord {
+                    seq,
+                    version,
+                    from_status,
+                    to_status,
+                    event: json("declaration event", &event)?,
+                    actor: Actor { user_id, name },
+                    at: from_unix_ms(at)?,
+                })
+            })
+            .collect::<StoreResult<_>>()?,
+        agencies: agencies
+            .into_iter()
+            .map(|(agency, status)| AgencyPart { agency, status })
+            .collect(),
+    })
+}
+
 #[async_trait]
 impl DeclarationStore for DbStore {
     async fn save_draft(
@@ -645,6 +727,9 @@ impl DeclarationStore for DbStore {
                             Some(Ok(LodgeReceipt { declaration_id: id, replayed: None }));
                     }
                 }
+                // A full disk or a failed write fails the whole batch: SQLite may have rolled
+                // the transaction back already, savepoint and all (issue 22).
+                Err(err @ StoreError::Unavailable(_)) => return Err(err),
                 // Something the plan did not foresee (an unknown organisation, say): undo the
                 // fast path and let each lodgement meet its own error below.
                 Err(_) => savepoint.rollback().await.map_err(backend)?,
@@ -660,7 +745,11 @@ impl DeclarationStore for DbStore {
                     savepoint.commit().await.map_err(backend)?;
                     results[idx] = Some(Ok(receipt));
                 }
-                Err(err @ (StoreError::Backend(_) | StoreError::Corrupt { .. })) => {
+                Err(
+                    err @ (StoreError::Backend(_)
+                    | StoreError::Unavailable(_)
+                    | StoreError::Corrupt { .. }),
+                ) => {
                     return Err(err);
                 }
                 Err(err) => {
@@ -711,87 +800,28 @@ impl DeclarationStore for DbStore {
         .await
     }
 
-    async fn declaration(&self, reference: &str) -> StoreResult<Option<DeclarationDetail>> {
+    async fn declarations_with_reference(
+        &self,
+        reference: &str,
+    ) -> StoreResult<Vec<DeclarationDetail>> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         // One read transaction, so the parts are of one moment.
         let mut tx = conn.begin().await.map_err(backend)?;
-        let Some((record, _)) = record_by_reference(&mut tx, reference).await? else {
-            return Ok(None);
-        };
-        let id = record.id;
-        let versions: Vec<(i64, String, i64)> = sqlx::query_as(
-            "SELECT version, body, created_at_ms FROM declaration_versions WHERE declaration_id = $1 ORDER BY version",
-        )
-        .bind(id)
+        let rows: Vec<RecordRow> = sqlx::query_as(&format!(
+            "SELECT {RECORD_COLUMNS} FROM declarations WHERE reference = $1 ORDER BY id"
+        ))
+        .bind(reference)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        let assessments: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
-            "SELECT version, channel, rule_set_version, body, at_ms FROM declaration_assessments WHERE declaration_id = $1 ORDER BY version",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let events: Vec<EventRow> = sqlx::query_as(
-            "SELECT seq, version, from_status, to_status, event, actor_user_id, actor_name, at_ms FROM declaration_events WHERE declaration_id = $1 ORDER BY seq",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let agencies: Vec<(String, String)> = sqlx::query_as(
-            "SELECT agency, status FROM declaration_agencies WHERE declaration_id = $1 ORDER BY agency",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(detail_tx(&mut tx, record_from_row(row)?).await?);
+        }
         tx.commit().await.map_err(backend)?;
-        Ok(Some(DeclarationDetail {
-            record,
-            versions: versions
-                .into_iter()
-                .map(|(version, body, at)| {
-                    Ok(VersionRecord {
-                        version,
-                        body: json("declaration version", &body)?,
-                        created_at: from_unix_ms(at)?,
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            assessments: assessments
-                .into_iter()
-                .map(|(version, channel, rule_set_version, body, at)| {
-                    Ok(AssessmentRecord {
-                        version,
-                        channel,
-                        rule_set_version,
-                        body: json("assessment", &body)?,
-                        at: from_unix_ms(at)?,
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            events: events
-                .into_iter()
-                .map(|(seq, version, from_status, to_status, event, user_id, name, at)| {
-                    Ok(EventRecord {
-                        seq,
-                        version,
-                        from_status,
-                        to_status,
-                        event: json("declaration event", &event)?,
-                        actor: Actor { user_id, name },
-                        at: from_unix_ms(at)?,
-                    })
-                })
-                .collect::<StoreResult<_>>()?,
-            agencies: agencies
-                .into_iter()
-                .map(|(agency, status)| AgencyPart { agency, status })
-                .collect(),
-        }))
+        Ok(out)
     }
+
 
     async fn declarations(
         &self,

@@ -22,7 +22,7 @@ use crate::{Actor, Change, StoreResult};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeclarationRecord {
     pub id: i64,
-    /// The trader's reference (`reference` of the data set), unique.
+    /// The trader's reference (`reference` of the data set), unique per organisation.
     pub reference: String,
     /// The declarant's organisation.
     pub org_id: i64,
@@ -253,7 +253,9 @@ pub struct RiskRuleSetRecord {
 #[async_trait]
 pub trait DeclarationStore: Send + Sync {
     /// Creates a draft, or replaces the data set of the organisation's draft with the same
-    /// reference. `Conflict` when the reference belongs to another organisation or is lodged.
+    /// reference. References are the declarant's own: unique per organisation, so another
+    /// organisation's declaration of the same reference neither blocks nor shows. `Conflict`
+    /// when the organisation's declaration of that reference is lodged.
     async fn save_draft(&self, change: &Change, draft: &NewDraft)
     -> StoreResult<DeclarationRecord>;
 
@@ -278,8 +280,13 @@ pub trait DeclarationStore: Send + Sync {
         transition: &Transition,
     ) -> StoreResult<DeclarationRecord>;
 
-    /// A declaration with its versions, assessments, events and agency parts.
-    async fn declaration(&self, reference: &str) -> StoreResult<Option<DeclarationDetail>>;
+    /// The declarations of every declarant that used `reference` (usually one; references are
+    /// unique per organisation), each with its versions, assessments, events and agency parts,
+    /// oldest first. The caller keeps those the reader may see.
+    async fn declarations_with_reference(
+        &self,
+        reference: &str,
+    ) -> StoreResult<Vec<DeclarationDetail>>;
 
     /// Declarations matching the filter.
     async fn declarations(&self, filter: &DeclarationFilter)

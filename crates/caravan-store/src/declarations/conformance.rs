@@ -6,7 +6,8 @@ use serde_json::json;
 use time::Duration;
 
 use super::{
-    DeclarationFilter, DeclarationOrder, Lodgement, NewAssessment, NewDraft, NewEvent, Transition,
+    DeclarationDetail, DeclarationFilter, DeclarationOrder, Lodgement, NewAssessment, NewDraft,
+    NewEvent, Transition,
 };
 use crate::conformance::t0;
 use crate::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store, StoreError};
@@ -99,18 +100,23 @@ pub(super) async fn run(store: &dyn Store) {
     let change = Change { actor: Actor::user(&user), at: at(1) };
     let audit_before = store.audit_entries(0, 10_000).await.expect("audit").len();
 
-    // Drafts: created, replaced in place, refused for another organisation.
+    // Drafts: created, replaced in place; another organisation's reference is its own.
     let created = store.save_draft(&change, &draft("KZ-1", org_a.id)).await.expect("draft");
     assert_eq!((created.status.as_str(), created.version), ("draft", 1));
     let mut edited = draft("KZ-1", org_a.id);
     edited.body = json!({ "reference": "KZ-1", "edited": true }).into();
     let replaced = store.save_draft(&change, &edited).await.expect("replace draft");
     assert_eq!(replaced.id, created.id);
-    let detail = store.declaration("KZ-1").await.expect("read").expect("exists");
+    let detail = declaration_of(store, "KZ-1").await.expect("exists");
     assert_eq!(detail.versions.len(), 1);
     assert_eq!(detail.versions[0].body["edited"], json!(true));
-    let stolen = store.save_draft(&change, &draft("KZ-1", org_b.id)).await;
-    assert!(matches!(stolen, Err(StoreError::Conflict { .. })), "{stolen:?}");
+    // Issue 22, finding 4: a reference is the declarant's; another organisation using the same
+    // one neither conflicts (no oracle of what exists) nor takes it from the first.
+    let theirs = store.save_draft(&change, &draft("KZ-1", org_b.id)).await.expect("own reference");
+    assert_ne!(theirs.id, created.id);
+    let both = store.declarations_with_reference("KZ-1").await.expect("read");
+    assert_eq!(both.iter().map(|d| d.record.org_id).collect::<Vec<_>>(), [org_a.id, org_b.id]);
+    assert_eq!(both[0].versions[0].body["edited"], json!(true), "the first is untouched");
 
     // A batch: the draft lodged in place, a new one, a duplicate reference that fails alone,
     // and a retry of the same key inside the batch that writes nothing twice.
@@ -130,7 +136,7 @@ pub(super) async fn run(store: &dyn Store) {
     let retry = results[3].as_ref().expect("replayed");
     let answer = retry.replayed.as_ref().expect("a retry returns the original answer");
     assert_eq!(answer["reference"], json!("KZ-1"), "a retry returns the original answer");
-    assert_eq!(store.declaration("KZ-9").await.expect("read"), None, "a retry creates nothing");
+    assert_eq!(declaration_of(store, "KZ-9").await, None, "a retry creates nothing");
     assert_eq!(
         store.idempotent_response(user.id, "key-2").await.expect("read"),
         Some(json!({ "reference": "KZ-2", "channel": "yellow" }))
@@ -142,7 +148,7 @@ pub(super) async fn run(store: &dyn Store) {
         .expect("batch");
     assert!(again[0].as_ref().is_ok_and(|r| r.replayed.is_some()), "{again:?}");
 
-    let lodged = store.declaration("KZ-2").await.expect("read").expect("exists");
+    let lodged = declaration_of(store, "KZ-2").await.expect("exists");
     assert_eq!(lodged.record.status, "under_control");
     assert_eq!(lodged.record.channel.as_deref(), Some("yellow"));
     assert_eq!(lodged.events.len(), 3);
@@ -196,7 +202,7 @@ pub(super) async fn run(store: &dyn Store) {
     };
     let amended = store.apply_transition(&change, lodged.record.id, &amend).await.expect("amend");
     assert_eq!((amended.status.as_str(), amended.version, amended.channel), ("lodged", 2, None));
-    let history = store.declaration("KZ-2").await.expect("read").expect("exists");
+    let history = declaration_of(store, "KZ-2").await.expect("exists");
     assert_eq!(history.versions.iter().map(|v| v.version).collect::<Vec<_>>(), vec![1, 2]);
     assert_eq!(history.versions[1].body["amended"], json!(true));
     assert!(history.versions[0].body.get("amended").is_none(), "version 1 is kept as lodged");
@@ -230,7 +236,12 @@ pub(super) async fn run(store: &dyn Store) {
     };
     assert!(store.declarations(&other_country).await.expect("list").is_empty());
     let of_b = DeclarationFilter { org_id: Some(org_b.id), limit: 100, ..Default::default() };
-    assert!(store.declarations(&of_b).await.expect("list").is_empty());
+    let theirs = store.declarations(&of_b).await.expect("list");
+    assert_eq!(
+        theirs.iter().map(|d| (d.reference.as_str(), d.status.as_str())).collect::<Vec<_>>(),
+        [("KZ-1", "draft")],
+        "the other organisation sees only its own draft of the same reference"
+    );
     let pending = DeclarationFilter {
         pending_agency: Some("plant-protection".to_owned()),
         limit: 100,
@@ -249,7 +260,7 @@ pub(super) async fn run(store: &dyn Store) {
         audit_action: "declaration.decide",
         ..lodge_transition("red", 0, &[])
     };
-    let kz3 = store.declaration("KZ-3").await.expect("read").expect("exists");
+    let kz3 = declaration_of(store, "KZ-3").await.expect("exists");
     store.apply_transition(&change, kz3.record.id, &reject).await.expect("reject");
     let record = store.trader_record(org_a.id).await.expect("record");
     assert_eq!((record.n_lodged, record.n_rejected), (3, 1));
@@ -269,7 +280,7 @@ pub(super) async fn run(store: &dyn Store) {
     assert!(results[..1_200].iter().all(|r| r.as_ref().is_ok_and(|r| r.replayed.is_none())));
     let again = results[1_200].as_ref().expect("replayed");
     assert_eq!(again.replayed.as_ref().expect("replayed")["reference"], json!("BIG-7"));
-    assert_eq!(store.declaration("BIG-again").await.expect("read"), None);
+    assert_eq!(declaration_of(store, "BIG-again").await, None);
     let orphan = [
         lodgement(&change, "BIG-orphan", 999_999, None),
         lodgement(&change, "BIG-sibling", org_a.id, None),
@@ -277,13 +288,13 @@ pub(super) async fn run(store: &dyn Store) {
     let results_orphan = store.lodge_batch(&orphan).await.expect("batch commits");
     assert!(results_orphan[0].is_err(), "{:?}", results_orphan[0]);
     assert!(results_orphan[1].is_ok(), "{:?}", results_orphan[1]);
-    assert_eq!(store.declaration("BIG-orphan").await.expect("read"), None);
+    assert_eq!(declaration_of(store, "BIG-orphan").await, None);
     let ids: std::collections::HashSet<i64> = results[..1_200]
         .iter()
         .map(|r| r.as_ref().map(|r| r.declaration_id).unwrap_or(0))
         .collect();
     assert_eq!(ids.len(), 1_200, "each lodgement has its own declaration");
-    let last = store.declaration("BIG-1199").await.expect("read").expect("exists");
+    let last = declaration_of(store, "BIG-1199").await.expect("exists");
     assert_eq!(results[1_199].as_ref().map(|r| r.declaration_id).ok(), Some(last.record.id));
     assert_eq!(last.record.org_id, org_b.id);
     assert_eq!(
@@ -327,15 +338,21 @@ pub(super) async fn run(store: &dyn Store) {
     assert_eq!(sets.iter().map(|s| s.version).collect::<Vec<_>>(), vec![2, 1]);
     assert_eq!(sets[0].body, json!({ "rules": [1] }));
 
-    // Audit: draft ×2, lodge ×3 (+1 later), agency decision, amendment, rule sets ×3.
+    // Audit: draft ×3 (two of KZ-1's, one of the other organisation's), lodge ×3 (+1 later),
+    // agency decision, amendment, rule sets ×3.
     let entries = store.audit_entries(0, 10_000).await.expect("audit");
     let ours = &entries[audit_before..];
     let count = |action: &str| ours.iter().filter(|e| e.action == action).count();
-    assert_eq!(count("declaration.draft"), 2);
+    assert_eq!(count("declaration.draft"), 3);
     assert_eq!(count("declaration.lodge"), 1_204);
     assert_eq!(count("declaration.agency_decide"), 1);
     assert_eq!(count("declaration.decide"), 1);
     assert_eq!(count("declaration.amend"), 1);
     assert_eq!(count("risk_rules.put"), 3);
     crate::verify_audit_chain(&entries).expect("the chain holds");
+}
+
+/// The first declaration with `reference`, if any.
+async fn declaration_of(store: &dyn Store, reference: &str) -> Option<DeclarationDetail> {
+    store.declarations_with_reference(reference).await.expect("read").into_iter().next()
 }
