@@ -324,5 +324,33 @@ pub fn revocation_state(
     Ok(RevocationState { checkpoint: checkpoint.clone(), revoked })
 }
 
+/// The revocation state as of `checkpoint` from a log's revocation entries alone, for the
+/// holder of the log, who indexes its revocation entries and vouches that these are all of them
+/// among the checkpoint's first `size` entries (the server, from its own store). Reading every
+/// entry to prove that is what [`revocation_state`] does for anyone else.
+///
+/// # Errors
+/// [`LogError`] when an entry does not parse or is not a revocation.
+pub fn revocation_state_of_revocations(
+    revocations: &[&[u8]],
+    checkpoint: &SignedCheckpoint,
+) -> Result<RevocationState, LogError> {
+    let mut revoked = std::collections::BTreeMap::new();
+    for data in revocations {
+        match LogEntry::parse(data)? {
+            LogEntry::Revocation { credential_id, reason, revoked_at } => {
+                revoked.insert(credential_id, (reason, revoked_at));
+            }
+            LogEntry::Issuance { .. } => {
+                return Err(LogError::Entry {
+                    field: "type",
+                    reason: "is \"issuance\" among the revocations".to_owned(),
+                });
+            }
+        }
+    }
+    Ok(RevocationState { checkpoint: checkpoint.clone(), revoked })
+}
+
 #[cfg(test)]
 mod tests;

@@ -30,15 +30,16 @@ use axum::routing::{get, post};
 use caravan_docsign::credential::{DocumentType, Issuer, build_credential};
 use caravan_docsign::jcs::ParseLimits;
 use caravan_docsign::log::{Checkpoint, LogEntry, RevocationState, SignedCheckpoint};
-use caravan_docsign::merkle::{self, Hash};
+use caravan_docsign::merkle::{self, Hash, Subtree, SubtreeProof};
 use caravan_docsign::qr::QrError;
 use caravan_docsign::sig::{Algorithm, DEFAULT_SM2_ID, PrivateKey};
 use caravan_docsign::trust::{AuthorityFile, KeyFileEntry, TrustList, TrustListFile};
 use caravan_docsign::verify::{self as dverify, VerificationReport, VerifyOptions};
 use caravan_store::certs::{
-    CertificateRecord, KeyAddition, LogAppend, LogEffect, NewCertificate, NewSigningKey, SigningKey,
+    CertificateRecord, KeyAddition, LogAppend, LogEffect, LogNode, NewCertificate, NewSigningKey,
+    SigningKey,
 };
-use caravan_store::{Change, OrgKind, Organisation, Role, StoreError};
+use caravan_store::{Actor, Change, OrgKind, Organisation, Role, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -154,7 +155,10 @@ pub async fn trust_list(state: &AppState) -> Result<TrustList, ApiError> {
     })
 }
 
-/// The revocation state of a log as of its newest checkpoint, recomputed from its entries.
+/// The revocation state of a log as of its newest checkpoint, from the log's revocation
+/// entries (the store indexes them as it appends them) and checked against the checkpoint's
+/// root recomputed from the kept subtree hashes: O(log n) and the revocations, where reading
+/// every entry cost O(n) per request (issue 22).
 ///
 /// # Errors
 /// Store failures, or a log that does not match its checkpoint.
@@ -166,9 +170,16 @@ pub async fn revocation_state(
         return Ok(None);
     };
     let checkpoint = SignedCheckpoint::from_json(&stored.checkpoint).map_err(ApiError::internal)?;
-    let leaves = state.store.log_leaves(log, 0, stored.tree_size).await?;
+    let size = checkpoint.checkpoint.size;
+    let subtrees = subtree_hashes(state, log, &merkle::root_subtrees(size)).await?;
+    let root = merkle::root_from_subtrees(size, |s| subtrees.get(&s).copied())
+        .map_err(|err| ApiError::internal(format!("log {log}: {err}")))?;
+    if root != checkpoint.checkpoint.root {
+        return Err(ApiError::internal(format!("log {log} does not hash to its checkpoint")));
+    }
+    let leaves = state.store.log_revocations(log, size).await?;
     let entries: Vec<&[u8]> = leaves.iter().map(|l| l.entry.as_slice()).collect();
-    caravan_docsign::log::revocation_state(&entries, &checkpoint)
+    caravan_docsign::log::revocation_state_of_revocations(&entries, &checkpoint)
         .map(Some)
         .map_err(|err| ApiError::internal(format!("log {log}: {err}")))
 }
@@ -559,19 +570,76 @@ fn random_urn() -> String {
     format!("urn:uuid:{}-{}-4{}-a{}-{}", &h[..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
 
-/// The leaf hashes of a log's first `size` leaves.
-async fn leaf_hashes(state: &AppState, log: &str, size: u64) -> Result<Vec<Hash>, ApiError> {
+/// Kept hashes of complete subtrees of a log, by subtree.
+type SubtreeHashes = std::collections::HashMap<Subtree, Hash>;
+
+/// The hashes of these complete subtrees of a log (RFC 9162 §2.1), from the store: what a
+/// proof, a root or an append needs, O(log n) of them.
+///
+/// A log written before the store kept subtree hashes (migration 0007) has only its leaves:
+/// the first request that misses one computes every complete subtree from the leaves once and
+/// keeps them ([`keep_subtrees`]), then reads again.
+async fn subtree_hashes(
+    state: &AppState,
+    log: &str,
+    needed: &[Subtree],
+) -> Result<SubtreeHashes, ApiError> {
+    let found = read_subtrees(state, log, needed).await?;
+    if needed.iter().all(|s| found.contains_key(s)) {
+        return Ok(found);
+    }
+    keep_subtrees(state, log).await?;
+    let found = read_subtrees(state, log, needed).await?;
+    match needed.iter().find(|s| !found.contains_key(s)) {
+        None => Ok(found),
+        Some(s) => Err(ApiError::internal(format!(
+            "log {log} has no hash for its complete subtree {}/{}",
+            s.level, s.index
+        ))),
+    }
+}
+
+async fn read_subtrees(
+    state: &AppState,
+    log: &str,
+    needed: &[Subtree],
+) -> Result<SubtreeHashes, ApiError> {
+    let keys: Vec<(u8, u64)> = needed.iter().map(|s| (s.level, s.index)).collect();
+    let nodes = state.store.log_nodes(log, &keys).await?;
+    nodes
+        .into_iter()
+        .map(|node| {
+            let hash = Hash::try_from(node.hash.as_slice())
+                .map_err(|_| ApiError::internal(format!("log {log} has a malformed hash")))?;
+            Ok((Subtree { level: node.level, index: node.index }, hash))
+        })
+        .collect()
+}
+
+/// Computes every complete subtree of a log from its leaves and keeps those of level 1 and
+/// up: once per log written before subtrees were kept. O(n), like every proof was before.
+async fn keep_subtrees(state: &AppState, log: &str) -> Result<(), ApiError> {
+    let size = state.store.log_size(log).await?;
     let leaves = state.store.log_leaves(log, 0, size).await?;
     if leaves.len() as u64 != size {
         return Err(ApiError::internal(format!("log {log} lost leaves below {size}")));
     }
-    leaves
+    let hashes = leaves
         .iter()
         .map(|l| {
             Hash::try_from(l.leaf_hash.as_slice())
                 .map_err(|_| ApiError::internal(format!("log {log} has a malformed leaf hash")))
         })
-        .collect()
+        .collect::<Result<Vec<Hash>, ApiError>>()?;
+    let nodes: Vec<LogNode> = merkle::complete_subtrees(&hashes)
+        .into_iter()
+        .filter(|(s, _)| s.level > 0)
+        .map(|(s, hash)| LogNode { level: s.level, index: s.index, hash: hash.to_vec() })
+        .collect();
+    tracing::info!(log, size, nodes = nodes.len(), "keeping the complete subtrees of a log");
+    let change = Change { actor: Actor::system("certs"), at: (state.clock)() };
+    state.store.put_log_nodes(&change, log, &nodes).await?;
+    Ok(())
 }
 
 /// Appends one entry to an organisation's log with a fresh signed checkpoint, retrying when a
@@ -589,17 +657,25 @@ async fn append_entry(
     let leaf = merkle::leaf_hash(entry);
     for _ in 0..8 {
         let size = state.store.log_size(&log).await?;
-        let mut hashes = leaf_hashes(state, &log, size).await?;
-        hashes.push(leaf);
+        // The new root and the leaf's proof come from the O(log n) frontier (RFC 9162 §2.1.1,
+        // §2.1.3.1), and the subtrees the leaf completes are kept with it.
+        let frontier = subtree_hashes(state, &log, &merkle::root_subtrees(size)).await?;
+        let appended = merkle::append_leaf(size, leaf, |s| frontier.get(&s).copied())
+            .map_err(ApiError::internal)?;
         let checkpoint = Checkpoint {
             log_id: log.clone(),
             size: size + 1,
-            root: merkle::root(&hashes),
+            root: appended.root,
             timestamp: change.at,
         }
         .sign(&checkpoint_key.0, &checkpoint_key.1);
-        let proof = merkle::inclusion_proof(&hashes, size).map_err(ApiError::internal)?;
-        let effect = finish(size, &proof, &checkpoint);
+        let effect = finish(size, &appended.proof, &checkpoint);
+        let nodes = appended
+            .completed
+            .iter()
+            .filter(|(s, _)| s.level > 0)
+            .map(|(s, hash)| LogNode { level: s.level, index: s.index, hash: hash.to_vec() })
+            .collect();
         let append = LogAppend {
             log_id: log.clone(),
             expected_size: size,
@@ -607,7 +683,7 @@ async fn append_entry(
             entry: entry.to_vec(),
             checkpoint: checkpoint.to_json(),
             effect: effect.clone(),
-            nodes: Vec::new(),
+            nodes,
         };
         match state.store.append_log(change, &append).await {
             Ok(()) => {
@@ -985,12 +1061,29 @@ pub async fn get_checkpoint(
     Ok(Json(latest_checkpoint(&state, &log).await?))
 }
 
+/// A numeric query parameter of the log API: a whole number from 0 to `i64::MAX`, the largest
+/// leaf index or tree size a store holds. Anything else is the client's error, naming the
+/// parameter (issue 22, finding 8: `start=18446744073709551615` answered 500).
+fn number_param(text: Option<&str>, field: &'static str) -> Result<Option<u64>, ApiError> {
+    let Some(text) = text else { return Ok(None) };
+    match text.parse::<u64>() {
+        Ok(number) if i64::try_from(number).is_ok() => Ok(Some(number)),
+        _ => Err(ApiError::bad_request(
+            "request.invalid_query",
+            format!("{field} must be a whole number from 0 to {}, got {text:?}", i64::MAX),
+        )
+        .with_field(field)),
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CheckpointsParams {
     /// Only checkpoints of tree size greater than this (default 0).
-    pub after: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub after: Option<String>,
     /// At most this many (1–1000, default 100).
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub limit: Option<String>,
 }
 
 /// The signed checkpoints of a log, oldest first, for monitors.
@@ -1002,12 +1095,13 @@ pub async fn list_checkpoints(
     Path(log): Path<String>,
     ApiQuery(params): ApiQuery<CheckpointsParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let limit = params.limit.unwrap_or(100);
+    let after = number_param(params.after.as_deref(), "after")?.unwrap_or(0);
+    let limit = number_param(params.limit.as_deref(), "limit")?.unwrap_or(100);
     if !(1..=MAX_ENTRIES_PAGE).contains(&limit) {
         return Err(ApiError::bad_request("request.invalid_limit", "limit must be 1 to 1000")
             .with_field("limit"));
     }
-    let list = state.store.checkpoints(&log, params.after.unwrap_or(0), limit).await?;
+    let list = state.store.checkpoints(&log, after, limit).await?;
     Ok(Json(json!({"checkpoints": list.into_iter().map(|c| c.checkpoint).collect::<Vec<_>>()})))
 }
 
@@ -1016,7 +1110,8 @@ pub struct InclusionParams {
     /// The leaf hash (hex, 32 bytes).
     pub leaf_hash: String,
     /// Tree size to prove against (default: the newest checkpoint's).
-    pub tree_size: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub tree_size: Option<String>,
 }
 
 fn parse_hash(text: &str, field: &'static str) -> Result<Hash, ApiError> {
@@ -1036,8 +1131,9 @@ pub async fn inclusion_proof(
     ApiQuery(params): ApiQuery<InclusionParams>,
 ) -> Result<Json<Value>, ApiError> {
     let leaf = parse_hash(&params.leaf_hash, "leaf_hash")?;
+    let tree_size = number_param(params.tree_size.as_deref(), "tree_size")?;
     let size = known_log(&state, &log).await?;
-    let tree_size = params.tree_size.unwrap_or(size);
+    let tree_size = tree_size.unwrap_or(size);
     if tree_size == 0 || tree_size > size {
         return Err(ApiError::bad_request(
             "certs.invalid_tree_size",
@@ -1055,13 +1151,19 @@ pub async fn inclusion_proof(
                 .with_field("leaf_hash")
             },
         )?;
-    let hashes = leaf_hashes(&state, &log, tree_size).await?;
-    let proof = merkle::inclusion_proof(&hashes, index).map_err(ApiError::internal)?;
+    // RFC 9162 §2.1.3.1 from O(log n) kept subtree hashes.
+    let plan = SubtreeProof::inclusion(index, tree_size).map_err(ApiError::internal)?;
+    let mut needed = plan.subtrees();
+    needed.extend(merkle::root_subtrees(tree_size));
+    let subtrees = subtree_hashes(&state, &log, &needed).await?;
+    let lookup = |s| subtrees.get(&s).copied();
+    let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
+    let root = merkle::root_from_subtrees(tree_size, lookup).map_err(ApiError::internal)?;
     Ok(Json(json!({
         "logId": log,
         "leafIndex": index,
         "treeSize": tree_size,
-        "rootHash": hex::encode(merkle::root(&hashes)),
+        "rootHash": hex::encode(root),
         "inclusionProof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
     })))
 }
@@ -1069,9 +1171,11 @@ pub async fn inclusion_proof(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ConsistencyParams {
     /// The older tree size.
-    pub first: u64,
+    #[param(value_type = u64)]
+    pub first: String,
     /// The newer tree size (default: the log's size).
-    pub second: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub second: Option<String>,
 }
 
 /// An RFC 9162 consistency proof between two tree sizes.
@@ -1083,23 +1187,33 @@ pub async fn consistency_proof(
     Path(log): Path<String>,
     ApiQuery(params): ApiQuery<ConsistencyParams>,
 ) -> Result<Json<Value>, ApiError> {
+    let first = number_param(Some(&params.first), "first")?.unwrap_or(0);
+    let second = number_param(params.second.as_deref(), "second")?;
     let size = known_log(&state, &log).await?;
-    let second = params.second.unwrap_or(size);
-    if second > size || params.first == 0 || params.first > second {
+    let second = second.unwrap_or(size);
+    if second > size || first == 0 || first > second {
         return Err(ApiError::bad_request(
             "certs.invalid_tree_size",
             format!("need 1 <= first <= second <= {size}"),
         )
-        .with_field("first"));
+        .with_field(if second > size { "second" } else { "first" }));
     }
-    let hashes = leaf_hashes(&state, &log, second).await?;
-    let proof = merkle::consistency_proof(&hashes, params.first).map_err(ApiError::internal)?;
+    // RFC 9162 §2.1.4.1 from O(log n) kept subtree hashes.
+    let plan = SubtreeProof::consistency(first, second).map_err(ApiError::internal)?;
+    let mut needed = plan.subtrees();
+    needed.extend(merkle::root_subtrees(first));
+    needed.extend(merkle::root_subtrees(second));
+    let subtrees = subtree_hashes(&state, &log, &needed).await?;
+    let lookup = |s| subtrees.get(&s).copied();
+    let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
+    let first_root = merkle::root_from_subtrees(first, lookup).map_err(ApiError::internal)?;
+    let second_root = merkle::root_from_subtrees(second, lookup).map_err(ApiError::internal)?;
     Ok(Json(json!({
         "logId": log,
-        "first": params.first,
+        "first": first,
         "second": second,
-        "firstRoot": hex::encode(merkle::root(&hashes[..params.first as usize])),
-        "secondRoot": hex::encode(merkle::root(&hashes)),
+        "firstRoot": hex::encode(first_root),
+        "secondRoot": hex::encode(second_root),
         "consistencyProof": proof.iter().map(hex::encode).collect::<Vec<_>>(),
     })))
 }
@@ -1107,9 +1221,11 @@ pub async fn consistency_proof(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct EntriesParams {
     /// First index (default 0).
-    pub start: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub start: Option<String>,
     /// One past the last index (default start + 1000; at most 1000 entries).
-    pub end: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub end: Option<String>,
 }
 
 /// Log entries `start..end`: index, leaf hash and the entry JSON (its RFC 8785 text, base64).
@@ -1122,8 +1238,9 @@ pub async fn log_entries(
     ApiQuery(params): ApiQuery<EntriesParams>,
 ) -> Result<Json<Value>, ApiError> {
     use base64::Engine as _;
-    let start = params.start.unwrap_or(0);
-    let end = params.end.unwrap_or(start.saturating_add(MAX_ENTRIES_PAGE));
+    let start = number_param(params.start.as_deref(), "start")?.unwrap_or(0);
+    let end = number_param(params.end.as_deref(), "end")?
+        .unwrap_or(start.saturating_add(MAX_ENTRIES_PAGE).min(i64::MAX as u64));
     if end < start || end - start > MAX_ENTRIES_PAGE {
         return Err(ApiError::bad_request(
             "certs.invalid_range",

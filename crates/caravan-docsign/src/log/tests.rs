@@ -109,6 +109,31 @@ fn revocation_state_is_proven_against_the_checkpoint_root() {
     assert_eq!(revocation_state(&hidden, &checkpoint).unwrap_err(), LogError::RootMismatch);
 }
 
+#[test]
+fn the_revocations_alone_give_the_same_state_as_every_entry() {
+    let key = PrivateKey::from_secret_bytes(Algorithm::Ed25519, &[1u8; 32], "").unwrap();
+    let issuance = LogEntry::Issuance { credential: json!({"id": "urn:1"}) }.to_bytes();
+    let entries =
+        [issuance.clone(), revocation("urn:1").to_bytes(), revocation("urn:2").to_bytes()];
+    let refs: Vec<&[u8]> = entries.iter().map(Vec::as_slice).collect();
+    let leaves: Vec<Hash> = refs.iter().map(|d| merkle::leaf_hash(d)).collect();
+    let checkpoint = Checkpoint {
+        log_id: "l".to_owned(),
+        size: 3,
+        root: merkle::root(&leaves),
+        timestamp: time("2026-07-02T00:00:00Z"),
+    }
+    .sign(&key, "k");
+    assert_eq!(
+        revocation_state_of_revocations(&refs[1..], &checkpoint),
+        revocation_state(&refs, &checkpoint)
+    );
+    assert!(matches!(
+        revocation_state_of_revocations(&refs, &checkpoint),
+        Err(LogError::Entry { field: "type", .. })
+    ));
+}
+
 proptest! {
     // Bounded fuzzing of the record decoder on arbitrary bytes.
     #[test]

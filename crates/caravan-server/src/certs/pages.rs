@@ -733,20 +733,34 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
         if size == 0 {
             continue;
         }
-        let hashes = super::leaf_hashes(state, &authority.log_id, size).await?;
         let stored = state.store.checkpoints(&authority.log_id, 0, super::MAX_ENTRIES_PAGE).await?;
+        let checkpoints: Vec<SignedCheckpoint> = stored
+            .iter()
+            .filter_map(|cp| SignedCheckpoint::from_json(&cp.checkpoint).ok())
+            .collect();
+        // Each successive pair's consistency proof from the kept subtree hashes, all read at
+        // once (RFC 9162 §2.1.4): no leaf is read.
+        let plans: Vec<Option<merkle::SubtreeProof>> = checkpoints
+            .windows(2)
+            .map(|pair| {
+                let (size1, size2) = (pair[0].checkpoint.size, pair[1].checkpoint.size);
+                (size2 <= size).then(|| merkle::SubtreeProof::consistency(size1, size2).ok())?
+            })
+            .collect();
+        let mut needed: Vec<merkle::Subtree> =
+            plans.iter().flatten().flat_map(merkle::SubtreeProof::subtrees).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let subtrees = super::subtree_hashes(state, &authority.log_id, &needed).await?;
         let mut rows = Vec::new();
-        let mut previous: Option<SignedCheckpoint> = None;
-        for cp in &stored {
-            let Ok(cp) = SignedCheckpoint::from_json(&cp.checkpoint) else { continue };
-            let size2 = cp.checkpoint.size;
-            let consistency = previous.as_ref().map(|prev| {
-                let size1 = prev.checkpoint.size;
-                usize::try_from(size2).ok().and_then(|n| hashes.get(..n)).is_some_and(|leaves| {
-                    merkle::consistency_proof(leaves, size1).is_ok_and(|proof| {
+        for (idx, cp) in checkpoints.iter().enumerate() {
+            let consistency = idx.checked_sub(1).map(|prev_idx| {
+                let prev = &checkpoints[prev_idx];
+                plans[prev_idx].as_ref().is_some_and(|plan| {
+                    plan.assemble(|s| subtrees.get(&s).copied()).is_ok_and(|proof| {
                         merkle::verify_consistency(
-                            size1,
-                            size2,
+                            prev.checkpoint.size,
+                            cp.checkpoint.size,
                             &proof,
                             &prev.checkpoint.root,
                             &cp.checkpoint.root,
@@ -756,7 +770,6 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
                 })
             });
             rows.push((cp.clone(), consistency));
-            previous = Some(cp);
         }
         sections.push((authority, rows));
     }
@@ -807,13 +820,20 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
 async fn inclusion_of(state: &AppState, id: &str) -> Result<Option<(String, u64, u64)>, ApiError> {
     let Some(cert) = state.store.certificate(id).await? else { return Ok(None) };
     let size = state.store.log_size(&cert.log_id).await?;
-    let hashes = super::leaf_hashes(state, &cert.log_id, size).await?;
-    let Some(leaf) = usize::try_from(cert.leaf_index).ok().and_then(|i| hashes.get(i)) else {
+    let Ok(plan) = merkle::SubtreeProof::inclusion(cert.leaf_index, size) else {
         return Ok(None);
     };
-    let proof = merkle::inclusion_proof(&hashes, cert.leaf_index).map_err(ApiError::internal)?;
-    let ok = merkle::verify_inclusion(leaf, cert.leaf_index, size, &proof, &merkle::root(&hashes))
-        .is_ok();
+    // RFC 9162 §2.1.3 from the kept subtree hashes, O(log n) of them.
+    let leaf = merkle::Subtree { level: 0, index: cert.leaf_index };
+    let mut needed = plan.subtrees();
+    needed.extend(merkle::root_subtrees(size));
+    needed.push(leaf);
+    let subtrees = super::subtree_hashes(state, &cert.log_id, &needed).await?;
+    let lookup = |s| subtrees.get(&s).copied();
+    let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
+    let root = merkle::root_from_subtrees(size, lookup).map_err(ApiError::internal)?;
+    let Some(leaf_hash) = subtrees.get(&leaf) else { return Ok(None) };
+    let ok = merkle::verify_inclusion(leaf_hash, cert.leaf_index, size, &proof, &root).is_ok();
     Ok(ok.then_some((cert.log_id, cert.leaf_index, size)))
 }
 

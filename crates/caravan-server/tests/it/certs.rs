@@ -268,6 +268,155 @@ async fn log_proofs_verify_and_concurrent_issuers_get_distinct_leaves() {
     assert!(body["error"]["field"].as_str().unwrap().starts_with("subject."), "{body}");
 }
 
+/// Issue 22, finding 8: a log parameter above `i64::MAX`, or not a whole number, answered 500
+/// or named no parameter; each is a 400 naming it.
+#[tokio::test]
+async fn issue_22_log_numbers_out_of_range_are_400_naming_the_parameter() {
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let admin = app.token("kz-admin").await;
+    let certifier = app.token("kz-cert").await;
+    let path = format!("/api/v1/organisations/{kz_chamber}/signing-keys");
+    assert_eq!(app.post_json(&path, Some(&admin), "{}").await.0, 201);
+    assert_eq!(issue(&app, &certifier, DocumentType::Origin).await.0, 201);
+    let log = format!("caravan-log-{kz_chamber}");
+    let (_, entries) = app.get(&format!("/api/v1/logs/{log}/entries"), None).await;
+    let leaf = entries["entries"][0]["leafHash"].as_str().unwrap().to_owned();
+    let inclusion = format!("proof/inclusion?leaf_hash={leaf}&");
+    #[track_caller]
+    fn check(status: u16, body: &Value, field: &str) {
+        assert_eq!((status, body["error"]["field"].as_str()), (400, Some(field)), "{body}");
+        assert_eq!(error_code(body), "request.invalid_query", "{body}");
+    }
+    for (query, field) in [
+        ("entries?start=18446744073709551615", "start"),
+        ("entries?start=9223372036854775808", "start"),
+        ("entries?start=abc", "start"),
+        ("entries?start=-1", "start"),
+        ("entries?start=0&end=9223372036854775808", "end"),
+        ("entries?end=18446744073709551616", "end"),
+        ("checkpoints?after=9223372036854775808", "after"),
+        ("checkpoints?after=1.5", "after"),
+        ("checkpoints?limit=18446744073709551615", "limit"),
+        (&format!("{inclusion}tree_size=9223372036854775808"), "tree_size"),
+        (&format!("{inclusion}tree_size=x"), "tree_size"),
+        ("proof/consistency?first=9223372036854775808", "first"),
+        ("proof/consistency?first=", "first"),
+        ("proof/consistency?first=1&second=18446744073709551615", "second"),
+        ("proof/consistency?first=1&second=9223372036854775808", "second"),
+    ] {
+        let (status, body) = app.get(&format!("/api/v1/logs/{log}/{query}"), None).await;
+        check(status, &body, field);
+    }
+    // The largest number is a valid question with an empty answer, not an error.
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/entries?start=9223372036854775807"), None).await;
+    assert_eq!((status, body["entries"].as_array().map(Vec::len)), (200, Some(0)), "{body}");
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/checkpoints?after=9223372036854775807"), None).await;
+    assert_eq!((status, body["checkpoints"].as_array().map(Vec::len)), (200, Some(0)), "{body}");
+    let (status, body) =
+        app.get(&format!("/api/v1/logs/{log}/proof/consistency?first=1&second=2"), None).await;
+    assert_eq!((status, body["error"]["field"].as_str()), (400, Some("second")), "{body}");
+}
+
+/// Issue 22, finding 6: a log written before the store kept subtree hashes still answers its
+/// proofs and revocations; the first proof computes the hashes once and keeps them.
+#[tokio::test]
+async fn issue_22_a_log_from_before_subtree_hashes_proves_and_keeps_them_once() {
+    use caravan_docsign::log::LogEntry;
+    use caravan_store::certs::{LogAppend, LogEffect, NewCertificate};
+    let Fixture { app, kz_chamber, .. } = fixture().await;
+    let store = &app.state.store;
+    let change = Change { actor: Actor::system("test"), at: fixed_now() };
+    let log = format!("caravan-log-{kz_chamber}");
+    let key = caravan_docsign::sig::PrivateKey::from_secret_bytes(
+        caravan_docsign::sig::Algorithm::Ed25519,
+        &[7; 32],
+        "",
+    )
+    .unwrap();
+    let mut entries = Vec::new();
+    for idx in 0..6u64 {
+        let (entry, effect) = if idx == 3 {
+            let entry = LogEntry::Revocation {
+                credential_id: "urn:old:1".to_owned(),
+                reason: "withdrawn".to_owned(),
+                revoked_at: fixed_now(),
+            };
+            let effect = LogEffect::Revoke {
+                certificate_id: "urn:old:1".to_owned(),
+                reason: "withdrawn".to_owned(),
+            };
+            (entry, effect)
+        } else {
+            let id = format!("urn:old:{idx}");
+            let entry = LogEntry::Issuance { credential: json!({"id": id}) };
+            let effect = LogEffect::Issue(NewCertificate {
+                id,
+                org_id: kz_chamber,
+                doc_type: "origin".to_owned(),
+                document: "{}".to_owned(),
+            });
+            (entry, effect)
+        };
+        entries.push(entry.to_bytes());
+        let leaves: Vec<merkle::Hash> = entries.iter().map(|e| merkle::leaf_hash(e)).collect();
+        let checkpoint = caravan_docsign::log::Checkpoint {
+            log_id: log.clone(),
+            size: idx + 1,
+            root: merkle::root(&leaves),
+            timestamp: fixed_now(),
+        }
+        .sign(&key, "k");
+        let append = LogAppend {
+            log_id: log.clone(),
+            expected_size: idx,
+            leaf_hash: leaves[idx as usize].to_vec(),
+            entry: entries[idx as usize].clone(),
+            checkpoint: checkpoint.to_json(),
+            effect,
+            // As appended before migration 0007: no subtree hashes.
+            nodes: Vec::new(),
+        };
+        store.append_log(&change, &append).await.unwrap();
+    }
+    let leaves: Vec<merkle::Hash> = entries.iter().map(|e| merkle::leaf_hash(e)).collect();
+    let hashes = |v: &Value| -> Vec<merkle::Hash> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| caravan_docsign::log::decode_hash(h.as_str().unwrap()).unwrap())
+            .collect()
+    };
+    let (status, proof) =
+        app.get(&format!("/api/v1/logs/{log}/proof/consistency?first=3&second=6"), None).await;
+    assert_eq!(status, 200, "{proof}");
+    let (root3, root6) = (merkle::root(&leaves[..3]), merkle::root(&leaves));
+    assert_eq!(proof["firstRoot"], json!(hex::encode(root3)));
+    merkle::verify_consistency(3, 6, &hashes(&proof["consistencyProof"]), &root3, &root6).unwrap();
+    for (idx, leaf) in leaves.iter().enumerate() {
+        let query = format!("leaf_hash={}&tree_size=5", hex::encode(leaf));
+        let (status, inc) =
+            app.get(&format!("/api/v1/logs/{log}/proof/inclusion?{query}"), None).await;
+        if idx == 5 {
+            assert_eq!(status, 404, "leaf 5 is not in the first 5: {inc}");
+            continue;
+        }
+        assert_eq!(status, 200, "{inc}");
+        let proof = hashes(&inc["inclusionProof"]);
+        let root5 = merkle::root(&leaves[..5]);
+        merkle::verify_inclusion(leaf, idx as u64, 5, &proof, &root5).unwrap();
+    }
+    let (status, revoked) = app.get(&format!("/api/v1/logs/{log}/revocations"), None).await;
+    assert_eq!(status, 200, "{revoked}");
+    assert_eq!(revoked["revoked"][0]["credentialId"], "urn:old:1", "{revoked}");
+    assert_eq!(revoked["revoked"].as_array().map(Vec::len), Some(1), "{revoked}");
+    let audit = store.audit_entries(0, 1000).await.unwrap();
+    let kept: Vec<_> = audit.iter().filter(|e| e.action == "log.keep_nodes").collect();
+    assert_eq!(kept.len(), 1, "the subtree hashes are computed once");
+    assert_eq!(kept[0].details["nodes"], 4, "3 at level 1 and 1 at level 2 in 6 leaves");
+}
+
 async fn futures_join_all<F: std::future::Future>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<F::Output> {
