@@ -58,11 +58,11 @@ const QUERIES: &[&str] = &[
     "steel tubes",
 ];
 
-struct Scenario {
-    name: &'static str,
-    paths: Vec<String>,
+pub(crate) struct Scenario {
+    pub(crate) name: &'static str,
+    pub(crate) paths: Vec<String>,
     /// JSON bodies to POST in turn to the (single) path; empty for GET requests.
-    bodies: Vec<String>,
+    pub(crate) bodies: Vec<String>,
 }
 
 /// Duty calculations of the shipped schedules: ad valorem, the EAEU minimum form with a
@@ -169,13 +169,16 @@ pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-struct LoadResult {
-    latencies: Vec<f64>,
-    errors: u64,
-    elapsed: Duration,
+pub(crate) struct LoadResult {
+    /// Milliseconds, sorted.
+    pub(crate) latencies: Vec<f64>,
+    pub(crate) errors: u64,
+    pub(crate) elapsed: Duration,
 }
 
-async fn load(
+/// Sends the scenario's requests in turn over `connections` keep-alive connections for
+/// `duration`.
+pub(crate) async fn load(
     addr: std::net::SocketAddr,
     scenario: &Scenario,
     connections: usize,
@@ -237,7 +240,7 @@ async fn load(
 }
 
 /// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -3,6 +3,7 @@
 mod admin;
 mod bench_declarations;
 mod bench_http;
+mod bench_logs;
 mod config;
 mod output;
 mod refdata_files;
@@ -74,6 +75,8 @@ enum BenchCommand {
     Certs(caravan_cmd_cert::BenchArgs),
     /// Lodging declarations of 1, 10 and 100 items through the real store (group commit).
     Declarations(bench_declarations::BenchDeclarationsArgs),
+    /// Inclusion and consistency proofs and the revocation list of a 1 M-leaf log over HTTP.
+    Logs(bench_logs::BenchLogsArgs),
     /// Duty calculations and origin assessments per second, in-process.
     Tariff(caravan_cmd_tariff::BenchArgs),
     /// The SDG 15.3.1 pipeline on a generated 2000 × 2000 × 16-year scene.
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
             caravan_cmd_cert::bench(args).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Declarations(args)) => bench_declarations::run(args),
+        Command::Bench(BenchCommand::Logs(args)) => bench_logs::run(args),
         Command::Bench(BenchCommand::Tariff(args)) => {
             caravan_cmd_tariff::bench(args).map(|()| ExitCode::SUCCESS)
         }
