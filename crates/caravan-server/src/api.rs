@@ -60,13 +60,14 @@ pub struct HsSummary {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct LangParam {
     /// `en` (default), `ru` or `zh`; missing translations fall back to English.
+    #[param(pattern = "^(en|ru|zh)$")]
     pub lang: Option<String>,
 }
 
 /// Look up an HS 2022 chapter, heading or subheading with its parents, children and HS 2017
 /// correspondences. A national line (8 or 10 digits) answers with its subheading.
 #[utoipa::path(get, path = "/api/v1/hs/{code}", tag = "reference",
-    params(("code" = String, Path, description = "HS code, e.g. 7403.11"), LangParam),
+    params(("code" = String, Path, description = "HS code, e.g. 7403.11: 2, 4 or 6 digits (dots allowed), or an 8- or 10-digit national line", pattern = r"^[0-9]{2}(\.?[0-9]{2}){0,4}$"), LangParam),
     responses((status = 200, body = HsDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn hs_get(
     State(state): State<AppState>,
@@ -115,10 +116,13 @@ pub(crate) fn hs_detail<'a>(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchParams {
     /// Words in any language (English, Russian, Chinese) or the leading digits of a code.
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub q: String,
     /// Language of the descriptions returned: `en` (default), `ru`, `zh`.
+    #[param(pattern = "^(en|ru|zh)$")]
     pub lang: Option<String>,
     /// Number of hits, 1–100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 
@@ -179,7 +183,9 @@ pub async fn units(State(state): State<AppState>) -> Json<Vec<Unit>> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -225,7 +231,8 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if let auth::Credential::Session(session) = &caller.credential {
-        state.store.delete_session(&session.token_hash).await?;
+        let change = change(&state, &caller);
+        state.store.delete_session(&change, &session.token_hash, "session.logout").await?;
     }
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::clear_session_cookie())])
         .into_response())
@@ -262,9 +269,11 @@ pub async fn organisations(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisationRequest {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     pub kind: OrgKind,
     /// One of the six: CN, KZ, KG, TJ, TM, UZ.
+    #[schema(value_type = String, pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")]
     pub country: CountryCode,
 }
 
@@ -307,9 +316,16 @@ pub(crate) async fn create_organisation_checked(
     req: &NewOrganisationRequest,
 ) -> Result<Organisation, ApiError> {
     let new = validate_new_org(req)?;
-    if !auth::can_manage_country(caller, new.country) {
+    if new.kind == OrgKind::PlatformOperator && !auth::can_create_org(caller, new.kind, new.country)
+    {
+        return Err(ApiError::forbidden(
+            "only the platform operator's administrators may create platform operator organisations",
+        )
+        .with_field("kind"));
+    }
+    if !auth::can_create_org(caller, new.kind, new.country) {
         return Err(ApiError::forbidden(format!(
-            "only an administrator for {} may create organisations there",
+            "only an administrator of {}'s customs administration may create organisations there",
             new.country
         )));
     }
@@ -359,11 +375,14 @@ pub async fn organisation_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserRequest {
+    #[schema(min_length = 3, max_length = 64, pattern = "^[A-Za-z0-9._@-]{3,64}$")]
     pub username: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: String,
     pub org_id: i64,
     pub role: Role,
     /// At least 12 characters. Leave out to have a one-time password generated and returned.
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -426,8 +445,9 @@ pub(crate) async fn create_user_checked(
     })?;
     if !auth::can_manage(caller, &org) {
         return Err(ApiError::forbidden(format!(
-            "only an administrator for {} may add users to {}",
-            org.country, org.name
+            "only an administrator of {}, of {}'s customs administration or of the platform \
+             operator may add users to it",
+            org.name, org.country
         )));
     }
     let (password, initial_password) = match req.password {
@@ -488,17 +508,18 @@ pub async fn set_user_active(
         .organisation(user.org_id)
         .await?
         .ok_or_else(|| ApiError::internal("user without organisation"))?;
-    if !auth::can_manage(&caller, &org) {
-        return Err(ApiError::forbidden(
-            "only an administrator of this user's country may change the account",
-        ));
-    }
     if user.id == caller.user.id && !req.active {
         return Err(ApiError::unprocessable(
             "user.cannot_disable_self",
             "you cannot disable your own account",
         )
         .with_field("active"));
+    }
+    if !auth::can_set_active(&caller, &user, &org) {
+        return Err(ApiError::forbidden(
+            "only an administrator above this user (of their organisation, their country's customs \
+             administration, or the platform operator) may change the account",
+        ));
     }
     Ok(Json(state.store.set_user_active(&change(&state, &caller), id, req.active).await?))
 }
@@ -516,6 +537,7 @@ pub async fn tokens(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTokenRequest {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
 }
 
@@ -588,8 +610,10 @@ pub async fn revoke_token(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditParams {
     /// Entries after this sequence number (default 0).
+    #[param(minimum = 0)]
     pub after: Option<i64>,
     /// At most this many, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -612,23 +636,54 @@ pub async fn audit(
         return Err(ApiError::bad_request("request.invalid_limit", "limit must be 1 to 1000")
             .with_field("limit"));
     }
-    Ok(Json(state.store.audit_entries(params.after.unwrap_or(0), limit).await?))
+    let after = params.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::bad_request("request.invalid_after", "after must be 0 or more")
+            .with_field("after"));
+    }
+    Ok(Json(state.store.audit_entries(after, limit).await?))
 }
 
-/// Readiness: 200 once the server has loaded its data and reaches its store.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "ready")))]
+/// Readiness and write health. 200 `{"status": "ok", "store", "readable": true, "writable":
+/// true}` while the server reads and commits to its store. Otherwise 503 with `Retry-After`:
+/// `"status": "degraded"` with `"writable": false` while reads work but writes fail (a full
+/// disk), `"status": "unavailable"` when the store cannot even be read; `reason` says why.
+///
+/// Writes are checked by the store's probe ([`caravan_store::Store::check_writable`]): a
+/// committed write that leaves no trace, taken at most once a second however often this is
+/// called, so the answer turns 200 by itself within a second of space returning.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "ready: the store reads and commits"),
+        (status = 503, description = "the store cannot commit writes, or cannot be read")
+    )
+)]
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.count_users().await {
-        Ok(_) => (
-            StatusCode::OK,
-            Json(serde_json::json!({"status": "ok", "store": state.store.backend()})),
-        )
-            .into_response(),
-        Err(err) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "health.store_unavailable",
-            err.to_string(),
-        )
+    let store = state.store.backend();
+    let checked = match state.store.count_users().await {
+        Ok(_) => state.store.check_writable().await.map_err(|err| ("degraded", true, err)),
+        Err(err) => Err(("unavailable", false, err)),
+    };
+    match checked {
+        Ok(()) => Json(serde_json::json!({
+            "status": "ok", "store": store, "readable": true, "writable": true,
+        }))
         .into_response(),
+        Err((status, readable, err)) => {
+            tracing::warn!(error = %err, status, "health check: the store cannot write");
+            let body = serde_json::json!({
+                "status": status,
+                "store": store,
+                "readable": readable,
+                "writable": false,
+                "message": "the server cannot write right now; try again in a minute",
+                "reason": err.to_string(),
+            });
+            let retry_after = [(header::RETRY_AFTER, crate::error::RETRY_AFTER_SECONDS)];
+            (StatusCode::SERVICE_UNAVAILABLE, retry_after, Json(body)).into_response()
+        }
     }
 }

@@ -19,6 +19,9 @@ use time::{Duration, OffsetDateTime};
 use crate::AppState;
 use crate::error::ApiError;
 
+#[cfg(test)]
+mod tests;
+
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "caravan_session";
 /// Name of the pre-login CSRF cookie (double-submit pattern for the login form).
@@ -112,22 +115,78 @@ impl Caller {
         self.is_admin() && self.org.kind == OrgKind::PlatformOperator
     }
 
+    /// A country administrator: an administrator of the country's customs administration, the
+    /// body that runs the country's node. Administrators of other organisations administer only
+    /// their own organisation.
+    pub fn is_country_admin(&self) -> bool {
+        self.is_admin() && self.org.kind == OrgKind::CustomsAdministration
+    }
+
     pub fn actor(&self) -> caravan_store::Actor {
         caravan_store::Actor::user(&self.user)
     }
 }
 
-// Authorization policy. Each rule is one function, so the handlers and the tests read the same
-// thing. Administrators administer their own country; the platform operator's, every country.
+/// How far up the administration a user stands: [`Rank::Platform`] above [`Rank::Country`] above
+/// [`Rank::Organisation`] above everyone else. Nobody changes the account of someone at or above
+/// their own rank, except that platform administrators manage each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rank {
+    Member,
+    Organisation,
+    Country,
+    Platform,
+}
 
-/// May the caller create, change or disable organisations and users of `org`?
+/// The rank of `user`, a member of `org`.
+pub fn rank(user: &User, org: &Organisation) -> Rank {
+    match (user.role, org.kind) {
+        (Role::Admin, OrgKind::PlatformOperator) => Rank::Platform,
+        (Role::Admin, OrgKind::CustomsAdministration) => Rank::Country,
+        (Role::Admin, _) => Rank::Organisation,
+        _ => Rank::Member,
+    }
+}
+
+// Authorization policy. Each rule is one function, so the handlers and the tests read the same
+// thing. The platform operator's administrators administer everything; a country's customs
+// administration's administrators administer the organisations of their country, except the
+// platform operator; any other organisation's administrators administer their organisation.
+
+/// May the caller create, change or disable users of `org`? Members of the platform operator are
+/// managed by its administrators alone.
 pub fn can_manage(caller: &Caller, org: &Organisation) -> bool {
-    can_manage_country(caller, org.country)
+    if caller.is_global_admin() {
+        return true;
+    }
+    if org.kind == OrgKind::PlatformOperator {
+        return false;
+    }
+    (caller.is_country_admin() && caller.org.country == org.country)
+        || (caller.is_admin() && caller.org.id == org.id)
 }
 
 /// May the caller administer organisations in `country` (including creating new ones)?
 pub fn can_manage_country(caller: &Caller, country: caravan_types::CountryCode) -> bool {
-    caller.is_global_admin() || (caller.is_admin() && caller.org.country == country)
+    caller.is_global_admin() || (caller.is_country_admin() && caller.org.country == country)
+}
+
+/// May the caller create an organisation of `kind` in `country`? Only platform administrators
+/// create platform operator organisations.
+pub fn can_create_org(caller: &Caller, kind: OrgKind, country: caravan_types::CountryCode) -> bool {
+    if kind == OrgKind::PlatformOperator {
+        return caller.is_global_admin();
+    }
+    can_manage_country(caller, country)
+}
+
+/// May the caller enable or disable `user` of `org`? Those who manage the organisation, for users
+/// ranked below them (platform administrators also for each other).
+pub fn can_set_active(caller: &Caller, user: &User, org: &Organisation) -> bool {
+    let theirs = rank(user, org);
+    can_manage(caller, org)
+        && (theirs < rank(&caller.user, &caller.org)
+            || (caller.is_global_admin() && theirs == Rank::Platform))
 }
 
 /// May the caller see `org` and its member list? Its members may; administrators who manage it
@@ -135,7 +194,10 @@ pub fn can_manage_country(caller: &Caller, country: caravan_types::CountryCode) 
 pub fn can_read_org(caller: &Caller, org: &Organisation) -> bool {
     caller.org.id == org.id
         || can_manage(caller, org)
-        || (caller.user.role == Role::CustomsOfficer && caller.org.country == org.country)
+        || (caller.user.role == Role::CustomsOfficer
+            && caller.org.kind == OrgKind::CustomsAdministration
+            && caller.org.country == org.country
+            && org.kind != OrgKind::PlatformOperator)
 }
 
 /// May the caller read the audit log? Only the platform operator's administrators.
@@ -188,11 +250,21 @@ pub async fn authenticate(
     state: &AppState,
 ) -> Result<Option<Caller>, ApiError> {
     let now = (state.clock)();
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim);
+    // With an Authorization header, only a bearer token authenticates: another scheme (say, Basic
+    // credentials a browser adds by itself) never falls back to the session cookie, which would
+    // let a cross-site form ride the cookie past the CSRF guard.
+    let bearer = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(bearer_secret(value).ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "auth.invalid_authorization",
+                "send an API token as 'Authorization: Bearer cvn_…', or no Authorization header \
+                 to use the session cookie",
+            )
+            .with_field("Authorization")
+        })?),
+    };
     let (user_id, credential) = if let Some(secret) = bearer {
         let token = state.store.api_token_by_hash(&token_hash(secret)).await?.ok_or_else(|| {
             ApiError::new(
@@ -214,7 +286,11 @@ pub async fn authenticate(
             return Ok(None);
         };
         if session.expires_at <= now {
-            state.store.delete_session(&session.token_hash).await?;
+            let change = caravan_store::Change {
+                actor: caravan_store::Actor::system("session expiry"),
+                at: now,
+            };
+            state.store.delete_session(&change, &session.token_hash, "session.expire").await?;
             return Ok(None);
         }
         (session.user_id, Credential::Session(session))
@@ -237,6 +313,15 @@ pub async fn authenticate(
     Ok(Some(Caller { user, org, credential }))
 }
 
+/// The secret of an `Authorization: Bearer …` header (RFC 6750 §2.1; the scheme is
+/// case-insensitive, RFC 9110 §11.1); `None` for another scheme or an empty token.
+fn bearer_secret(value: &axum::http::HeaderValue) -> Option<&str> {
+    let text = value.to_str().ok()?;
+    let (scheme, secret) = text.split_once(' ')?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
+}
+
 /// Whether a request with this method changes state and so needs CSRF protection.
 pub fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
@@ -248,6 +333,11 @@ pub fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
 }
 
 /// Counts failed logins per username and per client address within a sliding window.
+///
+/// Its memory is bounded whatever anonymous callers send: a key is at most
+/// [`Self::MAX_KEY_CHARS`] characters of the username (longer names cannot exist), each key keeps
+/// no more failure times than its limit, and past [`Self::MAX_KEYS`] keys the expired ones are
+/// dropped, then the least recently failed half.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
@@ -259,10 +349,15 @@ impl LoginLimiter {
     /// Failures allowed per client address within [`Self::WINDOW`].
     pub const MAX_PER_ADDRESS: usize = 20;
     pub const WINDOW: Duration = Duration::minutes(15);
+    /// The most keys (usernames and addresses) remembered at once.
+    pub const MAX_KEYS: usize = 50_000;
+    /// Usernames are at most 64 characters ([`crate::api::validate_username`]).
+    pub const MAX_KEY_CHARS: usize = 64;
 
     fn keys(username: &str, ip: Option<IpAddr>) -> [(String, usize); 2] {
+        let name: String = username.chars().take(Self::MAX_KEY_CHARS).collect();
         [
-            (format!("user:{}", username.to_lowercase()), Self::MAX_PER_USER),
+            (format!("user:{}", name.to_lowercase()), Self::MAX_PER_USER),
             (
                 format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default()),
                 Self::MAX_PER_ADDRESS,
@@ -284,14 +379,45 @@ impl LoginLimiter {
 
     pub fn record_failure(&self, username: &str, ip: Option<IpAddr>, now: OffsetDateTime) {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (key, _) in Self::keys(username, ip) {
-            failures.entry(key).or_default().push_back(now);
+        if failures.len() + 2 > Self::MAX_KEYS {
+            Self::evict(&mut failures, now);
         }
+        for (key, max) in Self::keys(username, ip) {
+            let times = failures.entry(key).or_default();
+            times.push_back(now);
+            while times.len() > max {
+                times.pop_front();
+            }
+        }
+    }
+
+    /// Drops the keys whose failures all left the window, then, if still full, the half that
+    /// failed least recently.
+    fn evict(failures: &mut HashMap<String, VecDeque<OffsetDateTime>>, now: OffsetDateTime) {
+        failures.retain(|_, times| times.back().is_some_and(|t| *t > now - Self::WINDOW));
+        if failures.len() + 2 > Self::MAX_KEYS {
+            let mut last: Vec<OffsetDateTime> =
+                failures.values().filter_map(|times| times.back().copied()).collect();
+            let middle = last.len() / 2;
+            let (_, cutoff, _) = last.select_nth_unstable(middle);
+            let cutoff = *cutoff;
+            failures.retain(|_, times| times.back().is_some_and(|t| *t > cutoff));
+        }
+    }
+
+    /// How many keys are remembered (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Whether no failure is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     pub fn record_success(&self, username: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(&format!("user:{}", username.to_lowercase()));
+        failures.remove(&Self::keys(username, None)[0].0);
     }
 }
 
@@ -325,6 +451,12 @@ pub async fn login(
     if !state.login_limiter.allows(username, ip, now) {
         return Ok(LoginOutcome::RateLimited);
     }
+    // Names longer than any username and passwords longer than any allowed one cannot match:
+    // refuse them before the store or argon2 spends anything on them.
+    if username.len() > LoginLimiter::MAX_KEY_CHARS || password.len() > 1024 {
+        state.login_limiter.record_failure(username, ip, now);
+        return Ok(LoginOutcome::Invalid);
+    }
     let user = state.store.user_by_username(username).await?;
     let valid = match &user {
         Some(user) => user.active && verify_password(password, &user.password_hash),
@@ -346,19 +478,9 @@ pub async fn login(
         csrf_token: random_secret(""),
         expires_at: now + SESSION_LIFETIME,
     };
-    state.store.create_session(&session).await?;
     let change = caravan_store::Change { actor: caravan_store::Actor::user(&user), at: now };
-    state
-        .store
-        .append_audit(
-            &change,
-            caravan_store::NewAudit {
-                action: "session.login",
-                target: format!("user:{}", user.id),
-                details: serde_json::json!({"ip": ip.map(|ip| ip.to_string())}),
-            },
-        )
-        .await?;
+    let details = serde_json::json!({"ip": ip.map(|ip| ip.to_string())});
+    state.store.create_session(&change, &session, details).await?;
     Ok(LoginOutcome::Ok { secret, session, user })
 }
 

@@ -25,14 +25,14 @@ use caravan_customs::risk::{RiskRuleSet, RoutingTable};
 use caravan_customs::{
     AgencyDecision, AssessmentInput, CertificateVerdict, Channel, CodeListSources, CodeLists,
     Declaration, DutyLine, Event, FieldError, Json, Lifecycle, OfficerDecision, ReferenceLookup,
-    Status, TraderHistory, ValidationContext,
+    Selection, Status, TraderHistory, ValidationContext,
 };
 use caravan_refdata::ReferenceData;
 use caravan_store::declarations::{
     DeclarationDetail, DeclarationFilter, DeclarationOrder, DeclarationRecord, LodgeReceipt,
     Lodgement, NewAssessment, NewDraft, NewEvent, TraderRecord, Transition,
 };
-use caravan_store::{Change, JsonText, OrgKind, Role, Store, StoreError, StoreResult};
+use caravan_store::{Change, JsonText, OrgKind, Role, Store, StoreResult};
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -182,10 +182,12 @@ async fn write_batches(store: Arc<dyn Store>, mut receiver: mpsc::Receiver<Job>)
                     let _ = reply.send((result, lodgement));
                 }
             }
+            // The whole batch failed and nothing of it was kept; each lodgement gets the
+            // error as it is (a full disk stays `Unavailable`: 503, try again), and the writer
+            // goes on with the next batch, which a freed disk lets through (issue 22).
             Err(err) => {
-                let message = err.to_string();
                 for (reply, lodgement) in replies.into_iter().zip(lodgements) {
-                    let _ = reply.send((Err(StoreError::Backend(message.clone())), lodgement));
+                    let _ = reply.send((Err(err.clone()), lodgement));
                 }
             }
         }
@@ -622,6 +624,7 @@ async fn assess_and_route(
     presented: &[PresentedCertificate],
     lifecycle: Lifecycle,
     mut events: Vec<NewEvent>,
+    selection: Selection<'_>,
 ) -> Result<Assessed, ApiError> {
     let verdicts = verdicts(state, declaration, presented).await?;
     let duty_lines = duties(state, declaration, country, &verdicts)?;
@@ -632,8 +635,11 @@ async fn assess_and_route(
         n_violations: u32::try_from(record.n_rejected).unwrap_or(u32::MAX),
     };
     let window = &state.declarations;
+    let standing = lifecycle.standing_decision();
     let input = AssessmentInput {
         version: lifecycle.version(),
+        selection,
+        standing: standing.as_ref(),
         duty_lines: &duty_lines,
         verdicts: &verdicts,
         history,
@@ -728,9 +734,9 @@ pub async fn lodge(
     request: DeclarationRequest,
     key: Option<String>,
 ) -> Result<Lodged, ApiError> {
-    lodge_checked(state, caller, key, || {
-        let declaration = validate(state, &request.declaration)?;
-        Ok((declaration, JsonText::from(&request.declaration), request.certificates))
+    let body = JsonText::from(&request.declaration);
+    lodge_checked(state, caller, key, body, request.certificates, || {
+        validate(state, &request.declaration)
     })
     .await
 }
@@ -746,34 +752,73 @@ pub async fn lodge_text(
     request: DeclarationText<'_>,
     key: Option<String>,
 ) -> Result<Lodged, ApiError> {
-    lodge_checked(state, caller, key, || {
-        let declaration = validate_node(state, &request.declaration)?;
-        let body = JsonText::of(&request.declaration)
-            .map_err(|err| ApiError::internal(format!("writing the declaration: {err}")))?;
-        Ok((declaration, body, request.certificates))
+    let body = JsonText::of(&request.declaration)
+        .map_err(|err| ApiError::internal(format!("writing the declaration: {err}")))?;
+    lodge_checked(state, caller, key, body, request.certificates, || {
+        validate_node(state, &request.declaration)
     })
     .await
 }
 
+/// The field of a lodging answer that holds [`request_digest`], so a retry with the same
+/// Idempotency-Key can be told from a reuse of the key for another request.
+pub const REQUEST_DIGEST_FIELD: &str = "request_digest";
+
+/// SHA-256 (hex) of what a lodging asks: the data set as stored and each presented certificate,
+/// each part length-prefixed so no two different requests join to the same bytes.
+pub fn request_digest(body: &JsonText, certificates: &[PresentedCertificate]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    };
+    part(body.as_str().as_bytes());
+    for certificate in certificates {
+        part(certificate.document_reference.as_bytes());
+        part(certificate.content.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// A stored answer replayed for `key`: the same answer when the request is the same; 422 naming
+/// the key when the key was used for another request (IETF draft-ietf-httpapi-idempotency-key-
+/// header-06 §2.7: "reused with a different request payload" is answered 422). Answers stored
+/// before the digest existed carry none and replay as they are.
+fn replay(first: Value, digest: &str) -> Result<Lodged, ApiError> {
+    match first.get(REQUEST_DIGEST_FIELD).and_then(Value::as_str) {
+        Some(stored) if stored != digest => Err(ApiError::unprocessable(
+            "declaration.idempotency_key_reused",
+            "this Idempotency-Key was already used for a different declaration; send a new key \
+             for a new request, or the same request to get its first answer again",
+        )
+        .with_field("Idempotency-Key")),
+        _ => Ok(Lodged { response: first, replayed: true }),
+    }
+}
+
 /// The lodging pipeline after the caller's right and the idempotency key are checked:
-/// `check` validates the data set and gives its text to store and the presented certificates.
+/// `body` is the data set's text to store, `validate` checks it.
 async fn lodge_checked(
     state: &AppState,
     caller: &Caller,
     key: Option<String>,
-    check: impl FnOnce() -> Result<(Declaration, JsonText, Vec<PresentedCertificate>), ApiError>,
+    body: JsonText,
+    certificates: Vec<PresentedCertificate>,
+    validate: impl FnOnce() -> Result<Declaration, ApiError>,
 ) -> Result<Lodged, ApiError> {
     if !can_lodge(caller) {
         return Err(ApiError::forbidden(
             "only traders and brokers of a trading company or brokerage lodge declarations",
         ));
     }
+    let digest = request_digest(&body, &certificates);
     if let Some(key) = &key
         && let Some(response) = state.store.idempotent_response(caller.user.id, key).await?
     {
-        return Ok(Lodged { response, replayed: true });
+        return replay(response, &digest);
     }
-    let (declaration, body, certificates) = check()?;
+    let declaration = validate()?;
     let country = state
         .declarations
         .code_lists
@@ -784,7 +829,7 @@ async fn lodge_checked(
     let draft = Lifecycle::new();
     let lodged = draft.apply(Event::Lodge).map_err(|e| transition_error(&e))?;
     let events = vec![new_event(1, &draft, &lodged, &Event::Lodge)];
-    let assessed = assess_and_route(
+    let mut assessed = assess_and_route(
         state,
         caller.org.id,
         &declaration,
@@ -792,8 +837,10 @@ async fn lodge_checked(
         &certificates,
         lodged,
         events,
+        Selection::Keyed(state.selection_key.as_slice()),
     )
     .await?;
+    assessed.response[REQUEST_DIGEST_FIELD] = Value::String(digest.clone());
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let lodgement = Lodgement {
         change,
@@ -828,10 +875,10 @@ async fn lodge_checked(
         .map_err(|_| ApiError::internal("the declaration writer stopped"))?;
     let (receipt, lodgement) =
         answer.await.map_err(|_| ApiError::internal("the declaration writer stopped"))?;
-    Ok(match receipt?.replayed {
-        Some(first) => Lodged { response: first, replayed: true },
-        None => Lodged { response: lodgement.response, replayed: false },
-    })
+    match receipt?.replayed {
+        Some(first) => replay(first, &digest),
+        None => Ok(Lodged { response: lodgement.response, replayed: false }),
+    }
 }
 
 /// What lodging would answer, without storing anything: validation, certificate verdicts,
@@ -858,6 +905,7 @@ pub async fn preview(
         &request.certificates,
         lodged,
         Vec::new(),
+        Selection::Withheld,
     )
     .await?;
     Ok(assessed.response)
@@ -869,6 +917,27 @@ async fn load(
     caller: &Caller,
     reference: &str,
 ) -> Result<(DeclarationDetail, Lifecycle), ApiError> {
+    load_of(state, caller, reference, None).await
+}
+
+/// Which declarant's declaration of a reference: references are unique per declarant, so an
+/// officer who sees two declarants' declarations of one reference names the declarant.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarantQuery {
+    /// The declarant organisation's id, when two declarants you may see used the reference.
+    pub declarant: Option<i64>,
+}
+
+/// [`load`] of `declarant`'s declaration when given. A declarant's own declaration comes
+/// first; declarations the caller may not see are never counted, so the answer for another
+/// declarant's reference is the answer for one that does not exist.
+async fn load_of(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    declarant: Option<i64>,
+) -> Result<(DeclarationDetail, Lifecycle), ApiError> {
     let not_found = || {
         ApiError::not_found(
             "declaration.not_found",
@@ -876,12 +945,35 @@ async fn load(
         )
         .with_field("reference")
     };
-    let detail = state.store.declaration(reference).await?.ok_or_else(not_found)?;
-    let agencies: Vec<String> = detail.agencies.iter().map(|a| a.agency.clone()).collect();
-    if !can_read(caller, &detail.record, &agencies) {
-        // The same answer as for a missing one: no probing of other companies' references.
-        return Err(not_found());
-    }
+    let mut visible: Vec<DeclarationDetail> = state
+        .store
+        .declarations_with_reference(reference)
+        .await?
+        .into_iter()
+        .filter(|detail| {
+            let agencies: Vec<String> = detail.agencies.iter().map(|a| a.agency.clone()).collect();
+            can_read(caller, &detail.record, &agencies)
+                && declarant.is_none_or(|org| detail.record.org_id == org)
+        })
+        .collect();
+    let detail = match visible.iter().position(|d| d.record.org_id == caller.org.id) {
+        Some(own) => visible.swap_remove(own),
+        None if visible.len() <= 1 => visible.pop().ok_or_else(not_found)?,
+        None => {
+            let declarants: Vec<String> =
+                visible.iter().map(|d| d.record.org_id.to_string()).collect();
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "declaration.ambiguous_reference",
+                format!(
+                    "declarants {} each lodged a declaration {reference}; add ?declarant= with \
+                     one of them",
+                    declarants.join(", ")
+                ),
+            )
+            .with_field("declarant"));
+        }
+    };
     let events = detail
         .events
         .iter()
@@ -944,6 +1036,7 @@ async fn save_draft_body(
 
 /// Replaces a draft's data set.
 #[utoipa::path(put, path = "/api/v1/declarations/{reference}", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = DeclarationRequest,
     responses((status = 200, description = "The draft"), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn update_draft(
@@ -1008,6 +1101,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 
 /// Lodges a saved draft.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/lodge", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = LodgeDraftRequest,
     responses((status = 201, description = "Lodged"), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn lodge_draft(
@@ -1137,13 +1231,15 @@ pub async fn queue(
 /// A declaration with every version, assessment (channel reasons, certificate verdicts,
 /// duties), and its timeline.
 #[utoipa::path(get, path = "/api/v1/declarations/{reference}", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     responses((status = 200, description = "The declaration and its timeline"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
+    ApiQuery(which): ApiQuery<DeclarantQuery>,
 ) -> Result<Response, ApiError> {
-    let (detail, _) = load(&state, &caller, &reference).await?;
+    let (detail, _) = load_of(&state, &caller, &reference, which.declarant).await?;
     Ok(axum::Json(detail_json(&detail)).into_response())
 }
 
@@ -1201,15 +1297,17 @@ async fn apply(
 
 /// A customs officer's decision on a declaration under control, with a comment.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/decision", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
     responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
+    ApiQuery(which): ApiQuery<DeclarantQuery>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Response, ApiError> {
-    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    let (detail, lifecycle) = load_of(&state, &caller, &reference, which.declarant).await?;
     if !can_decide(&caller, &detail.record) {
         return Err(ApiError::forbidden(
             "only customs officers of the declaration's country decide",
@@ -1242,18 +1340,20 @@ pub async fn decide(
 
 /// An agency officer approves or refuses the agency's part.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/agency-decision", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
     responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn agency_decide(
     State(state): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
+    ApiQuery(which): ApiQuery<DeclarantQuery>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Response, ApiError> {
     let Some(agency) = agency_of(&caller) else {
         return Err(ApiError::forbidden("only agency officers decide on an agency's part"));
     };
-    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    let (detail, lifecycle) = load_of(&state, &caller, &reference, which.declarant).await?;
     let (decision, status) = match request.decision.as_str() {
         "approve" => (AgencyDecision::Approve, "approved"),
         "refuse" => (AgencyDecision::Refuse, "refused"),
@@ -1280,6 +1380,7 @@ pub async fn agency_decide(
 
 /// Amends a lodged declaration: a new version, validated and assessed again.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/amend", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = DeclarationRequest,
     responses((status = 200, description = "The new version's assessment"), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn amend(
@@ -1318,6 +1419,7 @@ pub async fn amend(
         &request.certificates,
         amended,
         events,
+        Selection::Keyed(state.selection_key.as_slice()),
     )
     .await?;
     let transition = Transition {
@@ -1348,6 +1450,7 @@ fn country_param(code: &str) -> Result<CountryCode, ApiError> {
 
 /// A country's risk rules: the current set and every stored version.
 #[utoipa::path(get, path = "/api/v1/risk-rules/{country}", tag = "declarations",
+    params(("country" = String, Path, description = "ISO 3166-1 alpha-2 code of one of the six: CN, KZ, KG, TJ, TM, UZ", pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")),
     responses((status = 200, description = "Current rules and versions"), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn get_rules(
     State(state): State<AppState>,
@@ -1366,6 +1469,7 @@ pub async fn get_rules(
 
 /// Stores a new version of a country's risk rules (customs administrators of that country).
 #[utoipa::path(put, path = "/api/v1/risk-rules/{country}", tag = "declarations",
+    params(("country" = String, Path, description = "ISO 3166-1 alpha-2 code of one of the six: CN, KZ, KG, TJ, TM, UZ", pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")),
     responses((status = 200, description = "The stored version"), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put_rules(
     State(state): State<AppState>,
@@ -1440,6 +1544,7 @@ async fn store_rules(
 /// quantity,unit,gross_mass_kg,net_mass_kg,packages,package_kind,customs_value,currency,
 /// valuation_method,procedure`).
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/items", tag = "declarations",
+    params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body(content = String, content_type = "text/csv"),
     responses((status = 200, description = "The draft with the new items"), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload_items(

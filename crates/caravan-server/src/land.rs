@@ -339,12 +339,13 @@ async fn register_checked(
     let root = tokio::fs::canonicalize(&root).await.map_err(|_| {
         bad_path("the server has no import folder (land/import under its data folder)")
     })?;
-    let full = tokio::fs::canonicalize(root.join(&req.path))
-        .await
-        .map_err(|_| bad_path("no such file in the import folder"))?;
-    if !full.starts_with(&root) || !full.is_file() {
-        return Err(bad_path("not a file inside the import folder"));
-    }
+    // One answer for every refusal, so the answer never tells what exists outside the folder.
+    let full = plain_file_under(&root, &req.path).await.ok_or_else(|| {
+        bad_path(
+            "not a regular file inside the import folder (give a path relative to it, without \
+             '..' or symbolic links)",
+        )
+    })?;
     let name = match &req.name {
         Some(name) => name.clone(),
         None => full.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -407,6 +408,29 @@ pub struct JobRequest {
     pub land_cover_legend: Option<String>,
 }
 
+/// `root`/`rel` when `rel` is a relative path of plain names (no `..`, no root, no prefix) and
+/// neither it nor any folder on the way is a symbolic link, and it is a regular file; `None`
+/// otherwise. Checked without following links (`symlink_metadata`), so a link planted in the
+/// import folder cannot point a registration outside it.
+pub(crate) async fn plain_file_under(root: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if rel.as_os_str().is_empty() || !plain {
+        return None;
+    }
+    let mut path = root.to_path_buf();
+    let n = rel.components().count();
+    for (idx, component) in rel.components().enumerate() {
+        path.push(component);
+        let meta = tokio::fs::symlink_metadata(&path).await.ok()?;
+        let want = if idx + 1 == n { meta.file_type().is_file() } else { meta.is_dir() };
+        if meta.file_type().is_symlink() || !want {
+            return None;
+        }
+    }
+    Some(path)
+}
+
 async fn raster_paths(
     state: &AppState,
     caller: &Caller,
@@ -424,7 +448,21 @@ async fn raster_paths(
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         match state.store.raster(*id).await? {
-            Some(r) if can_read_land(caller, r.org_id) => out.push(data.join(&r.file)),
+            Some(r) if can_read_land(caller, r.org_id) => {
+                // Checked again at each job: a registered file later replaced by a symbolic link
+                // (or a folder) is refused, never followed.
+                let path = plain_file_under(data, &r.file).await.ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "land.raster_missing",
+                        format!(
+                            "{field}: raster {id}'s file is no longer a regular file in the \
+                             server's data folder; upload or register it again"
+                        ),
+                    )
+                    .with_field(field)
+                })?;
+                out.push(path);
+            }
             _ => {
                 return Err(ApiError::unprocessable(
                     "land.unknown_raster",

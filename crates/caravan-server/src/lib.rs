@@ -75,6 +75,21 @@ pub struct AppState {
     pub cert_cache: Arc<certs::VerifyCache>,
     /// Ed25519 signatures of presented certificates, checked in batches.
     pub signatures: Arc<certs::signatures::SignatureBatcher>,
+    /// The administration's key for random selection of declarations
+    /// ([`caravan_customs::selection_draw`]), derived from the master key so that whoever holds
+    /// the data folder can recompute every draw and no trader can.
+    pub selection_key: Arc<[u8; 32]>,
+}
+
+/// The random-selection key: HMAC-SHA256(master key, "caravan risk selection v1"), a key of its
+/// own for one purpose (NIST SP 800-108 style derivation), so the master key is never used twice.
+fn selection_key(master: &[u8; 32]) -> [u8; 32] {
+    use hmac::Mac as _;
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(master) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    mac.update(b"caravan risk selection v1");
+    mac.finalize().into_bytes().into()
 }
 
 impl AppState {
@@ -87,7 +102,9 @@ impl AppState {
         refdata: Arc<ReferenceData>,
         config: ServerConfig,
     ) -> anyhow::Result<AppState> {
+        let master = certs::seal::master_key(config.data_dir.as_deref())?;
         Ok(AppState {
+            selection_key: Arc::new(selection_key(&master)),
             store,
             refdata,
             config: Arc::new(config),
@@ -196,8 +213,32 @@ pub fn router(state: AppState) -> Router {
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
         .with_state(state)
+}
+
+/// Headers every answer carries unless its handler set its own (OWASP Secure Headers Project):
+/// no MIME sniffing, no framing by other sites (clickjacking: `X-Frame-Options` for old browsers,
+/// CSP `frame-ancestors` for current ones), no plugins, forms and `<base>` only to this origin,
+/// and no path or query leaking to other sites in the `Referer`.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+        ),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        if !headers.contains_key(&name) {
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+        }
+    }
+    response
 }
 
 async fn metrics_endpoint(State(state): State<AppState>) -> Response {
@@ -223,6 +264,8 @@ async fn track_metrics(State(state): State<AppState>, request: Request, next: Ne
 /// and pass; a state-changing request with a session cookie must carry the session's token in
 /// the `X-CSRF-Token` header, a `csrf_token` form field, or the first part of a multipart form.
 async fn csrf_guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    // A request with an Authorization header is authenticated by its bearer token alone (never
+    // by the cookie, [`auth::authenticate`]), so it carries no ambient credential to forge.
     if !auth::is_unsafe(request.method()) || request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
     }

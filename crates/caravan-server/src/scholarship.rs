@@ -78,9 +78,12 @@ pub fn can_edit_application(caller: &Caller, app: &Application) -> bool {
     caller.user.id == app.applicant_id && app.status == ApplicationStatus::Draft
 }
 
-/// May the caller endorse or decline `app`? The nominating body of the applicant's country.
+/// May the caller endorse or decline `app`? The administrators of the nominating body of the
+/// applicant's country (not its reviewers, who see applications only blind, through reviews).
 pub fn can_endorse(caller: &Caller, app: &Application) -> bool {
-    caller.org.kind == OrgKind::NominatingBody && caller.org.country == app.country
+    caller.user.role == Role::Admin
+        && caller.org.kind == OrgKind::NominatingBody
+        && caller.org.country == app.country
 }
 
 /// May the caller see and score `review`? Only the reviewer it is assigned to.
@@ -725,7 +728,17 @@ pub async fn document(
     if !(can_read_application(&caller, &app, &call) || reviewer) {
         return Err(ApiError::forbidden("you may not read this document"));
     }
-    Ok(([(header::CONTENT_TYPE, "application/pdf")], content).into_response())
+    // Served as a download, never rendered in the site's origin: a file that starts with %PDF-
+    // may still hold HTML or script a browser would sniff.
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"document-{id}.pdf\"")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
 }
 
 /// Submits the application (before the deadline, when nothing is missing).

@@ -259,7 +259,14 @@ pub async fn login_submit(
 /// `POST /logout`.
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Response {
     if let auth::Credential::Session(session) = &caller.credential
-        && let Err(err) = state.store.delete_session(&session.token_hash).await
+        && let Err(err) = state
+            .store
+            .delete_session(
+                &caravan_store::Change { actor: caller.actor(), at: (state.clock)() },
+                &session.token_hash,
+                "session.logout",
+            )
+            .await
     {
         return ApiError::from(err).into_response();
     }
@@ -478,18 +485,18 @@ async fn organisations_page(
                     thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, Key::name)) } th scope="col" { (t(lang, Key::kind)) } th scope="col" { (t(lang, Key::country)) } } }
                     tbody { @for o in &visible { tr { td { (o.id) } td { a href={ "/admin/organisations/" (o.id) } { (o.name) } } td { (o.kind.as_str()) } td { (country_name(state, o.country, lang)) } } } }
                 }
-                @if caller.is_admin() {
+                @if caller.is_global_admin() || caller.is_country_admin() {
                     h2 { (t(lang, Key::new_organisation)) }
                     form.card method="post" action="/admin/organisations" {
                         input type="hidden" name="csrf_token" value=(caller.csrf_token());
                         label for="org-name" { (t(lang, Key::name)) }
                         input #org-name name="name" required maxlength="200";
                         label for="org-kind" { (t(lang, Key::kind)) }
-                        select #org-kind name="kind" { @for k in OrgKind::ALL { option value=(k.as_str()) { (k.as_str()) } } }
+                        select #org-kind name="kind" { @for k in OrgKind::ALL.iter().filter(|k| auth::can_create_org(caller, **k, caller.org.country)) { option value=(k.as_str()) { (k.as_str()) } } }
                         label for="org-country" { (t(lang, Key::country)) }
                         select #org-country name="country" {
                             @for c in CountryCode::MECHANISM {
-                                @if let Ok(code) = CountryCode::parse(c) {
+                                @if let Some(code) = CountryCode::parse(c).ok().filter(|code| auth::can_manage_country(caller, *code)) {
                                     option value=(c) selected[code == caller.org.country] { (country_name(state, code, lang)) }
                                 }
                             }

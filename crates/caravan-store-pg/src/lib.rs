@@ -7,6 +7,7 @@
 mod certs;
 mod datasets;
 mod declarations;
+mod health;
 mod land;
 mod scholarship;
 
@@ -38,16 +39,43 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_land.sql"),
     include_str!("../migrations/0006_scholarship.sql"),
     include_str!("../migrations/0007_log_nodes.sql"),
+    include_str!("../migrations/0008_declarant_references.sql"),
 ];
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(crate) pool: PgPool,
+    /// The last answer of [`Store::check_writable`].
+    write_probe: std::sync::Arc<health::WriteProbe>,
 }
 
+/// The driver's error as the port's: [`StoreError::Unavailable`] for what passes without a
+/// change on our side (a full disk, the server restarting or out of connections, a lost
+/// connection), else [`StoreError::Backend`].
 pub(crate) fn backend(err: sqlx::Error) -> StoreError {
-    StoreError::Backend(err.to_string())
+    if is_unavailable(&err) {
+        StoreError::Unavailable(err.to_string())
+    } else {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+/// SQLSTATE classes and codes (PostgreSQL manual, appendix A) that say the server cannot work
+/// now rather than that the statement is wrong: class `08` (connection exception), class `53`
+/// (insufficient resources: `53100` disk full, `53200` out of memory, `53300` too many
+/// connections), `57P01`–`57P03` (shutting down, crashed, cannot connect now) and `58030` (I/O
+/// error).
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(&*code, "57P01" | "57P02" | "57P03" | "58030")
+        }),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    }
 }
 
 /// Key of the advisory lock that serialises writers (any constant unique to Caravan).
@@ -68,12 +96,19 @@ impl PgStore {
     /// # Errors
     /// [`StoreError::Backend`] when the server is unreachable or a migration fails.
     pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
+        // A connection still inside a transaction never serves again (issue 22): the driver
+        // queues a `ROLLBACK` when a failed `Transaction` is dropped and runs it when the
+        // connection comes back to the pool, closing the connection when that fails; this
+        // check, free at acquire time, keeps that promise should a driver update change it.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .connect_with(options)
             .await
             .map_err(backend)?;
-        let store = PgStore { pool };
+        let store = PgStore { pool, write_probe: std::sync::Arc::default() };
         store.migrate().await?;
         Ok(store)
     }
@@ -252,6 +287,10 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    async fn check_writable(&self) -> StoreResult<()> {
+        self.write_probe.check(self).await
     }
 
     async fn create_organisation(
@@ -470,16 +509,38 @@ impl Store for PgStore {
         .await
     }
 
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at_ms) VALUES ($1, $2, $3, $4)")
-            .bind(&session.token_hash)
-            .bind(session.user_id)
-            .bind(&session.csrf_token)
-            .bind(unix_ms(session.expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    async fn create_session(
+        &self,
+        change: &Change,
+        session: &Session,
+        details: serde_json::Value,
+    ) -> StoreResult<()> {
+        let change = change.clone();
+        let session = session.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(&session.token_hash)
+                    .bind(session.user_id)
+                    .bind(&session.csrf_token)
+                    .bind(unix_ms(session.expires_at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                append_audit_tx(
+                    tx,
+                    &change,
+                    &NewAudit {
+                        action: "session.login",
+                        target: format!("user:{}", session.user_id),
+                        details,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
@@ -495,22 +556,70 @@ impl Store for PgStore {
         .transpose()
     }
 
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    async fn delete_session(
+        &self,
+        change: &Change,
+        token_hash: &str,
+        action: &'static str,
+    ) -> StoreResult<()> {
+        let change = change.clone();
+        let token_hash = token_hash.to_owned();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let user: Option<(i64,)> =
+                    sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+                        .bind(&token_hash)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                if let Some((user_id,)) = user {
+                    append_audit_tx(
+                        tx,
+                        &change,
+                        &NewAudit {
+                            action,
+                            target: format!("user:{user_id}"),
+                            details: serde_json::Value::Null,
+                        },
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
-    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at_ms < $1")
-            .bind(unix_ms(now))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected())
+    async fn delete_expired_sessions(
+        &self,
+        change: &Change,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        let change = change.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at_ms < $1")
+                    .bind(unix_ms(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let n = done.rows_affected();
+                if n > 0 {
+                    append_audit_tx(
+                        tx,
+                        &change,
+                        &NewAudit {
+                            action: "session.expire",
+                            target: "sessions".to_owned(),
+                            details: serde_json::json!({ "deleted": n }),
+                        },
+                    )
+                    .await?;
+                }
+                Ok(n)
+            })
+        })
+        .await
     }
 
     async fn create_api_token(

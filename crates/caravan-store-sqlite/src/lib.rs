@@ -8,7 +8,10 @@
 mod certs;
 mod datasets;
 mod declarations;
+mod health;
 mod land;
+#[cfg(test)]
+mod migrate_tests;
 mod scholarship;
 
 /// This adapter's types under the names the SQL shared with the other adapter uses
@@ -32,7 +35,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Connection, Row, Sqlite, Transaction};
+use sqlx::{Connection, Row, Sqlite, SqliteConnection, Transaction};
 use time::OffsetDateTime;
 
 /// Schema migrations, applied in order; the version is the position + 1.
@@ -44,16 +47,77 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_land.sql"),
     include_str!("../migrations/0006_scholarship.sql"),
     include_str!("../migrations/0007_log_nodes.sql"),
+    include_str!("../migrations/0008_declarant_references.sql"),
 ];
+
+/// The migrations after the last applied one, and the foreign key check, in one transaction.
+async fn migrate_on(conn: &mut SqliteConnection) -> StoreResult<()> {
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let applied: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+        sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+            .bind(idx as i64 + 1)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+    }
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+    if let Some((table,)) = broken.first() {
+        return Err(StoreError::Corrupt {
+            what: "migration",
+            reason: format!("a migration left rows of {table} without their parent"),
+        });
+    }
+    tx.commit().await.map_err(backend)
+}
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// The last answer of [`Store::check_writable`].
+    write_probe: std::sync::Arc<health::WriteProbe>,
 }
 
+/// The driver's error as the port's: [`StoreError::Unavailable`] for what passes without a
+/// change on our side (a full disk, an I/O error, a lock held too long), else
+/// [`StoreError::Backend`].
 pub(crate) fn backend(err: sqlx::Error) -> StoreError {
-    StoreError::Backend(err.to_string())
+    if is_unavailable(&err) {
+        StoreError::Unavailable(err.to_string())
+    } else {
+        StoreError::Backend(err.to_string())
+    }
+}
+
+/// SQLite's primary result codes (the low byte of an extended code, "Result and Error Codes")
+/// that say the database cannot work now rather than that the statement is wrong: `BUSY` (5,
+/// the lock was not released within the busy timeout), `NOMEM` (7), `IOERR` (10, any failed
+/// read, write or fsync), `FULL` (13, the disk or file system is full), `CANTOPEN` (14) and
+/// `PROTOCOL` (15).
+const UNAVAILABLE_CODES: [i32; 6] = [5, 7, 10, 13, 14, 15];
+
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|code| code.parse::<i32>().ok())
+            .is_some_and(|code| UNAVAILABLE_CODES.contains(&(code & 0xff))),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed => true,
+        _ => false,
+    }
 }
 
 /// Settings measured on `bench declarations` (perf of the connection threads):
@@ -107,38 +171,41 @@ impl SqliteStore {
         // No ping before each use: an embedded database's connection cannot drop like a network
         // one, and the ping is a round trip to the connection's thread on every query (perf of
         // `bench declarations`: about 4 % of the lodging pipeline's CPU).
+        //
+        // A connection whose transaction could not be ended never serves again (issue 22): when
+        // a write fails with SQLITE_FULL or SQLITE_IOERR, SQLite may already have rolled the
+        // transaction back itself, so the `ROLLBACK` that sqlx queues when the `Transaction` is
+        // dropped fails ("no transaction is active") and sqlx's count of open transactions on
+        // that connection stays above zero. Back in the pool, every later `BEGIN IMMEDIATE` on
+        // it failed with "attempted to call begin_with at non-zero transaction depth", until a
+        // restart. The pool runs the queued rollback when the connection comes back (its
+        // release ping), so by the next acquire the count is exact; one still in a transaction
+        // is closed (SQLite rolls back whatever it held) and the pool opens a fresh one.
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(options)
             .await
             .map_err(backend)?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore { pool, write_probe: std::sync::Arc::default() };
         store.migrate().await?;
         Ok(store)
     }
 
+    /// Applies the migrations not yet applied, in one transaction, on a connection of its own
+    /// opened with foreign keys off, so a migration may rebuild a table that others refer to
+    /// (SQLite manual, "ALTER TABLE", the twelve steps); `PRAGMA foreign_key_check` must find
+    /// nothing before the commit. The pool's connections keep their foreign keys on.
     async fn migrate(&self) -> StoreResult<()> {
-        let mut conn = self.pool.acquire().await.map_err(backend)?;
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.map_err(backend)?;
-        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let applied: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(backend)?;
-        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
-            sqlx::raw_sql(sql).execute(&mut *tx).await.map_err(backend)?;
-            sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
-                .bind(idx as i64 + 1)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)
+        // An in-memory database (`sqlite::memory:`, a shared-cache memory file) lives while a
+        // connection to it is open: hold one of the pool's while the migrating one works.
+        let _keep = self.pool.acquire().await.map_err(backend)?;
+        let options = (*self.pool.connect_options()).clone().foreign_keys(false);
+        let mut conn = SqliteConnection::connect_with(&options).await.map_err(backend)?;
+        let migrated = migrate_on(&mut conn).await;
+        let closed = conn.close().await.map_err(backend);
+        migrated.and(closed)
     }
 
     /// Runs `body` in a write transaction (`BEGIN IMMEDIATE`), committing when it succeeds.
@@ -282,6 +349,10 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn check_writable(&self) -> StoreResult<()> {
+        self.write_probe.check(self).await
     }
 
     async fn create_organisation(
@@ -500,16 +571,38 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn create_session(&self, session: &Session) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at_ms) VALUES ($1, $2, $3, $4)")
-            .bind(&session.token_hash)
-            .bind(session.user_id)
-            .bind(&session.csrf_token)
-            .bind(unix_ms(session.expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    async fn create_session(
+        &self,
+        change: &Change,
+        session: &Session,
+        details: serde_json::Value,
+    ) -> StoreResult<()> {
+        let change = change.clone();
+        let session = session.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(&session.token_hash)
+                    .bind(session.user_id)
+                    .bind(&session.csrf_token)
+                    .bind(unix_ms(session.expires_at))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                append_audit_tx(
+                    tx,
+                    &change,
+                    &NewAudit {
+                        action: "session.login",
+                        target: format!("user:{}", session.user_id),
+                        details,
+                    },
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>> {
@@ -525,22 +618,70 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    async fn delete_session(
+        &self,
+        change: &Change,
+        token_hash: &str,
+        action: &'static str,
+    ) -> StoreResult<()> {
+        let change = change.clone();
+        let token_hash = token_hash.to_owned();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let user: Option<(i64,)> =
+                    sqlx::query_as("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+                        .bind(&token_hash)
+                        .fetch_optional(&mut **tx)
+                        .await
+                        .map_err(backend)?;
+                if let Some((user_id,)) = user {
+                    append_audit_tx(
+                        tx,
+                        &change,
+                        &NewAudit {
+                            action,
+                            target: format!("user:{user_id}"),
+                            details: serde_json::Value::Null,
+                        },
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
-    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at_ms < $1")
-            .bind(unix_ms(now))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected())
+    async fn delete_expired_sessions(
+        &self,
+        change: &Change,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64> {
+        let change = change.clone();
+        self.write(move |tx| {
+            Box::pin(async move {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at_ms < $1")
+                    .bind(unix_ms(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(backend)?;
+                let n = done.rows_affected();
+                if n > 0 {
+                    append_audit_tx(
+                        tx,
+                        &change,
+                        &NewAudit {
+                            action: "session.expire",
+                            target: "sessions".to_owned(),
+                            details: serde_json::json!({ "deleted": n }),
+                        },
+                    )
+                    .await?;
+                }
+                Ok(n)
+            })
+        })
+        .await
     }
 
     async fn create_api_token(

@@ -60,3 +60,25 @@ async fn declarant_references_keep_every_row_of_an_older_database() {
         .expect("check");
     assert!(broken.is_empty(), "{broken:?}");
 }
+
+#[tokio::test]
+async fn an_in_memory_store_is_migrated_and_usable() {
+    use caravan_store::Store as _;
+    let store = SqliteStore::open_url("sqlite::memory:").await.expect("opens and migrates");
+    let change = caravan_store::Change {
+        actor: caravan_store::Actor::system("test"),
+        at: time::OffsetDateTime::from_unix_timestamp(1_764_000_000).expect("instant"),
+    };
+    let org = store
+        .create_organisation(
+            &change,
+            &caravan_store::NewOrganisation {
+                name: "In memory".to_owned(),
+                kind: caravan_store::OrgKind::TradingCompany,
+                country: caravan_types::CountryCode::parse("KZ").expect("code"),
+            },
+        )
+        .await
+        .expect("the migrated schema is there");
+    assert_eq!(store.organisation(org.id).await.expect("read").map(|o| o.name), Some("In memory".to_owned()));
+}

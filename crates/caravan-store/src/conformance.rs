@@ -4,7 +4,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Actor, Change, NewAudit, NewOrganisation, NewUser, OrgKind, Role, Session, Store, StoreError,
+    Actor, AuditEntry, Change, NewAudit, NewOrganisation, NewUser, OrgKind, Role, Session, Store, StoreError,
     verify_audit_chain,
 };
 use caravan_types::CountryCode;
@@ -109,13 +109,23 @@ pub async fn sessions(store: &dyn Store) {
         csrf_token: "csrf2".into(),
         expires_at: t0() - Duration::hours(1),
     };
-    store.create_session(&live).await.expect("create");
-    store.create_session(&old).await.expect("create");
+    let audited = |entries: Vec<AuditEntry>| -> Vec<String> {
+        entries.into_iter().filter(|e| e.action.starts_with("session.")).map(|e| e.action).collect()
+    };
+    store.create_session(&change(1), &live, serde_json::Value::Null).await.expect("create");
+    store.create_session(&change(1), &old, serde_json::Value::Null).await.expect("create");
     assert_eq!(store.session(&live.token_hash).await.expect("read"), Some(live.clone()));
-    assert_eq!(store.delete_expired_sessions(t0()).await.expect("expire"), 1);
+    assert_eq!(store.delete_expired_sessions(&change(2), t0()).await.expect("expire"), 1);
     assert_eq!(store.session(&old.token_hash).await.expect("read"), None);
-    store.delete_session(&live.token_hash).await.expect("delete");
+    store.delete_session(&change(3), &live.token_hash, "session.logout").await.expect("delete");
     assert_eq!(store.session(&live.token_hash).await.expect("read"), None);
+    // A second logout of the same session changes nothing and audits nothing.
+    store.delete_session(&change(4), &live.token_hash, "session.logout").await.expect("again");
+    assert_eq!(
+        audited(store.audit_entries(0, 1000).await.expect("audit")),
+        ["session.login", "session.login", "session.expire", "session.logout"],
+        "every session change is audited, once"
+    );
 }
 
 /// API tokens are listed per user, found by hash, and revoked.

@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 /// What went wrong in the store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// A unique key is taken (e.g. a username).
     #[error("{what} already exists: {value}")]
@@ -38,6 +38,11 @@ pub enum StoreError {
     /// The database failed; the message is the driver's.
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot do the work now but may later, with nothing changed: its disk is
+    /// full, it fails to read or write its files, or it is busy or unreachable. The caller may
+    /// try the same call again later (the message is the driver's).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// A stored value could not be read back (a corrupted or foreign row).
     #[error("stored {what} is invalid: {reason}")]
     Corrupt { what: &'static str, reason: String },
@@ -364,6 +369,12 @@ pub trait Store:
     /// Short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
+    /// Whether a write can be committed now, for health checks: `Ok`, or the error a write
+    /// would meet ([`StoreError::Unavailable`] on a full disk). Adapters commit a write that
+    /// leaves no trace, and answer from one such probe for a second, so calling this often
+    /// costs the writers at most one small transaction a second.
+    async fn check_writable(&self) -> StoreResult<()>;
+
     async fn create_organisation(
         &self,
         change: &Change,
@@ -391,11 +402,26 @@ pub trait Store:
         password_hash: &str,
     ) -> StoreResult<()>;
 
-    async fn create_session(&self, session: &Session) -> StoreResult<()>;
+    /// Stores a new session and audits it (`session.login`, with `details`) in one transaction.
+    async fn create_session(
+        &self,
+        change: &Change,
+        session: &Session,
+        details: serde_json::Value,
+    ) -> StoreResult<()>;
     async fn session(&self, token_hash: &str) -> StoreResult<Option<Session>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
-    /// Removes sessions that expired before `now`; returns how many.
-    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> StoreResult<u64>;
+    /// Ends a session, audited as `action` (`session.logout`, `session.expire`) in the same
+    /// transaction; nothing happens and nothing is audited for an unknown session.
+    async fn delete_session(
+        &self,
+        change: &Change,
+        token_hash: &str,
+        action: &'static str,
+    ) -> StoreResult<()>;
+    /// Removes sessions that expired before `now`; returns how many (audited as one
+    /// `session.expire` entry when any were).
+    async fn delete_expired_sessions(&self, change: &Change, now: OffsetDateTime)
+    -> StoreResult<u64>;
 
     async fn create_api_token(
         &self,

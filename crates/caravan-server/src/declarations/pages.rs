@@ -347,6 +347,7 @@ async fn decide(
         State(state.clone()),
         caller.clone(),
         Path(reference.clone()),
+        crate::error::ApiQuery(super::DeclarantQuery { declarant: None }),
         crate::error::ApiJson(request),
     )
     .await;
@@ -371,6 +372,7 @@ async fn agency(
         State(state.clone()),
         caller.clone(),
         Path(reference.clone()),
+        crate::error::ApiQuery(super::DeclarantQuery { declarant: None }),
         crate::error::ApiJson(request),
     )
     .await;

@@ -382,3 +382,46 @@ async fn the_page_uploads_a_geotiff_from_the_browser() {
     let on_disk = std::fs::read(stored[0].as_ref().unwrap().path()).unwrap();
     assert_eq!(on_disk, tiff, "the stored file is the uploaded one, byte for byte");
 }
+
+/// Issue 22, finding 10: registering by path tells nothing about files outside the import
+/// folder, and a symbolic link — planted before registering, or swapped in after — is refused.
+#[cfg(unix)]
+#[tokio::test]
+async fn registering_by_path_neither_probes_outside_nor_follows_links() {
+    let Land { app, dir } = setup().await;
+    let token = app.token("kz-analyst").await;
+    let import = dir.path().join("land/import");
+    std::fs::create_dir_all(&import).unwrap();
+    std::fs::write(dir.path().join("exists.tif"), b"x").unwrap();
+    let mut messages = Vec::new();
+    for path in ["../../exists.tif", "../../missing.tif", "/etc/passwd", "nothing.tif"] {
+        let body = serde_json::json!({ "path": path }).to_string();
+        let (status, answer) =
+            app.post_json("/api/v1/land/rasters/register", Some(&token), &body).await;
+        assert_eq!((status, error_code(&answer)), (422, "land.bad_path"), "{answer}");
+        messages.push(answer["error"]["message"].as_str().unwrap().replace(path, "PATH"));
+    }
+    assert!(messages.windows(2).all(|w| w[0] == w[1]), "one answer for all: {messages:?}");
+    // A link inside the folder pointing at a real GeoTIFF outside it is refused.
+    let outside = caravan_cmd_land::write_scene_files(dir.path(), 8, 6, 1).unwrap();
+    std::os::unix::fs::symlink(&outside[0], import.join("link.tif")).unwrap();
+    let (status, answer) = app
+        .post_json("/api/v1/land/rasters/register", Some(&token), r#"{"path": "link.tif"}"#)
+        .await;
+    assert_eq!((status, error_code(&answer)), (422, "land.bad_path"), "{answer}");
+    // A registered file later replaced by a link is refused when a job would read it.
+    let scene = caravan_cmd_land::write_scene_files(&import, 8, 6, 1).unwrap();
+    let name = scene[0].file_name().unwrap().to_str().unwrap().to_owned();
+    let body = serde_json::json!({ "path": name }).to_string();
+    let (status, raster) =
+        app.post_json("/api/v1/land/rasters/register", Some(&token), &body).await;
+    assert_eq!(status, 201, "{raster}");
+    let id = raster["id"].as_i64().unwrap();
+    std::fs::remove_file(&scene[0]).unwrap();
+    std::os::unix::fs::symlink(&outside[0], &scene[0]).unwrap();
+    let job = serde_json::json!({"ndvi": [id], "ndvi_years": "2000-2005", "land_cover": [id],
+                                 "soc": [id], "zones": [id]})
+    .to_string();
+    let (status, answer) = app.post_json("/api/v1/land/jobs", Some(&token), &job).await;
+    assert_eq!((status, error_code(&answer)), (422, "land.raster_missing"), "{answer}");
+}

@@ -1003,3 +1003,39 @@ async fn scholarship_pages_render_in_russian_and_chinese() {
         }
     }
 }
+
+/// Issue 22, finding 2: a reviewer who works for the applicant's country's nominating body is
+/// not its administrator: it reads no application in full and no document it was not assigned.
+#[tokio::test]
+async fn a_nominating_bodys_reviewer_cannot_read_applications_or_documents() {
+    let f = fixture().await;
+    let app = &f.app;
+    let nb_kz_org = app.state.store.user_by_username("nb-kz").await.unwrap().unwrap().org_id;
+    let spy = user(app, nb_kz_org, "nb-kz-reviewer", Role::Reviewer).await;
+    let call = open_call(&f).await;
+    let id = apply(&f, &f.applicants[0].0, call, "Aigerim Sultanova", &[1]).await;
+    let path = format!("/api/v1/scholarship/applications/{id}");
+    let (status, body) = app.get(&path, Some(&spy)).await;
+    assert_eq!((status, error_code(&body)), (403, "auth.forbidden"), "{body}");
+    let (status, body) = app.get(&path, Some(&f.nb_kz)).await;
+    assert_eq!(status, 200, "the nominating body's administrator reads it: {body}");
+    let doc = body["documents"][0]["id"].as_i64().unwrap();
+    let (status, _) = app.get(&format!("/api/v1/scholarship/documents/{doc}"), Some(&spy)).await;
+    assert_eq!(status, 403);
+    let endorse = format!("/api/v1/scholarship/applications/{id}/endorsement");
+    let (status, _) = post(app, &endorse, &spy, json!({"endorse": true})).await;
+    assert_eq!(status, 403, "nor endorses");
+    // The document is served as a download that browsers do not sniff or render in our origin.
+    let response = app
+        .send(
+            Request::get(format!("/api/v1/scholarship/documents/{doc}"))
+                .header(header::AUTHORIZATION, format!("Bearer {}", f.nb_kz))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+}
