@@ -2,10 +2,13 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use caravan_store::StoreError;
 use serde::Serialize;
+
+/// How long a client should wait before trying again when the store is unavailable (seconds).
+pub const RETRY_AFTER_SECONDS: u16 = 60;
 
 /// An error answered to an API client.
 #[derive(Debug, Clone)]
@@ -16,6 +19,8 @@ pub struct ApiError {
     pub message: String,
     /// The request field at fault (a JSON path, query or path parameter), when there is one.
     pub field: Option<String>,
+    /// Seconds to wait before trying again, answered as `Retry-After`.
+    pub retry_after: Option<u16>,
 }
 
 /// The JSON body of every error response.
@@ -33,7 +38,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), field: None }
+        ApiError { status, code, message: message.into(), field: None, retry_after: None }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> ApiError {
@@ -65,6 +70,23 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "auth.forbidden", message)
     }
 
+    /// 503 for a store that cannot work now (a full disk, say); answered with `Retry-After`.
+    pub fn unavailable(err: impl std::fmt::Display) -> ApiError {
+        tracing::warn!(error = %err, "store unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store.unavailable",
+            "the server cannot write right now: its database is unavailable (a full disk, say); \
+             try again in a minute",
+        )
+        .with_retry_after(RETRY_AFTER_SECONDS)
+    }
+
+    pub fn with_retry_after(mut self, seconds: u16) -> ApiError {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     pub fn internal(err: impl std::fmt::Display) -> ApiError {
         tracing::error!(error = %err, "internal error");
         ApiError::new(
@@ -77,6 +99,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after;
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -84,7 +107,11 @@ impl IntoResponse for ApiError {
                 field: self.field,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -97,6 +124,7 @@ impl From<StoreError> for ApiError {
                     .with_field(what.replace(' ', "_"))
             }
             StoreError::NotFound { .. } => ApiError::not_found("store.not_found", err.to_string()),
+            StoreError::Unavailable(_) => ApiError::unavailable(err),
             StoreError::Backend(_) | StoreError::Corrupt { .. } => ApiError::internal(err),
         }
     }
