@@ -419,12 +419,19 @@ impl CertStore for DbStore {
             .collect();
         for chunk in nodes.chunks(NODES_PER_QUERY) {
             let terms: Vec<String> = (0..chunk.len())
-                .map(|idx| format!("(level = ${} AND node_index = ${})", 2 * idx + 2, 2 * idx + 3))
+                .map(|idx| {
+                    format!(
+                        "(log_id = $1 AND level = ${} AND node_index = ${})",
+                        2 * idx + 2,
+                        2 * idx + 3
+                    )
+                })
                 .collect();
-            let sql = format!(
-                "SELECT level, node_index, hash FROM log_nodes WHERE log_id = $1 AND ({})",
-                terms.join(" OR ")
-            );
+            // The log id in every term, so that each is one primary-key probe (SQLite's
+            // multi-index OR, PostgreSQL's bitmap OR); `log_id = $1 AND (… OR …)` made SQLite
+            // scan all of the log's nodes.
+            let sql =
+                format!("SELECT level, node_index, hash FROM log_nodes WHERE {}", terms.join(" OR "));
             let mut query = sqlx::query(&sql).bind(log_id);
             for (level, index) in chunk {
                 query = query.bind(*level).bind(*index);
