@@ -275,7 +275,6 @@ pub const STANDING_DECISION_RULE: &str = "OFFICER-DECISION";
 /// `selection` says how random-selection rules draw; `standing` is an officer's decision that
 /// holds (it fires as [`STANDING_DECISION_RULE`]); `verdicts` are the results of verifying each
 /// attached certificate, by document reference.
-#[expect(clippy::too_many_arguments, reason = "each input is a separate value the shell passes in")]
 pub fn assess_risk(
     declaration: &Declaration,
     selection: Selection<'_>,
