@@ -3,6 +3,11 @@
 //! platform operator), each request against a pristine copy of one fixture, must be let through
 //! or denied as the policy table `authz_policy.txt` beside this file says. An operation without
 //! a row, or a row naming no operation, fails the test too.
+//!
+//! A new endpoint needs a row per target that answers differently (its own organisation's,
+//! another's, another country's); a new kind of resource needs a placeholder in
+//! [`Fixture::build`]. Axum's router does not list its routes, so coverage is checked against
+//! the OpenAPI document, plus a check that every row reaches a route.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
