@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read, Seek};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use tiff::decoder::{Decoder, DecodingResult, Limits};
@@ -36,6 +36,10 @@ pub struct RasterInfo {
     /// GDAL_NODATA, if present.
     pub nodata: Option<f64>,
 }
+
+/// The most bytes of samples one byte of a file can decode to (LZW's bound, above DEFLATE's
+/// 1032); see [`GeoTiffReader::new`].
+const MAX_EXPANSION: usize = 4096;
 
 /// One decoded row of chunks of one band (`width * rows` values, NaN for nodata).
 #[derive(Debug)]
@@ -99,7 +103,9 @@ impl<R: Read + Seek> GeoTiffReader<R> {
     ///
     /// # Errors
     /// As [`GeoTiffReader::open`].
-    pub fn new(reader: R) -> Result<Self, GeoTiffError> {
+    pub fn new(mut reader: R) -> Result<Self, GeoTiffError> {
+        let file_len = reader.seek(SeekFrom::End(0))?;
+        reader.seek(SeekFrom::Start(0))?;
         let mut limits = Limits::default();
         limits.decoding_buffer_size = 512 << 20;
         let mut decoder = Decoder::new(reader)?.with_limits(limits);
@@ -188,6 +194,27 @@ impl<R: Read + Seek> GeoTiffReader<R> {
             return Err(GeoTiffError::Malformed {
                 tag: "TileWidth/RowsPerStrip",
                 reason: "zero-sized chunks".into(),
+            });
+        }
+        // Found by fuzzing (issue 22): a file of 2 KB claiming 6 million columns made reading 64
+        // rows reserve 3 GB. The bytes of a file bound what it can decode to: DEFLATE expands at
+        // most 1032-fold and LZW (12-bit codes, strings of at most 4096 bytes) at most 4096-fold,
+        // so a file claiming more samples than that is damaged and is refused before any block
+        // is held in memory.
+        let sample_bytes = usize::from(bits.div_ceil(8));
+        let claimed = info
+            .width
+            .checked_mul(info.height)
+            .and_then(|n| n.checked_mul(bands))
+            .and_then(|n| n.checked_mul(sample_bytes));
+        let most = usize::try_from(file_len).unwrap_or(usize::MAX).saturating_mul(MAX_EXPANSION);
+        if claimed.is_none_or(|n| n > most) {
+            return Err(GeoTiffError::Malformed {
+                tag: "ImageWidth",
+                reason: format!(
+                    "{} × {} pixels of {bands} bands cannot be stored in {file_len} bytes; the file is damaged",
+                    info.width, info.height
+                ),
             });
         }
         Ok(Self { decoder, info, cache: HashMap::new(), peak_cache_bytes: 0 })

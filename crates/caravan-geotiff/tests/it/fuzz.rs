@@ -78,6 +78,17 @@ fn a_width_beyond_memory_is_an_error_not_an_abort() {
     }
 }
 
+#[test]
+fn issue_22_a_small_file_claiming_millions_of_columns_is_refused_on_opening() {
+    // Found by cargo fuzz: 1.5 KB claiming 6.7 million columns made reading 64 rows reserve
+    // 3 GB; no compression expands 1.5 KB that far, so the file is refused when opened.
+    for layout in [Layout::Tiled(16), Layout::Stripped(5)] {
+        let bytes = with_width(valid(layout, Compression::Deflate), 6_700_000);
+        // A tiled file also lacks the tiles for so many columns, which the tiff crate notices.
+        assert!(GeoTiffReader::from_bytes(bytes).is_err(), "{layout:?}: 6.7 million columns");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
