@@ -48,9 +48,10 @@ enum Values {
 
 impl ParquetFile {
     pub(crate) fn open(file: File, path: &Path) -> Result<ParquetFile> {
-        let reader = SerializedFileReader::new(file).with_context(|| {
-            format!("{}: not a readable Parquet file (footer or schema)", path.display())
-        })?;
+        let reader = guarded(|| SerializedFileReader::new(file).map_err(anyhow::Error::from))
+            .with_context(|| {
+                format!("{}: not a readable Parquet file (footer or schema)", path.display())
+            })?;
         Ok(ParquetFile { reader })
     }
 
@@ -101,7 +102,8 @@ impl ParquetFile {
                     .and_then(|g| g.get_column_reader(col))
                     .with_context(|| format!("{}: reading row group {rg}", at()))?;
                 let before = column.values.len();
-                decode(reader, kind, descr.max_def_level(), &mut column.values, &mut nulls, before)
+                let max_def = descr.max_def_level();
+                guarded(|| decode(reader, kind, max_def, &mut column.values, &mut nulls, before))
                     .with_context(|| format!("{}: decoding row group {rg}", at()))?;
             }
             if column.values.len() != n_rows {
@@ -191,7 +193,10 @@ impl Kind {
         })
     }
 
+    /// Empty values with room for `n_rows`, at most [`BATCH`]: the row count comes from the
+    /// footer, and a damaged one claiming 2^60 rows must not allocate before any value is read.
     fn empty(self, n_rows: usize) -> Values {
+        let n_rows = n_rows.min(BATCH);
         match self {
             Kind::Bool => Values::Bool(Vec::with_capacity(n_rows)),
             Kind::Int32 | Kind::UInt32 | Kind::Int64 => Values::Int(Vec::with_capacity(n_rows)),
@@ -266,6 +271,24 @@ fn decode(
             Ok(())
         }
         _ => bail!("the column's physical type does not match its schema"),
+    }
+}
+
+/// Runs `f`, turning a panic into an error (the caller names the file and column). The `parquet` crate asserts things
+/// about a file's content that a damaged file breaks (found by fuzzing, issue 22: a
+/// dictionary-encoded page without a dictionary page panics with "Decoder for dict should have
+/// been set"); here file content never panics, it is an error naming the file and column.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(res) => res,
+        Err(payload) => {
+            let reason = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            bail!("the Parquet decoder failed ({reason}); the file is corrupt")
+        }
     }
 }
 
