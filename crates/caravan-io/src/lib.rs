@@ -219,10 +219,19 @@ impl Rows {
     pub fn next_row(&mut self) -> Result<bool> {
         match &mut self.inner {
             RowsInner::Csv { reader, record, line } => {
+                // The line the last record ended on: where it started plus the line breaks
+                // inside its quoted fields (`record` still holds it; empty before the first row).
+                let newlines: usize =
+                    record.iter().map(|field| field.bytes().filter(|&b| b == b'\n').count()).sum();
+                let last_end = *line + newlines as u64;
                 let more = reader.read_record(record).with_context(|| {
-                    format!("{}: malformed CSV after line {line}", self.path.display())
+                    format!("{}: malformed CSV after line {last_end}", self.path.display())
                 })?;
-                *line = record.position().map_or(*line + 1, csv::Position::line);
+                // The csv crate counts a line at its `\n` but ends a CRLF record at its `\r`,
+                // so the next record starts "on" the line before its own (found by fuzzing,
+                // issue 22: in a CRLF file every row was named one line too early, the first
+                // one as the header). A record starts at least one line after the last ended.
+                *line = record.position().map_or(last_end + 1, |p| p.line().max(last_end + 1));
                 Ok(more)
             }
             RowsInner::Parquet { data, next } => {

@@ -125,6 +125,21 @@ fn csv_positions_are_line_numbers_and_bom_is_dropped() {
 }
 
 #[test]
+fn issue_22_crlf_rows_are_named_by_their_own_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("crlf.csv");
+    std::fs::write(&path, "a,b\r\n1,x\r\n2,\"y\r\nz\"\r\n3,w\n4,v\r\n").expect("writes");
+    let table = Table::open(&path, |f| Box::new(f)).expect("opens");
+    let mut rows = table.rows(&[0, 1]).expect("reads");
+    let mut lines = Vec::new();
+    while rows.next_row().expect("row") {
+        lines.push(rows.position());
+    }
+    let expect = [2, 3, 5, 6].map(Position::Line);
+    assert_eq!(lines, expect, "the header is line 1; the quoted field spans lines 3 and 4");
+}
+
+#[test]
 fn binary_that_is_not_utf8_is_an_error_naming_row_and_column() {
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::properties::WriterProperties;
