@@ -116,7 +116,7 @@ pub fn cert_json(data: &[u8]) {
         let canonical = jcs::to_canonical(value);
         let lenient: Value =
             serde_json::from_slice(data).expect("serde_json reads what the strict parser reads");
-        assert!(same_value(value, &lenient), "serde_json reads {lenient} for {value}");
+        assert!(crate::same_value(value, &lenient), "serde_json reads {lenient} for {value}");
         let again = jcs::canonicalize(&canonical).expect("the canonical form is strict JSON");
         assert_eq!(again, canonical, "canonicalization is idempotent");
         let _ = caravan_docsign::credential::validate_credential(value);
@@ -126,26 +126,6 @@ pub fn cert_json(data: &[u8]) {
         assert!(strict.is_ok() || qr::is_qr_text(data), "a valid report of unreadable input");
     }
     let _ = report.to_json();
-}
-
-/// Whether two values are equal but for numbers one ulp apart: `serde_json` without its
-/// `float_roundtrip` feature rounds some decimals to a neighbour of the nearest double (RFC 8785's
-/// own `333333333.33333329` reads as `333333333.33333325`), where the strict parser is exact.
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => (x - y).abs() <= f64::EPSILON * x.abs().max(y.abs()),
-            _ => false,
-        },
-        (Value::Array(xs), Value::Array(ys)) => {
-            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same_value(x, y))
-        }
-        (Value::Object(xs), Value::Object(ys)) => {
-            xs.len() == ys.len()
-                && xs.iter().all(|(k, x)| ys.get(k).is_some_and(|y| same_value(x, y)))
-        }
-        _ => a == b,
-    }
 }
 
 /// The QR text decoder, on the input as presented and on the input as the zlib stream of a
