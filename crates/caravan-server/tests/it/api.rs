@@ -172,6 +172,7 @@ async fn healthz_and_metrics_report() {
     let app = TestApp::new().await;
     let (status, body) = app.get("/healthz", None).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("ok")));
+    assert_eq!((body["readable"].as_bool(), body["writable"].as_bool()), (Some(true), Some(true)));
     app.get("/api/v1/hs/7403", None).await;
     let response = app.send(Request::get("/metrics").body(Body::empty()).unwrap()).await;
     let text = crate::support::body_text(response).await;
@@ -183,6 +184,21 @@ async fn healthz_and_metrics_report() {
         "{text}"
     );
     assert!(text.contains("caravan_http_request_duration_seconds_bucket"));
+}
+
+/// Issue 22: a store that cannot write (a full disk) is a 503 the client may retry, with
+/// `Retry-After`, never a 500.
+#[tokio::test]
+async fn issue_22_an_unavailable_store_answers_503_with_retry_after() {
+    use axum::response::IntoResponse;
+    let err = caravan_store::StoreError::Unavailable("(code: 13) database or disk is full".into());
+    let response = caravan_server::error::ApiError::from(err).into_response();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+    let body = crate::support::body_text(response).await;
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"]["code"], "store.unavailable");
+    assert!(body["error"]["message"].as_str().unwrap().contains("try again"), "{body}");
 }
 
 #[tokio::test]
