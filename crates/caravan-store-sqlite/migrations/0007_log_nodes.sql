@@ -22,3 +22,9 @@ CREATE TABLE log_revocations (
 INSERT INTO log_revocations (log_id, leaf_index)
 SELECT log_id, leaf_index FROM log_leaves
 WHERE substr(entry, 1, 15) = CAST('{"credentialId"' AS BLOB);
+-- Finding a leaf by its hash (an inclusion proof's first step): with (log_id, leaf_hash)
+-- alone, SQLite answered `WHERE log_id = $1 AND leaf_hash = $2 ORDER BY leaf_index LIMIT 1`
+-- by walking the primary key in leaf order, reading every leaf; with leaf_index at the end of
+-- the index it is one probe.
+DROP INDEX log_leaves_hash;
+CREATE INDEX log_leaves_hash ON log_leaves(log_id, leaf_hash, leaf_index);
