@@ -69,6 +69,13 @@ impl ParquetFile {
 
     /// Decodes the leaf columns `wanted` of every row group.
     pub(crate) fn read_columns(&self, wanted: &[usize], path: &Path) -> Result<Columns> {
+        // The whole read is guarded: the column chunks' metadata asserts too (a negative
+        // offset in the footer panics in `byte_range`, found by fuzzing).
+        guarded(|| self.read_columns_unguarded(wanted, path))
+            .with_context(|| format!("{}: reading the columns", path.display()))
+    }
+
+    fn read_columns_unguarded(&self, wanted: &[usize], path: &Path) -> Result<Columns> {
         let metadata = self.reader.metadata();
         let schema = metadata.file_metadata().schema_descr();
         let n_rows = usize::try_from(metadata.file_metadata().num_rows())
