@@ -177,6 +177,9 @@ pub fn validate_node(
 }
 
 fn join(path: &str, key: &str) -> String {
+    // An empty member name would leave an error with no path (found by fuzzing, issue 22): name
+    // it as the JSON text does, `""`.
+    let key = if key.is_empty() { "\"\"" } else { key };
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
