@@ -58,6 +58,7 @@ pub struct HsSummary {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LangParam {
     /// `en` (default), `ru` or `zh`; missing translations fall back to English.
     #[param(pattern = "^(en|ru|zh)$")]
@@ -114,6 +115,7 @@ pub(crate) fn hs_detail<'a>(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words in any language (English, Russian, Chinese) or the leading digits of a code.
     #[param(min_length = 1, max_length = 200, pattern = r"\S")]
@@ -125,6 +127,12 @@ pub struct SearchParams {
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
+
+/// The raw bytes of an upload (a GeoTIFF, a PDF) sent as the whole request body, documented as
+/// `type: string, format: binary` so generated clients and schemathesis send bytes.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct UploadBytes(pub Vec<u8>);
 
 /// Search results.
 #[derive(Debug, Serialize, ToSchema)]
@@ -151,7 +159,7 @@ pub async fn hs_search(
         )
         .with_field("limit"));
     }
-    if params.q.trim().is_empty() || params.q.len() > 200 {
+    if params.q.trim().is_empty() || params.q.chars().count() > 200 {
         return Err(ApiError::bad_request(
             "search.invalid_query",
             "q must be 1 to 200 characters of text",
@@ -411,7 +419,7 @@ pub fn validate_username(username: &str) -> Result<(), ApiError> {
 }
 
 pub fn validate_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < 12 || password.len() > 1024 {
+    if password.chars().count() < 12 || password.chars().count() > 1024 {
         return Err(ApiError::unprocessable(
             "user.weak_password",
             "password must be 12 to 1024 characters",
@@ -608,6 +616,7 @@ pub async fn revoke_token(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Entries after this sequence number (default 0).
     #[param(minimum = 0)]

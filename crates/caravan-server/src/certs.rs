@@ -1077,12 +1077,13 @@ fn number_param(text: Option<&str>, field: &'static str) -> Result<Option<u64>, 
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CheckpointsParams {
     /// Only checkpoints of tree size greater than this (default 0).
     #[param(value_type = Option<u64>)]
     pub after: Option<String>,
     /// At most this many (1–1000, default 100).
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
 }
 
@@ -1106,8 +1107,10 @@ pub async fn list_checkpoints(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InclusionParams {
     /// The leaf hash (hex, 32 bytes).
+    #[param(pattern = "^[0-9a-fA-F]{64}$")]
     pub leaf_hash: String,
     /// Tree size to prove against (default: the newest checkpoint's).
     #[param(value_type = Option<u64>)]
@@ -1169,6 +1172,7 @@ pub async fn inclusion_proof(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConsistencyParams {
     /// The older tree size.
     #[param(value_type = u64)]
@@ -1219,6 +1223,7 @@ pub async fn consistency_proof(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntriesParams {
     /// First index (default 0).
     #[param(value_type = Option<u64>)]

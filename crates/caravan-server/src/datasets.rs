@@ -198,10 +198,13 @@ fn change(state: &AppState, caller: &Caller) -> Change {
 
 /// Query of `POST /api/v1/datasets`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// `trade` or `survey`.
+    #[param(pattern = "^(trade|survey)$")]
     pub kind: String,
     /// A name for people, 1–200 characters.
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// Comma-separated columns that must hold numbers >= 0 in every row (checked now).
     pub numeric: Option<String>,
@@ -301,7 +304,7 @@ pub async fn visible(
 }
 
 /// Datasets the caller may read, oldest first.
-#[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets",
+#[utoipa::path(get, path = "/api/v1/datasets", tag = "datasets", operation_id = "list_datasets",
     responses((status = 200, body = Vec<Dataset>), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,

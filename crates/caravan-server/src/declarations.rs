@@ -923,6 +923,7 @@ async fn load(
 /// Which declarant's declaration of a reference: references are unique per declarant, so an
 /// officer who sees two declarants' declarations of one reference names the declarant.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeclarantQuery {
     /// The declarant organisation's id, when two declarants you may see used the reference.
@@ -1065,7 +1066,8 @@ fn lodged_response(lodged: Lodged) -> Response {
 /// answer. Send an `Idempotency-Key` header: a retry with it returns the first answer.
 #[utoipa::path(post, path = "/api/v1/declarations/lodge", tag = "declarations",
     request_body = DeclarationRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "unique per attempt; a retry returns the first answer")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$",
+        description = "unique per attempt, 1 to 200 visible characters; a retry returns the first answer")),
     responses((status = 201, description = "Lodged: reference, channel, reasons"), (status = 200, description = "A retry: the first answer"),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn lodge_new(
@@ -1140,11 +1142,16 @@ pub async fn lodge_draft(
 
 /// List filters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Only this status (`draft`, `lodged`, `under_control`, …).
+    #[param(
+        pattern = "^(draft|lodged|assessed|under_control|awaiting_approvals|released|rejected)$"
+    )]
     pub status: Option<String>,
     /// At most this many (1 to 500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }
 
@@ -1171,7 +1178,7 @@ fn status_filter(query: &ListQuery) -> Result<Vec<String>, ApiError> {
 
 /// The declarations the caller may see: a trader's company's; an officer's country's; an
 /// agency's pending queue.
-#[utoipa::path(get, path = "/api/v1/declarations", tag = "declarations", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/declarations", tag = "declarations", operation_id = "list_declarations", params(ListQuery),
     responses((status = 200, description = "Declarations, newest first")))]
 pub async fn list(
     State(state): State<AppState>,

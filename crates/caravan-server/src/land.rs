@@ -158,7 +158,7 @@ fn new_raster(
 
 fn check_name(name: &str) -> Result<(), ApiError> {
     let ok = !name.is_empty()
-        && name.len() <= 200
+        && name.chars().count() <= 200
         && !name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
     if ok {
         Ok(())
@@ -173,14 +173,17 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 
 /// Query of a raster upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
-    /// A name for the raster, e.g. the file name.
+    /// A name for the raster, e.g. the file name: 1 to 200 characters, no slashes or control
+    /// characters.
+    #[param(min_length = 1, max_length = 200, pattern = r"^[^/\\\x00-\x1f\x7f-\x9f]+$")]
     pub name: String,
 }
 
 /// Upload a GeoTIFF as the request body (up to 512 MiB, streamed to disk).
 #[utoipa::path(post, path = "/api/v1/land/rasters", tag = "land", params(UploadParams),
-    request_body(content = Vec<u8>, content_type = "image/tiff"),
+    request_body(content = inline(crate::api::UploadBytes), content_type = "image/tiff"),
     responses((status = 201, body = Raster), (status = 403, body = crate::error::ErrorBody),
         (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]

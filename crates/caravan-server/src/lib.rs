@@ -162,7 +162,49 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(poverty::ApiDoc::openapi());
     doc.merge(land::ApiDoc::openapi());
     doc.merge(scholarship::ApiDoc::openapi());
+    document_common_errors(&mut doc);
     doc
+}
+
+/// Documents the errors every operation of a kind can answer, whatever its handler does, so
+/// generated clients and schemathesis expect them (issue 22, finding 11): 400 when a path or
+/// query parameter does not parse, 404 for a path naming nothing, and for a body 413 when it is
+/// too large, 415 for the wrong `Content-Type` and 422 for JSON of the wrong shape.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let error = |description: &str| {
+        let content =
+            ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+        ResponseBuilder::new().description(description).content("application/json", content).build()
+    };
+    let add = |op: &mut Operation, status: &str, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_owned())
+            .or_insert_with(|| error(description).into());
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+        for op in ops.into_iter().flatten() {
+            let params = op.parameters.as_deref().unwrap_or_default();
+            let has_params = !params.is_empty();
+            let has_path_params = params.iter().any(|p| p.parameter_in == ParameterIn::Path);
+            if has_params || op.request_body.is_some() {
+                add(op, "400", "A parameter or the body cannot be read");
+            }
+            if has_path_params {
+                add(op, "404", "Nothing at this path, or nothing the caller may see");
+            }
+            let Some(body) = &op.request_body else { continue };
+            let json = body.content.keys().any(|media_type| media_type.ends_with("json"));
+            add(op, "413", "The body is too large");
+            add(op, "415", "The body is not of the documented media type");
+            if json {
+                add(op, "422", "The body is JSON of the wrong shape; `field` names the field");
+            }
+        }
+    }
 }
 
 /// The whole application.

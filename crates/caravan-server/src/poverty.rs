@@ -104,6 +104,7 @@ pub const INTERNATIONAL_LINES: [(&str, f64, &str); 6] = [
 
 /// Column mapping, line and estimator choices (the flags of `caravan poverty measure`).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SurveyParams {
     /// Welfare column (>= 0).
     pub welfare: Option<String>,
@@ -122,18 +123,23 @@ pub struct SurveyParams {
     pub preset: Option<String>,
     /// `lt` (y < z, PIP, default) or `le` (y <= z, convey).
     #[serde(rename = "poor-if", alias = "poor_if")]
+    #[param(pattern = r"^(lt|le)?$")]
     pub poor_if: Option<String>,
     /// `pip` (default) or `convey`.
+    #[param(pattern = r"^(pip|convey)?$")]
     pub gini: Option<String>,
     /// `none`, `linearized` (default) or `replicate`.
+    #[param(pattern = r"^(none|linearized|replicate)?$")]
     pub se: Option<String>,
     /// Replicate weight columns start with this prefix (with `se=replicate`).
     #[serde(rename = "replicate-prefix", alias = "replicate_prefix")]
     pub replicate_prefix: Option<String>,
     /// Single-PSU strata: `adjust` (default), `remove` or `fail`.
     #[serde(rename = "lonely-psu", alias = "lonely_psu")]
+    #[param(pattern = r"^(adjust|remove|fail)?$")]
     pub lonely_psu: Option<String>,
     /// `json` (default, RESULT.json) or `csv`.
+    #[param(pattern = r"^(json|csv)?$")]
     pub format: Option<String>,
 }
 

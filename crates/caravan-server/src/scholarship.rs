@@ -617,6 +617,7 @@ fn apply_page(
 
 /// Where a document goes.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadParams {
     /// One of the call's required document kinds, e.g. `transcript`.
     pub kind: String,
@@ -631,7 +632,7 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 
 /// Uploads a PDF document (the raw bytes as the body, at most 4 MiB).
 #[utoipa::path(post, path = "/api/v1/scholarship/applications/{id}/documents", tag = "scholarship",
-    params(("id" = i64, Path), UploadParams), request_body(content = Vec<u8>, content_type = "application/pdf"),
+    params(("id" = i64, Path), UploadParams), request_body(content = inline(crate::api::UploadBytes), content_type = "application/pdf"),
     responses((status = 201, body = DocumentMeta), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn upload_document(
     State(state): State<AppState>,
@@ -1716,6 +1717,7 @@ async fn statistics_rows(state: &AppState) -> Result<Vec<StatRow>, ApiError> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsParams {
     /// `json` (default) or `csv`.
     pub format: Option<String>,

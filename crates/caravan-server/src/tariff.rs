@@ -181,22 +181,22 @@ pub struct QuantityInput {
 #[serde(deny_unknown_fields)]
 pub struct CalculateRequest {
     /// Importing jurisdiction: EAEU (KZ and KG are accepted for it), CN, UZ, TJ, TM.
-    #[schema(example = "EAEU")]
+    #[schema(example = "EAEU", pattern = "^(EAEU|CN|UZ|TJ|TM|KZ|KG)$")]
     pub jurisdiction: String,
     /// Date of the declaration, YYYY-MM-DD; default today.
-    #[schema(example = "2026-03-01")]
+    #[schema(example = "2026-03-01", format = Date)]
     pub date: Option<String>,
     /// National tariff line.
-    #[schema(example = "7403110000")]
+    #[schema(example = "7403110000", pattern = r"^[0-9]{2}(\.?[0-9]{2}){0,4}$")]
     pub code: String,
     /// Country of origin, ISO 3166 alpha-2.
-    #[schema(example = "UZ")]
+    #[schema(example = "UZ", pattern = "^[A-Za-z]{2}$")]
     pub origin: String,
     /// Customs value as a decimal string (a JSON number is accepted too).
     #[schema(value_type = String, example = "100000.00")]
     pub value: DecimalInput,
     /// Currency of the value, ISO 4217.
-    #[schema(example = "USD")]
+    #[schema(example = "USD", pattern = "^[A-Za-z]{3}$")]
     pub currency: String,
     /// Quantity with its unit, needed when a specific duty applies.
     #[serde(default)]
@@ -384,8 +384,10 @@ pub async fn jurisdictions(State(state): State<AppState>) -> Result<Response, Ap
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DateParam {
     /// YYYY-MM-DD; default today.
+    #[param(format = Date)]
     pub date: Option<String>,
 }
 
@@ -537,8 +539,10 @@ pub(crate) fn lines_at(
 
 /// The national line(s) at or under a code and their measures in force at a date.
 #[utoipa::path(get, path = "/api/v1/tariff/lines/{jurisdiction}/{code}", tag = "tariff",
-    params(("jurisdiction" = String, Path, description = "EAEU, CN, UZ, TJ, TM"),
-        ("code" = String, Path, description = "A national line or a heading, e.g. 7403110000 or 7403"), DateParam),
+    params(("jurisdiction" = String, Path, description = "EAEU, CN, UZ, TJ, TM (KZ and KG are answered from the EAEU's)",
+            pattern = "^(EAEU|CN|UZ|TJ|TM|KZ|KG)$"),
+        ("code" = String, Path, description = "A national line or a heading, e.g. 7403110000 or 7403",
+            pattern = r"^[0-9]{2}(\.?[0-9]{2}){0,4}$"), DateParam),
     responses((status = 200, body = LinesAnswer), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn lines(
     State(state): State<AppState>,
@@ -615,10 +619,10 @@ pub struct AssessRequest {
     #[schema(example = "cca-illustrative")]
     pub agreement: String,
     /// HS code of the product.
-    #[schema(example = "854442")]
+    #[schema(example = "854442", pattern = r"^[0-9]{2}(\.?[0-9]{2}){0,4}$")]
     pub product: String,
     /// Exporting country, ISO 3166 alpha-2.
-    #[schema(example = "UZ")]
+    #[schema(example = "UZ", pattern = "^[A-Za-z]{2}$")]
     pub exporter: String,
     /// Ex-works (or FOB) price, a decimal string.
     #[schema(value_type = String, example = "1000.00")]

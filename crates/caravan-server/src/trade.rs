@@ -141,6 +141,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Columns and options of a complexity run (the flags of `caravan trade complexity`).
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ComplexityParams {
     /// Year (period) column.
     pub time: Option<String>,
@@ -152,17 +153,22 @@ pub struct ComplexityParams {
     pub value: Option<String>,
     /// RCA at or above which a product is present (default 1).
     #[serde(rename = "rca-threshold", alias = "rca_threshold")]
+    #[param(exclusive_minimum = 0)]
     pub rca_threshold: Option<f64>,
     /// `rca` (default) or `continuous`.
+    #[param(pattern = "^(rca|continuous)?$")]
     pub presence: Option<String>,
     /// `symmetric` (default) or `asymmetric`.
+    #[param(pattern = "^(symmetric|asymmetric)?$")]
     pub proximity: Option<String>,
     /// `ecomplexity` (default, py-ecomplexity) or `stata`.
+    #[param(pattern = "^(ecomplexity|stata)?$")]
     pub convention: Option<String>,
     /// Sum rows with the same (time, location, product) instead of rejecting them.
     #[serde(rename = "sum-duplicates", alias = "sum_duplicates")]
     pub sum_duplicates: Option<bool>,
     /// `json` (default) or `csv` (one row per input cell, issue 6's columns).
+    #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
     /// The exporter of the RCA profile and product space.
     pub country: Option<String>,
@@ -554,6 +560,7 @@ pub async fn proximity_api(
 
 /// Query of the mirror endpoint: the dataset's columns.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MirrorParams {
     /// Reporting country column.
     pub reporter: Option<String>,
@@ -568,6 +575,7 @@ pub struct MirrorParams {
     /// Product column, to compare product by product.
     pub product: Option<String>,
     /// `json` (default) or `csv` (`time,exporter,importer,product,exports_reported,imports_reported,difference,ratio`).
+    #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
 }
 
@@ -888,6 +896,7 @@ fn run_without_time(table: &Table, params: &ComplexityParams) -> Result<Run, Api
 
 /// Query of the growth endpoints.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GrowthParams {
     /// Year column (numeric years).
     pub time: Option<String>,

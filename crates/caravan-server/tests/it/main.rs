@@ -11,6 +11,7 @@ mod certs;
 mod declarations;
 mod land;
 mod matrix;
+mod openapi;
 mod scholarship;
 mod security;
 mod support;
