@@ -392,11 +392,14 @@ impl CertStore for DbStore {
             .filter_map(|(_, index)| i64::try_from(*index).ok())
             .collect();
         for chunk in leaves.chunks(NODES_PER_QUERY) {
-            let list: Vec<String> = (0..chunk.len()).map(|idx| format!("${}", idx + 2)).collect();
+            // One primary-key probe per term, as for the nodes below: with
+            // `log_id = $1 AND leaf_index IN (..)` SQLite scanned the covering hash index.
+            let terms: Vec<String> = (0..chunk.len())
+                .map(|idx| format!("(log_id = $1 AND leaf_index = ${})", idx + 2))
+                .collect();
             let sql = format!(
-                "SELECT leaf_index, leaf_hash FROM log_leaves \
-                 WHERE log_id = $1 AND leaf_index IN ({})",
-                list.join(", ")
+                "SELECT leaf_index, leaf_hash FROM log_leaves WHERE {}",
+                terms.join(" OR ")
             );
             let mut query = sqlx::query(&sql).bind(log_id);
             for index in chunk {
