@@ -80,5 +80,8 @@ async fn an_in_memory_store_is_migrated_and_usable() {
         )
         .await
         .expect("the migrated schema is there");
-    assert_eq!(store.organisation(org.id).await.expect("read").map(|o| o.name), Some("In memory".to_owned()));
+    assert_eq!(
+        store.organisation(org.id).await.expect("read").map(|o| o.name),
+        Some("In memory".to_owned())
+    );
 }

@@ -4,8 +4,8 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::{
-    Actor, AuditEntry, Change, NewAudit, NewOrganisation, NewUser, OrgKind, Role, Session, Store, StoreError,
-    verify_audit_chain,
+    Actor, AuditEntry, Change, NewAudit, NewOrganisation, NewUser, OrgKind, Role, Session, Store,
+    StoreError, verify_audit_chain,
 };
 use caravan_types::CountryCode;
 

@@ -420,8 +420,11 @@ pub trait Store:
     ) -> StoreResult<()>;
     /// Removes sessions that expired before `now`; returns how many (audited as one
     /// `session.expire` entry when any were).
-    async fn delete_expired_sessions(&self, change: &Change, now: OffsetDateTime)
-    -> StoreResult<u64>;
+    async fn delete_expired_sessions(
+        &self,
+        change: &Change,
+        now: OffsetDateTime,
+    ) -> StoreResult<u64>;
 
     async fn create_api_token(
         &self,
