@@ -254,6 +254,7 @@ pub fn router(state: AppState) -> Router {
         .merge(scholarship::routes())
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
+        .layer(middleware::from_fn(json_rejections))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), track_metrics))
@@ -281,6 +282,51 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         }
     }
     response
+}
+
+/// The one error shape under `/api/` for the rejections axum answers in plain text: a path
+/// segment that does not parse (`/api/v1/organisations/abc`: 400), a body over the limit
+/// (413), a method a route does not serve (405). A 400's field is the route's path parameter
+/// when it has only one.
+async fn json_rejections(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|content_type| content_type.starts_with("text/plain"));
+    if !api || !status.is_client_error() || !plain {
+        return response;
+    }
+    // axum's rejection texts are a line or two; anything longer is cut, never buffered whole.
+    let text = axum::body::to_bytes(response.into_body(), 4096).await.unwrap_or_default();
+    let message = String::from_utf8_lossy(&text).trim().to_owned();
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("request.method_not_allowed", "this path does not serve that method".to_owned())
+        }
+        StatusCode::NOT_FOUND => ("request.not_found", "no such API path".to_owned()),
+        StatusCode::BAD_REQUEST => ("request.invalid_path", message),
+        StatusCode::PAYLOAD_TOO_LARGE => ("request.too_large", message),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("request.content_type", message),
+        _ => ("request.invalid", message),
+    };
+    let mut error = ApiError::new(status, code, message);
+    let params: Vec<&str> = route
+        .as_deref()
+        .unwrap_or_default()
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .collect();
+    if let [param] = params[..]
+        && status == StatusCode::BAD_REQUEST
+    {
+        error = error.with_field(param);
+    }
+    error.into_response()
 }
 
 async fn metrics_endpoint(State(state): State<AppState>) -> Response {

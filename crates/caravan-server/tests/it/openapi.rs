@@ -195,3 +195,15 @@ async fn issue_22_the_served_document_is_the_generated_one() {
     assert_eq!(status, 200);
     assert_eq!(served, document());
 }
+
+/// A path segment that does not parse answers the one error shape naming the parameter, not
+/// axum's plain text (schemathesis' content-type check found it).
+#[tokio::test]
+async fn issue_22_an_unparsable_path_parameter_answers_the_error_shape() {
+    let app = crate::support::TestApp::new().await;
+    let token = app.token("root").await;
+    let (status, body) = app.get("/api/v1/organisations/abc", Some(&token)).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["code"], "request.invalid_path");
+    assert_eq!(body["error"]["field"], "id");
+}
