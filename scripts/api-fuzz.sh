@@ -70,14 +70,16 @@ step "schemathesis: $max_examples examples per operation, at most ${seconds}s, c
 rm -rf "$work/report"
 # Left out: revoking tokens and logging out would end the fuzzer's own credential mid-run.
 status=0
-SCHEMATHESIS_HOOKS=scripts/api_fuzz_hooks.py timeout --signal=INT --kill-after=30 "$(( seconds + 60 ))" \
-  "$venv/bin/schemathesis" run "$base/api/openapi.json" --url "$base" \
+# Run from target/api-fuzz, where schemathesis keeps its .schemathesis cache of failures.
+hooks="$PWD/scripts/api_fuzz_hooks.py"
+(cd "$work" && SCHEMATHESIS_HOOKS="$hooks" timeout --signal=INT --kill-after=30 "$(( seconds + 60 ))" \
+  venv/bin/schemathesis run "$base/api/openapi.json" --url "$base" \
   --header "Authorization: Bearer $token" \
   --checks "$checks" \
   --max-examples "$max_examples" --max-time "$seconds" --seed "$seed" \
   --exclude-operation-id revoke_token --exclude-operation-id logout \
   --workers 2 --request-timeout 30 --no-color --generation-database none \
-  --report junit,ndjson --report-dir "$work/report" || status=$?
+  --report junit,ndjson --report-dir report) || status=$?
 
 step "5xx answers in the server log"
 if grep -E 'internal error|store unavailable|panicked' "$work/server.log" | head -n 20; then

@@ -491,7 +491,7 @@ pub async fn create_key(
 /// The signing keys of a certifying authority (public halves only).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/signing-keys", tag = "certificates",
     params(("id" = i64, Path, description = "Organisation id")),
-    responses((status = 200, body = [SigningKey]), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = [SigningKey]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_keys(
     State(state): State<AppState>,
     caller: Caller,

@@ -1011,7 +1011,8 @@ fn detail_json(detail: &DeclarationDetail) -> Value {
 /// Saves a new draft (or replaces the caller's draft of the same reference).
 #[utoipa::path(post, path = "/api/v1/declarations", tag = "declarations",
     request_body = DeclarationRequest,
-    responses((status = 201, description = "The draft"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "The draft"), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn save_draft(
     State(state): State<AppState>,
     caller: Caller,
@@ -1069,7 +1070,7 @@ fn lodged_response(lodged: Lodged) -> Response {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$",
         description = "unique per attempt, 1 to 200 visible characters; a retry returns the first answer")),
     responses((status = 201, description = "Lodged: reference, channel, reasons"), (status = 200, description = "A retry: the first answer"),
-        (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn lodge_new(
     State(state): State<AppState>,
     caller: Caller,
@@ -1179,7 +1180,7 @@ fn status_filter(query: &ListQuery) -> Result<Vec<String>, ApiError> {
 /// The declarations the caller may see: a trader's company's; an officer's country's; an
 /// agency's pending queue.
 #[utoipa::path(get, path = "/api/v1/declarations", tag = "declarations", operation_id = "list_declarations", params(ListQuery),
-    responses((status = 200, description = "Declarations, newest first")))]
+    responses((status = 200, description = "Declarations, newest first"), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -1215,7 +1216,7 @@ fn scope(caller: &Caller, mut filter: DeclarationFilter) -> Result<DeclarationFi
 
 /// The customs officers' queue of their country: declarations under control, riskiest first.
 #[utoipa::path(get, path = "/api/v1/customs/queue", tag = "declarations", params(ListQuery),
-    responses((status = 200, description = "Declarations under control, riskiest first")))]
+    responses((status = 200, description = "Declarations under control, riskiest first"), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: Caller,
@@ -1306,7 +1307,8 @@ async fn apply(
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/decision", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
-    responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
@@ -1349,7 +1351,8 @@ pub async fn decide(
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/agency-decision", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
-    responses((status = 200, description = "The declaration after the decision"), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
 pub async fn agency_decide(
     State(state): State<AppState>,
     caller: Caller,
@@ -1477,7 +1480,9 @@ pub async fn get_rules(
 /// Stores a new version of a country's risk rules (customs administrators of that country).
 #[utoipa::path(put, path = "/api/v1/risk-rules/{country}", tag = "declarations",
     params(("country" = String, Path, description = "ISO 3166-1 alpha-2 code of one of the six: CN, KZ, KG, TJ, TM, UZ", pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")),
-    responses((status = 200, description = "The stored version"), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = Object, description = "The risk rules document (data/customs rules format)"),
+    responses((status = 200, description = "The stored version"), (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
 pub async fn put_rules(
     State(state): State<AppState>,
     caller: Caller,

@@ -284,13 +284,15 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// The one error shape under `/api/` for the rejections axum answers in plain text: a path
+/// The one error shape under `/api/` (and for the documented `.svg` charts) for the rejections axum answers in plain text: a path
 /// segment that does not parse (`/api/v1/organisations/abc`: 400), a body over the limit
 /// (413), a method a route does not serve (405). A 400's field is the route's path parameter
 /// when it has only one.
 async fn json_rejections(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned());
-    let api = request.uri().path().starts_with("/api/");
+    // The API, and the charts the document lists beside it.
+    let path = request.uri().path();
+    let api = path.starts_with("/api/") || path.ends_with(".svg");
     let response = next.run(request).await;
     let status = response.status();
     let plain = response
