@@ -616,6 +616,10 @@ struct HistoryBody {
 }
 
 /// Assesses a checked declaration from `lifecycle` (status lodged) and routes it.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the lodging, preview and amendment paths each pass their own values of each"
+)]
 async fn assess_and_route(
     state: &AppState,
     org_id: i64,
