@@ -13,7 +13,7 @@ use crate::support::{TestApp, error_code, fixed_now, json_of};
 const SAMPLE: &str = include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
 
 /// The apples sample, dated before the fixture's clock, on a line of the EAEU schedule.
-fn declaration(reference: &str) -> Value {
+pub(crate) fn declaration(reference: &str) -> Value {
     let mut value: Value = serde_json::from_str(SAMPLE).unwrap();
     value["reference"] = json!(reference);
     value["declaration_date"] = json!("2025-11-20");
@@ -58,7 +58,12 @@ async fn app() -> TestApp {
     app
 }
 
-async fn lodge(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> (u16, Value) {
+pub(crate) async fn lodge(
+    app: &TestApp,
+    token: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> (u16, Value) {
     let mut req = Request::post("/api/v1/declarations/lodge")
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::AUTHORIZATION, format!("Bearer {token}"));

@@ -9,6 +9,7 @@ use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role};
 use caravan_types::CountryCode;
 use serde_json::{Value, json};
 
+use crate::declarations::{declaration, lodge};
 use crate::support::{PASSWORD, TestApp, error_code, fixed_now, json_of};
 
 /// Adds an organisation with one user of `role`; returns the organisation id and a token.
@@ -261,31 +262,6 @@ async fn huge_usernames_cost_the_limiter_nothing() {
         assert_eq!((status, error_code(&body)), (401, "auth.invalid_credentials"));
     }
     assert!(app.state.login_limiter.len() <= 2, "one key for the name, one for the address");
-}
-
-const SAMPLE: &str = include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
-
-fn declaration(reference: &str) -> Value {
-    let mut value: Value = serde_json::from_str(SAMPLE).unwrap();
-    value["reference"] = json!(reference);
-    value["declaration_date"] = json!("2025-11-20");
-    value["items"][0]["hs_code"] = json!("0808108002");
-    for doc in value["items"][0]["documents"].as_array_mut().unwrap() {
-        doc["issue_date"] = json!("2025-11-15");
-    }
-    value["documents"][0]["issue_date"] = json!("2025-11-14");
-    value
-}
-
-async fn lodge(app: &TestApp, token: &str, body: &Value, key: Option<&str>) -> (u16, Value) {
-    let mut req = Request::post("/api/v1/declarations/lodge")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {token}"));
-    if let Some(key) = key {
-        req = req.header("Idempotency-Key", key);
-    }
-    let body = json!({ "declaration": body }).to_string();
-    json_of(app.send(req.body(Body::from(body)).unwrap()).await).await
 }
 
 async fn put_rules(app: &TestApp, rules: &Value) {
