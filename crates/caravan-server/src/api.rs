@@ -324,18 +324,20 @@ pub(crate) async fn create_organisation_checked(
     req: &NewOrganisationRequest,
 ) -> Result<Organisation, ApiError> {
     let new = validate_new_org(req)?;
-    if new.kind == OrgKind::PlatformOperator && !auth::can_create_org(caller, new.kind, new.country)
-    {
-        return Err(ApiError::forbidden(
-            "only the platform operator's administrators may create platform operator organisations",
-        )
-        .with_field("kind"));
-    }
     if !auth::can_create_org(caller, new.kind, new.country) {
-        return Err(ApiError::forbidden(format!(
-            "only an administrator of {}'s customs administration may create organisations there",
-            new.country
-        )));
+        return Err(if new.kind == OrgKind::PlatformOperator {
+            ApiError::forbidden(
+                "only the platform operator's administrators may create platform operator \
+                 organisations",
+            )
+            .with_field("kind")
+        } else {
+            ApiError::forbidden(format!(
+                "only an administrator of {}'s customs administration may create organisations \
+                 there",
+                new.country
+            ))
+        });
     }
     Ok(state.store.create_organisation(&change(state, caller), &new).await?)
 }
