@@ -23,11 +23,10 @@ use caravan_types::CountryCode;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+use crate::declarations::declaration;
 use crate::support::{PASSWORD, body_text, fixed_now, password_hash, refdata};
 
 const POLICY: &str = include_str!("authz_policy.txt");
-const SAMPLE_DECLARATION: &str =
-    include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
 
 /// Routes served but deliberately left out of the OpenAPI document: the document itself.
 const UNDOCUMENTED: [(&str, &str); 1] = [("GET", "/api/openapi.json")];
@@ -226,39 +225,12 @@ async fn setup_raw(
     answer
 }
 
-fn declaration(reference: &str) -> Value {
-    let mut value: Value = serde_json::from_str(SAMPLE_DECLARATION).unwrap();
-    value["reference"] = json!(reference);
-    value["declaration_date"] = json!("2025-11-20");
-    value["items"][0]["hs_code"] = json!("0808108002");
-    for doc in value["items"][0]["documents"].as_array_mut().unwrap() {
-        doc["issue_date"] = json!("2025-11-15");
-    }
-    value["documents"][0]["issue_date"] = json!("2025-11-14");
-    value
-}
-
+/// The scholarship tests' call, with one reviewer per application so the fixture's one
+/// reviewer covers it.
 fn call_spec() -> Value {
-    json!({
-        "title": {"en": "Matrix Scholarship", "ru": "Стипендия", "zh": "奖学金"},
-        "countries": ["KZ", "UZ"],
-        "levels": ["master"],
-        "application_deadline": "2025-12-09T07:06:40Z",
-        "review_deadline": "2026-01-30T00:00:00Z",
-        "required_documents": ["transcript"],
-        "max_choices": 2,
-        "programmes": [
-            {"id": 1, "name": "Hydrology", "university": "Xinjiang University", "host_country": "CN", "seats": 1},
-            {"id": 2, "name": "Logistics", "university": "Lanzhou University", "host_country": "CN", "seats": 1}
-        ],
-        "criteria": [
-            {"key": "merit", "name": "Academic merit", "weight": 2.0, "max_score": 10},
-            {"key": "motivation", "name": "Motivation", "weight": 1.0, "max_score": 10}
-        ],
-        "reviewers_per_application": 1,
-        "conflict_same_country": true,
-        "disagreement_threshold": 1.5
-    })
+    let mut spec = crate::scholarship::call_spec();
+    spec["reviewers_per_application"] = json!(1);
+    spec
 }
 
 fn trade_csv() -> String {

@@ -75,7 +75,7 @@ async fn fixture() -> Fixture {
     Fixture { app, admin, applicants, nb_kz, nb_uz, reviewers }
 }
 
-fn call_spec() -> Value {
+pub(crate) fn call_spec() -> Value {
     json!({
         "title": {"en": "Talent Scholarship 2027", "ru": "Стипендия талантов 2027", "zh": "2027年人才奖学金"},
         "countries": ["KZ", "UZ"],
