@@ -5,8 +5,9 @@
 //! computed duty lines and certificate verdicts as values, the trader's compliance history,
 //! and the date of today. What goes out: a checked [`Declaration`] or every [`FieldError`] at
 //! once; a [`RiskAssessment`] with the channel and every rule that fired; agency routes; and
-//! lifecycle transitions. This crate never opens a file, socket or clock: randomness is a draw
-//! derived from the declaration reference and the rule-set version (see [`risk::selection_draw`]).
+//! lifecycle transitions. This crate never opens a file, socket or clock: randomness is a keyed
+//! MAC of the declaration reference, the rule-set version and the rule, under a key the shell
+//! passes in (see [`risk::selection_draw`] and [`risk::Selection`]).
 //!
 //! The data set is our own dictionary keyed to WCO Data Model business names; it is documented
 //! in `data/customs/DICTIONARY.md` and published as `data/customs/declaration.schema.json`.
