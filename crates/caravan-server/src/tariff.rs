@@ -291,6 +291,7 @@ fn duty_error(err: &DutyError) -> ApiError {
         DutyError::MissingQuantity { .. } => ("tariff.quantity_required", "quantity"),
         DutyError::IncompatibleUnit { .. } => ("tariff.incompatible_unit", "quantity.unit"),
         DutyError::NoExchangeRate { .. } => ("tariff.no_exchange_rate", "currency"),
+        DutyError::NoRateOnDate { .. } => ("tariff.no_exchange_rate", "currency"),
         DutyError::TooLarge { field, .. } => {
             ("tariff.too_large", if *field == "quantity" { "quantity.amount" } else { field })
         }

@@ -64,6 +64,10 @@ pub enum DutyError {
     #[error("currency {currency} has no exchange rate into {into} on {date} in the schedule")]
     NoExchangeRate { currency: CurrencyCode, into: CurrencyCode, date: Date },
     #[error(
+        "the rates given have no {currency} to {into} rate for {date}: add the official rate of that day as a row `{date},{currency},{into},RATE,SOURCE`"
+    )]
+    NoRateOnDate { currency: CurrencyCode, into: CurrencyCode, date: Date },
+    #[error(
         "measure {measure} ({expression}) needs a quantity in {unit} ({unit_name}): give --quantity and --unit"
     )]
     MissingQuantity {
@@ -97,8 +101,49 @@ impl DutyError {
             DutyError::TooLarge { field, .. } => field,
             DutyError::IncompatibleUnit { .. } => "unit",
             DutyError::NoExchangeRate { .. } => "currency",
+            DutyError::NoRateOnDate { .. } => "rates",
         }
     }
+}
+
+/// Whether an amount rests on law or on a sample: every measure of a calculation says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// From a real, cited legal source (`legal_basis`).
+    Real,
+    /// A sample figure for testing and demonstration, not law.
+    Illustrative,
+    /// A calculation whose measures are partly real and partly illustrative.
+    Mixed,
+}
+
+impl Provenance {
+    fn of(measure: &Measure) -> Provenance {
+        if measure.illustrative { Provenance::Illustrative } else { Provenance::Real }
+    }
+
+    /// `real`, `illustrative` or `mixed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Provenance::Real => "real",
+            Provenance::Illustrative => "illustrative",
+            Provenance::Mixed => "mixed",
+        }
+    }
+}
+
+/// What a calculation mixing real and illustrative measures says at its top.
+pub const MIXED_NOTICE: &str = "MIXED: some amounts below come from real, cited law and some from illustrative samples; each measure says which (provenance).";
+
+/// An exchange rate given with a calculation (a rates file or an administrator's upload):
+/// one unit of `rate.currency` is worth `rate.rate` units of `to` on the day `rate.valid_from`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateRow {
+    /// The currency the rate converts into.
+    pub to: CurrencyCode,
+    /// The rate, its day and its source.
+    pub rate: ExchangeRate,
 }
 
 /// A measure that applied, with its amount.
@@ -119,6 +164,8 @@ pub struct Applied<'s> {
     pub amount: Money,
     /// Legal basis.
     pub legal_basis: &'s str,
+    /// Real (law, cited in `legal_basis`) or illustrative.
+    pub provenance: Provenance,
 }
 
 /// Why a measure was considered and not applied.
@@ -184,6 +231,8 @@ pub struct NotApplied<'s> {
     pub reason: Reason<'s>,
     /// Legal basis.
     pub legal_basis: &'s str,
+    /// Real (law, cited in `legal_basis`) or illustrative.
+    pub provenance: Provenance,
 }
 
 /// A document requirement and whether it is met.
@@ -232,8 +281,13 @@ pub struct LineUsed<'s> {
 /// The result of a calculation: every amount in the schedule currency.
 #[derive(Debug, Clone, Serialize)]
 pub struct Calculation<'s> {
-    /// True when the schedule is a sample, not law.
+    /// True when the schedule, or any measure considered, is a sample, not law.
     pub illustrative: bool,
+    /// `real`, `illustrative`, or `mixed` when the measures considered are both.
+    pub provenance: Provenance,
+    /// Set when `provenance` is `mixed`: says so before anything else.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_notice: Option<&'static str>,
     /// Notice to show with the result.
     pub notice: &'s str,
     /// Jurisdiction.
@@ -293,6 +347,21 @@ pub fn calculate<'s>(
     tariff: &'s Tariff,
     declaration: &Declaration,
 ) -> Result<Calculation<'s>, DutyError> {
+    calculate_with_rates(tariff, declaration, &[])
+}
+
+/// As [`calculate`], with exchange rates given apart from the schedule (a rates file): a rate
+/// into the schedule currency for the declaration date is taken from `rates` when `rates` has
+/// any row for that pair of currencies, and the date must then have its own row (no older rate is
+/// carried forward); otherwise from the schedule.
+///
+/// # Errors
+/// As [`calculate`], and [`DutyError::NoRateOnDate`].
+pub fn calculate_with_rates<'s>(
+    tariff: &'s Tariff,
+    declaration: &Declaration,
+    rates: &'s [RateRow],
+) -> Result<Calculation<'s>, DutyError> {
     let versions = tariff.versions(&declaration.jurisdiction);
     if versions.is_empty() {
         return Err(DutyError::UnknownJurisdiction {
@@ -311,7 +380,7 @@ pub fn calculate<'s>(
                 .join("; "),
         });
     };
-    calculate_in(schedule, declaration)
+    calculate_in_with_rates(schedule, declaration, rates)
 }
 
 /// Computes the duties and taxes due on a declaration under one schedule version.
@@ -321,6 +390,41 @@ pub fn calculate<'s>(
 pub fn calculate_in<'s>(
     schedule: &'s Schedule,
     declaration: &Declaration,
+) -> Result<Calculation<'s>, DutyError> {
+    calculate_in_with_rates(schedule, declaration, &[])
+}
+
+/// The rate into `currency` for `foreign` on `date`: from `given` when it has the pair (then
+/// only a row of that very date), else from the schedule's table.
+fn find_rate<'s>(
+    schedule: &'s Schedule,
+    given: &'s [RateRow],
+    foreign: CurrencyCode,
+    date: Date,
+) -> Result<Option<&'s ExchangeRate>, DutyError> {
+    let currency = schedule.currency;
+    let mut pair = given.iter().filter(|row| row.to == currency && row.rate.currency == foreign);
+    if let Some(first) = pair.next() {
+        if first.rate.valid_from == date {
+            return Ok(Some(&first.rate));
+        }
+        return match pair.find(|row| row.rate.valid_from == date) {
+            Some(row) => Ok(Some(&row.rate)),
+            None => Err(DutyError::NoRateOnDate { currency: foreign, into: currency, date }),
+        };
+    }
+    Ok(rate_on(&schedule.exchange_rates, foreign, date))
+}
+
+/// As [`calculate_in`], with exchange rates given apart from the schedule (see
+/// [`calculate_with_rates`]).
+///
+/// # Errors
+/// As [`calculate_with_rates`].
+pub fn calculate_in_with_rates<'s>(
+    schedule: &'s Schedule,
+    declaration: &Declaration,
+    given_rates: &'s [RateRow],
 ) -> Result<Calculation<'s>, DutyError> {
     let date = declaration.date;
     if declaration.customs_value.amount <= Decimal::ZERO {
@@ -378,7 +482,7 @@ pub fn calculate_in<'s>(
         if foreign == currency {
             return Ok(None);
         }
-        let rate = rate_on(&schedule.exchange_rates, foreign, date)
+        let rate = find_rate(schedule, given_rates, foreign, date)?
             .ok_or(DutyError::NoExchangeRate { currency: foreign, into: currency, date })?;
         if !exchange_rates.iter().any(|used| used.from == foreign) {
             exchange_rates.push(RateUsed { from: foreign, to: currency, rate });
@@ -404,7 +508,9 @@ pub fn calculate_in<'s>(
         if foreign == currency {
             return Some(amount);
         }
-        rate_on(&schedule.exchange_rates, foreign, date)
+        find_rate(schedule, given_rates, foreign, date)
+            .ok()
+            .flatten()
             .and_then(|rate| amount.checked_mul(rate.rate))
     };
     let quantity = declaration.quantity.as_ref();
@@ -426,7 +532,12 @@ pub fn calculate_in<'s>(
                     required: required.code(),
                 },
                 EvalError::NoExchangeRate { currency: foreign } => {
-                    DutyError::NoExchangeRate { currency: foreign, into: currency, date }
+                    match find_rate(schedule, given_rates, foreign, date) {
+                        Err(err) => err,
+                        Ok(_) => {
+                            DutyError::NoExchangeRate { currency: foreign, into: currency, date }
+                        }
+                    }
                 }
                 EvalError::Overflow => DutyError::Overflow { measure: measure.id.clone() },
             }
@@ -445,6 +556,7 @@ pub fn calculate_in<'s>(
             expression: measure.duty_text.as_deref(),
             reason,
             legal_basis: &measure.legal_reference,
+            provenance: Provenance::of(measure),
         });
     };
     let origin = declaration.origin;
@@ -511,6 +623,7 @@ pub fn calculate_in<'s>(
                     base: Some(money(customs_value)),
                     amount: money(amount),
                     legal_basis: &measure.legal_reference,
+                    provenance: Provenance::of(measure),
                 });
             } else {
                 skip(
@@ -537,6 +650,7 @@ pub fn calculate_in<'s>(
             base: Some(money(customs_value)),
             amount: money(amount),
             legal_basis: &measure.legal_reference,
+            provenance: Provenance::of(measure),
         });
     }
     // 3. Excise: a percentage part is taken on customs value + customs duties.
@@ -553,6 +667,7 @@ pub fn calculate_in<'s>(
             base: Some(money(excise_base)),
             amount: money(amount),
             legal_basis: &measure.legal_reference,
+            provenance: Provenance::of(measure),
         });
     }
     // 4. VAT on customs value + duties + excise.
@@ -569,6 +684,7 @@ pub fn calculate_in<'s>(
             base: Some(money(vat_base)),
             amount: money(amount),
             legal_basis: &measure.legal_reference,
+            provenance: Provenance::of(measure),
         });
     }
     let total = add(add(duties, excise)?, vat)?;
@@ -584,13 +700,30 @@ pub fn calculate_in<'s>(
     for foreign in used_currencies {
         if foreign != currency
             && !exchange_rates.iter().any(|used| used.from == foreign)
-            && let Some(rate) = rate_on(&schedule.exchange_rates, foreign, date)
+            && let Ok(Some(rate)) = find_rate(schedule, given_rates, foreign, date)
         {
             exchange_rates.push(RateUsed { from: foreign, to: currency, rate });
         }
     }
+    let marks =
+        applied.iter().map(|a| a.provenance).chain(not_applied.iter().map(|n| n.provenance));
+    let (mut any_real, mut any_illustrative) = (false, schedule.illustrative && applied.is_empty());
+    for mark in marks {
+        match mark {
+            Provenance::Real => any_real = true,
+            _ => any_illustrative = true,
+        }
+    }
+    let provenance = match (any_real, any_illustrative) {
+        (true, true) => Provenance::Mixed,
+        (true, false) => Provenance::Real,
+        (false, _) if !schedule.illustrative && !any_illustrative => Provenance::Real,
+        _ => Provenance::Illustrative,
+    };
     Ok(Calculation {
-        illustrative: schedule.illustrative,
+        illustrative: schedule.illustrative || provenance != Provenance::Real,
+        provenance,
+        provenance_notice: (provenance == Provenance::Mixed).then_some(MIXED_NOTICE),
         notice: &schedule.notice,
         jurisdiction: &schedule.jurisdiction,
         schedule: &schedule.title,

@@ -4,18 +4,20 @@
 //! HS 2022 and dated measures after the TARIC / UK Trade Tariff model; [`Schedule::compile`]
 //! validates one and indexes each line's measures; [`calculate`] applies them to a
 //! [`Declaration`] and explains every measure applied or not. [`uk`] imports the UK Online Trade
-//! Tariff commodity JSON. This crate does no I/O: callers read the files and pass the text.
+//! Tariff commodity JSON, [`ett`] the EAEU Common Customs Tariff bundle and trade-remedy registers. This crate does no I/O: callers read the files and pass the text.
 
 mod calculate;
 mod currency;
+pub mod ett;
 mod expr;
 mod schedule;
 pub mod uk;
 mod units;
 
 pub use calculate::{
-    Applied, Calculation, Declaration, DutyError, LineUsed, NotApplied, Prohibition, RateUsed,
-    Reason, Requirement, calculate, calculate_in,
+    Applied, Calculation, Declaration, DutyError, LineUsed, MIXED_NOTICE, NotApplied, Prohibition,
+    Provenance, RateRow, RateUsed, Reason, Requirement, calculate, calculate_in,
+    calculate_in_with_rates, calculate_with_rates,
 };
 pub use currency::{ExchangeRate, known_minor_units, minor_units};
 pub use expr::{DutyExpr, EvalError, ExprError};

@@ -169,6 +169,10 @@ pub struct MeasureRecord {
     /// Free-text description.
     #[serde(default)]
     pub description: Option<String>,
+    /// Overrides the schedule's `illustrative` for this measure (a real national VAT rate in a
+    /// sample schedule, or a sample measure in a real one); absent: as the schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub illustrative: Option<bool>,
 }
 
 /// Which origins a measure covers.
@@ -224,6 +228,8 @@ pub struct Measure {
     pub valid_to: Option<Date>,
     /// Legal basis.
     pub legal_reference: String,
+    /// Whether the measure's rate is a sample, not law.
+    pub illustrative: bool,
 }
 
 impl Measure {
@@ -433,6 +439,7 @@ impl Schedule {
                 valid_from: record.valid_from,
                 valid_to: record.valid_to,
                 legal_reference: record.legal_reference,
+                illustrative: record.illustrative.unwrap_or(file.illustrative),
             });
         }
         if !errors.is_empty() {

@@ -273,6 +273,7 @@ pub fn import_uk_commodity(json: &str, version: Date) -> Result<UkImport, UkImpo
             valid_to,
             legal_reference,
             description: Some(measure.measure_type.description.clone()),
+            illustrative: None,
         });
     }
     let description = commodity

@@ -27,6 +27,10 @@ pub enum Dimension {
     Length,
     /// Litres of pure alcohol (`LPA`), used by excise on spirits.
     PureAlcohol,
+    /// Engine capacity (cylinder volume) of a vehicle, in cm³ (`CMQ`): the EAEU tariff charges
+    /// cars per cm³ of engine capacity, which is not the volume of the goods, so it converts to
+    /// no other volume.
+    EngineCapacity,
 }
 
 /// A supported Rec 20 unit: its common code, name, dimension and size in the dimension's base unit.
@@ -82,6 +86,12 @@ const UNITS: &[Unit] = &[
     Unit { code: "PR", name: "pair", dimension: Dimension::Pairs, factor: (1, 0) },
     Unit { code: "MTK", name: "square metre", dimension: Dimension::Area, factor: (1, 0) },
     Unit { code: "MTR", name: "metre", dimension: Dimension::Length, factor: (1, 0) },
+    Unit {
+        code: "CMQ",
+        name: "cubic centimetre",
+        dimension: Dimension::EngineCapacity,
+        factor: (1, 0),
+    },
     Unit {
         code: "LPA",
         name: "litre of pure alcohol",
