@@ -20,6 +20,7 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-complexity",
     "caravan-customs",
     "caravan-docsign",
+    "caravan-interop",
 ];
 const IO_CRATES: &[&str] = &["tokio", "axum", "sqlx", "rusqlite", "clap", "indicatif"];
 
