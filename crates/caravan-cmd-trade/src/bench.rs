@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::{ComplexityArgs, ConventionArg, Output, PresenceArg, ProximityArg};
+use crate::{CellsArg, ComplexityArgs, ConventionArg, Output, PresenceArg, ProximityArg};
 
 /// Options of `caravan bench complexity`.
 #[derive(Debug, Clone, clap::Args)]
@@ -102,6 +102,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
             proximity: ProximityArg::Symmetric,
             convention: ConventionArg::Ecomplexity,
             sum_duplicates: false,
+            cells: CellsArg::Panel,
             out: out_path,
         };
         let start = Instant::now();

@@ -8,16 +8,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use caravan_complexity::{
-    Complexity, ComplexityConfig, Convention, Presence, ProximityKind, complexity, concentration,
-    group_growth,
+    Cell, Complexity, ComplexityConfig, Convention, Presence, ProximityKind, cell_header,
+    complexity, concentration, csv_field, group_growth, panel_cells, push_cell_row,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
 use crate::input::{Columns, LongTable, Period, find_column, open_table, periods, read_long_table};
 use crate::{
-    ComplexityArgs, ConcentrationArgs, ConventionArg, GrowthArgs, MirrorArgs, Output, PresenceArg,
-    ProximityArg,
+    CellsArg, ComplexityArgs, ConcentrationArgs, ConventionArg, GrowthArgs, MirrorArgs, Output,
+    PresenceArg, ProximityArg,
 };
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
@@ -104,64 +104,69 @@ fn read_and_compute(
     Ok((table, periods, results))
 }
 
-/// `caravan trade complexity`: one output row per input row, in input order. Returns the number
-/// of rows written.
+/// `caravan trade complexity`: with `--cells panel` (the default) every cell of each period's
+/// panel (`caravan_complexity::panel_cells`), period by period in row-major order; with
+/// `--cells input` one row per input row, in input order. The rows are written by
+/// `caravan_complexity::push_cell_row`, as the server's CSV is. Returns the number of rows written.
 pub(crate) fn complexity_cmd(args: &ComplexityArgs) -> Result<usize> {
     let (table, periods, results) = read_and_compute(args, false)?;
     let mut out = BufWriter::with_capacity(1 << 20, create_file(&args.out)?);
-    let header: Vec<&str> =
-        [args.time.as_str(), args.location.as_str(), args.product.as_str(), args.value.as_str()]
-            .into_iter()
-            .chain(Complexity::CELL_COLUMNS)
-            .collect();
-    let header: Vec<String> = header.iter().map(|h| csv_field(h)).collect();
-    writeln!(out, "{}", header.join(","))
+    out.write_all(cell_header([&args.time, &args.location, &args.product, &args.value]).as_bytes())
         .with_context(|| format!("writing {}", args.out.display()))?;
-    // Labels are quoted once (RFC 4180), numbers never need quoting: rows are written by hand,
-    // which is several times faster than a field-by-field CSV writer at HS6 scale.
+    // Labels are quoted once (RFC 4180), numbers never need quoting.
     let times: Vec<String> = table.times.names.iter().map(|t| csv_field(t)).collect();
     let locations: Vec<String> = table.locations.names.iter().map(|t| csv_field(t)).collect();
     let products: Vec<String> = table.products.names.iter().map(|t| csv_field(t)).collect();
-    // Row index -> (period, local location, local product), to write in input order.
-    let mut position = vec![(0u32, 0u32, 0u32); table.rows.len()];
-    for (time_idx, period) in periods.iter().enumerate() {
-        for &(row_idx, l, p) in &period.cells {
-            position[row_idx] = (u32::try_from(time_idx).expect("few periods"), l, p);
-        }
-    }
-    let bar = progress_bar("writing", false);
-    bar.set_length(table.rows.len() as u64);
-    // Number formatting is most of the writing time: blocks of rows are formatted in parallel and
-    // written in input order, a bounded number of blocks at a time.
-    let format_rows = |rows: std::ops::Range<usize>, text: &mut Vec<u8>| {
-        let mut buffer = ryu::Buffer::new();
-        text.clear();
-        for row_idx in rows {
-            let row = &table.rows[row_idx];
-            let (time_idx, l, p) = position[row_idx];
-            let res = &results[time_idx as usize];
-            let (l, p) = (l as usize, p as usize);
-            let cell = res.cell(l, p);
-            text.extend_from_slice(times[row.time as usize].as_bytes());
-            text.push(b',');
-            text.extend_from_slice(locations[row.location as usize].as_bytes());
-            text.push(b',');
-            text.extend_from_slice(products[row.product as usize].as_bytes());
-            for &x in std::iter::once(&row.value).chain(&cell) {
-                text.push(b',');
-                text.extend_from_slice(format_number(&mut buffer, x).as_bytes());
+    // The rows to write: (period, cell, value).
+    let rows: Vec<(u32, Cell, f64)> = match args.cells {
+        CellsArg::Input => {
+            let unset = Cell { location: 0, product: 0, measured: true };
+            let mut position = vec![(0u32, unset, 0.0); table.rows.len()];
+            for (time_idx, period) in periods.iter().enumerate() {
+                let time_idx = u32::try_from(time_idx).expect("few periods");
+                for &(row_idx, l, p) in &period.cells {
+                    let cell = Cell { location: l as usize, product: p as usize, measured: true };
+                    position[row_idx] = (time_idx, cell, table.rows[row_idx].value);
+                }
             }
-            text.push(b'\n');
+            position
+        }
+        CellsArg::Panel => {
+            let mut rows = Vec::with_capacity(table.rows.len());
+            for (time_idx, period) in periods.iter().enumerate() {
+                let time_idx = u32::try_from(time_idx).expect("few periods");
+                let input = period.cells.iter().map(|&(_, l, p)| (l as usize, p as usize));
+                for cell in panel_cells(period.values.view(), input) {
+                    rows.push((time_idx, cell, period.values[[cell.location, cell.product]]));
+                }
+            }
+            rows
         }
     };
-    write_in_blocks(table.rows.len(), 8_192, 16, &format_rows, |text, written| {
+    let bar = progress_bar("writing", false);
+    bar.set_length(rows.len() as u64);
+    // Number formatting is most of the writing time: blocks of rows are formatted in parallel and
+    // written in order, a bounded number of blocks at a time.
+    let format_rows = |range: std::ops::Range<usize>, text: &mut Vec<u8>| {
+        text.clear();
+        for &(time_idx, cell, value) in &rows[range] {
+            let period = &periods[time_idx as usize];
+            let labels = [
+                times[time_idx as usize].as_str(),
+                locations[period.locations[cell.location] as usize].as_str(),
+                products[period.products[cell.product] as usize].as_str(),
+            ];
+            push_cell_row(text, labels, value, &results[time_idx as usize], cell);
+        }
+    };
+    write_in_blocks(rows.len(), 8_192, 16, &format_rows, |text, written| {
         out.write_all(text).with_context(|| format!("writing {}", args.out.display()))?;
         bar.set_position(written as u64);
         Ok(())
     })?;
     out.flush().with_context(|| format!("writing {}", args.out.display()))?;
     bar.finish_and_clear();
-    Ok(table.rows.len())
+    Ok(rows.len())
 }
 
 /// Formats rows `0..n_rows` in blocks of `block` rows, `blocks_at_once` blocks in parallel, and
@@ -191,15 +196,6 @@ fn write_in_blocks(
         first = ranges.last().map_or(n_rows, |r| r.end);
     }
     Ok(())
-}
-
-/// A CSV field: quoted, with doubled quotes, when it holds a comma, quote or line break.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
 }
 
 /// Shortest round-trip text of `x`; whole numbers without a fraction; NaN as an empty field.

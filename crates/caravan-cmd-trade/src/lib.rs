@@ -41,6 +41,16 @@ pub enum ConventionArg {
     Stata,
 }
 
+/// Which cells `complexity` writes (`--cells`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CellsArg {
+    /// py-ecomplexity 0.5.3's panel: every location x product of each period (locations and
+    /// products with a non-zero total), absent cells with value 0, plus any other input row.
+    Panel,
+    /// Only the input rows, in input order.
+    Input,
+}
+
 /// Options shared by `complexity` and `proximity`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ComplexityArgs {
@@ -75,6 +85,10 @@ pub struct ComplexityArgs {
     /// Add up rows repeating a (time, location, product) instead of rejecting them.
     #[arg(long)]
     pub sum_duplicates: bool,
+    /// Cells written by `complexity`: the whole panel of each period (in period, location and
+    /// product order of first appearance) or the input rows only (in input order).
+    #[arg(long, value_enum, default_value_t = CellsArg::Panel)]
+    pub cells: CellsArg,
     /// Output CSV.
     #[arg(long)]
     pub out: PathBuf,
@@ -167,7 +181,9 @@ pub struct MirrorArgs {
 /// `caravan trade <subcommand>`.
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum Command {
-    /// RCA, presence, diversity, ubiquity, ECI, PCI, density, COI and COG for every input cell.
+    /// RCA, presence, diversity, ubiquity, ECI, PCI, density, COI and COG for every cell of the
+    /// panel (every location x product of each period, as py-ecomplexity) or, with
+    /// `--cells input`, for every input row.
     Complexity(ComplexityArgs),
     /// Product proximity per period: `time,product_1,product_2,proximity`.
     Proximity(ComplexityArgs),

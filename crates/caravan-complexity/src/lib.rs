@@ -12,13 +12,16 @@
 //! [`Convention::Stata`]. See [`complexity`] for the formulas and the derivation of the
 //! eigenvector method used here.
 
+mod cells;
 mod complexity;
 mod concentration;
 mod eigen;
 mod growth;
 mod neighbours;
+mod opportunities;
 mod proximity;
 
+pub use cells::{Cell, CellSet, cell_header, csv_field, panel_cells, push_cell_row, push_number};
 pub use complexity::{
     Complexity, ComplexityConfig, ComplexityError, ComplexityWarning, Convention, Presence,
     complexity, rca,
@@ -28,4 +31,5 @@ pub use growth::{
     FlowDirection, GroupGrowth, GrowthError, MirrorGap, MirrorRow, ReportedFlow, cagr,
     group_growth, mirror_flows, mirror_gap, period_growth,
 };
+pub use opportunities::opportunities;
 pub use proximity::{ProximityKind, continuous_proximity, discrete_proximity};

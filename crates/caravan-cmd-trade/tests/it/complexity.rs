@@ -132,3 +132,97 @@ fn labels_with_commas_are_quoted() {
     assert_eq!(rows[0][1], "Korea, Rep.");
     assert_eq!(rows[0].len(), 13);
 }
+
+/// Runs `caravan trade complexity` on the OEC/BACI section table (with a constant `period`
+/// column added, as the peer's script does) and returns the rows written.
+fn oec_complexity(cells: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().expect("a temp folder");
+    let input = dir.path().join("in.csv");
+    let original = std::fs::read_to_string(data("oec_baci_sections_global_exports.csv"))
+        .expect("test data present");
+    let mut text = String::new();
+    for (idx, line) in original.lines().enumerate() {
+        text.push_str(if idx == 0 { "period," } else { "2019-2021," });
+        text.push_str(line);
+        text.push('\n');
+    }
+    std::fs::write(&input, text).expect("temp folder writable");
+    let out = dir.path().join("out.csv");
+    trade(&[
+        "complexity",
+        "--input",
+        input.to_str().expect("UTF-8 temp path"),
+        "--time",
+        "period",
+        "--location",
+        "Country ID",
+        "--product",
+        "Section ID",
+        "--value",
+        "Trade Value",
+        "--cells",
+        cells,
+        "--out",
+        out.to_str().expect("UTF-8 temp path"),
+    ])
+    .expect("complexity runs on the OEC table");
+    read_csv(&out)
+}
+
+// Expected: py-ecomplexity 0.5.3 on the OEC/BACI section table; tests/data/PROVENANCE.md.
+// Issue 23: the peer lists every location x product of the period, 51 of them absent from the
+// input (value 0), with their density, COG and the rest.
+#[test]
+fn issue_23_panel_matches_py_ecomplexity_on_oec_sections() {
+    let (header, rows) = oec_complexity("panel");
+    let (expected_header, expected_rows) =
+        read_csv(&data("pyecomplexity_0.5.3_oec_baci_sections.csv"));
+    assert_eq!(header, expected_header);
+    assert_eq!(expected_rows.len(), 226 * 21);
+    assert_eq!(rows.len(), expected_rows.len());
+    let ours: HashMap<(&str, &str), &Vec<String>> =
+        rows.iter().map(|r| ((r[1].as_str(), r[2].as_str()), r)).collect();
+    assert_eq!(ours.len(), rows.len(), "no cell twice");
+    let mut n_absent = 0;
+    let mut max_diff: f64 = 0.0;
+    for expected in &expected_rows {
+        let row = ours[&(expected[1].as_str(), expected[2].as_str())];
+        assert_eq!(row[0], "2019-2021");
+        if expected[3] == "0" {
+            n_absent += 1;
+            assert_eq!(row[3], "0");
+        }
+        for col in 3..expected_header.len() {
+            let want: f64 = expected[col].parse().unwrap();
+            let got: f64 = row[col].parse().unwrap();
+            // Relative 1e-12 (absolute near 0); 6.5e-15 measured: the eigenvector solvers differ.
+            let diff = (want - got).abs() / want.abs().max(1.0);
+            max_diff = max_diff.max(diff);
+            assert!(
+                diff <= 1e-12,
+                "{} {:?}: want {want}, got {got}",
+                expected_header[col],
+                &expected[..3]
+            );
+        }
+    }
+    assert_eq!(n_absent, 51);
+    eprintln!("max relative difference from py-ecomplexity: {max_diff:e}");
+}
+
+#[test]
+fn issue_23_input_cells_keep_the_input_rows_only() {
+    let (_, panel) = oec_complexity("panel");
+    let (_, input) = oec_complexity("input");
+    assert_eq!(input.len(), 4_695);
+    let (_, original) = read_csv(&data("oec_baci_sections_global_exports.csv"));
+    for (row, original) in input.iter().zip(&original) {
+        assert_eq!((&row[1], &row[2], &row[3]), (&original[0], &original[2], &original[4]));
+    }
+    // The input rows are the panel's rows with the same numbers.
+    let panel: HashMap<(&str, &str), &Vec<String>> =
+        panel.iter().map(|r| ((r[1].as_str(), r[2].as_str()), r)).collect();
+    for row in &input {
+        assert_eq!(&row, &panel[&(row[1].as_str(), row[2].as_str())]);
+    }
+}
