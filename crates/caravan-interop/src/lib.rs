@@ -14,7 +14,7 @@ pub mod oa;
 pub mod sps;
 pub mod untp;
 pub mod verdict;
-mod xml;
+pub mod xml;
 
 /// The largest document this crate reads, in bytes; larger input is refused before parsing.
 pub const MAX_DOCUMENT_BYTES: usize = 8 * 1024 * 1024;
