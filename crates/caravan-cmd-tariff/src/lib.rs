@@ -1,5 +1,5 @@
 //! The command-line shell of the tariff and rules-of-origin engines (issue 4):
-//! `caravan tariff calculate`, `caravan tariff import-uk`, `caravan origin assess` and
+//! `caravan tariff calculate`, `caravan tariff import-uk`, `caravan tariff import-ett`, `caravan origin assess` and
 //! `caravan bench tariff`. Reads schedules, rule books and bills of materials from files, runs
 //! `caravan-tariff` / `caravan-origin`, and writes JSON through one locked stdout writer.
 
@@ -15,7 +15,7 @@ mod tariff;
 
 pub use bench::{BenchArgs, bench};
 pub use origin::{AssessArgs, OriginCommand, run_origin};
-pub use tariff::{CalculateArgs, ImportUkArgs, TariffCommand, run_tariff};
+pub use tariff::{CalculateArgs, ImportEttArgs, ImportUkArgs, TariffCommand, run_tariff};
 
 /// Writes `value` as pretty JSON and a newline to standard output; a closed pipe is not an error
 /// (ripgrep's rule: `caravan ... | head` exits 0).

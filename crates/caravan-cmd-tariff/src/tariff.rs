@@ -1,10 +1,17 @@
-//! `caravan tariff calculate` and `caravan tariff import-uk`.
+//! `caravan tariff calculate`, `caravan tariff import-uk` and `caravan tariff import-ett`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
-use caravan_tariff::{Declaration, Quantity, Unit, calculate, uk::import_uk_commodity};
+use anyhow::{Context, Result, anyhow, bail};
+use caravan_tariff::ett::{
+    CleaningAction, KAZAKHSTAN, KYRGYZSTAN, RemedyKind, import_ett, import_remedies,
+    member_schedule,
+};
+use caravan_tariff::{
+    Declaration, ExchangeRate, Quantity, RateRow, Unit, calculate_with_rates,
+    uk::import_uk_commodity,
+};
 use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
 use time::Date;
 
@@ -13,18 +20,38 @@ use crate::{emit, success, write_json};
 
 /// Subcommands of `caravan tariff`.
 #[derive(Debug, clap::Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing buys nothing")]
 pub enum TariffCommand {
     /// Duties and taxes due on an import, as a JSON breakdown: every measure applied with its
     /// amount and legal basis, the total, and every measure considered but not applied with why.
     Calculate(CalculateArgs),
     /// Convert a UK Online Trade Tariff commodity JSON document into a schedule file.
     ImportUk(ImportUkArgs),
+    /// Convert the EAEU Common Customs Tariff bundle (eec_ett_v1) and the EEC trade-remedy
+    /// registers next to it into the KZ and KG schedules, with a report of every row cleaned,
+    /// dropped or refused.
+    ImportEtt(ImportEttArgs),
+}
+
+/// Options of `caravan tariff import-ett`.
+#[derive(Debug, clap::Args)]
+pub struct ImportEttArgs {
+    /// The ETT bundle (`eec_ett_normative_bundle.json`); the remedy registers
+    /// `eec_anti_dumping.json`, `eec_countervailing.json` and `eec_special_safeguard.json` are read
+    /// from the same folder when present.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output folder: writes `schedules/KZ/<date>.json`, `schedules/KG/<date>.json` and
+    /// `ett-cleaning-report.json` under it.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Options of `caravan tariff calculate`.
 #[derive(Debug, clap::Args)]
 pub struct CalculateArgs {
-    /// Importing jurisdiction: EAEU (for KZ and KG), CN, UZ, TJ, TM.
+    /// Importing jurisdiction: KZ or KG (the real EAEU Common Customs Tariff in tenge or som with
+    /// national VAT), EAEU (the illustrative sample), CN, UZ, TJ, TM.
     #[arg(long)]
     pub jurisdiction: String,
     /// Date of the declaration, YYYY-MM-DD: selects the schedule version, line, measures and rates.
@@ -51,6 +78,11 @@ pub struct CalculateArgs {
     /// A document presented (repeatable): origin-cert, phytosanitary-cert, veterinary-cert, import-licence, ...
     #[arg(long = "document")]
     pub documents: Vec<String>,
+    /// Official exchange rates, CSV `date,from,to,rate,source` (e.g.
+    /// `2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan`): a currency pair listed here must
+    /// have a row for the declaration date; the result states the rate and its source.
+    #[arg(long, value_name = "RATES.csv")]
+    pub rates: Option<PathBuf>,
     /// Directory of schedules (default: data/tariff found from the current directory upwards).
     #[arg(long, env = "CARAVAN_TARIFF_DIR", value_name = "DIR")]
     pub schedules: Option<PathBuf>,
@@ -94,6 +126,7 @@ pub fn run_tariff(cmd: TariffCommand) -> Result<ExitCode> {
     match cmd {
         TariffCommand::Calculate(args) => calculate_cmd(&args),
         TariffCommand::ImportUk(args) => import_uk_cmd(&args),
+        TariffCommand::ImportEtt(args) => import_ett_cmd(&args),
     }
 }
 
@@ -121,8 +154,18 @@ fn calculate_cmd(args: &CalculateArgs) -> Result<ExitCode> {
         quantity,
         documents: args.documents.clone(),
     };
-    let res =
-        calculate(&tariff, &declaration).map_err(|err| anyhow!("--{}: {err}", err.field()))?;
+    let rates = match &args.rates {
+        Some(path) => read_rates(path)?,
+        None => Vec::new(),
+    };
+    let res = calculate_with_rates(&tariff, &declaration, &rates).map_err(|err| {
+        let flag = if err.field() == "currency" && args.rates.is_none() {
+            "currency (or give the official rate with --rates RATES.csv)".to_owned()
+        } else {
+            err.field().to_owned()
+        };
+        anyhow!("--{flag}: {err}")
+    })?;
     emit(&res, args.output.as_deref())?;
     Ok(success())
 }
@@ -153,5 +196,153 @@ fn import_uk_cmd(args: &ImportUkArgs) -> Result<ExitCode> {
         })).collect::<Vec<_>>(),
     });
     write_json(&summary)?;
+    Ok(success())
+}
+
+/// Reads a rates file: CSV with the header `date,from,to,rate,source`.
+fn read_rates(path: &std::path::Path) -> Result<Vec<RateRow>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--rates: reading {}", path.display()))?;
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().with_context(|| format!("--rates {}", path.display()))?.clone();
+    let expected = ["date", "from", "to", "rate", "source"];
+    if headers.iter().collect::<Vec<_>>() != expected {
+        bail!(
+            "--rates {}: the header must be `date,from,to,rate,source`, got `{}`",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
+    }
+    let mut rows = Vec::new();
+    for (idx, record) in reader.records().enumerate() {
+        let line = idx + 2;
+        let record = record.with_context(|| format!("--rates {} line {line}", path.display()))?;
+        let at = |column: &str, reason: String| {
+            anyhow!("--rates {} line {line}, column {column}: {reason}", path.display())
+        };
+        let date = parse_date(&record[0]).map_err(|err| at("date", err))?;
+        let from = CurrencyCode::parse(&record[1]).map_err(|err| at("from", err.to_string()))?;
+        let to = CurrencyCode::parse(&record[2]).map_err(|err| at("to", err.to_string()))?;
+        let rate: Decimal = record[3]
+            .parse()
+            .map_err(|_| at("rate", format!("{:?} is not a decimal number", &record[3])))?;
+        if rate <= Decimal::ZERO {
+            return Err(at("rate", format!("must be positive, got {rate}")));
+        }
+        if record[4].is_empty() {
+            return Err(at("source", "name who published the rate".to_owned()));
+        }
+        rows.push(RateRow {
+            to,
+            rate: ExchangeRate {
+                currency: from,
+                rate,
+                valid_from: date,
+                source: record[4].to_owned(),
+            },
+        });
+    }
+    Ok(rows)
+}
+
+/// Writes a schedule as JSON with one line per tariff line and measure, so a new revision's diff
+/// shows the lines that changed.
+fn schedule_json(schedule: &caravan_tariff::ScheduleFile) -> Result<String> {
+    let value = serde_json::to_value(schedule).context("serialising the schedule")?;
+    let serde_json::Value::Object(fields) = value else {
+        bail!("a schedule serialises to an object");
+    };
+    let mut out = String::from("{\n");
+    let n_fields = fields.len();
+    for (idx, (key, value)) in fields.into_iter().enumerate() {
+        out.push_str(&format!(" {}: ", serde_json::to_string(&key)?));
+        match value {
+            serde_json::Value::Array(items) if !items.is_empty() => {
+                out.push_str("[\n");
+                let n_items = items.len();
+                for (item_idx, item) in items.into_iter().enumerate() {
+                    out.push_str("  ");
+                    out.push_str(&serde_json::to_string(&item)?);
+                    out.push_str(if item_idx + 1 < n_items { ",\n" } else { "\n" });
+                }
+                out.push_str(" ]");
+            }
+            other => out.push_str(&serde_json::to_string(&other)?),
+        }
+        out.push_str(if idx + 1 < n_fields { ",\n" } else { "\n" });
+    }
+    out.push_str("}\n");
+    Ok(out)
+}
+
+fn import_ett_cmd(args: &ImportEttArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let import = import_ett(&text).with_context(|| {
+        format!("{}: expected the EAEU ETT bundle (format eec_ett_v1)", args.file.display())
+    })?;
+    let folder = args.file.parent().unwrap_or(std::path::Path::new("."));
+    let mut registers = Vec::new();
+    for (kind, name) in [
+        (RemedyKind::AntiDumping, "eec_anti_dumping.json"),
+        (RemedyKind::Countervailing, "eec_countervailing.json"),
+        (RemedyKind::Safeguard, "eec_special_safeguard.json"),
+    ] {
+        let path = folder.join(name);
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            registers.push((kind, name, text));
+        }
+    }
+    let remedies = import_remedies(
+        &registers.iter().map(|(kind, _, text)| (*kind, text.as_str())).collect::<Vec<_>>(),
+    )
+    .context("reading the trade-remedy registers")?;
+    let mut written = Vec::new();
+    for state in [KAZAKHSTAN, KYRGYZSTAN] {
+        let schedule = member_schedule(&import, &state, &remedies);
+        let json = schedule_json(&schedule)?;
+        // Check the result compiles before writing it.
+        caravan_tariff::parse_schedule(&json).map_err(|errors| {
+            anyhow!(
+                "the imported {} schedule is invalid (please report this with the input file):\n{}",
+                state.jurisdiction,
+                errors.iter().take(20).map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            )
+        })?;
+        let dir = args.out.join("schedules").join(state.jurisdiction);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join(format!("{}.json", import.effective_from));
+        std::fs::write(&path, json).with_context(|| format!("writing {}", path.display()))?;
+        written.push(format!("schedules/{}/{}.json", state.jurisdiction, import.effective_from));
+    }
+    let count =
+        |action: CleaningAction| import.report.iter().filter(|c| c.action == action).count();
+    let report = serde_json::json!({
+        "source": args.file.file_name().map(|name| name.to_string_lossy().into_owned()),
+        "revision": import.revision,
+        "effective_from": import.effective_from.to_string(),
+        "source_url": import.source_url,
+        "rows_read": import.rows_read,
+        "lines_imported": import.lines.len(),
+        "rows_cleaned": count(CleaningAction::Cleaned),
+        "rows_dropped": count(CleaningAction::Dropped),
+        "rows_refused": count(CleaningAction::Refused),
+        "rows": import.report,
+        "remedy_registers": registers.iter().map(|(_, name, _)| *name).collect::<Vec<_>>(),
+        "remedies_imported": remedies.measures.len(),
+        "remedies_refused": remedies.report,
+        "written": written,
+    });
+    let mut report_text =
+        serde_json::to_string_pretty(&report).context("serialising the report")?;
+    report_text.push('\n');
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let report_path = args.out.join("ett-cleaning-report.json");
+    std::fs::write(&report_path, &report_text)
+        .with_context(|| format!("writing {}", report_path.display()))?;
+    write_json(&report)?;
     Ok(success())
 }

@@ -571,25 +571,7 @@ pub fn member_schedule(
     let currency = CurrencyCode::parse(state.currency).expect("member-state currency is ISO 4217");
     let from = import.effective_from;
     let legal = format!("{ETT_LEGAL_BASIS}; revision {}", import.revision);
-    let mut measures: Vec<MeasureRecord> = import
-        .lines
-        .iter()
-        .map(|line| MeasureRecord {
-            id: format!("ett-{}", line.code),
-            kind: MeasureKind::Mfn,
-            applies_to: line.code,
-            origin: "ERGA_OMNES".to_owned(),
-            excluded_origins: Vec::new(),
-            duty: Some(line.expression.clone()),
-            document: None,
-            agreement: None,
-            valid_from: from,
-            valid_to: None,
-            legal_reference: legal.clone(),
-            description: None,
-            illustrative: None,
-        })
-        .collect();
+    let mut measures: Vec<MeasureRecord> = Vec::new();
     measures.extend(remedies.measures.iter().cloned());
     // VAT at the standard rate on every chapter the lines fall in.
     let mut chapters: Vec<HsCode> = import.lines.iter().map(|line| line.code.chapter()).collect();
@@ -629,6 +611,7 @@ pub fn member_schedule(
         currency,
         nomenclature: "TN VED EAEU 2022 (HS 2022), 10-digit".to_owned(),
         origin_groups: BTreeMap::new(),
+        mfn_legal_reference: Some(legal),
         exchange_rates: Vec::new(),
         lines: import
             .lines
@@ -639,6 +622,7 @@ pub fn member_schedule(
                 valid_from: from,
                 valid_to: None,
                 supplementary_unit: None,
+                mfn: Some(line.expression.clone()),
             })
             .collect(),
         measures,

@@ -40,12 +40,12 @@ pub struct ScheduleFile {
     #[serde(with = "iso_date")]
     pub valid_from: Date,
     /// Last day this version applies, if known.
-    #[serde(with = "iso_date::option", default)]
+    #[serde(with = "iso_date::option", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Date>,
     /// True for the sample schedules: their rates are not law.
     pub illustrative: bool,
     /// Text shown with every result computed from the schedule.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
     /// Accounting currency: every amount of a result is in it.
     pub currency: CurrencyCode,
@@ -54,6 +54,9 @@ pub struct ScheduleFile {
     /// Named groups of origin countries (e.g. agreement parties), used by measures' `origin`.
     #[serde(default)]
     pub origin_groups: BTreeMap<String, Vec<CountryCode>>,
+    /// Legal basis of the duties written on lines (`lines[].mfn`); required when any line has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfn_legal_reference: Option<String>,
     /// Dated exchange rates into `currency`.
     #[serde(default)]
     pub exchange_rates: Vec<ExchangeRateRecord>,
@@ -91,11 +94,16 @@ pub struct LineRecord {
     #[serde(with = "iso_date")]
     pub valid_from: Date,
     /// Last day the line exists, if it was closed.
-    #[serde(with = "iso_date::option", default)]
+    #[serde(with = "iso_date::option", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Date>,
     /// Supplementary unit of the line (Rec 20), if any.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplementary_unit: Option<Unit>,
+    /// The line's third-country duty, written on the line (a whole national tariff such as the
+    /// EAEU's); compiled into an `mfn` measure `mfn-<code>` for every origin, in force while the
+    /// line is, citing the schedule's `mfn_legal_reference`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfn: Option<String>,
 }
 
 /// What a measure does.
@@ -149,25 +157,25 @@ pub struct MeasureRecord {
     #[serde(default)]
     pub excluded_origins: Vec<CountryCode>,
     /// Duty expression; required for mfn, preferential, additional, excise, vat.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<String>,
     /// Document code: the proof of origin a preference needs, or the document a `document`
     /// measure requires (e.g. `origin-cert`, `phytosanitary-cert`, `import-licence`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
     /// Agreement or scheme of a preference.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement: Option<String>,
     /// First day in force.
     #[serde(with = "iso_date")]
     pub valid_from: Date,
     /// Last day in force.
-    #[serde(with = "iso_date::option", default)]
+    #[serde(with = "iso_date::option", default, skip_serializing_if = "Option::is_none")]
     pub valid_to: Option<Date>,
     /// Legal basis, cited in every result.
     pub legal_reference: String,
     /// Free-text description.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Overrides the schedule's `illustrative` for this measure (a real national VAT rate in a
     /// sample schedule, or a sample measure in a real one); absent: as the schedule.
@@ -304,7 +312,7 @@ impl Schedule {
     ///
     /// # Errors
     /// Every [`FieldError`] found.
-    pub fn compile(file: ScheduleFile) -> Result<Schedule, Vec<FieldError>> {
+    pub fn compile(mut file: ScheduleFile) -> Result<Schedule, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |path: String, reason: String| errors.push(FieldError { path, reason });
         if file.format != FORMAT {
@@ -334,6 +342,33 @@ impl Schedule {
         }
         exchange_rates.sort_by_key(|rate| (rate.currency, rate.valid_from));
 
+        // Duties written on lines become measures like any other.
+        let mut line_measures_records = Vec::new();
+        for (idx, line) in file.lines.iter_mut().enumerate() {
+            let Some(duty) = line.mfn.take() else { continue };
+            let Some(legal_reference) = file.mfn_legal_reference.clone() else {
+                fail(
+                    format!("lines[{idx}].mfn"),
+                    "a duty written on a line needs the schedule's mfn_legal_reference".into(),
+                );
+                continue;
+            };
+            line_measures_records.push(MeasureRecord {
+                id: format!("mfn-{}", line.code),
+                kind: MeasureKind::Mfn,
+                applies_to: line.code,
+                origin: "ERGA_OMNES".to_owned(),
+                excluded_origins: Vec::new(),
+                duty: Some(duty),
+                document: None,
+                agreement: None,
+                valid_from: line.valid_from,
+                valid_to: line.valid_to,
+                legal_reference,
+                description: None,
+                illustrative: None,
+            });
+        }
         let mut lines = Vec::with_capacity(file.lines.len());
         let mut by_code: HashMap<HsCode, Vec<u32>> = HashMap::new();
         for (idx, line) in file.lines.into_iter().enumerate() {
@@ -365,10 +400,14 @@ impl Schedule {
             }
         }
 
-        let mut measures = Vec::with_capacity(file.measures.len());
+        let mut measures = Vec::with_capacity(file.measures.len() + line_measures_records.len());
         let mut ids = std::collections::HashSet::new();
-        for (idx, record) in file.measures.into_iter().enumerate() {
-            let path = |field: &str| format!("measures[{idx}].{field}");
+        let n_line_measures = line_measures_records.len();
+        for (idx, record) in line_measures_records.into_iter().chain(file.measures).enumerate() {
+            let path = |field: &str| match idx.checked_sub(n_line_measures) {
+                Some(idx) => format!("measures[{idx}].{field}"),
+                None => format!("lines[code {}].mfn", record.applies_to),
+            };
             if !ids.insert(record.id.clone()) {
                 fail(path("id"), format!("duplicate measure id {:?}", record.id));
             }

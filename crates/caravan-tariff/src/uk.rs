@@ -281,6 +281,7 @@ pub fn import_uk_commodity(json: &str, version: Date) -> Result<UkImport, UkImpo
         .or(commodity.description)
         .unwrap_or_else(|| format!("UK commodity {code}"));
     let schedule = ScheduleFile {
+        mfn_legal_reference: None,
         format: FORMAT.to_owned(),
         jurisdiction: "UK".to_owned(),
         title: format!("UK Online Trade Tariff, commodity {code} (imported)"),
@@ -302,6 +303,7 @@ pub fn import_uk_commodity(json: &str, version: Date) -> Result<UkImport, UkImpo
             valid_from: earliest,
             valid_to: None,
             supplementary_unit: None,
+            mfn: None,
         }],
         measures,
     };

@@ -5,6 +5,7 @@
     reason = "test helpers outside #[test] functions should panic on a broken fixture"
 )]
 
+mod ett;
 mod origin;
 mod tariff;
 

@@ -1,4 +1,5 @@
-//! The shipped illustrative schedules (`data/tariff/schedules`).
+//! The shipped schedules (`data/tariff/schedules`): the illustrative samples, and the real KZ and
+//! KG schedules imported from the EAEU Common Customs Tariff.
 
 use std::path::PathBuf;
 
@@ -15,8 +16,12 @@ fn tariff() -> Tariff {
             let text = std::fs::read_to_string(&path).unwrap();
             let schedule = parse_schedule(&text)
                 .unwrap_or_else(|errors| panic!("{}: {errors:?}", path.display()));
-            assert!(schedule.illustrative, "{} must be labelled illustrative", path.display());
-            assert!(schedule.notice.contains("ILLUSTRATIVE"), "{}", path.display());
+            if ["KZ", "KG"].contains(&schedule.jurisdiction.as_str()) {
+                assert!(!schedule.illustrative, "{}: imported from the ETT", path.display());
+            } else {
+                assert!(schedule.illustrative, "{} must be labelled illustrative", path.display());
+                assert!(schedule.notice.contains("ILLUSTRATIVE"), "{}", path.display());
+            }
             tariff.insert(schedule);
         }
     }
@@ -47,8 +52,8 @@ fn declare(
 fn all_six_countries_are_covered() {
     let tariff = tariff();
     let jurisdictions: Vec<&str> = tariff.jurisdictions().collect();
-    // KZ and KG apply the EAEU tariff.
-    assert_eq!(jurisdictions, ["CN", "EAEU", "TJ", "TM", "UZ"]);
+    // KZ and KG apply the EAEU tariff (real, imported); EAEU is its illustrative sample.
+    assert_eq!(jurisdictions, ["CN", "EAEU", "KG", "KZ", "TJ", "TM", "UZ"]);
     for jurisdiction in jurisdictions {
         let schedule = tariff.schedule_on(jurisdiction, date!(2026 - 06 - 01)).unwrap();
         assert!(schedule.lines.len() >= 30, "{jurisdiction}");
@@ -147,6 +152,7 @@ fn result_serialises_with_the_contract_keys() {
     let json = serde_json::to_value(&res).unwrap();
     for key in [
         "illustrative",
+        "provenance",
         "notice",
         "applied",
         "not_applied",
@@ -158,4 +164,6 @@ fn result_serialises_with_the_contract_keys() {
         assert!(json.get(key).is_some(), "missing {key}");
     }
     assert_eq!(json["applied"][0]["legal_basis"].as_str().map(str::is_empty), Some(false));
+    assert_eq!(json["provenance"], "illustrative");
+    assert_eq!(json["applied"][0]["provenance"], "illustrative");
 }
