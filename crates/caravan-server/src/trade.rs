@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caravan_complexity::{
-    Complexity, ComplexityConfig, Convention, Presence, ProximityKind, complexity, concentration,
-    group_growth,
+    Cell, CellSet, Complexity, ComplexityConfig, Convention, Presence, ProximityKind, cell_header,
+    complexity, concentration, csv_field, group_growth, opportunities, panel_cells, push_cell_row,
 };
 use caravan_refdata::Lang;
 use caravan_store::datasets::{Dataset, DatasetKind, MAX_DATASET_BYTES};
@@ -88,6 +88,16 @@ crate::i18n::strings! { TradeKey {
     uploaded => ["Dataset stored. Choose its columns below.", "Набор данных сохранён. Выберите его столбцы ниже.", "数据集已保存。请在下方选择列。"],
     warnings => ["Warnings", "Предупреждения", "警告"],
     contribution => ["Contribution to total growth", "Вклад в общий рост", "对总增长的贡献"],
+    opportunities => ["Opportunities", "Возможности", "机会"],
+    opportunities_hint => [
+        "Products the country does not export with comparative advantage yet (RCA below the threshold, or no exports at all), nearest first: by density, then complexity outlook gain (COG). Distance is 1 − density.",
+        "Товары, которые страна пока не экспортирует со сравнительным преимуществом (RCA ниже порога или экспорта нет), ближайшие первыми: по плотности, затем по выигрышу перспективы сложности (COG). Расстояние — 1 − плотность.",
+        "该国尚未具有比较优势出口的产品（RCA 低于阈值或完全没有出口），最近者优先：先按密度，再按复杂度前景收益（COG）排序。距离为 1 − 密度。"
+    ],
+    no_opportunities => ["No product without comparative advantage in this year.", "В этом году нет товаров без сравнительного преимущества.", "该年份没有缺乏比较优势的产品。"],
+    density => ["Density", "Плотность", "密度"],
+    distance => ["Distance", "Расстояние", "距离"],
+    value => ["Value", "Стоимость", "金额"],
 } }
 
 /// The OpenAPI paths of this module, merged into [`crate::openapi`].
@@ -102,6 +112,7 @@ crate::i18n::strings! { TradeKey {
     proximity_api,
     mirror_api,
     profile_api,
+    opportunities_api,
     concentration_api,
     growth_api,
     product_space_svg,
@@ -125,6 +136,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/datasets/{id}/proximity", get(proximity_api))
         .route("/api/v1/datasets/{id}/mirror", get(mirror_api))
         .route("/api/v1/datasets/{id}/rca-profile", get(profile_api))
+        .route("/api/v1/datasets/{id}/opportunities", get(opportunities_api))
         .route("/api/v1/datasets/{id}/concentration", get(concentration_api))
         .route("/api/v1/datasets/{id}/growth", get(growth_api))
         .route("/trade", get(trade_page))
@@ -167,9 +179,13 @@ pub struct ComplexityParams {
     /// Sum rows with the same (time, location, product) instead of rejecting them.
     #[serde(rename = "sum-duplicates", alias = "sum_duplicates")]
     pub sum_duplicates: Option<bool>,
-    /// `json` (default) or `csv` (one row per input cell, issue 6's columns).
+    /// `json` (default) or `csv` (issue 6's columns, the same bytes as `caravan trade complexity`).
     #[param(pattern = "^(json|csv)?$")]
     pub format: Option<String>,
+    /// Cells of the CSV: `panel` (default; every exporter x product of each period, as
+    /// py-ecomplexity 0.5.3, absent cells with value 0) or `input` (the input rows only).
+    #[param(pattern = "^(panel|input)?$")]
+    pub cells: Option<String>,
     /// The exporter of the RCA profile and product space.
     pub country: Option<String>,
     /// The year of the RCA profile and product space (default: the last).
@@ -345,37 +361,56 @@ fn number(x: f64) -> String {
     if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
+/// The `cells` query option: `panel` (default) or `input`.
+fn cell_set(cells: Option<&str>) -> Result<CellSet, ApiError> {
+    match cells {
+        None | Some("" | "panel") => Ok(CellSet::Panel),
+        Some("input") => Ok(CellSet::Input),
+        Some(other) => Err(ApiError::bad_request(
+            "request.invalid_option",
+            format!("cells must be panel or input, got {other:?}"),
+        )
+        .with_field("cells")),
     }
 }
 
-/// The complexity CSV of issue 6: one row per input cell, in input order.
-pub fn complexity_csv(run: &Run) -> String {
-    let mut out = String::new();
-    let header: Vec<String> = run.names.iter().map(|n| csv_field(n)).collect();
-    let _ = writeln!(out, "{},{}", header.join(","), Complexity::CELL_COLUMNS.join(","));
-    for &(t, l, p, value) in &run.cells {
-        let period = &run.periods[t];
-        let res = &period.result;
-        let numbers = std::iter::once(value).chain(res.cell(l, p));
-        let _ = write!(
-            out,
-            "{},{},{}",
+/// The complexity CSV of issue 6, written by `caravan_complexity::push_cell_row` as
+/// `caravan trade complexity` writes it: with [`CellSet::Panel`] every cell of each period's
+/// panel in row-major order, with [`CellSet::Input`] one row per input row in input order.
+pub fn complexity_csv(run: &Run, cells: CellSet) -> String {
+    let [time, location, product, value] = &run.names;
+    let mut out = cell_header([time, location, product, value]).into_bytes();
+    let labels = |period: &PeriodRun, cell: Cell| {
+        [
             csv_field(&period.time),
-            csv_field(&period.locations[l]),
-            csv_field(&period.products[p])
-        );
-        for x in numbers {
-            out.push(',');
-            out.push_str(&number(x));
+            csv_field(&period.locations[cell.location]),
+            csv_field(&period.products[cell.product]),
+        ]
+    };
+    match cells {
+        CellSet::Input => {
+            for &(t, l, p, value) in &run.cells {
+                let period = &run.periods[t];
+                let cell = Cell { location: l, product: p, measured: true };
+                let [a, b, c] = labels(period, cell);
+                push_cell_row(&mut out, [&a, &b, &c], value, &period.result, cell);
+            }
         }
-        out.push('\n');
+        CellSet::Panel => {
+            let mut input: Vec<Vec<(usize, usize)>> = vec![Vec::new(); run.periods.len()];
+            for &(t, l, p, _) in &run.cells {
+                input[t].push((l, p));
+            }
+            for (period, input) in run.periods.iter().zip(input) {
+                for cell in panel_cells(period.values.view(), input) {
+                    let value = period.values[[cell.location, cell.product]];
+                    let [a, b, c] = labels(period, cell);
+                    push_cell_row(&mut out, [&a, &b, &c], value, &period.result, cell);
+                }
+            }
+        }
     }
-    out
+    String::from_utf8(out).expect("labels are text and numbers ASCII")
 }
 
 /// A ranked ECI row.
@@ -490,9 +525,10 @@ pub async fn complexity_api(
     ApiQuery(params): ApiQuery<ComplexityParams>,
 ) -> Result<Response, ApiError> {
     let csv = wants_csv(params.format.as_deref())?;
+    let cells = cell_set(params.cells.as_deref())?;
     let (_, run) = compute(&state, &caller, id, move |table| run(&table, &params, false)).await?;
     if csv {
-        return Ok(csv_attachment(format!("complexity-{id}.csv"), complexity_csv(&run)));
+        return Ok(csv_attachment(format!("complexity-{id}.csv"), complexity_csv(&run, cells)));
     }
     let periods = run.periods.iter().map(period_tables).collect();
     Ok(axum::Json(ComplexityResponse { dataset_id: id, periods }).into_response())
@@ -769,6 +805,75 @@ pub async fn profile_api(
         compute(&state, &caller, id, move |table| profile(&run(&table, &params, false)?, &params))
             .await?;
     Ok(axum::Json(profile))
+}
+
+/// A product a country does not export with comparative advantage yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpportunityRow {
+    pub rank: usize,
+    pub product: String,
+    /// The country's exports of the product (0 when absent from the dataset).
+    pub value: f64,
+    pub rca: Option<f64>,
+    pub density: Option<f64>,
+    /// `1 - density`.
+    pub distance: Option<f64>,
+    pub cog: Option<f64>,
+    pub pci: Option<f64>,
+}
+
+/// A country's diversification opportunities in one period (`caravan_complexity::opportunities`):
+/// products without presence (M = 0), by density, then COG, descending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Opportunities {
+    pub time: String,
+    pub location: String,
+    pub products: Vec<OpportunityRow>,
+}
+
+fn opportunities_of(run: &Run, params: &ComplexityParams) -> Result<Opportunities, ApiError> {
+    let period = pick_period(run, params.period.as_deref())?;
+    let country = required(params.country.as_deref(), "country")?;
+    let l = period.locations.iter().position(|c| c == country).ok_or_else(|| {
+        ApiError::unprocessable(
+            "trade.unknown_country",
+            format!("{country:?} does not export in {}", period.time),
+        )
+        .with_field("country")
+    })?;
+    let res = &period.result;
+    let products = opportunities(period.values.view(), res, l)
+        .into_iter()
+        .enumerate()
+        .map(|(rank, p)| OpportunityRow {
+            rank: rank + 1,
+            product: period.products[p].clone(),
+            value: period.values[[l, p]],
+            rca: finite(res.rca[[l, p]]),
+            density: finite(res.density[[l, p]]),
+            distance: finite(1.0 - res.density[[l, p]]),
+            cog: finite(res.cog[[l, p]]),
+            pci: finite(res.pci[p]),
+        })
+        .collect();
+    Ok(Opportunities { time: period.time.clone(), location: country.to_owned(), products })
+}
+
+/// A country's diversification opportunities: the products it does not export with comparative
+/// advantage yet (including those absent from the dataset), ranked by density, then COG.
+#[utoipa::path(get, path = "/api/v1/datasets/{id}/opportunities", tag = "trade", params(("id" = i64, Path), ComplexityParams),
+    responses((status = 200, body = Opportunities), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn opportunities_api(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<ComplexityParams>,
+) -> Result<axum::Json<Opportunities>, ApiError> {
+    let (_, res) = compute(&state, &caller, id, move |table| {
+        opportunities_of(&run(&table, &params, false)?, &params)
+    })
+    .await?;
+    Ok(axum::Json(res))
 }
 
 /// A concentration row (issue 6's columns).
@@ -1434,7 +1539,14 @@ pub struct PageParams {
 }
 
 /// Everything the dataset page shows: the run, concentration, a profile and the product space SVG.
-type Analysis = (Run, Vec<ConcentrationRow>, Option<Profile>, String, Option<GrowthResponse>);
+type Analysis = (
+    Run,
+    Vec<ConcentrationRow>,
+    Option<Profile>,
+    Option<Opportunities>,
+    String,
+    Option<GrowthResponse>,
+);
 
 fn column_select(
     lang: Lang,
@@ -1523,6 +1635,7 @@ async fn dataset_page(
             });
             let p2 = ComplexityParams { country: country.clone(), ..p.clone() };
             let prof = country.as_ref().map(|_| profile(&run, &p2)).transpose()?;
+            let opp = country.as_ref().map(|_| opportunities_of(&run, &p2)).transpose()?;
             let svg = product_space(&run, &p2, p.rca_threshold.unwrap_or(1.0))?;
             // Growth by exporter from the first to the last year, when years are numbers.
             let growth = (run.periods.len() > 1)
@@ -1537,7 +1650,7 @@ async fn dataset_page(
                     growth(&table, &gp).ok()
                 })
                 .flatten();
-            Ok(Some((run, conc, prof, svg, growth)))
+            Ok(Some((run, conc, prof, opp, svg, growth)))
         }
     };
     let (dataset, computed) = match compute(&state, &caller, id, work).await {
@@ -1593,7 +1706,7 @@ fn analysis_page(
             input #c-period name="period" value=(p.period.clone().unwrap_or_default());
             button type="submit" { (t(lang, TradeKey::analyse)) }
         }
-        @if let Some((run, conc, prof, svg, growth)) = computed {
+        @if let Some((run, conc, prof, opp, svg, growth)) = computed {
             p { a #download-csv href={ "/api/v1/datasets/" (d.id) "/complexity?format=csv&" (qs) } { (t(lang, TradeKey::download_csv)) } }
             @if let Ok(period) = pick_period(run, p.period.as_deref()) {
                 @let tables = period_tables(period);
@@ -1617,6 +1730,18 @@ fn analysis_page(
                 table #rca-profile {
                     thead { tr { th scope="col" { (t(lang, TradeKey::product)) } th scope="col" { "RCA" } th scope="col" { "M" } th scope="col" { "density" } th scope="col" { "COG" } th scope="col" { "PCI" } } }
                     tbody { @for r in prof.products.iter().take(30) { tr { td { (r.product) } td { (fmt(r.rca, 2)) } td { (r.mcp) } td { (fmt(r.density, 3)) } td { (fmt(r.cog, 3)) } td { (fmt(r.pci, 3)) } } } }
+                }
+            }
+            @if let Some(opp) = opp {
+                h2 { (t(lang, TradeKey::opportunities)) ": " (opp.location) " (" (opp.time) ")" }
+                p { (t(lang, TradeKey::opportunities_hint)) }
+                @if opp.products.is_empty() {
+                    p { (t(lang, TradeKey::no_opportunities)) }
+                } @else {
+                    table #opportunities {
+                        thead { tr { th scope="col" { (t(lang, TradeKey::rank)) } th scope="col" { (t(lang, TradeKey::product)) } th scope="col" { (t(lang, TradeKey::value)) } th scope="col" { "RCA" } th scope="col" { (t(lang, TradeKey::density)) } th scope="col" { (t(lang, TradeKey::distance)) } th scope="col" { "COG" } th scope="col" { "PCI" } } }
+                        tbody { @for r in opp.products.iter().take(30) { tr { td { (r.rank) } td { (r.product) } td { (r.value) } td { (fmt(r.rca, 2)) } td { (fmt(r.density, 3)) } td { (fmt(r.distance, 3)) } td { (fmt(r.cog, 3)) } td { (fmt(r.pci, 3)) } } } }
+                    }
                 }
             }
             h2 { (t(lang, TradeKey::product_space)) }

@@ -170,7 +170,8 @@ async fn complexity_over_http_equals_the_crate() {
         assert!(pcis.windows(2).all(|w| w[0] >= w[1]), "{pcis:?}");
     }
 
-    // The CSV has issue 6's columns, one row per input row, in input order, and the crate's numbers.
+    // The CSV has issue 6's columns, the whole panel of each period (issue 23), and the crate's
+    // numbers.
     let (status, content_type, csv) = get_text(
         &t.app,
         &format!("/api/v1/datasets/{id}/complexity?format=csv&{TRADE_QUERY}"),
@@ -185,17 +186,56 @@ async fn complexity_over_http_equals_the_crate() {
         "year,exporter,hs4,export_value,rca,mcp,diversity,ubiquity,eci,pci,density,coi,cog"
     );
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len(), trade_csv().lines().count() - 1);
+    let panel_rows: usize = (0..2)
+        .map(|y| {
+            let values = trade_values(y);
+            let n_locations = values.rows().into_iter().filter(|r| r.sum() > 0.0).count();
+            let n_products = values.columns().into_iter().filter(|c| c.sum() > 0.0).count();
+            n_locations * n_products
+        })
+        .sum();
+    assert!(panel_rows > trade_csv().lines().count() - 1, "the fixture has absent cells");
+    assert_eq!(rows.len(), panel_rows);
     let expected = complexity(trade_values(0).view(), &ComplexityConfig::default()).unwrap();
-    let first: Vec<&str> = rows[0].split(',').collect();
-    let (l, p) = (
-        LOCATIONS.iter().position(|c| *c == first[1]).unwrap(),
-        PRODUCTS.iter().position(|c| *c == first[2]).unwrap(),
-    );
-    assert_eq!(first[0], "2013");
-    assert!((first[4].parse::<f64>().unwrap() - expected.rca[[l, p]]).abs() < 1e-12);
-    assert!((first[8].parse::<f64>().unwrap() - expected.eci[l]).abs() < 1e-12);
-    assert!((first[12].parse::<f64>().unwrap() - expected.cog[[l, p]]).abs() < 1e-12);
+    let mut n_absent = 0;
+    for row in rows.iter().filter(|r| r.starts_with("2013,")) {
+        let fields: Vec<&str> = row.split(',').collect();
+        let (l, p) = (
+            LOCATIONS.iter().position(|c| *c == fields[1]).unwrap(),
+            PRODUCTS.iter().position(|c| *c == fields[2]).unwrap(),
+        );
+        if trade_values(0)[[l, p]] == 0.0 {
+            n_absent += 1;
+            assert_eq!(fields[3], "0");
+        }
+        assert!((fields[4].parse::<f64>().unwrap() - expected.rca[[l, p]]).abs() < 1e-12);
+        assert!((fields[8].parse::<f64>().unwrap() - expected.eci[l]).abs() < 1e-12);
+        assert!((fields[10].parse::<f64>().unwrap() - expected.density[[l, p]]).abs() < 1e-12);
+        assert!((fields[12].parse::<f64>().unwrap() - expected.cog[[l, p]]).abs() < 1e-12);
+    }
+    assert!(n_absent > 0, "absent cells are listed with value 0");
+    // `cells=input`: one row per input row, in input order.
+    let (status, _, input_csv) = get_text(
+        &t.app,
+        &format!("/api/v1/datasets/{id}/complexity?format=csv&cells=input&{TRADE_QUERY}"),
+        &t.a,
+    )
+    .await;
+    assert_eq!(status, 200, "{input_csv}");
+    let input_rows: Vec<&str> = input_csv.lines().skip(1).collect();
+    assert_eq!(input_rows.len(), trade_csv().lines().count() - 1);
+    for (row, input_row) in input_rows.iter().zip(trade_csv().lines().skip(1)) {
+        let key: Vec<&str> = row.split(',').take(4).collect();
+        assert_eq!(key.join(","), input_row);
+    }
+    let (status, err) = t
+        .app
+        .get(
+            &format!("/api/v1/datasets/{id}/complexity?format=csv&cells=all&{TRADE_QUERY}"),
+            Some(&t.a),
+        )
+        .await;
+    assert_eq!((status, error_code(&err)), (400, "request.invalid_option"));
 
     // Stata convention is honoured.
     let (_, stata) = t
@@ -237,6 +277,74 @@ async fn complexity_over_http_equals_the_crate() {
         .await;
     assert_eq!((status, error_code(&err)), (422, "trade.unknown_country"));
     assert_eq!(err["error"]["field"], "country");
+
+    // Opportunities (issue 23): the products KAZ has no presence in, by density then COG.
+    let (status, opp) = t
+        .app
+        .get(
+            &format!("/api/v1/datasets/{id}/opportunities?{TRADE_QUERY}&country=KAZ&period=2024"),
+            Some(&t.a),
+        )
+        .await;
+    assert_eq!(status, 200, "{opp}");
+    let products = opp["products"].as_array().unwrap();
+    let absent: Vec<usize> = (0..PRODUCTS.len()).filter(|&p| expected.mcp[[1, p]] == 0.0).collect();
+    assert!(!absent.is_empty());
+    assert_eq!(products.len(), absent.len());
+    let mut last = f64::INFINITY;
+    for row in products {
+        let p = PRODUCTS.iter().position(|c| *c == row["product"]).unwrap();
+        assert!(absent.contains(&p));
+        let density = row["density"].as_f64().unwrap();
+        assert!((density - expected.density[[1, p]]).abs() < 1e-12);
+        assert!((row["distance"].as_f64().unwrap() - (1.0 - density)).abs() < 1e-12);
+        assert!((row["cog"].as_f64().unwrap() - expected.cog[[1, p]]).abs() < 1e-12);
+        assert_eq!(row["value"], serde_json::json!(trade_values(1)[[1, p]]));
+        assert!(density <= last, "ranked by density");
+        last = density;
+    }
+}
+
+/// Issue 23: the server's complexity CSV and `caravan trade complexity`'s are the same bytes for
+/// the same input, for both cell sets.
+#[tokio::test]
+async fn complexity_csv_is_the_same_bytes_as_the_cli() {
+    let t = analysts().await;
+    let id = trade_dataset(&t).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("trade.csv");
+    std::fs::write(&input, trade_csv()).unwrap();
+    for (cells, cells_arg) in [
+        ("panel", caravan_cmd_trade::CellsArg::Panel),
+        ("input", caravan_cmd_trade::CellsArg::Input),
+    ] {
+        let out = dir.path().join(format!("{cells}.csv"));
+        let args = caravan_cmd_trade::ComplexityArgs {
+            input: input.clone(),
+            time: "year".to_owned(),
+            location: "exporter".to_owned(),
+            product: "hs4".to_owned(),
+            value: "export_value".to_owned(),
+            rca_threshold: 1.0,
+            presence: caravan_cmd_trade::PresenceArg::Rca,
+            proximity: caravan_cmd_trade::ProximityArg::Symmetric,
+            convention: caravan_cmd_trade::ConventionArg::Ecomplexity,
+            sum_duplicates: false,
+            cells: cells_arg,
+            out: out.clone(),
+        };
+        caravan_cmd_trade::run(caravan_cmd_trade::Command::Complexity(args)).unwrap();
+        let cli = std::fs::read_to_string(&out).unwrap();
+        let (status, _, server) = get_text(
+            &t.app,
+            &format!("/api/v1/datasets/{id}/complexity?format=csv&cells={cells}&{TRADE_QUERY}"),
+            &t.a,
+        )
+        .await;
+        assert_eq!(status, 200, "{server}");
+        assert!(cli.lines().count() > 20, "{cli}");
+        assert_eq!(server, cli, "cells={cells}");
+    }
 }
 
 #[tokio::test]
@@ -648,6 +756,7 @@ async fn trade_pages_show_tables_and_the_product_space() {
         "id=\"eci\"",
         "id=\"pci\"",
         "id=\"rca-profile\"",
+        "id=\"opportunities\"",
         "id=\"product-space\"",
         "id=\"concentration\"",
         "id=\"growth-chart\"",
@@ -679,6 +788,7 @@ async fn openapi_lists_the_analytics_endpoints() {
         "/api/v1/datasets/{id}/sharing",
         "/api/v1/datasets/{id}/complexity",
         "/api/v1/datasets/{id}/rca-profile",
+        "/api/v1/datasets/{id}/opportunities",
         "/api/v1/datasets/{id}/concentration",
         "/api/v1/datasets/{id}/growth",
         "/api/v1/datasets/{id}/poverty",
