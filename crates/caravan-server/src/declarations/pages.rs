@@ -4,7 +4,7 @@
 //! queue with approve/refuse; the customs administrator's risk-rule editor with versions.
 
 use axum::Router;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -39,7 +39,7 @@ fn records_table(lang: Lang, records: &[DeclarationRecord]) -> Markup {
                     th scope="col" { (k(lang, DeclKey::channel)) } th scope="col" { (k(lang, DeclKey::version)) }
                 } }
                 tbody { @for r in records { tr {
-                    td { a href={ "/declarations/" (r.reference) } { (r.reference) } }
+                    td { a href={ "/declarations/" (r.reference) "?declarant=" (r.org_id) } { (r.reference) } }
                     td { (r.status) } td { (r.channel.as_deref().unwrap_or("—")) } td { (r.version) }
                 } } }
             }
@@ -206,19 +206,21 @@ async fn submit(
     }
 }
 
-/// `GET /declarations/{reference}`.
+/// `GET /declarations/{reference}[?declarant=ID]`: references are unique per declarant, so the
+/// links of the lists name the declarant (an officer may see two declarants' references alike).
 async fn detail(
     State(state): State<AppState>,
     headers: HeaderMap,
     caller: MaybeCaller,
     Path(reference): Path<String>,
+    Query(which): Query<super::DeclarantQuery>,
 ) -> Response {
     let lang = ui_lang(&headers);
     let caller = match require(caller) {
         Ok(c) => c,
         Err(r) => return *r,
     };
-    detail_page(&state, lang, &caller, &reference, None).await
+    detail_page(&state, lang, &caller, &reference, which.declarant, None).await
 }
 
 async fn detail_page(
@@ -226,9 +228,10 @@ async fn detail_page(
     lang: Lang,
     caller: &Caller,
     reference: &str,
+    declarant: Option<i64>,
     notice: Option<Markup>,
 ) -> Response {
-    let (detail, _) = match super::load(state, caller, reference).await {
+    let (detail, _) = match super::load_of(state, caller, reference, declarant).await {
         Ok(found) => found,
         Err(err) => return error_page(lang, Some(caller), &err),
     };
@@ -277,10 +280,10 @@ async fn detail_page(
                     }
                 }
                 @if can_decide(caller, record) && record.status == "under_control" {
-                    (decision_form(lang, caller, reference, "decision", &[("release", DeclKey::release), ("request_documents", DeclKey::request_documents), ("inspect", DeclKey::inspect), ("reject", DeclKey::reject)]))
+                    (decision_form(lang, caller, reference, record.org_id, "decision", &[("release", DeclKey::release), ("request_documents", DeclKey::request_documents), ("inspect", DeclKey::inspect), ("reject", DeclKey::reject)]))
                 }
                 @if agency.is_some() {
-                    (decision_form(lang, caller, reference, "agency", &[("approve", DeclKey::approve), ("refuse", DeclKey::refuse)]))
+                    (decision_form(lang, caller, reference, record.org_id, "agency", &[("approve", DeclKey::approve), ("refuse", DeclKey::refuse)]))
                 }
             },
         ),
@@ -291,12 +294,13 @@ fn decision_form(
     lang: Lang,
     caller: &Caller,
     reference: &str,
+    declarant: i64,
     path: &str,
     options: &[(&str, DeclKey)],
 ) -> Markup {
     html! {
         h2 { (k(lang, DeclKey::decision)) }
-        form method="post" action={ "/declarations/" (reference) "/" (path) } {
+        form method="post" action={ "/declarations/" (reference) "/" (path) "?declarant=" (declarant) } {
             input type="hidden" name="csrf_token" value=(caller.csrf_token());
             label for="decision" { (k(lang, DeclKey::decision)) }
             select #decision name="decision" { @for (value, key) in options { option value=(value) { (k(lang, *key)) } } }
@@ -319,12 +323,18 @@ async fn after(
     lang: Lang,
     caller: &Caller,
     reference: &str,
+    declarant: Option<i64>,
     result: Result<Response, ApiError>,
 ) -> Response {
     match result {
-        Ok(_) => Redirect::to(&format!("/declarations/{reference}")).into_response(),
+        Ok(_) => match declarant {
+            Some(org) => Redirect::to(&format!("/declarations/{reference}?declarant={org}")),
+            None => Redirect::to(&format!("/declarations/{reference}")),
+        }
+        .into_response(),
         Err(err) => {
-            detail_page(state, lang, caller, reference, Some(error_notice(lang, &err))).await
+            let notice = Some(error_notice(lang, &err));
+            detail_page(state, lang, caller, reference, declarant, notice).await
         }
     }
 }
@@ -335,6 +345,7 @@ async fn decide(
     headers: HeaderMap,
     caller: MaybeCaller,
     Path(reference): Path<String>,
+    Query(which): Query<super::DeclarantQuery>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let lang = ui_lang(&headers);
@@ -347,11 +358,11 @@ async fn decide(
         State(state.clone()),
         caller.clone(),
         Path(reference.clone()),
-        crate::error::ApiQuery(super::DeclarantQuery { declarant: None }),
+        crate::error::ApiQuery(super::DeclarantQuery { declarant: which.declarant }),
         crate::error::ApiJson(request),
     )
     .await;
-    after(&state, lang, &caller, &reference, result).await
+    after(&state, lang, &caller, &reference, which.declarant, result).await
 }
 
 /// `POST /declarations/{reference}/agency`.
@@ -360,6 +371,7 @@ async fn agency(
     headers: HeaderMap,
     caller: MaybeCaller,
     Path(reference): Path<String>,
+    Query(which): Query<super::DeclarantQuery>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let lang = ui_lang(&headers);
@@ -372,11 +384,11 @@ async fn agency(
         State(state.clone()),
         caller.clone(),
         Path(reference.clone()),
-        crate::error::ApiQuery(super::DeclarantQuery { declarant: None }),
+        crate::error::ApiQuery(super::DeclarantQuery { declarant: which.declarant }),
         crate::error::ApiJson(request),
     )
     .await;
-    after(&state, lang, &caller, &reference, result).await
+    after(&state, lang, &caller, &reference, which.declarant, result).await
 }
 
 /// `POST /declarations/{reference}/lodge`.
@@ -399,7 +411,7 @@ async fn lodge_draft(
         axum::body::Bytes::new(),
     )
     .await;
-    after(&state, lang, &caller, &reference, result).await
+    after(&state, lang, &caller, &reference, None, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,7 +439,7 @@ async fn items(
         form.csv,
     )
     .await;
-    after(&state, lang, &caller, &reference, result).await
+    after(&state, lang, &caller, &reference, None, result).await
 }
 
 /// `GET /declarations/rules`: the risk-rule editor of the administrator's country.

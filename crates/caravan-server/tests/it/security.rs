@@ -261,7 +261,18 @@ async fn huge_usernames_cost_the_limiter_nothing() {
         let (status, body) = app.post_json("/api/v1/auth/login", None, &body).await;
         assert_eq!((status, error_code(&body)), (401, "auth.invalid_credentials"));
     }
-    assert!(app.state.login_limiter.len() <= 2, "one key for the name, one for the address");
+    let limiter = &app.state.login_limiter;
+    assert!(limiter.len() <= 2, "one key for the name, one for the address");
+    // The name is remembered cut to a username's length: 64 characters (at most 4 bytes each)
+    // and its prefix, not the 256 KiB sent; the address key is a few dozen bytes.
+    let most = "user:".len() + 4 * caravan_server::auth::LoginLimiter::MAX_KEY_CHARS + 64;
+    assert!(limiter.key_bytes() <= most, "{} bytes remembered", limiter.key_bytes());
+    // The cut name is still the name's key: further attempts count against it until refused.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(app.post_json("/api/v1/auth/login", None, &body).await.0);
+    }
+    assert_eq!(statuses, [401, 401, 429, 429]);
 }
 
 async fn put_rules(app: &TestApp, rules: &Value) {
@@ -435,4 +446,56 @@ async fn a_reference_is_the_declarants_own_and_tells_nothing_about_others() {
     let cn_officer = app.token("cn-officer").await;
     let (status, body) = app.get("/api/v1/declarations/KZ-SAME-1", Some(&cn_officer)).await;
     assert_eq!((status, error_code(&body)), (404, "declaration.not_found"));
+}
+
+/// The officer's pages name the declarant too: the queue links each declaration with its
+/// declarant, the detail page opens each one, and a decision taken on the page reaches the
+/// declaration it was shown for — not the other declarant's, and not a 409 page.
+#[tokio::test]
+async fn an_officers_pages_tell_two_declarants_references_apart() {
+    let app = TestApp::new().await;
+    let trader_a = app.token("trader-a").await;
+    let trader_b = app.token("trader-b").await;
+    for token in [&trader_a, &trader_b] {
+        let (status, body) = lodge(&app, token, &declaration("KZ-TWIN-1"), None).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let officer = app.token("kz-officer").await;
+    let page = |path: String| {
+        let (app, officer) = (&app, &officer);
+        async move {
+            let req = Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+                .body(Body::empty())
+                .unwrap();
+            let response = app.send(req).await;
+            (response.status().as_u16(), crate::support::body_text(response).await)
+        }
+    };
+    let (status, queue) = page("/declarations".to_owned()).await;
+    assert_eq!(status, 200);
+    for org in [app.ids.kz_trader_a, app.ids.kz_trader_b] {
+        let link = format!("/declarations/KZ-TWIN-1?declarant={org}");
+        assert!(queue.contains(&format!("href=\"{link}\"")), "no link {link} in {queue}");
+        let (status, html) = page(link).await;
+        assert_eq!(status, 200, "{html}");
+        let action = format!("/declarations/KZ-TWIN-1/decision?declarant={org}");
+        assert!(html.contains(&action), "no form to {action} in {html}");
+    }
+    let req = Request::post(format!(
+        "/declarations/KZ-TWIN-1/decision?declarant={}",
+        app.ids.kz_trader_b
+    ))
+    .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    .body(Body::from("decision=reject&comment=twin"))
+    .unwrap();
+    let response = app.send(req).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/declarations/KZ-TWIN-1?declarant={}", app.ids.kz_trader_b));
+    let (_, a) = app.get("/api/v1/declarations/KZ-TWIN-1", Some(&trader_a)).await;
+    let (_, b) = app.get("/api/v1/declarations/KZ-TWIN-1", Some(&trader_b)).await;
+    assert_ne!(a["status"], json!("rejected"), "{a}");
+    assert_eq!(b["status"], json!("rejected"), "{b}");
 }
