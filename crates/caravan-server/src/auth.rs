@@ -410,6 +410,14 @@ impl LoginLimiter {
         self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len()
     }
 
+    /// The bytes of the remembered keys: what a caller's names cost us to remember (for tests
+    /// and metrics), at most [`Self::MAX_KEYS`] keys of at most [`Self::MAX_KEY_CHARS`]
+    /// characters and their prefix.
+    pub fn key_bytes(&self) -> usize {
+        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failures.keys().map(String::len).sum()
+    }
+
     /// Whether no failure is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
