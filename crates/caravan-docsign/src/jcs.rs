@@ -246,16 +246,27 @@ pub fn es6_number(value: f64) -> String {
     res
 }
 
-/// The shortest decimal digits that round-trip to `value` (Rust's float formatting gives the
-/// shortest round-tripping digits, nearest to the exact value, as ECMA-262 asks), with the
-/// decimal exponent of the first digit.
+/// The shortest decimal digits that round-trip to `value`, with the decimal exponent of the
+/// first digit. ECMA-262 §7.1.12.1 step 5 asks for the digits nearest to the exact value and,
+/// when two are equally near, the even one: Ryu (the `ryu` crate) rounds such ties to even,
+/// where Rust's own float formatting rounds them up (issue 23: the double -1715536978076941.25
+/// is `-1715536978076941.2`, not `.3`).
 fn shortest_digits(value: f64) -> (bool, String, i32) {
-    let text = format!("{:e}", value.abs());
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((text.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_end_matches('0');
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value.abs());
+    // Ryu writes `d.ddde[-]x` or a plain decimal (`123.45`, `0.00012`, `100.0`).
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((mantissa, exponent)) => (mantissa, exponent.parse::<i32>().unwrap_or(0)),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = int_part.chars().chain(frac_part.chars()).collect();
+    let leading_zeros = all.len() - all.trim_start_matches('0').len();
+    let digits = all.trim_start_matches('0').trim_end_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
-    (value.is_sign_negative(), digits.to_owned(), exponent.parse().unwrap_or(0))
+    let int_len = i32::try_from(int_part.len()).unwrap_or(0);
+    let first = exponent + int_len - 1 - i32::try_from(leading_zeros).unwrap_or(0);
+    (value.is_sign_negative(), digits.to_owned(), first)
 }
 
 fn write_string(text: &str, out: &mut Vec<u8>) {

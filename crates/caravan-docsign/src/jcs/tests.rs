@@ -64,6 +64,37 @@ fn es6_number_serialization_matches_ecma262() {
     }
 }
 
+// Issue 23: when two shortest forms are equally near the exact value, ECMA-262 picks the even
+// digit. Expected: Node v20.20.2 `JSON.stringify` of each double; tests/data/jcs-number-ties/README.md.
+#[test]
+fn issue_23_number_ties_print_the_even_digit_as_node_does() {
+    // -1715536978076941.25 exactly (written as a quotient: the literal looks excessively precise).
+    assert_eq!(es6_number(-6_862_147_912_307_765.0 / 4.0), "-1715536978076941.2");
+    let path = format!("{}/tests/data/jcs-number-ties/ties_node.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut n_cases = 0;
+    let mut wrong = Vec::new();
+    for line in text.lines() {
+        let (hex, expect) = line.split_once(' ').unwrap();
+        let value = f64::from_bits(u64::from_str_radix(hex, 16).unwrap());
+        let res = es6_number(value);
+        if res != expect {
+            wrong.push(format!("{hex}: {res}, Node {expect}"));
+        }
+        // Through the canonicaliser too: the parsed number prints the same.
+        let canonical = canonicalize(format!("[{expect}]").as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(canonical).unwrap(), format!("[{expect}]"));
+        n_cases += 1;
+    }
+    assert_eq!(n_cases, 3001);
+    assert!(
+        wrong.is_empty(),
+        "{} of {n_cases} differ, first: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(5)]
+    );
+}
+
 #[test]
 fn object_members_are_sorted_by_utf16_code_units() {
     // U+10000 is D800 DC00 in UTF-16, which sorts before U+FB33 although its scalar is larger.
