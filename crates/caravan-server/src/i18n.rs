@@ -143,6 +143,17 @@ strings! { Key {
     role_applicant => ["Applicant", "Заявитель", "申请人"],
     role_reviewer => ["Reviewer", "Рецензент", "评审专家"],
     role_programme_admin => ["Programme administrator", "Администратор программы", "项目管理员"],
+    kind_customs_administration => ["Customs administration", "Таможенная администрация", "海关"],
+    kind_certifying_body => ["Certifying body", "Уполномоченный орган по сертификации", "签证机构"],
+    kind_trading_company => ["Trading company", "Участник ВЭД (компания)", "贸易企业"],
+    kind_customs_broker => ["Customs broker", "Таможенный представитель", "报关企业"],
+    kind_plant_protection_service => ["Plant protection service", "Служба карантина и защиты растений", "植物检疫机构"],
+    kind_poverty_reduction_center => ["Poverty reduction center", "Центр по сокращению бедности", "减贫合作中心"],
+    kind_education_exchange_center => ["Education exchange center", "Центр образовательных обменов", "教育交流合作中心"],
+    kind_desertification_control_center => ["Desertification control center", "Центр по борьбе с опустыниванием", "荒漠化防治合作中心"],
+    kind_platform_operator => ["Platform operator", "Оператор платформы", "平台运营方"],
+    kind_nominating_body => ["Nominating body", "Направляющая организация", "推荐机构"],
+    kind_university => ["University", "Университет", "大学"],
     nav_certificates => ["Certificates", "Сертификаты", "证书"],
     nav_declarations => ["Declarations", "Декларации", "报关单"],
     nav_tariff => ["Duty calculator", "Расчёт пошлин", "关税计算"],
@@ -178,6 +189,25 @@ pub fn role_label(lang: Lang, role: caravan_store::Role) -> &'static str {
         Role::Applicant => Key::role_applicant,
         Role::Reviewer => Key::role_reviewer,
         Role::ProgrammeAdmin => Key::role_programme_admin,
+    };
+    t(lang, key)
+}
+
+/// The label of an organisation's kind.
+pub fn kind_label(lang: Lang, kind: caravan_store::OrgKind) -> &'static str {
+    use caravan_store::OrgKind;
+    let key = match kind {
+        OrgKind::CustomsAdministration => Key::kind_customs_administration,
+        OrgKind::CertifyingBody => Key::kind_certifying_body,
+        OrgKind::TradingCompany => Key::kind_trading_company,
+        OrgKind::CustomsBroker => Key::kind_customs_broker,
+        OrgKind::PlantProtectionService => Key::kind_plant_protection_service,
+        OrgKind::PovertyReductionCenter => Key::kind_poverty_reduction_center,
+        OrgKind::EducationExchangeCenter => Key::kind_education_exchange_center,
+        OrgKind::DesertificationControlCenter => Key::kind_desertification_control_center,
+        OrgKind::PlatformOperator => Key::kind_platform_operator,
+        OrgKind::NominatingBody => Key::kind_nominating_body,
+        OrgKind::University => Key::kind_university,
     };
     t(lang, key)
 }

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::api;
 use crate::auth::{self, Caller, LOGIN_CSRF_COOKIE, LoginOutcome, MaybeCaller};
 use crate::error::ApiError;
-use crate::i18n::{Key, role_label, t};
+use crate::i18n::{Key, kind_label, role_label, t};
 
 /// Cookie that remembers the chosen interface language.
 pub const LANG_COOKIE: &str = "caravan_lang";
@@ -483,7 +483,7 @@ async fn organisations_page(
                 @if let Some((ok, text)) = &message { p class=(if *ok { "ok" } else { "error" }) role="alert" { (text) } }
                 table #organisations {
                     thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, Key::name)) } th scope="col" { (t(lang, Key::kind)) } th scope="col" { (t(lang, Key::country)) } } }
-                    tbody { @for o in &visible { tr { td { (o.id) } td { a href={ "/admin/organisations/" (o.id) } { (o.name) } } td { (o.kind.as_str()) } td { (country_name(state, o.country, lang)) } } } }
+                    tbody { @for o in &visible { tr { td { (o.id) } td { a href={ "/admin/organisations/" (o.id) } { (o.name) } } td { (kind_label(lang, o.kind)) } td { (country_name(state, o.country, lang)) } } } }
                 }
                 @if caller.is_global_admin() || caller.is_country_admin() {
                     h2 { (t(lang, Key::new_organisation)) }
@@ -492,7 +492,7 @@ async fn organisations_page(
                         label for="org-name" { (t(lang, Key::name)) }
                         input #org-name name="name" required maxlength="200";
                         label for="org-kind" { (t(lang, Key::kind)) }
-                        select #org-kind name="kind" { @for k in OrgKind::ALL.iter().filter(|k| auth::can_create_org(caller, **k, caller.org.country)) { option value=(k.as_str()) { (k.as_str()) } } }
+                        select #org-kind name="kind" { @for k in OrgKind::ALL.iter().filter(|k| auth::can_create_org(caller, **k, caller.org.country)) { option value=(k.as_str()) { (kind_label(lang, *k)) } } }
                         label for="org-country" { (t(lang, Key::country)) }
                         select #org-country name="country" {
                             @for c in CountryCode::MECHANISM {
@@ -601,7 +601,7 @@ async fn organisation_page(
             &org.name,
             html! {
                 h1 { (org.name) }
-                p { (org.kind.as_str()) " · " (country_name(state, org.country, lang)) }
+                p { (kind_label(lang, org.kind)) " · " (country_name(state, org.country, lang)) }
                 @if let Some((ok, text)) = &message { p class=(if *ok { "ok" } else { "error" }) role="alert" { (text) } }
                 h2 { (t(lang, Key::users)) }
                 table #users {

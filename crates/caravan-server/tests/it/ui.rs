@@ -141,8 +141,11 @@ async fn session_forms_need_the_csrf_token() {
 async fn pages_render_in_the_chosen_language() {
     let app = TestApp::new().await;
     let (session, _) = login(&app, "kz-admin").await;
-    for (lang, expected) in [("en", "Organisations"), ("ru", "Организации"), ("zh", "机构")]
-    {
+    for (lang, expected, kind) in [
+        ("en", "Organisations", "Customs administration"),
+        ("ru", "Организации", "Таможенная администрация"),
+        ("zh", "机构", "海关"),
+    ] {
         let response = app
             .send(
                 Request::get("/admin/organisations")
@@ -158,6 +161,9 @@ async fn pages_render_in_the_chosen_language() {
         let html = body_text(response).await;
         assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
         assert!(html.contains(expected), "{lang}: {expected}");
+        // Organisation kinds read as words in the language, never as the API's identifiers.
+        assert!(html.contains(&format!(">{kind}<")), "{lang}: {kind} in {html}");
+        assert!(!html.contains(">customs_administration<"), "{lang}: {html}");
     }
     let switch = app
         .send(
