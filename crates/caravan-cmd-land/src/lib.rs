@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use caravan_landtrend::{Legend, Profile, TransitionMatrix};
+use caravan_landtrend::{Legend, Profile, TransitionMatrix, WaterRule};
 
 /// Subcommands of `caravan land`.
 #[derive(Debug, clap::Subcommand)]
@@ -57,6 +57,11 @@ pub struct Sdg15Args {
     /// A 7×7 transition matrix CSV (initial_code,initial_name,to_1..to_7) instead of UNCCD's default.
     #[arg(long)]
     pub transition_matrix: Option<PathBuf>,
+    /// Which year's land cover makes a pixel water, left out of the land area: `either`
+    /// (baseline or target year), `final` (the target year, as the GPG v2 text) or `baseline`
+    /// (as Trends.Earth's code). Written to `run.json`.
+    #[arg(long, default_value = "either", value_parser = ["either", "final", "baseline"])]
+    pub water: String,
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
@@ -179,6 +184,12 @@ fn job_from_args(args: Sdg15Args, progress: bool) -> Result<sdg15::Job> {
         baseline: args.baseline.as_deref().map(|t| parse_period("--baseline", t)).transpose()?,
         recent: args.recent.as_deref().map(|t| parse_period("--recent", t)).transpose()?,
         profile: Profile::parse(&args.profile)?,
+        water: match args.water.as_str() {
+            "either" => WaterRule::Either,
+            "final" => WaterRule::Final,
+            "baseline" => WaterRule::Baseline,
+            other => bail!("--water must be either, final or baseline, got {other:?}"),
+        },
         legend: if args.land_cover_legend == "esa-cci" { Legend::EsaCci } else { Legend::Unccd },
         transitions: args
             .transition_matrix
@@ -233,6 +244,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         baseline: None,
         recent: None,
         profile: Profile::Gpg2,
+        water: WaterRule::Either,
         legend: Legend::Unccd,
         transitions: TransitionMatrix::default(),
         out: dir.join("out"),

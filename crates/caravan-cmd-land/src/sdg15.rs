@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use anyhow::{Context, Result, bail, ensure};
 use caravan_geotiff::{CogWriter, Crs, GeoTiffReader, GeoTransform, GridSpec};
 use caravan_landtrend::{
-    self as land, Block, Config, Legend, Profile, Tally, TransitionMatrix,
+    self as land, Block, Config, Legend, Profile, Tally, TransitionMatrix, WaterRule,
     landcover::UNCCD_CLASS_NAMES,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,6 +31,7 @@ pub(crate) struct Job {
     pub(crate) baseline: Option<(i32, i32)>,
     pub(crate) recent: Option<(i32, i32)>,
     pub(crate) profile: Profile,
+    pub(crate) water: WaterRule,
     pub(crate) legend: Legend,
     pub(crate) transitions: TransitionMatrix,
     pub(crate) out: PathBuf,
@@ -275,7 +276,8 @@ pub(crate) fn run_job_with(job: &Job, on_rows: &dyn Fn(u64, u64)) -> Result<RunS
         job.legend,
         job.transitions.clone(),
     )
-    .context("checking --ndvi-years, --baseline and --recent")?;
+    .context("checking --ndvi-years, --baseline and --recent")?
+    .with_water(job.water);
     let regions = job.regions.as_deref().map(crate::regions::read_regions).transpose()?;
     let mut inputs = Inputs {
         files: Vec::new(),
@@ -419,6 +421,16 @@ pub(crate) fn run_job_with(job: &Job, on_rows: &dyn Fn(u64, u64)) -> Result<RunS
         "block_rows": job.block_rows,
         "peak_block_bytes": stats.peak_block_bytes,
         "input_decoded_bytes": stats.input_decoded_bytes,
+        "water": match job.water {
+            WaterRule::Either => "either: water (UNCCD class 7) in the baseline or the target year is not land",
+            WaterRule::Final => "final: water in the target year is not land (the GPG v2 text)",
+            WaterRule::Baseline => "baseline: water in the baseline year is not land (Trends.Earth's code)",
+        },
+        "area_by_region": {
+            "total": "the row region=total adds up every region",
+            "pct_degraded": "100 * degraded_km2 / land_km2: degraded share of the land area, no data included (SDG 15.3.1 proportion)",
+            "pct_degraded_of_classified": "100 * degraded_km2 / (degraded_km2 + stable_km2 + improved_km2): degraded share of the classified land, no data left out",
+        },
     });
     let path = job.out.join("run.json");
     std::fs::write(&path, format!("{json:#}\n"))
@@ -442,7 +454,11 @@ fn count_bands(paths: &[PathBuf]) -> Result<usize> {
     Ok(n)
 }
 
+/// `area_by_region.csv`: one row per region, then the `total` row; the two percentage
+/// denominators are named in `run.json`. Columns `{prefix}_pct_degraded_of_classified` come last,
+/// so the earlier columns keep their places.
 fn write_area_csv(path: &Path, tally: &Tally) -> Result<()> {
+    const PREFIXES: [&str; 4] = ["sdg", "productivity", "lc_deg", "soc_deg"];
     let mut w =
         csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
     let mut header = vec![
@@ -452,21 +468,27 @@ fn write_area_csv(path: &Path, tally: &Tally) -> Result<()> {
         "water_km2".into(),
         "land_km2".into(),
     ];
-    for prefix in ["sdg", "productivity", "lc_deg", "soc_deg"] {
+    for prefix in PREFIXES {
         for suffix in ["degraded_km2", "stable_km2", "improved_km2", "nodata_km2", "pct_degraded"] {
             header.push(format!("{prefix}_{suffix}"));
         }
     }
+    for prefix in PREFIXES {
+        header.push(format!("{prefix}_pct_degraded_of_classified"));
+    }
     w.write_record(&header)?;
-    for (region, t) in &tally.regions {
+    let total = tally.total();
+    let rows = tally.regions.iter().map(|(region, t)| (region.to_string(), t));
+    for (region, t) in rows.chain(std::iter::once(("total".to_owned(), &total))) {
         let mut rec = vec![
-            region.to_string(),
+            region,
             t.n_pixels.to_string(),
             km2(t.area_km2),
             km2(t.water_km2),
             km2(t.land_km2),
         ];
-        for c in [&t.sdg, &t.productivity, &t.lc_degradation, &t.soc_degradation] {
+        let classes = [&t.sdg, &t.productivity, &t.lc_degradation, &t.soc_degradation];
+        for c in classes {
             rec.extend([
                 km2(c.degraded_km2),
                 km2(c.stable_km2),
@@ -474,6 +496,9 @@ fn write_area_csv(path: &Path, tally: &Tally) -> Result<()> {
                 km2(c.nodata_km2),
             ]);
             rec.push(format!("{:.4}", c.pct_degraded(t.land_km2)));
+        }
+        for c in classes {
+            rec.push(format!("{:.4}", c.pct_degraded_of_classified()));
         }
         w.write_record(&rec)?;
     }

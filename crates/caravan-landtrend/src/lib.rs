@@ -87,9 +87,34 @@ pub enum ConfigError {
     Productivity(#[from] productivity::ProductivityError),
 }
 
+/// Which year's land cover makes a pixel water, not land (SDG 15.3.1 counts land only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WaterRule {
+    /// Water (UNCCD class 7) in the baseline or the target year.
+    #[default]
+    Either,
+    /// Water in the target (final) year, as the GPG v2 text speaks of the final year.
+    Final,
+    /// Water in the baseline year, as Trends.Earth's code masks it.
+    Baseline,
+}
+
+impl WaterRule {
+    /// Whether a pixel with UNCCD land cover `baseline` and `target` is water.
+    pub fn is_water(self, baseline: Option<u8>, target: Option<u8>) -> bool {
+        let water = |c: Option<u8>| c == Some(landcover::WATER);
+        match self {
+            WaterRule::Either => water(baseline) || water(target),
+            WaterRule::Final => water(target),
+            WaterRule::Baseline => water(baseline),
+        }
+    }
+}
+
 /// A validated run configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
+    water: WaterRule,
     profile: Profile,
     years: Vec<f64>,
     baseline_idx: std::ops::Range<usize>,
@@ -144,6 +169,7 @@ impl Config {
             productivity::te_kendall_critical(years.len())?;
         }
         Ok(Self {
+            water: WaterRule::default(),
             profile,
             years: years.iter().map(|&y| f64::from(y)).collect(),
             baseline_idx,
@@ -156,6 +182,13 @@ impl Config {
     /// The number of NDVI years (bands).
     pub fn n_years(&self) -> usize {
         self.years.len()
+    }
+
+    /// This configuration with another water rule (default [`WaterRule::Either`]).
+    #[must_use]
+    pub fn with_water(mut self, water: WaterRule) -> Self {
+        self.water = water;
+        self
     }
 }
 
@@ -211,6 +244,11 @@ fn pixel_series(block: &Block<'_>, idx: usize, out: &mut Vec<f64>) -> bool {
 
 fn unit_of(cfg: &Config, block: &Block<'_>, idx: usize) -> Option<UnitKey> {
     let lc = cfg.legend.to_unccd(to_i64(block.lc_baseline[idx])?)?;
+    // A land unit of baseline water is not land: no performance class (no data), rather than a
+    // class computed among water pixels (issue 23).
+    if lc == landcover::WATER {
+        return None;
+    }
     Some((lc, to_i64(block.ecozone[idx])?))
 }
 
@@ -359,9 +397,17 @@ impl ClassAreas {
         self.nodata_km2 += other.nodata_km2;
     }
 
-    /// Degraded share of `land_km2` in percent (SDG 15.3.1's proportion); 0 for no land.
+    /// Degraded share of `land_km2` in percent (SDG 15.3.1's proportion: degraded / land area,
+    /// no data included); 0 for no land.
     pub fn pct_degraded(&self, land_km2: f64) -> f64 {
         if land_km2 > 0.0 { 100.0 * self.degraded_km2 / land_km2 } else { 0.0 }
+    }
+
+    /// Degraded share of the classified land in percent: degraded / (degraded + stable +
+    /// improved), no data left out; 0 when nothing is classified.
+    pub fn pct_degraded_of_classified(&self) -> f64 {
+        let classified = self.degraded_km2 + self.stable_km2 + self.improved_km2;
+        if classified > 0.0 { 100.0 * self.degraded_km2 / classified } else { 0.0 }
     }
 }
 
@@ -372,7 +418,7 @@ pub struct RegionTally {
     pub n_pixels: u64,
     /// Total area.
     pub area_km2: f64,
-    /// Water (UNCCD class 7 in the baseline or target year), excluded from land.
+    /// Water (UNCCD class 7 in the year(s) of the [`WaterRule`]), excluded from land.
     pub water_km2: f64,
     /// Land area = area − water.
     pub land_km2: f64,
@@ -409,6 +455,15 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// The whole area: every region's areas added up (national reporting is a total).
+    pub fn total(&self) -> RegionTally {
+        let mut res = RegionTally::default();
+        for t in self.regions.values() {
+            res.merge(t);
+        }
+        res
+    }
+
     /// Adds another tally into this one.
     pub fn merge(&mut self, other: &Tally) {
         for (region, t) in &other.regions {
@@ -519,7 +574,7 @@ fn assess_row(
         let lc_deg = lc_b.zip(lc_t).and_then(|(b, t)| cfg.transitions.classify(b, t));
         // GPG v2 §6.3: ±10 % change in SOC stock.
         let soc_deg = soc::soc_class_f64(block.soc_baseline[idx], block.soc_target[idx]);
-        let water = lc_b == Some(landcover::WATER) || lc_t == Some(landcover::WATER);
+        let water = cfg.water.is_water(lc_b, lc_t);
         // GPG v2 §7.1: one out, all out; water bodies are not land.
         let sdg = if water { None } else { one_out_all_out(&[prod, lc_deg, soc_deg]) };
         out.push([

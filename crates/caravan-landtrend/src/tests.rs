@@ -459,3 +459,24 @@ proptest! {
         }
     }
 }
+
+// Issue 23: the three water conventions by name.
+#[test]
+fn issue_23_water_rules_name_their_year() {
+    let (water, grass) = (Some(landcover::WATER), Some(2));
+    let cases = [
+        (WaterRule::Either, [true, true, true, false]),
+        (WaterRule::Final, [true, false, true, false]),
+        (WaterRule::Baseline, [true, true, false, false]),
+    ];
+    for (rule, expect) in cases {
+        let got = [
+            rule.is_water(water, water),
+            rule.is_water(water, grass),
+            rule.is_water(grass, water),
+            rule.is_water(grass, grass),
+        ];
+        assert_eq!(got, expect, "{rule:?}");
+    }
+    assert_eq!(WaterRule::default(), WaterRule::Either);
+}

@@ -557,6 +557,7 @@ async fn create_job_checked(
         profile,
         land_cover_legend: legend,
         transition_matrix: None,
+        water: "either".to_owned(),
         out: out.clone(),
         block_rows: 64,
     };

@@ -12,5 +12,5 @@ fn bench_runs_on_a_small_scene() {
     assert_eq!(traj[5 * 96 + 5], -1.0);
     assert_eq!(traj[90 * 96 + 5], 1.0);
     let csv = std::fs::read_to_string(out.join("area_by_region.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 5, "four regions and a header");
+    assert_eq!(csv.lines().count(), 6, "a header, four regions and the total");
 }

@@ -62,7 +62,7 @@ fn polygons_with_a_hole_count_pixel_centres() {
             .count()
     };
     let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(ids, ["2", "7"], "feature without an id property is numbered by position");
+    assert_eq!(ids, ["2", "7", "total"], "feature without an id property is numbered by position");
     assert_eq!(rows[1][1].parse::<usize>().unwrap(), count(&quad));
     assert_eq!(rows[0][1].parse::<usize>().unwrap(), count(&tri));
     assert!(count(&quad) > 100 && count(&tri) > 50);

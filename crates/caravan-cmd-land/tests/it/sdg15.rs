@@ -53,10 +53,12 @@ fn planted_scene_classes_and_areas() {
     let areas = row_areas_km2(41.5, 0.01, 0.01, H);
     let (header, rows) = csv_rows(&out.join("area_by_region.csv"));
     assert_eq!(header[..5], ["region", "n_pixels", "area_km2", "water_km2", "land_km2"]);
-    assert_eq!(header.len(), 25);
+    assert_eq!(header.len(), 29);
     assert_eq!(header[24], "soc_deg_pct_degraded");
-    assert_eq!(rows.len(), 2);
-    for row in &rows {
+    assert_eq!(header[25], "sdg_pct_degraded_of_classified");
+    assert_eq!(header[28], "soc_deg_pct_degraded_of_classified");
+    assert_eq!(rows.len(), 3, "two regions and the total");
+    for row in &rows[..2] {
         let region: usize = row[0].parse().unwrap();
         let cols: Vec<usize> = if region == 1 { (0..15).collect() } else { (15..30).collect() };
         let (mut n, mut area, mut water, mut degraded) = (0usize, 0.0, 0.0, 0.0);
@@ -82,6 +84,34 @@ fn planted_scene_classes_and_areas() {
         close(row[4].parse().unwrap(), area - water, "land_km2");
         close(row[5].parse().unwrap(), degraded, "sdg_degraded_km2");
         close(row[9].parse().unwrap(), 100.0 * degraded / (area - water), "sdg_pct_degraded");
+    }
+    // Issue 23: the total row adds the regions up; the two denominators of the percentage.
+    let total = &rows[2];
+    assert_eq!(total[0], "total");
+    let sum = |col: usize| rows[..2].iter().map(|r| r[col].parse::<f64>().unwrap()).sum::<f64>();
+    assert_eq!(total[1].parse::<f64>().unwrap(), sum(1));
+    for col in 2..9 {
+        close(total[col].parse().unwrap(), sum(col), &header[col]);
+    }
+    let value = |col: usize| total[col].parse::<f64>().unwrap();
+    let (degraded, stable, improved, land) = (value(5), value(6), value(7), value(4));
+    assert!(value(8) > 0.0, "the scene has land without data");
+    let pct = |x: f64| (x * 1e4).round() / 1e4;
+    assert!((value(9) - pct(100.0 * degraded / land)).abs() < 1.5e-4);
+    let of_classified = 100.0 * degraded / (degraded + stable + improved);
+    assert!((value(25) - pct(of_classified)).abs() < 1.5e-4);
+    assert!(value(25) > value(9), "no data is in one denominator only");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert!(run["water"].as_str().unwrap().starts_with("either"));
+    assert!(
+        run["area_by_region"]["pct_degraded_of_classified"].as_str().unwrap().contains("stable")
+    );
+
+    // Issue 23: the baseline-water land unit (column 29) has no performance class.
+    let performance = read_layer(&out.join("performance.tif"));
+    for r in 0..H {
+        assert_eq!(performance[r * W + 29], -32768.0, "performance at row {r}, water");
     }
 
     // Transitions: region 1 has the 2 → 5 column; region 2 the water column.

@@ -129,6 +129,7 @@ async fn job_runs_in_background_and_matches_the_cli() {
         profile: "gpg2".into(),
         land_cover_legend: "unccd".into(),
         transition_matrix: None,
+        water: "either".into(),
         out: cli_out.path().to_path_buf(),
         block_rows: 64,
     };
