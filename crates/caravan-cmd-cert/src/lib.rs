@@ -3,9 +3,12 @@
 //! `caravan bench certs`.
 //!
 //! Exit codes of the checking commands are a contract: 0 valid, 1 invalid (the failed check is
-//! named), 2 unreadable input.
+//! named), 2 unreadable input; `cert verify` on another system's document (OpenAttestation, SPS
+//! XML, UNTP, through `caravan-interop`) also answers 3 when nothing failed but some check could
+//! not run offline.
 
 mod bench;
+mod interop;
 mod logdir;
 mod online;
 
@@ -72,9 +75,14 @@ pub enum CertCommand {
         #[arg(long)]
         id: Option<String>,
     },
-    /// Verify a certificate offline: exit 0 valid, 1 invalid (naming the failed check), 2 unreadable.
+    /// Verify a certificate offline: exit 0 valid, 1 invalid (naming the failed check), 2 unreadable,
+    /// 3 (other systems' documents) integrity valid but some check not run offline.
+    ///
+    /// The format is detected: ours, OpenAttestation v2/v3/v4 (TradeTrust), UN/CEFACT SPS
+    /// certificate XML, or a UNTP credential.
     Verify {
-        /// The certificate: its JSON, or a text file with its QR code's content (`CCC1:…`).
+        /// The certificate: its JSON, a text file with its QR code's content (`CCC1:…`), an
+        /// OpenAttestation document, SPS XML or a UNTP credential.
         cert: PathBuf,
         /// Trust list file.
         #[arg(long, env = "CARAVAN_TRUST_LIST")]
@@ -88,6 +96,35 @@ pub enum CertCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Pinned DNS TXT records (JSON: `[{"name", "data"}]` or a DNS JSON answer) to check an
+        /// OpenAttestation issuer's DNS-TXT / DNS-DID identity offline.
+        #[arg(long)]
+        dns_records: Option<PathBuf>,
+    },
+    /// Write a certificate in another system's format: `sps-xml` (UN/CEFACT SPSCertificate, from
+    /// a phytosanitary certificate) or `untp` (UNTP credential, from a certificate of origin or
+    /// a mineral product passport).
+    Export {
+        /// `sps-xml` or `untp`.
+        #[arg(long, value_parser = ["sps-xml", "untp"])]
+        format: String,
+        /// Our certificate (JSON).
+        cert: PathBuf,
+        /// Where to write the document.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read another system's certificate into a readable view (JSON) that lists every element
+    /// not mapped: `sps-xml` (UN/CEFACT SPSCertificate, e.g. from the ePhyto Hub).
+    Import {
+        /// `sps-xml`.
+        #[arg(long, value_parser = ["sps-xml"])]
+        format: String,
+        /// The document.
+        file: PathBuf,
+        /// Where to write the view (CERT-VIEW.json).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Print the RFC 8785 canonical form of a JSON document (stdin when no file).
     Canonicalize {
@@ -343,12 +380,14 @@ pub fn run_cert(cmd: CertCommand) -> Result<ExitCode> {
             };
             issue(&key, sm2_key.as_deref(), &doc_type, &subject, &out, &log_dir, id)
         }
-        CertCommand::Verify { cert, trust, online, log_dir, json } => {
+        CertCommand::Verify { cert, trust, online, log_dir, json, dns_records } => {
             if let Some(server) = online {
                 return online::verify(&cert, trust.as_deref(), &server, json);
             }
-            verify(&cert, trust.as_deref(), log_dir.as_deref(), json)
+            verify(&cert, trust.as_deref(), log_dir.as_deref(), json, dns_records.as_deref())
         }
+        CertCommand::Export { format, cert, out } => interop::export(&format, &cert, &out),
+        CertCommand::Import { format, file, out } => interop::import(&format, &file, &out),
         CertCommand::Canonicalize { file } => {
             let bytes = match &file {
                 Some(path) => read_input(path),
@@ -498,11 +537,23 @@ fn verify(
     trust: Option<&Path>,
     log_dir: Option<&Path>,
     json: bool,
+    dns_records: Option<&Path>,
 ) -> Result<ExitCode> {
     let bytes = match read_input(cert) {
         Ok(bytes) => bytes,
         Err(err) => return Ok(unreadable(&err)),
     };
+    // Another system's document goes to caravan-interop; ours (and anything unrecognised)
+    // keeps its verifier and its exit codes.
+    match caravan_interop::detect::detect(&bytes) {
+        Ok(caravan_interop::detect::Format::Caravan) => {}
+        Ok(format) => return interop::verify(cert, &bytes, format, dns_records, json),
+        Err(err) => {
+            return Ok(unreadable(
+                &anyhow::Error::new(err).context(format!("reading {}", cert.display())),
+            ));
+        }
+    }
     let trust = match load_trust(trust) {
         Ok(trust) => trust,
         Err(err) => return Ok(unreadable(&err)),

@@ -70,9 +70,7 @@ pub fn detect(bytes: &[u8]) -> Result<Format, DetectError> {
         Some(Value::String(s)) => vec![s.as_str()],
         _ => Vec::new(),
     };
-    if contexts.contains(&caravan_docsign::credential::CARAVAN_CONTEXT) {
-        return Ok(Format::Caravan);
-    }
+    // A UNTP context first: our UNTP exports also carry our context for their extension.
     if contexts.iter().any(|c| crate::untp::is_untp_context(c)) {
         return Ok(Format::Untp);
     }

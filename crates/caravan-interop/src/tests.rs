@@ -22,6 +22,11 @@ fn formats_are_told_apart() {
         r#"{"@context": ["https://www.w3.org/ns/credentials/v2", "https://schemata.openattestation.com/com/openattestation/4.0/context.json"]}"#,
         Format::OpenAttestation(OaVersion::V4),
     );
+    // Our UNTP exports carry our context too (their extension): still UNTP.
+    check(
+        r#"{"@context": ["https://www.w3.org/ns/credentials/v2", "https://test.uncefact.org/vocabulary/untp/dcc/0.5.0/", "https://caravan.example/contexts/trade/v1"]}"#,
+        Format::Untp,
+    );
     check("\u{feff}  <?xml version=\"1.0\"?><a/>", Format::SpsXml);
     check(
         r#"{"@context": ["https://www.w3.org/ns/credentials/v2", "https://test.uncefact.org/vocabulary/untp/dpp/0.5.0/"]}"#,

@@ -6,6 +6,7 @@
 
 mod cli;
 mod crash;
+mod interop;
 mod online;
 
 use std::path::Path;
