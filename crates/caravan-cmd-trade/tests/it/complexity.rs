@@ -226,3 +226,59 @@ fn issue_23_input_cells_keep_the_input_rows_only() {
         assert_eq!(&row, &panel[&(row[1].as_str(), row[2].as_str())]);
     }
 }
+
+// Expected: py-ecomplexity 0.5.3 on pyecomplexity_edges_input.csv; tests/data/PROVENANCE.md.
+// Issue 23, the panel's edges: absent cells, a location exporting nothing in 1996 and a product
+// nobody exports in 1995 (the peer leaves their input rows without measures).
+#[test]
+fn issue_23_panel_edges_match_py_ecomplexity() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let input = data("pyecomplexity_edges_input.csv");
+    trade(&[
+        "complexity",
+        "--input",
+        input.to_str().unwrap(),
+        "--time",
+        "year",
+        "--location",
+        "origin",
+        "--product",
+        "hs92",
+        "--value",
+        "export_val",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    let (header, rows) = read_csv(&out);
+    let (expected_header, expected_rows) = read_csv(&data("pyecomplexity_0.5.3_edges.csv"));
+    assert_eq!(header, expected_header);
+    assert_eq!(rows.len(), expected_rows.len());
+    assert_eq!(expected_rows.len(), 594);
+    let ours: HashMap<(&str, &str, &str), &Vec<String>> =
+        rows.iter().map(|r| ((r[0].as_str(), r[1].as_str(), r[2].as_str()), r)).collect();
+    assert_eq!(ours.len(), rows.len(), "no cell twice");
+    let mut n_unmeasured = 0;
+    for expected in &expected_rows {
+        let row = ours[&(expected[0].as_str(), expected[1].as_str(), expected[2].as_str())];
+        if expected[4].is_empty() {
+            n_unmeasured += 1;
+        }
+        for col in 3..expected_header.len() {
+            if expected[col].is_empty() {
+                assert_eq!(row[col], "", "{} {:?}", expected_header[col], &expected[..3]);
+                continue;
+            }
+            let want: f64 = expected[col].parse().unwrap();
+            let got: f64 = row[col].parse().unwrap();
+            assert!(
+                (want - got).abs() <= 1e-12 * want.abs().max(1.0),
+                "{} {:?}: want {want}, got {got}",
+                expected_header[col],
+                &expected[..3]
+            );
+        }
+    }
+    assert_eq!(n_unmeasured, 34);
+}
