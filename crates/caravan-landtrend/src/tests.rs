@@ -480,3 +480,57 @@ fn issue_23_water_rules_name_their_year() {
     }
     assert_eq!(WaterRule::default(), WaterRule::Either);
 }
+
+// Issue 23: the water rule decides which pixels count as land; a baseline-water land unit gets
+// no performance class, so its productivity is no data.
+#[test]
+fn issue_23_water_rule_and_baseline_water_units_in_a_block() {
+    let years: Vec<i32> = (2000..=2009).collect();
+    // Pixel 0: grassland both years; pixel 1: water becoming grassland; pixel 2: grassland
+    // becoming water.
+    let bands: Vec<Vec<f64>> = (0..10)
+        .map(|y| vec![4000.0 + f64::from(y % 2), 3000.0, 3500.0 + f64::from(y % 3)])
+        .collect();
+    let block = Block {
+        width: 3,
+        n_rows: 1,
+        ndvi: bands.iter().map(Vec::as_slice).collect(),
+        lc_baseline: &[2.0, 7.0, 2.0],
+        lc_target: &[2.0, 2.0, 7.0],
+        soc_baseline: &[50.0; 3],
+        soc_target: &[50.0; 3],
+        ecozone: &[1.0; 3],
+        region: &[1; 3],
+        row_area_km2: &[2.0],
+    };
+    let cases = [
+        (WaterRule::Either, 4.0, 2.0),
+        (WaterRule::Final, 2.0, 4.0),
+        (WaterRule::Baseline, 2.0, 4.0),
+    ];
+    for (rule, water_km2, land_km2) in cases {
+        let cfg = Config::new(
+            Profile::Gpg2,
+            &years,
+            None,
+            None,
+            Legend::Unccd,
+            TransitionMatrix::default(),
+        )
+        .unwrap()
+        .with_water(rule);
+        let mut means = HashMap::new();
+        let trends = trend_block(&cfg, &block, &mut means);
+        assert!(means.keys().all(|&(lc, _)| lc != landcover::WATER), "no water land unit");
+        let p90 = unit_p90(means);
+        let mut tally = Tally::default();
+        let layers = assess_block(&cfg, &block, &trends, &p90, &mut tally);
+        assert_eq!(layers.performance[1], NODATA, "{rule:?}: baseline water has no performance");
+        assert_eq!(layers.productivity[1], NODATA, "{rule:?}");
+        assert_ne!(layers.performance[0], NODATA, "{rule:?}");
+        let region = tally.regions[&1];
+        assert_relative_eq!(region.water_km2, water_km2);
+        assert_relative_eq!(region.land_km2, land_km2);
+        assert_relative_eq!(tally.total().land_km2, land_km2);
+    }
+}
