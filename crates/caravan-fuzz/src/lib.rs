@@ -12,12 +12,14 @@
 
 mod certificates;
 mod customs;
+mod interop;
 #[cfg(feature = "server")]
 mod multipart;
 mod tabular;
 
 pub use certificates::{cert_json, qr_decode, sample_certificates};
 pub use customs::declaration_json;
+pub use interop::interop_documents;
 #[cfg(feature = "server")]
 pub use multipart::multipart;
 pub use tabular::{tabular_csv, tabular_parquet};
@@ -35,6 +37,7 @@ pub const TARGETS: &[Target] = &[
     ("geotiff", geotiff),
     ("tabular_csv", tabular_csv),
     ("tabular_parquet", tabular_parquet),
+    ("interop_documents", interop_documents),
     #[cfg(feature = "server")]
     ("multipart", multipart),
 ];

@@ -86,3 +86,8 @@ fn sample_certificates_verify_and_survive_the_targets() {
         caravan_fuzz::qr_decode(text.as_bytes());
     }
 }
+
+#[test]
+fn interop_documents_corpus() {
+    replay("interop_documents");
+}
