@@ -38,6 +38,14 @@ pub struct DutyLine {
     pub amount: Money,
     /// Whether a preferential rate was applied.
     pub preferential: bool,
+    /// `real` (a rate of law, cited by the tariff engine) or `illustrative` (a sample rate).
+    /// Assessments stored before this mark existed were all computed from illustrative samples.
+    #[serde(default = "illustrative")]
+    pub provenance: String,
+}
+
+fn illustrative() -> String {
+    "illustrative".to_owned()
 }
 
 /// Everything an assessment needs besides the declaration.

@@ -533,6 +533,7 @@ fn duties(
                 tax_type: tax_type.to_owned(),
                 amount: applied.amount,
                 preferential: applied.kind == caravan_tariff::MeasureKind::Preferential,
+                provenance: applied.provenance.as_str().to_owned(),
             });
         }
     }

@@ -26,12 +26,15 @@ use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 pub use pages::TariffKey;
 
-/// The schedule files shipped in `data/tariff/schedules/`, compiled in (illustrative samples;
-/// see `data/tariff/PROVENANCE.md`).
+/// The schedule files shipped in `data/tariff/schedules/`, compiled in: the real KZ and KG
+/// schedules imported from the EAEU Common Customs Tariff, and the illustrative samples (see
+/// `data/tariff/PROVENANCE.md`).
 const SCHEDULES: &[(&str, &str)] = &[
     ("CN/2026-01-01.json", include_str!("../../../data/tariff/schedules/CN/2026-01-01.json")),
     ("EAEU/2025-01-01.json", include_str!("../../../data/tariff/schedules/EAEU/2025-01-01.json")),
     ("EAEU/2026-01-01.json", include_str!("../../../data/tariff/schedules/EAEU/2026-01-01.json")),
+    ("KG/2026-01-01.json", include_str!("../../../data/tariff/schedules/KG/2026-01-01.json")),
+    ("KZ/2026-01-01.json", include_str!("../../../data/tariff/schedules/KZ/2026-01-01.json")),
     ("TJ/2026-01-01.json", include_str!("../../../data/tariff/schedules/TJ/2026-01-01.json")),
     ("TM/2026-01-01.json", include_str!("../../../data/tariff/schedules/TM/2026-01-01.json")),
     ("UZ/2026-01-01.json", include_str!("../../../data/tariff/schedules/UZ/2026-01-01.json")),
@@ -155,13 +158,81 @@ pub(crate) fn parse_country(field: &str, text: &str) -> Result<CountryCode, ApiE
     })
 }
 
-/// `KZ`, `KG` (and the other EAEU members) are answered from the EAEU common customs tariff.
+/// `KZ` and `KG` have their own schedules (the real EAEU Common Customs Tariff in their currency,
+/// with their VAT); the other EAEU members are answered from the EAEU sample.
 pub(crate) fn normalise_jurisdiction(text: &str) -> String {
     let upper = text.trim().to_uppercase();
     match upper.as_str() {
-        "KZ" | "KG" | "RU" | "BY" | "AM" => "EAEU".to_owned(),
+        "RU" | "BY" | "AM" => "EAEU".to_owned(),
         _ => upper,
     }
+}
+
+/// An official exchange rate given with a calculation, as a row of `caravan tariff calculate
+/// --rates`: one `from` is worth `rate` `to` on `date`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateInput {
+    /// The day the rate is for, YYYY-MM-DD.
+    #[schema(example = "2026-03-02", format = Date)]
+    pub date: String,
+    /// The foreign currency, ISO 4217.
+    #[schema(example = "EUR", pattern = "^[A-Za-z]{3}$")]
+    pub from: String,
+    /// The schedule's currency, ISO 4217.
+    #[schema(example = "KZT", pattern = "^[A-Za-z]{3}$")]
+    pub to: String,
+    /// Units of `to` per one `from`, as a decimal string.
+    #[schema(value_type = String, example = "545.12")]
+    pub rate: DecimalInput,
+    /// Who published the rate.
+    #[schema(example = "National Bank of Kazakhstan")]
+    pub source: String,
+}
+
+/// The most exchange rates one calculation may carry.
+pub const MAX_RATES: usize = 64;
+
+fn rate_rows(rates: &[RateInput]) -> Result<Vec<caravan_tariff::RateRow>, ApiError> {
+    if rates.len() > MAX_RATES {
+        return Err(invalid(
+            "rates",
+            format!("rates: at most {MAX_RATES} rates, got {}", rates.len()),
+        ));
+    }
+    let mut rows = Vec::with_capacity(rates.len());
+    for (idx, rate) in rates.iter().enumerate() {
+        let field = |name: &str| format!("rates[{idx}].{name}");
+        let currency = |name: &str, text: &str| {
+            CurrencyCode::parse(&text.trim().to_uppercase()).map_err(|err| {
+                invalid(
+                    field(name),
+                    format!("{}: {err} (an ISO 4217 code such as EUR)", field(name)),
+                )
+            })
+        };
+        let value = parse_decimal(&field("rate"), &rate.rate.text())?;
+        if value <= Decimal::ZERO {
+            return Err(invalid(field("rate"), format!("{}: must be positive", field("rate"))));
+        }
+        let source = bounded_text(&field("source"), &rate.source)?;
+        if source.trim().is_empty() {
+            return Err(invalid(
+                field("source"),
+                format!("{}: name who published the rate", field("source")),
+            ));
+        }
+        rows.push(caravan_tariff::RateRow {
+            to: currency("to", &rate.to)?,
+            rate: caravan_tariff::ExchangeRate {
+                currency: currency("from", &rate.from)?,
+                rate: value,
+                valid_from: parse_date(&field("date"), &rate.date)?,
+                source,
+            },
+        });
+    }
+    Ok(rows)
 }
 
 /// The quantity of goods, for specific duties.
@@ -180,7 +251,8 @@ pub struct QuantityInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalculateRequest {
-    /// Importing jurisdiction: EAEU (KZ and KG are accepted for it), CN, UZ, TJ, TM.
+    /// Importing jurisdiction: KZ, KG (the real EAEU Common Customs Tariff with national VAT),
+    /// EAEU (the illustrative sample), CN, UZ, TJ, TM.
     #[schema(example = "EAEU", pattern = "^(EAEU|CN|UZ|TJ|TM|KZ|KG)$")]
     pub jurisdiction: String,
     /// Date of the declaration, YYYY-MM-DD; default today.
@@ -204,6 +276,10 @@ pub struct CalculateRequest {
     /// Codes of the documents presented: origin-cert, phytosanitary-cert, import-licence, ...
     #[serde(default)]
     pub documents: Vec<String>,
+    /// Official exchange rates for the declaration date (as `caravan tariff calculate --rates`):
+    /// a currency pair given here must have a row for that date; the result states the rate used.
+    #[serde(default)]
+    pub rates: Vec<RateInput>,
 }
 
 fn document_code(field: &str, text: &str) -> Result<String, ApiError> {
@@ -230,7 +306,10 @@ impl CalculateRequest {
     /// The first field that does not parse, named as in the request.
     pub fn declaration(&self, today: Date) -> Result<Declaration, ApiError> {
         if self.jurisdiction.trim().is_empty() {
-            return Err(invalid("jurisdiction", "jurisdiction: give EAEU, CN, UZ, TJ or TM"));
+            return Err(invalid(
+                "jurisdiction",
+                "jurisdiction: give KZ, KG, EAEU, CN, UZ, TJ or TM",
+            ));
         }
         let date = match self.date.as_deref().filter(|d| !d.trim().is_empty()) {
             Some(text) => parse_date("date", text)?,
@@ -291,16 +370,21 @@ fn duty_error(err: &DutyError) -> ApiError {
         DutyError::MissingQuantity { .. } => ("tariff.quantity_required", "quantity"),
         DutyError::IncompatibleUnit { .. } => ("tariff.incompatible_unit", "quantity.unit"),
         DutyError::NoExchangeRate { .. } => ("tariff.no_exchange_rate", "currency"),
-        DutyError::NoRateOnDate { .. } => ("tariff.no_exchange_rate", "currency"),
+        DutyError::NoRateOnDate { .. } => ("tariff.no_exchange_rate", "rates"),
         DutyError::TooLarge { field, .. } => {
             ("tariff.too_large", if *field == "quantity" { "quantity.amount" } else { field })
         }
         DutyError::Overflow { .. } => ("tariff.too_large", "value"),
     };
     // The engine's message tells the CLI user to "give --quantity and --unit".
-    let message = err
+    let mut message = err
         .to_string()
         .replace("give --quantity and --unit", "give quantity.amount and quantity.unit");
+    if matches!(err, DutyError::NoExchangeRate { .. }) {
+        message.push_str(
+            ": give the official rate of the day in `rates` ({date, from, to, rate, source})",
+        );
+    }
     ApiError::unprocessable(code, message).with_field(field)
 }
 
@@ -324,7 +408,8 @@ pub async fn calculate(
     ApiJson(req): ApiJson<CalculateRequest>,
 ) -> Result<Response, ApiError> {
     let declaration = req.declaration(today(&state))?;
-    let result = caravan_tariff::calculate(&state.tariff.tariff, &declaration)
+    let rates = rate_rows(&req.rates)?;
+    let result = caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
         .map_err(|e| duty_error(&e))?;
     json_bytes(&result)
 }
@@ -408,6 +493,9 @@ pub struct MeasureView {
     pub valid_from: String,
     pub valid_to: Option<String>,
     pub legal_reference: String,
+    /// `real` (law, cited in `legal_reference`) or `illustrative` (a sample rate).
+    #[schema(example = "real")]
+    pub provenance: String,
 }
 
 /// A national tariff line with its measures in force on the date asked.
@@ -526,6 +614,7 @@ pub(crate) fn lines_at(
                     valid_from: m.valid_from.to_string(),
                     valid_to: m.valid_to.map(|d| d.to_string()),
                     legal_reference: m.legal_reference.clone(),
+                    provenance: if m.illustrative { "illustrative" } else { "real" }.to_owned(),
                 })
                 .collect(),
         })
@@ -540,7 +629,7 @@ pub(crate) fn lines_at(
 
 /// The national line(s) at or under a code and their measures in force at a date.
 #[utoipa::path(get, path = "/api/v1/tariff/lines/{jurisdiction}/{code}", tag = "tariff",
-    params(("jurisdiction" = String, Path, description = "EAEU, CN, UZ, TJ, TM (KZ and KG are answered from the EAEU's)",
+    params(("jurisdiction" = String, Path, description = "KZ, KG (the real EAEU Common Customs Tariff), EAEU (illustrative sample), CN, UZ, TJ, TM",
             pattern = "^(EAEU|CN|UZ|TJ|TM|KZ|KG)$"),
         ("code" = String, Path, description = "A national line or a heading, e.g. 7403110000 or 7403",
             pattern = r"^[0-9]{2}(\.?[0-9]{2}){0,4}$"), DateParam),

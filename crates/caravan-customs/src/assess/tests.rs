@@ -13,7 +13,13 @@ fn usd(amount: i64) -> Money {
 }
 
 fn line(item_idx: usize, amount: i64, preferential: bool) -> DutyLine {
-    DutyLine { item_idx, tax_type: "customs_duty".to_owned(), amount: usd(amount), preferential }
+    DutyLine {
+        item_idx,
+        tax_type: "customs_duty".to_owned(),
+        amount: usd(amount),
+        preferential,
+        provenance: "illustrative".to_owned(),
+    }
 }
 
 #[test]

@@ -32,6 +32,20 @@ crate::i18n::strings! { TariffKey {
         "Иллюстративно: примерные ставки для демонстрации, а не действующее право. Перед декларированием сверьтесь с официальным тарифом.",
         "示例性质：演示用的样例税率，并非现行法律。申报前请核对官方税则。"
     ],
+    provenance_intro => [
+        "Kazakhstan (KZ) and Kyrgyzstan (KG): the real EAEU Common Customs Tariff (revision ett:2026-06-18) with national VAT; every other schedule, the EAEU sample included, is illustrative. Each amount says which.",
+        "Казахстан (KZ) и Кыргызстан (KG): действующий Единый таможенный тариф ЕАЭС (редакция ett:2026-06-18) и национальный НДС; все остальные тарифы, включая образец ЕАЭС, иллюстративны. У каждой суммы указано, какая она.",
+        "哈萨克斯坦（KZ）和吉尔吉斯斯坦（KG）：现行欧亚经济联盟统一关税税则（版本 ett:2026-06-18）及本国增值税；其他税则（包括欧亚经济联盟样例）均为示例。每个金额都注明其性质。"
+    ],
+    provenance => ["Source", "Источник", "来源"],
+    provenance_real => ["real", "действующее право", "现行法律"],
+    provenance_illustrative => ["illustrative", "иллюстративно", "示例"],
+    provenance_mixed => [
+        "Mixed: some amounts come from real, cited law and some from illustrative samples; the Source column says which.",
+        "Смешанный расчёт: часть сумм — из действующего права (с основанием), часть — иллюстративные; см. столбец «Источник».",
+        "混合结果：部分金额来自现行法律（附依据），部分为示例；请看“来源”一栏。"
+    ],
+    sample => ["illustrative sample", "иллюстративный образец", "示例样本"],
     jurisdiction => ["Importing country or union", "Страна или союз ввоза", "进口国家或联盟"],
     date => ["Date of the declaration", "Дата декларации", "申报日期"],
     code => ["National tariff line", "Код товарной позиции", "税则号列"],
@@ -180,6 +194,13 @@ fn error_box(lang: Lang, err: &ApiError) -> Markup {
     }
 }
 
+fn provenance_label(lang: Lang, provenance: caravan_tariff::Provenance) -> &'static str {
+    match provenance {
+        caravan_tariff::Provenance::Real => t(lang, TariffKey::provenance_real),
+        _ => t(lang, TariffKey::provenance_illustrative),
+    }
+}
+
 fn notice(lang: Lang) -> Markup {
     html! { p.notice.illustrative role="note" { strong { (t(lang, TariffKey::illustrative)) } } }
 }
@@ -230,7 +251,7 @@ fn calculator_form(
                 label for="jurisdiction" { (t(lang, TariffKey::jurisdiction)) }
                 select #jurisdiction name="jurisdiction" {
                     @for j in state.tariff.tariff.jurisdictions() {
-                        option value=(j) selected[j == jurisdiction] { (j) @if j == "EAEU" { " (KZ, KG)" } }
+                        option value=(j) selected[j == jurisdiction] { (j) @if j == "EAEU" { " (" (t(lang, TariffKey::sample)) ")" } }
                     }
                 }
             }
@@ -295,6 +316,7 @@ fn request_from_pairs(pairs: &[(String, String)]) -> CalculateRequest {
         value: DecimalInput::Text(get("value")),
         currency: get("currency"),
         quantity,
+        rates: Vec::new(),
         documents: pairs
             .iter()
             .filter(|(k, _)| k == "document")
@@ -308,7 +330,11 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
     html! {
         section #breakdown aria-labelledby="result-h" {
             h2 #result-h { (t(lang, TariffKey::result)) }
-            @if calc.illustrative { (notice(lang)) p.notice-text { (calc.notice) } }
+            @if calc.provenance == caravan_tariff::Provenance::Mixed {
+                p.notice.illustrative #mixed role="note" { strong { (t(lang, TariffKey::provenance_mixed)) } }
+            }
+            @if calc.illustrative { (notice(lang)) }
+            p.notice-text { (calc.notice) }
             dl {
                 dt { (t(lang, TariffKey::schedule)) }
                 dd { (calc.schedule) " (" (calc.jurisdiction) ", " (calc.schedule_version.to_string()) ")" }
@@ -336,6 +362,7 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
                     th scope="col" .num { (t(lang, TariffKey::base)) }
                     th scope="col" .num { (t(lang, TariffKey::amount)) }
                     th scope="col" { (t(lang, TariffKey::legal_basis)) }
+                    th scope="col" { (t(lang, TariffKey::provenance)) }
                 } }
                 tbody {
                     @for a in &calc.applied {
@@ -346,12 +373,13 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
                             td.num { @if let Some(base) = &a.base { (base.to_string()) } }
                             td.num { (a.amount.to_string()) }
                             td { (a.legal_basis) }
+                            td.provenance { (provenance_label(lang, a.provenance)) }
                         }
                     }
                 }
                 tfoot {
-                    tr { th scope="row" colspan="4" { (t(lang, TariffKey::total)) } td.num #total { strong { (calc.total.to_string()) } } td {} }
-                    tr { th scope="row" colspan="4" { (t(lang, TariffKey::vat_base)) } td.num #vat-base { (calc.vat_base.to_string()) } td {} }
+                    tr { th scope="row" colspan="4" { (t(lang, TariffKey::total)) } td.num #total { strong { (calc.total.to_string()) } } td {} td {} }
+                    tr { th scope="row" colspan="4" { (t(lang, TariffKey::vat_base)) } td.num #vat-base { (calc.vat_base.to_string()) } td {} td {} }
                 }
             }
             @if !calc.requirements.is_empty() {
@@ -373,6 +401,7 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
                         th scope="col" { (t(lang, TariffKey::rate)) }
                         th scope="col" { (t(lang, TariffKey::reason)) }
                         th scope="col" { (t(lang, TariffKey::legal_basis)) }
+                        th scope="col" { (t(lang, TariffKey::provenance)) }
                     } }
                     tbody {
                         @for n in &calc.not_applied {
@@ -382,6 +411,7 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
                                 td { (n.expression.unwrap_or("")) }
                                 td.reason { (n.reason.to_string()) }
                                 td { (n.legal_basis) }
+                                td.provenance { (provenance_label(lang, n.provenance)) }
                             }
                         }
                     }
@@ -415,7 +445,7 @@ pub async fn calculator(
     };
     let body = html! {
         h1 { (t(lang, TariffKey::calculator_title)) }
-        (notice(lang))
+        p.notice #provenance-intro role="note" { (t(lang, TariffKey::provenance_intro)) }
         p { (t(lang, TariffKey::calculator_intro)) }
         @if let Some(Err(err)) = &outcome { (error_box(lang, err)) }
         (calculator_form(&state, lang, &pairs, &today_text))
@@ -451,6 +481,7 @@ fn lines_markup(lang: Lang, answer: &LinesAnswer) -> Markup {
                         th scope="col" { (t(lang, TariffKey::duty)) }
                         th scope="col" { (t(lang, TariffKey::valid)) }
                         th scope="col" { (t(lang, TariffKey::legal_basis)) }
+                        th scope="col" { (t(lang, TariffKey::provenance)) }
                     } }
                     tbody {
                         @for m in &line.measures {
@@ -461,6 +492,7 @@ fn lines_markup(lang: Lang, answer: &LinesAnswer) -> Markup {
                                 td { (m.duty.as_deref().or(m.document.as_deref()).unwrap_or("")) }
                                 td { (m.valid_from) @if let Some(to) = &m.valid_to { " – " (to) } }
                                 td { (m.legal_reference) }
+                                td.provenance { (if m.provenance == "real" { t(lang, TariffKey::provenance_real) } else { t(lang, TariffKey::provenance_illustrative) }) }
                             }
                         }
                     }

@@ -83,15 +83,58 @@ async fn ad_valorem_duty_and_vat_base_match_the_engine() {
     for applied in body["applied"].as_array().unwrap() {
         assert!(!applied["legal_basis"].as_str().unwrap().is_empty(), "{applied}");
     }
-    // KZ is answered from the EAEU schedule.
+    assert_eq!(body["provenance"], "illustrative");
+    assert_eq!(body["applied"][0]["provenance"], "illustrative");
+}
+
+/// Issue 18: KZ is answered from the real EAEU Common Customs Tariff in tenge, with the rate of
+/// the day given in `rates`, and every measure marked real with its legal basis.
+#[tokio::test]
+async fn issue_18_kz_applies_the_real_common_tariff_with_the_rate_given() {
+    let app = TestApp::new().await;
+    let request = |rates: Value| {
+        json!({"jurisdiction": "kz", "date": "2026-03-02", "code": "7214100000", "origin": "CN",
+               "value": 10000, "currency": "usd", "rates": rates})
+    };
     let (status, kz) = calculate(
         &app,
-        json!({"jurisdiction": "kz", "date": "2026-03-01", "code": "8703231940", "origin": "CN",
-               "value": 10000, "currency": "usd"}),
+        request(json!([{"date": "2026-03-02", "from": "USD", "to": "KZT", "rate": "505.00",
+                        "source": "National Bank of Kazakhstan"}])),
     )
     .await;
     assert_eq!(status, 200, "{kz}");
-    assert_eq!(kz["total"], body["total"]);
+    assert_eq!(kz["jurisdiction"], "KZ");
+    assert_eq!(kz["provenance"], "real");
+    assert_eq!(kz["illustrative"], false);
+    // 10 000 USD at 505 = 5 050 000 KZT; ETT 10 % = 505 000; anti-dumping on Chinese rebar
+    // 19.9 % = 1 004 950; VAT 16 % of 6 559 950 = 1 049 592.
+    assert_eq!(kz["customs_value"]["amount"], "5050000.00", "{kz}");
+    assert_eq!(kz["total"]["amount"], "2559542.00", "{kz}");
+    assert_eq!(kz["exchange_rates"][0]["source"], "National Bank of Kazakhstan");
+    for applied in kz["applied"].as_array().unwrap() {
+        assert_eq!(applied["provenance"], "real", "{applied}");
+    }
+    let remedy = kz["applied"].as_array().unwrap().iter().find(|a| a["kind"] == "additional");
+    assert!(remedy.unwrap()["legal_basis"].as_str().unwrap().contains("END DATE UNKNOWN"));
+    // Without the day's rate: a 422 naming what to supply.
+    let (status, err) = calculate(&app, request(json!([]))).await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "currency");
+    assert!(err["error"]["message"].as_str().unwrap().contains("rates"), "{err}");
+    let (status, err) = calculate(
+        &app,
+        request(json!([{"date": "2026-03-01", "from": "USD", "to": "KZT", "rate": "505",
+                        "source": "NBK"}])),
+    )
+    .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["field"], "rates");
+    assert!(err["error"]["message"].as_str().unwrap().contains("2026-03-02,USD,KZT"), "{err}");
+    // The line browser marks each measure.
+    let (status, lines) = app.get("/api/v1/tariff/lines/KG/7214100000?date=2026-03-02", None).await;
+    assert_eq!(status, 200, "{lines}");
+    let measures = lines["lines"][0]["measures"].as_array().unwrap();
+    assert!(measures.iter().all(|m| m["provenance"] == "real"), "{lines}");
 }
 
 #[tokio::test]
@@ -318,7 +361,7 @@ async fn lines_and_jurisdictions() {
     assert_eq!(status, 200, "{list}");
     let names: Vec<&str> =
         list.as_array().unwrap().iter().map(|j| j["jurisdiction"].as_str().unwrap()).collect();
-    assert_eq!(names, ["CN", "EAEU", "TJ", "TM", "UZ"]);
+    assert_eq!(names, ["CN", "EAEU", "KG", "KZ", "TJ", "TM", "UZ"]);
     let eaeu = list.as_array().unwrap().iter().find(|j| j["jurisdiction"] == "EAEU").unwrap();
     assert_eq!(eaeu["versions"][0]["valid_to"], "2025-12-31", "{eaeu}");
     assert_eq!(eaeu["versions"][1]["valid_from"], "2026-01-01", "{eaeu}");
