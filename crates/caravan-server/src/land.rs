@@ -409,6 +409,10 @@ pub struct JobRequest {
     pub profile: Option<String>,
     /// unccd (default) or esa-cci.
     pub land_cover_legend: Option<String>,
+    /// Which year's water is not land: either (default; baseline or target year), final (the
+    /// GPG v2 text) or baseline (Trends.Earth's code); `caravan land sdg15 --water`.
+    #[serde(default)]
+    pub water: Option<String>,
 }
 
 /// `root`/`rel` when `rel` is a relative path of plain names (no `..`, no root, no prefix) and
@@ -515,6 +519,7 @@ async fn create_job_checked(
         check_choice("profile", req.profile.as_deref(), &["gpg2", "gpg1", "trends-earth"])?;
     let legend =
         check_choice("land_cover_legend", req.land_cover_legend.as_deref(), &["unccd", "esa-cci"])?;
+    let water = check_choice("water", req.water.as_deref(), &["either", "final", "baseline"])?;
     for (field, text) in [
         ("ndvi_years", Some(&req.ndvi_years)),
         ("baseline", req.baseline.as_ref()),
@@ -557,7 +562,7 @@ async fn create_job_checked(
         profile,
         land_cover_legend: legend,
         transition_matrix: None,
-        water: "either".to_owned(),
+        water,
         out: out.clone(),
         block_rows: 64,
     };
@@ -936,6 +941,7 @@ mod pages {
             recent: opt(form.recent),
             profile: Some(form.profile),
             land_cover_legend: None,
+            water: None,
         };
         match super::create_job_checked(&state, &caller, req).await {
             Ok(job) => Redirect::to(&format!("/land/jobs/{}", job.id)).into_response(),

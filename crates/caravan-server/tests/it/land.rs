@@ -97,7 +97,7 @@ async fn job_runs_in_background_and_matches_the_cli() {
 
     let req = serde_json::json!({
         "ndvi": [ids[0]], "ndvi_years": "2000-2007", "land_cover": [ids[1]],
-        "soc": [ids[2]], "zones": [ids[3]], "profile": "gpg2",
+        "soc": [ids[2]], "zones": [ids[3]], "profile": "gpg2", "water": "final",
     });
     let (status, job) = app.post_json("/api/v1/land/jobs", Some(&token), &req.to_string()).await;
     assert_eq!(status, 202, "{job}");
@@ -129,11 +129,17 @@ async fn job_runs_in_background_and_matches_the_cli() {
         profile: "gpg2".into(),
         land_cover_legend: "unccd".into(),
         transition_matrix: None,
-        water: "either".into(),
+        water: "final".into(),
         out: cli_out.path().to_path_buf(),
         block_rows: 64,
     };
     caravan_cmd_land::run_sdg15(args, &|_, _| {}).unwrap();
+    // The job's water rule reached the pipeline (issue 23).
+    let (status, run) =
+        download(&app, &token, &format!("/api/v1/land/jobs/{id}/files/run.json")).await;
+    assert_eq!(status, 200);
+    let run: serde_json::Value = serde_json::from_slice(&run).unwrap();
+    assert!(run["water"].as_str().unwrap().starts_with("final"), "{run}");
     for name in ["area_by_region.csv", "sdg_15_3_1.tif", "productivity.tif", "sdg_15_3_1.png"] {
         let (status, served) =
             download(&app, &token, &format!("/api/v1/land/jobs/{id}/files/{name}")).await;
@@ -229,6 +235,14 @@ async fn bad_rasters_are_rejected_naming_the_file() {
         )
         .await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("profile")), "{body}");
+    let (status, body) = app
+        .post_json(
+            "/api/v1/land/jobs",
+            Some(&token),
+            r#"{"ndvi": [], "ndvi_years": "2000-2005", "land_cover": [1], "soc": [1], "zones": [1], "water": "lakes"}"#,
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("water")), "{body}");
 }
 
 #[tokio::test]
