@@ -1,3 +1,5 @@
+//! Unit tests of the cell table: which cells the panel lists and the text of a row.
+
 use ndarray::array;
 
 use super::*;

@@ -1,3 +1,5 @@
+//! Unit tests of `opportunities`.
+
 use ndarray::array;
 
 use super::*;
