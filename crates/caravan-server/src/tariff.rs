@@ -518,6 +518,25 @@ pub struct LinesAnswer {
     pub lines: Vec<LineView>,
 }
 
+/// Gives the lines a schedule ships without descriptions (the ETT bundle has none) the HS 2022
+/// subheading's description in `lang` and, where the shipped TN VED list has the line, its
+/// Russian name.
+pub(crate) fn describe_lines(
+    refdata: &caravan_refdata::ReferenceData,
+    answer: &mut LinesAnswer,
+    lang: caravan_refdata::Lang,
+) {
+    for line in answer.lines.iter_mut().filter(|line| line.description.is_empty()) {
+        let Ok(code) = HsCode::parse(&line.code) else { continue };
+        let Some(entry) = refdata.hs(&code.truncate(6)) else { continue };
+        let national = entry.national_lines.iter().find(|n| n.code == code);
+        line.description = match national {
+            Some(n) => format!("{} (TN VED: {})", entry.description(lang), n.name_ru),
+            None => entry.description(lang).to_owned(),
+        };
+    }
+}
+
 /// The most lines one browse answers with.
 pub const MAX_LINES: usize = 200;
 
@@ -643,7 +662,9 @@ pub async fn lines(
         Some(text) => parse_date("date", text)?,
         None => today(&state),
     };
-    json_bytes(&lines_at(&state.tariff, &jurisdiction, &code, date)?)
+    let mut answer = lines_at(&state.tariff, &jurisdiction, &code, date)?;
+    describe_lines(&state.refdata, &mut answer, caravan_refdata::Lang::En);
+    json_bytes(&answer)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -514,7 +514,10 @@ fn render_lines(
     let outcome = (!code.trim().is_empty()).then(|| {
         let date =
             if date_text.trim().is_empty() { Ok(today) } else { parse_date("date", date_text) };
-        date.and_then(|date| lines_at(&state.tariff, jurisdiction, code, date))
+        date.and_then(|date| lines_at(&state.tariff, jurisdiction, code, date)).map(|mut answer| {
+            super::describe_lines(&state.refdata, &mut answer, lang);
+            answer
+        })
     });
     let status = match &outcome {
         Some(Err(err)) => err.status,

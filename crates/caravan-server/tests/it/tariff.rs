@@ -135,6 +135,8 @@ async fn issue_18_kz_applies_the_real_common_tariff_with_the_rate_given() {
     assert_eq!(status, 200, "{lines}");
     let measures = lines["lines"][0]["measures"].as_array().unwrap();
     assert!(measures.iter().all(|m| m["provenance"] == "real"), "{lines}");
+    // The ETT has no descriptions: the HS 2022 subheading's is shown.
+    assert!(!lines["lines"][0]["description"].as_str().unwrap().is_empty(), "{lines}");
 }
 
 #[tokio::test]
