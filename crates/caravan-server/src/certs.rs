@@ -211,6 +211,33 @@ pub fn qr_payload(document: &str) -> Result<String, ApiError> {
         .map_err(|err| ApiError::internal(format!("stored certificate: {err}")))
 }
 
+/// The verdict on another system's document (OpenAttestation, UN/CEFACT SPS XML, UNTP) through
+/// `caravan-interop`, offline and with no pinned DNS records: `None` when the bytes are ours (or
+/// nothing recognised), so our verifier answers for them as before; `Err` names why a
+/// recognised document is unreadable.
+pub fn verify_other_format(
+    bytes: &[u8],
+) -> Option<Result<caravan_interop::verdict::Verdict, String>> {
+    use caravan_interop::detect::{Format, detect};
+    use caravan_interop::{oa, sps, untp};
+    let json = |bytes: &[u8]| {
+        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("not JSON: {e}"))
+    };
+    match detect(bytes) {
+        Ok(Format::Caravan) => None,
+        Ok(Format::OpenAttestation(version)) => {
+            Some(json(bytes).map(|doc| oa::verify(&doc, version, None)))
+        }
+        Ok(Format::Untp) => Some(json(bytes).map(|doc| untp::verify(&doc))),
+        Ok(Format::SpsXml) => Some(
+            std::str::from_utf8(bytes)
+                .map_err(|_| "the XML is not UTF-8".to_owned())
+                .and_then(|text| sps::verify(text).map_err(|e| e.to_string())),
+        ),
+        Err(err) => Some(Err(err.to_string())),
+    }
+}
+
 /// Verifies a certificate presented to the platform (e.g. attached to a declaration) against the
 /// server's trust list and the freshest revocation state of its logs. The single window calls
 /// this; this module owns how it is done.

@@ -135,6 +135,19 @@ crate::i18n::strings! { CertKey {
         "Недействителен: не принимайте этот сертификат.",
         "无效：请勿接受此证书。"
     ],
+    verdict_not_checked => [
+        "Not fully checked: nothing failed, but some checks need the network; see below.",
+        "Проверен не полностью: ошибок нет, но часть проверок требует сети; см. ниже.",
+        "未完全核验：没有检查失败，但部分检查需要联网；见下文。"
+    ],
+    document_format => ["Format", "Формат", "格式"],
+    check_valid => ["valid", "действительна", "有效"],
+    check_invalid => ["invalid", "недействительна", "无效"],
+    check_not_checked_offline => ["not checked offline", "не проверена без сети", "离线未检查"],
+    check_integrity => ["Integrity: nothing was changed", "Целостность: ничего не изменено", "完整性：内容未被篡改"],
+    check_identity => ["Issuer identity", "Личность эмитента", "签发者身份"],
+    check_issuance => ["Issued by the named issuer", "Выдан указанным эмитентом", "由所列签发者签发"],
+    check_revocation => ["Not revoked", "Не отозван", "未被撤销"],
     check_passed => ["passed", "пройдена", "通过"],
     check_failed => ["failed", "не пройдена", "未通过"],
     check_skipped => ["not checked", "не проверялась", "未检查"],
@@ -266,6 +279,50 @@ fn render_report(lang: Lang, report: &VerificationReport) -> Markup {
             }
         }
     }
+}
+
+/// The verdict on another system's document (OpenAttestation, SPS XML, UNTP) from
+/// `caravan-interop`: each check valid, invalid with its reason, or not checked offline with why.
+fn render_verdict(lang: Lang, verdict: &caravan_interop::verdict::Verdict) -> Markup {
+    use caravan_interop::verdict::{Outcome, Status};
+    let (class, headline) = match verdict.status() {
+        Status::Valid => ("ok verdict", CertKey::verdict_valid),
+        Status::Invalid => ("error verdict", CertKey::verdict_invalid),
+        Status::IncompleteOffline => ("warning verdict", CertKey::verdict_not_checked),
+    };
+    html! {
+        div #verdict class=(class) role="alert" data-status=(verdict.status().as_str()) { strong { (t(lang, headline)) } }
+        p { strong { (t(lang, CertKey::document_format)) ": " } (verdict.format)
+            @if let Some(id) = &verdict.document_id { " · " (id) }
+            @if let Some(issuer) = &verdict.issuer { " · " (issuer) } }
+        ul.checks {
+            @for check in &verdict.checks {
+                @let (mark, word, text) = match &check.outcome {
+                    Outcome::Valid(text) => ("✔", t(lang, CertKey::check_valid), text),
+                    Outcome::Invalid(text) => ("✘", t(lang, CertKey::check_invalid), text),
+                    Outcome::NotChecked(text) => ("–", t(lang, CertKey::check_not_checked_offline), text),
+                };
+                li data-check=(check.name) {
+                    span aria-hidden="true" { (mark) " " }
+                    strong { (interop_check_label(lang, &check.name)) } ": " (word) " — " (text)
+                }
+            }
+        }
+    }
+}
+
+fn interop_check_label(lang: Lang, name: &str) -> &str {
+    let key = match name {
+        "integrity" => CertKey::check_integrity,
+        "signature" => CertKey::check_signature,
+        "identity" => CertKey::check_identity,
+        "issuance" => CertKey::check_issuance,
+        "revocation" => CertKey::check_revocation,
+        "well-formed" => CertKey::check_well_formed,
+        "structure" => CertKey::check_structure,
+        _ => return "",
+    };
+    t(lang, key)
 }
 
 #[derive(Debug, Deserialize)]
@@ -657,7 +714,7 @@ fn verify_page(lang: Lang, caller: Option<&Caller>, text: &str, result: Option<M
             form.card #verify-form method="post" action="/verify" {
                 input type="hidden" name="csrf_token" value=(caller.map(Caller::csrf_token).unwrap_or(""));
                 label for="file" { (t(lang, CertKey::certificate_file)) }
-                input #file type="file" accept=".json,application/json";
+                input #file type="file" accept=".json,application/json,.xml,application/xml";
                 label for="payload" { (t(lang, CertKey::certificate_text)) }
                 textarea #payload name="payload" rows="12" cols="80" aria-describedby="verify-help" required { (text) }
                 button type="submit" { (t(lang, CertKey::verify)) }
@@ -688,6 +745,19 @@ async fn verify_submit(
     Form(form): Form<VerifyForm>,
 ) -> Response {
     let lang = ui_lang(&headers);
+    // Another system's document (OpenAttestation, SPS XML, UNTP): its verdict, computed offline.
+    if let Some(verdict) = super::verify_other_format(form.payload.as_bytes()) {
+        let result = match verdict {
+            Ok(verdict) => render_verdict(lang, &verdict),
+            Err(message) => {
+                html! { div #verdict class="error verdict" role="alert" { strong { (message) } } }
+            }
+        };
+        return page(
+            StatusCode::OK,
+            verify_page(lang, caller.0.as_ref(), &form.payload, Some(result)),
+        );
+    }
     let report = match super::verify_presented(&state, form.payload.as_bytes()).await {
         Ok(report) => report,
         Err(err) => return error_page(lang, caller.0.as_ref(), &err),

@@ -1041,3 +1041,62 @@ async fn key_page_generates_and_retires_with_csrf_and_only_for_the_body_itself()
     let trader = app.token("trader-a").await;
     assert_eq!(get_text(&app, &page, Some(&trader)).await.0, 403);
 }
+
+/// Issue 17: other systems' documents dropped on `/verify` get their checks, in the page's
+/// language, and a check that needs the network says so instead of passing.
+#[tokio::test]
+async fn issue_17_the_verify_page_shows_the_checks_of_other_formats() {
+    let app = TestApp::new().await;
+    let vectors =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../caravan-interop/tests/data");
+    let read = |rel: &str| std::fs::read_to_string(vectors.join(rel)).unwrap();
+    // A DID-signed OpenAttestation v3 document with no revocation: every check valid.
+    let html = body_text(
+        app.send(form_request(
+            "/verify",
+            None,
+            format!("payload={}", url_encode(&read("oa/v3/did-signed.json"))),
+        ))
+        .await,
+    )
+    .await;
+    assert!(
+        html.contains("data-status=\"valid\"") && html.contains("data-check=\"integrity\""),
+        "{html}"
+    );
+    // A document-store document: integrity holds, issuance needs Ethereum.
+    let html = body_text(
+        app.send(form_request(
+            "/verify",
+            None,
+            format!("payload={}", url_encode(&read("oa/v2/not-obfuscated-wrapped.json"))),
+        ))
+        .await,
+    )
+    .await;
+    assert!(
+        html.contains("data-status=\"not_checked\"") && html.contains("not checked offline"),
+        "{html}"
+    );
+    // The ePhyto sample SPS XML, and a wrong signature.
+    let html = body_text(
+        app.send(form_request(
+            "/verify",
+            None,
+            format!("payload={}", url_encode(&read("ephyto/SPSCertificateContent.xml"))),
+        ))
+        .await,
+    )
+    .await;
+    assert!(html.contains("sps-xml") && html.contains("123ABC"), "{html}");
+    let html = body_text(
+        app.send(form_request(
+            "/verify",
+            None,
+            format!("payload={}", url_encode(&read("oa/v2/did-wrong-signature.json"))),
+        ))
+        .await,
+    )
+    .await;
+    assert!(html.contains("error verdict") && html.contains("data-check=\"signature\""), "{html}");
+}
