@@ -1,4 +1,5 @@
-//! `caravan bench tariff`: in-process throughput of the duty calculation (one line) and of the
+//! `caravan bench tariff`: in-process throughput of the duty calculation (one line, then a
+//! random sample of every line of the real KZ schedule, compound forms included) and of the
 //! origin assessment (a 50-input bill of materials), on one core.
 
 use std::hint::black_box;
@@ -7,7 +8,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use caravan_origin::{AssessOptions, CtcLevel, Material, Product, Rule, RuleBook, RuleSet, assess};
-use caravan_tariff::{Declaration, Quantity, Unit, calculate};
+use caravan_tariff::{
+    Declaration, ExchangeRate, MeasureKind, Quantity, RateRow, Tariff, Unit, calculate,
+    calculate_with_rates,
+};
 use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -117,6 +121,27 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     let duty_s = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
 
+    let real = real_sample(&tariff)?;
+    let mut real_s = 0.0;
+    if let Some((declarations, rates, _)) = &real {
+        let bar = progress(args.calculations, "duty calculations, random KZ lines");
+        let start = Instant::now();
+        let mut done = 0;
+        while done < args.calculations {
+            let n = chunk.min(args.calculations - done);
+            for idx in 0..n {
+                let declaration = &declarations[((done + idx) as usize) % declarations.len()];
+                let res = calculate_with_rates(black_box(&tariff), black_box(declaration), rates)
+                    .context("calculation")?;
+                black_box(res.total);
+            }
+            done += n;
+            bar.set_position(done);
+        }
+        real_s = start.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+    }
+
     let book = sample_rule_book();
     let bom = sample_bom()?;
     let product = Product {
@@ -146,6 +171,11 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         "duty_seconds": duty_s,
         "duty_calculations_per_s": rate(args.calculations, duty_s),
         "duty_target_per_s": 1_000_000,
+        "real_kz_sample_lines": real.as_ref().map(|(d, _, _)| d.len()),
+        "real_kz_sample_compound_lines": real.as_ref().map(|(_, _, compound)| *compound),
+        "real_kz_duty_seconds": real_s,
+        "real_kz_duty_calculations_per_s": real.as_ref().map(|_| rate(args.calculations, real_s)),
+        "real_kz_note": "random sample (fixed seed) of every line of the KZ schedule with a quantity in the unit each line's rate needs; EUR and USD rates are bench figures, not official",
         "origin_assessments": args.assessments,
         "origin_bom_inputs": bom.len(),
         "origin_seconds": origin_s,
@@ -153,4 +183,65 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         "origin_target_per_s": 100_000,
         "threads": 1,
     }))
+}
+
+/// The declarations of the real-schedule sample, the rates they use, and how many are compound.
+type RealSample = (Vec<Declaration>, Vec<RateRow>, usize);
+
+/// 4,096 declarations on lines of the real KZ schedule drawn with a fixed-seed generator, each
+/// with the quantity its rate needs, the bench's EUR and USD rates, and how many lines of the
+/// sample have compound rates ("but not less than", "+"); `None` without a KZ schedule.
+fn real_sample(tariff: &Tariff) -> Result<Option<RealSample>> {
+    let date = time::macros::date!(2026 - 03 - 02);
+    let Some(schedule) = tariff.schedule_on("KZ", date) else { return Ok(None) };
+    let kzt = CurrencyCode::parse("KZT")?;
+    let rates = ["EUR", "USD"]
+        .iter()
+        .zip([Decimal::new(54_512, 2), Decimal::new(50_500, 2)])
+        .map(|(currency, rate)| {
+            Ok(RateRow {
+                to: kzt,
+                rate: ExchangeRate {
+                    currency: CurrencyCode::parse(currency)?,
+                    rate,
+                    valid_from: date,
+                    source: "bench figure".to_owned(),
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Knuth's MMIX linear congruential generator, fixed seed: the same sample every run.
+    let mut state: u64 = 0x5EED;
+    let mut declarations = Vec::with_capacity(4096);
+    let mut compound = 0;
+    for _ in 0..4096 {
+        state =
+            state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        let line = &schedule.lines[((state >> 33) as usize) % schedule.lines.len()];
+        let mfn = schedule
+            .measures_in_force(&line.code, date)
+            .into_iter()
+            .find(|m| m.kind == MeasureKind::Mfn)
+            .and_then(|m| m.duty.as_ref());
+        let unit = mfn.and_then(caravan_tariff::DutyExpr::unit);
+        if mfn.is_some_and(|e| {
+            matches!(e, caravan_tariff::DutyExpr::Max(_) | caravan_tariff::DutyExpr::Sum(_))
+        }) {
+            compound += 1;
+        }
+        declarations.push(Declaration {
+            jurisdiction: "KZ".to_owned(),
+            date,
+            code: line.code,
+            origin: CountryCode::parse("CN")?,
+            customs_value: Money::new(Decimal::new(100_000_000, 2), kzt),
+            quantity: unit.map(|unit| Quantity { amount: Decimal::new(100, 0), unit }),
+            documents: Vec::new(),
+        });
+    }
+    for declaration in &declarations {
+        calculate_with_rates(tariff, declaration, &rates)
+            .map_err(|err| anyhow!("bench declaration {} refused: {err}", declaration.code))?;
+    }
+    Ok(Some((declarations, rates, compound)))
 }
