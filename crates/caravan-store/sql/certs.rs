@@ -75,6 +75,20 @@ fn to_i64(value: u64, what: &'static str) -> StoreResult<i64> {
     i64::try_from(value).map_err(|_| StoreError::Backend(format!("{what} {value} is out of range")))
 }
 
+/// The statement reading `count` leaf hashes of a log (`$1`) by index (`$2` …): one arm, one
+/// primary-key probe, per leaf.
+fn leaf_hashes_sql(count: usize) -> String {
+    let arms: Vec<String> = (0..count)
+        .map(|idx| {
+            format!(
+                "SELECT leaf_index, leaf_hash FROM log_leaves WHERE log_id = $1 AND leaf_index = ${}",
+                idx + 2
+            )
+        })
+        .collect();
+    arms.join(" UNION ALL ")
+}
+
 /// Subtrees per statement when reading many: well under either database's parameter limit.
 const NODES_PER_QUERY: usize = 200;
 
@@ -392,15 +406,11 @@ impl CertStore for DbStore {
             .filter_map(|(_, index)| i64::try_from(*index).ok())
             .collect();
         for chunk in leaves.chunks(NODES_PER_QUERY) {
-            // One primary-key probe per term, as for the nodes below: with
-            // `log_id = $1 AND leaf_index IN (..)` SQLite scanned the covering hash index.
-            let terms: Vec<String> = (0..chunk.len())
-                .map(|idx| format!("(log_id = $1 AND leaf_index = ${})", idx + 2))
-                .collect();
-            let sql = format!(
-                "SELECT leaf_index, leaf_hash FROM log_leaves WHERE {}",
-                terms.join(" OR ")
-            );
+            // One primary-key probe per leaf, each its own arm of a UNION ALL: with
+            // `log_id = $1 AND leaf_index IN (..)` SQLite scanned the covering hash index, and
+            // with the terms OR-ed it did so for exactly two leaves (`caravan bench logs`: one
+            // consistency proof in four took 45 ms at 200,000 leaves, 187 ms at 1 M).
+            let sql = leaf_hashes_sql(chunk.len());
             let mut query = sqlx::query(&sql).bind(log_id);
             for index in chunk {
                 query = query.bind(*index);
