@@ -65,6 +65,17 @@ crate::i18n::strings! { DeclKey {
     verified => ["verified", "проверен", "已验证"],
     not_verified => ["not verified", "не проверен", "未验证"],
     duties => ["Duties and taxes", "Пошлины и налоги", "税费"],
+    item => ["Item", "Товар", "商品项"],
+    tax => ["Duty or tax", "Платёж", "税种"],
+    amount => ["Amount", "Сумма", "金额"],
+    source => ["Source", "Источник", "来源"],
+    provenance_real => ["real (law)", "действующая ставка", "现行法定税率"],
+    provenance_illustrative => ["illustrative (sample rate)", "иллюстративная (пример ставки)", "示例(样本税率)"],
+    duties_illustrative => [
+        "Some of these amounts come from illustrative sample rates, not from law: do not pay or budget by them.",
+        "Часть этих сумм рассчитана по иллюстративным ставкам, а не по закону: не используйте их для оплаты и планирования.",
+        "部分金额按示例税率而非法定税率计算:请勿据此缴纳或做预算。"
+    ],
     timeline => ["Timeline", "История", "时间线"],
     agencies => ["Agencies", "Ведомства", "相关机构"],
     decision => ["Decision", "Решение", "决定"],

@@ -64,6 +64,12 @@ fn new_form(lang: Lang, caller: &Caller, text: &str) -> Markup {
     }
 }
 
+/// A stored `Money` (`{"amount": "12.50", "currency": "KZT"}`) as text.
+fn money_text(m: &Value) -> String {
+    let amount = m["amount"].as_str().map(str::to_owned).unwrap_or_else(|| m["amount"].to_string());
+    format!("{amount} {}", m["currency"].as_str().unwrap_or(""))
+}
+
 fn answer_view(lang: Lang, answer: &Value) -> Markup {
     html! {
         p { strong { (k(lang, DeclKey::channel)) ": " } span #channel { (answer["channel"].as_str().unwrap_or("—")) }
@@ -79,8 +85,28 @@ fn answer_view(lang: Lang, answer: &Value) -> Markup {
                 " — " (c["reason"].as_str().unwrap_or("")) }
         } }
         h3 { (k(lang, DeclKey::duties)) }
+        @let lines = answer["duty_lines"].as_array().map(Vec::as_slice).unwrap_or_default();
+        // Assessments stored before the mark existed were computed from illustrative rates.
+        @let real = |line: &Value| line["provenance"].as_str() == Some("real");
+        @if lines.iter().any(|line| !real(line)) {
+            p.notice #duties-illustrative { strong { (k(lang, DeclKey::duties_illustrative)) } }
+        }
+        @if !lines.is_empty() {
+            table #duty-lines {
+                thead { tr {
+                    th scope="col" { (k(lang, DeclKey::item)) } th scope="col" { (k(lang, DeclKey::tax)) }
+                    th scope="col" { (k(lang, DeclKey::amount)) } th scope="col" { (k(lang, DeclKey::source)) }
+                } }
+                tbody { @for line in lines { tr {
+                    td { (line["item_idx"].as_u64().map_or(0, |i| i + 1)) }
+                    td { code { (line["tax_type"].as_str().unwrap_or("")) } }
+                    td { (money_text(&line["amount"])) }
+                    td { @if real(line) { (k(lang, DeclKey::provenance_real)) } @else { (k(lang, DeclKey::provenance_illustrative)) } }
+                } } }
+            }
+        }
         ul { @for m in answer["totals"].as_array().into_iter().flatten() {
-            li { (m["amount"].as_str().map(str::to_owned).unwrap_or_else(|| m["amount"].to_string())) " " (m["currency"].as_str().unwrap_or("")) }
+            li { (money_text(m)) }
         } }
     }
 }

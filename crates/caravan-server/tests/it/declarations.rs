@@ -423,6 +423,11 @@ async fn pages_show_the_queue_the_reasons_and_take_a_decision() {
         html.contains("R07-CERTIFICATE-NOT-VERIFIED") && html.contains("name=\"decision\""),
         "{html}"
     );
+    // Each duty line says where its rate comes from; the single window's KZ office still uses
+    // the illustrative EAEU sample, so the page says so above the amounts (issue 18).
+    assert!(html.contains("id=\"duty-lines\""), "{html}");
+    assert!(html.contains("id=\"duties-illustrative\""), "{html}");
+    assert!(html.contains("иллюстративная (пример ставки)"), "{html}");
     let req = Request::post("/declarations/KZ-PAGE-1/decision")
         .header(header::AUTHORIZATION, format!("Bearer {officer}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
