@@ -411,7 +411,9 @@ pub async fn calculate(
     let rates = rate_rows(&req.rates)?;
     let result = caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
         .map_err(|e| duty_error(&e))?;
-    json_bytes(&result)
+    // The ETT ships no descriptions: name the line as the line browser does.
+    let text = line_description(&state.refdata, &result.line.code, caravan_refdata::Lang::En);
+    json_bytes(&described(result, text.as_deref()))
 }
 
 /// One schedule version, as `GET /api/v1/tariff/jurisdictions` lists it.
@@ -528,13 +530,35 @@ pub(crate) fn describe_lines(
 ) {
     for line in answer.lines.iter_mut().filter(|line| line.description.is_empty()) {
         let Ok(code) = HsCode::parse(&line.code) else { continue };
-        let Some(entry) = refdata.hs(&code.truncate(6)) else { continue };
-        let national = entry.national_lines.iter().find(|n| n.code == code);
-        line.description = match national {
-            Some(n) => format!("{} (TN VED: {})", entry.description(lang), n.name_ru),
-            None => entry.description(lang).to_owned(),
-        };
+        if let Some(text) = line_description(refdata, &code, lang) {
+            line.description = text;
+        }
     }
+}
+
+/// `calc` with `text` as its line's description where the schedule gave none.
+pub(crate) fn described<'a>(
+    mut calc: caravan_tariff::Calculation<'a>,
+    text: Option<&'a str>,
+) -> caravan_tariff::Calculation<'a> {
+    if let Some(text) = text.filter(|_| calc.line.description.is_empty()) {
+        calc.line.description = text;
+    }
+    calc
+}
+
+/// The description of a line its schedule ships without one: the HS 2022 subheading's in
+/// `lang` and, where the shipped TN VED list has the line, its Russian name.
+pub(crate) fn line_description(
+    refdata: &caravan_refdata::ReferenceData,
+    code: &HsCode,
+    lang: caravan_refdata::Lang,
+) -> Option<String> {
+    let entry = refdata.hs(&code.truncate(6))?;
+    Some(match entry.national_lines.iter().find(|n| n.code == *code) {
+        Some(n) => format!("{} (TN VED: {})", entry.description(lang), n.name_ru),
+        None => entry.description(lang).to_owned(),
+    })
 }
 
 /// The most lines one browse answers with.

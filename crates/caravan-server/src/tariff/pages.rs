@@ -435,7 +435,11 @@ pub async fn calculator(
     let outcome = submitted.then(|| {
         request_from_pairs(&pairs).declaration(today).and_then(|declaration| {
             caravan_tariff::calculate(&state.tariff.tariff, &declaration)
-                .map(|calc| breakdown(lang, &calc))
+                .map(|calc| {
+                    // The ETT ships no descriptions: name the line as the line browser does.
+                    let described = super::line_description(&state.refdata, &calc.line.code, lang);
+                    breakdown(lang, &super::described(calc, described.as_deref()))
+                })
                 .map_err(|e| super::duty_error(&e))
         })
     });

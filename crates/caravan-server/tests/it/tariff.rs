@@ -111,6 +111,10 @@ async fn issue_18_kz_applies_the_real_common_tariff_with_the_rate_given() {
     assert_eq!(kz["customs_value"]["amount"], "5050000.00", "{kz}");
     assert_eq!(kz["total"]["amount"], "2559542.00", "{kz}");
     assert_eq!(kz["exchange_rates"][0]["source"], "National Bank of Kazakhstan");
+    // The ETT ships no descriptions: the calculation names the line as the line browser does.
+    let rebar = app.state.refdata.hs(&caravan_types::HsCode::parse("721410").unwrap()).unwrap();
+    let described = kz["line"]["description"].as_str().unwrap();
+    assert!(described.starts_with(rebar.description(caravan_refdata::Lang::En)), "{kz}");
     for applied in kz["applied"].as_array().unwrap() {
         assert_eq!(applied["provenance"], "real", "{applied}");
     }
