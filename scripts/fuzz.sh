@@ -21,7 +21,7 @@ if [[ "${1:-}" == "--minimize" ]]; then
   shift
 fi
 seconds="${1:-60}"
-read -ra targets <<< "${FUZZ_TARGETS:-cert_json qr_decode declaration_json geotiff tabular_csv tabular_parquet multipart}"
+read -ra targets <<< "${FUZZ_TARGETS:-cert_json qr_decode declaration_json geotiff tabular_csv tabular_parquet interop_documents multipart}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 export RUSTC_BOOTSTRAP=1
 

@@ -122,6 +122,15 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                 let mut attrs = Vec::new();
                 for attr in start.attributes() {
                     let attr = attr.map_err(|e| malformed(&reader, e.to_string()))?;
+                    // XML 1.0 §3.1 [10] AttValue: no `<` in an attribute value (the parser
+                    // underneath does not check; the fuzzer found `xmlns:ram="<!DOCTYPE…"`).
+                    if attr.value.contains(&b'<') {
+                        let key = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
+                        return Err(malformed(
+                            &reader,
+                            format!("'<' in the value of attribute {key} (XML 1.0 §3.1)"),
+                        ));
+                    }
                     let key = attr.key.local_name();
                     let key = String::from_utf8_lossy(key.as_ref()).into_owned();
                     if attr.key.as_ref().starts_with(b"xmlns") {

@@ -158,6 +158,11 @@ fn unsafe_or_malformed_xml_is_refused_with_a_reason() {
     refused("<a>", "not well-formed");
     refused("", "no root element");
     refused("<x:a/>", "unbound namespace prefix");
+    // XML 1.0 §3.1: no `<` in an attribute value (found by the interop_documents fuzz target).
+    refused(
+        r#"<rsm:SPSCertificate xmlns:rsm="urn:un:unece:uncefact:data:standard:SPSCertificate:17" xmlns:ram="<!DOCTYPE x"/>"#,
+        "'<' in the value of attribute xmlns:ram",
+    );
     refused(
         r#"<SPSCertificate xmlns="urn:un:unece:uncefact:data:standard:SPSCertificate:16"/>"#,
         "not {urn:un:unece:uncefact:data:standard:SPSCertificate:17}SPSCertificate",
