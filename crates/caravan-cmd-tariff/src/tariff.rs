@@ -9,8 +9,7 @@ use caravan_tariff::ett::{
     member_schedule,
 };
 use caravan_tariff::{
-    Declaration, ExchangeRate, Quantity, RateRow, Unit, calculate_with_rates,
-    uk::import_uk_commodity,
+    Declaration, Quantity, RateRow, Unit, calculate_with_rates, uk::import_uk_commodity,
 };
 use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
 use time::Date;
@@ -203,46 +202,8 @@ fn import_uk_cmd(args: &ImportUkArgs) -> Result<ExitCode> {
 fn read_rates(path: &std::path::Path) -> Result<Vec<RateRow>> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("--rates: reading {}", path.display()))?;
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().with_context(|| format!("--rates {}", path.display()))?.clone();
-    let expected = ["date", "from", "to", "rate", "source"];
-    if headers.iter().collect::<Vec<_>>() != expected {
-        bail!(
-            "--rates {}: the header must be `date,from,to,rate,source`, got `{}`",
-            path.display(),
-            headers.iter().collect::<Vec<_>>().join(",")
-        );
-    }
-    let mut rows = Vec::new();
-    for (idx, record) in reader.records().enumerate() {
-        let line = idx + 2;
-        let record = record.with_context(|| format!("--rates {} line {line}", path.display()))?;
-        let at = |column: &str, reason: String| {
-            anyhow!("--rates {} line {line}, column {column}: {reason}", path.display())
-        };
-        let date = parse_date(&record[0]).map_err(|err| at("date", err))?;
-        let from = CurrencyCode::parse(&record[1]).map_err(|err| at("from", err.to_string()))?;
-        let to = CurrencyCode::parse(&record[2]).map_err(|err| at("to", err.to_string()))?;
-        let rate: Decimal = record[3]
-            .parse()
-            .map_err(|_| at("rate", format!("{:?} is not a decimal number", &record[3])))?;
-        if rate <= Decimal::ZERO {
-            return Err(at("rate", format!("must be positive, got {rate}")));
-        }
-        if record[4].is_empty() {
-            return Err(at("source", "name who published the rate".to_owned()));
-        }
-        rows.push(RateRow {
-            to,
-            rate: ExchangeRate {
-                currency: from,
-                rate,
-                valid_from: date,
-                source: record[4].to_owned(),
-            },
-        });
-    }
-    Ok(rows)
+    caravan_tariff::parse_rates_csv(&text)
+        .map_err(|err| anyhow!("--rates {}: {err}", path.display()))
 }
 
 /// Writes a schedule as JSON with one line per tariff line and measure, so a new revision's diff

@@ -10,6 +10,7 @@ mod calculate;
 mod currency;
 pub mod ett;
 mod expr;
+mod rates;
 mod schedule;
 pub mod uk;
 mod units;
@@ -21,6 +22,7 @@ pub use calculate::{
 };
 pub use currency::{ExchangeRate, known_minor_units, minor_units};
 pub use expr::{DutyExpr, EvalError, ExprError};
+pub use rates::{RATES_HEADER, RatesCsvError, parse_rates_csv};
 pub use schedule::{
     ExchangeRateRecord, FORMAT, FieldError, ILLUSTRATIVE_NOTICE, Line, LineRecord, Measure,
     MeasureKind, MeasureRecord, OriginSet, Schedule, ScheduleFile, Tariff,

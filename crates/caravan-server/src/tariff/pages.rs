@@ -21,6 +21,12 @@ use crate::i18n::t;
 use crate::ui::{dotted, layout, page, ui_lang};
 
 crate::i18n::strings! { TariffKey {
+    rates => ["Official exchange rates (CSV)", "Официальные курсы валют (CSV)", "官方汇率(CSV)"],
+    rates_help => [
+        "Needed when a rate is in EUR or USD and the value or the rate is in another currency: one line per rate, date,from,to,rate,source — e.g. 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan.",
+        "Нужны, когда ставка в евро или долларах, а стоимость или ставка в другой валюте: по строке на курс, date,from,to,rate,source — например 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan.",
+        "当税率以欧元或美元计而完税价格或税率为其他货币时需要:每个汇率一行,date,from,to,rate,source——例如 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan。"
+    ],
     calculator_title => ["Duty calculator", "Калькулятор пошлин", "关税计算器"],
     calculator_intro => [
         "Enter the goods and the import; the result lists every duty and tax with its legal basis, and every measure that did not apply with the reason.",
@@ -179,6 +185,26 @@ fn kind_label_str(lang: Lang, kind: &str) -> &'static str {
 }
 
 /// The value of the first pair named `name`, or "".
+/// The rates the page's text area holds, as the CLI's `--rates` file: with or without its
+/// header line, at most [`super::MAX_RATES`] rows.
+fn page_rates(text: &str) -> Result<Vec<caravan_tariff::RateRow>, ApiError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let header = caravan_tariff::RATES_HEADER.join(",");
+    let csv = if text.starts_with(&header) { text.to_owned() } else { format!("{header}\n{text}") };
+    let rows = caravan_tariff::parse_rates_csv(&csv).map_err(|err| {
+        ApiError::unprocessable("request.invalid_field", format!("rates: {err}"))
+            .with_field("rates")
+    })?;
+    if rows.len() > super::MAX_RATES {
+        let message = format!("rates: at most {} rates, got {}", super::MAX_RATES, rows.len());
+        return Err(ApiError::unprocessable("request.invalid_field", message).with_field("rates"));
+    }
+    Ok(rows)
+}
+
 fn field<'p>(pairs: &'p [(String, String)], name: &str) -> &'p str {
     pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
@@ -288,6 +314,11 @@ fn calculator_form(
                         option value=(unit.code()) selected[unit.code() == get("unit")] { (unit.code()) " — " (unit.name()) }
                     }
                 }
+            }
+            div {
+                label for="rates" { (t(lang, TariffKey::rates)) }
+                textarea #rates name="rates" rows="3" cols="60" aria-describedby="rates-help" placeholder="date,from,to,rate,source" { (get("rates")) }
+                small #rates-help { (t(lang, TariffKey::rates_help)) }
             }
             fieldset {
                 legend { (t(lang, TariffKey::documents)) }
@@ -433,8 +464,9 @@ pub async fn calculator(
     let today_text = today.to_string();
     let submitted = !field(&pairs, "code").trim().is_empty();
     let outcome = submitted.then(|| {
+        let rates = page_rates(field(&pairs, "rates"))?;
         request_from_pairs(&pairs).declaration(today).and_then(|declaration| {
-            caravan_tariff::calculate(&state.tariff.tariff, &declaration)
+            caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
                 .map(|calc| {
                     // The ETT ships no descriptions: name the line as the line browser does.
                     let described = super::line_description(&state.refdata, &calc.line.code, lang);

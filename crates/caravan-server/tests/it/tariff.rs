@@ -679,3 +679,25 @@ async fn openapi_lists_the_tariff_and_origin_paths() {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
 }
+
+/// Issue 18: a KZ line with a specific rate in EUR is calculated on the page when the day's
+/// official rate is given in the rates box (the CLI's `--rates` text), and a rate that cannot
+/// be read is named with its line and column.
+#[tokio::test]
+async fn calculator_page_takes_the_days_official_rates() {
+    let app = TestApp::new().await;
+    let base = "/tariff?jurisdiction=KZ&date=2026-03-02&code=0207131001&origin=US&value=10000\
+                &currency=KZT&quantity=100&unit=KGM";
+    let (status, html) = get_page(&app, base, "en").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("rates"), "{html}");
+    // 25 % but not less than 0.2 EUR/kg: 100 kg at 545.12 KZT/EUR = 10,902.40 KZT.
+    let rates = "2026-03-02%2CEUR%2CKZT%2C545.12%2CNational+Bank+of+Kazakhstan";
+    let (status, html) = get_page(&app, &format!("{base}&rates={rates}"), "ru").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("10902.40") && html.contains("National Bank of Kazakhstan"), "{html}");
+    let (status, html) =
+        get_page(&app, &format!("{base}&rates=2026-03-02%2CEUR%2CKZT%2Cx%2CNBK"), "en").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("line 2, column rate"), "{html}");
+}
