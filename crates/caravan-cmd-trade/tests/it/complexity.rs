@@ -7,26 +7,7 @@ use crate::{data, read_csv, trade};
 // Expected: py-ecomplexity 0.5.3 on trade_data_sample.csv; tests/data/PROVENANCE.md.
 #[test]
 fn complexity_csv_matches_py_ecomplexity() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.csv");
-    let input = data("trade_data_sample.csv");
-    trade(&[
-        "complexity",
-        "--input",
-        input.to_str().unwrap(),
-        "--time",
-        "year",
-        "--location",
-        "origin",
-        "--product",
-        "hs92",
-        "--value",
-        "export_val",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .unwrap();
-    let (header, rows) = read_csv(&out);
+    let (header, rows) = sample_complexity("trade_data_sample.csv");
     assert_eq!(
         header,
         [
@@ -45,7 +26,7 @@ fn complexity_csv_matches_py_ecomplexity() {
             "cog"
         ]
     );
-    let (_, input_rows) = read_csv(&input);
+    let (_, input_rows) = read_csv(&data("trade_data_sample.csv"));
     assert_eq!(rows.len(), input_rows.len());
     // Same order as the input.
     for (row, input_row) in rows.iter().zip(&input_rows) {
@@ -131,6 +112,31 @@ fn labels_with_commas_are_quoted() {
     assert_eq!(rows.len(), 6);
     assert_eq!(rows[0][1], "Korea, Rep.");
     assert_eq!(rows[0].len(), 13);
+}
+
+/// Runs `caravan trade complexity` on a test file with the peer fixture's columns (year,
+/// origin, hs92, export_val) and returns the header and rows written.
+fn sample_complexity(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    let input = data(file);
+    trade(&[
+        "complexity",
+        "--input",
+        input.to_str().unwrap(),
+        "--time",
+        "year",
+        "--location",
+        "origin",
+        "--product",
+        "hs92",
+        "--value",
+        "export_val",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    read_csv(&out)
 }
 
 /// Runs `caravan trade complexity` on the OEC/BACI section table (with a constant `period`
@@ -232,26 +238,7 @@ fn issue_23_input_cells_keep_the_input_rows_only() {
 // nobody exports in 1995 (the peer leaves their input rows without measures).
 #[test]
 fn issue_23_panel_edges_match_py_ecomplexity() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.csv");
-    let input = data("pyecomplexity_edges_input.csv");
-    trade(&[
-        "complexity",
-        "--input",
-        input.to_str().unwrap(),
-        "--time",
-        "year",
-        "--location",
-        "origin",
-        "--product",
-        "hs92",
-        "--value",
-        "export_val",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .unwrap();
-    let (header, rows) = read_csv(&out);
+    let (header, rows) = sample_complexity("pyecomplexity_edges_input.csv");
     let (expected_header, expected_rows) = read_csv(&data("pyecomplexity_0.5.3_edges.csv"));
     assert_eq!(header, expected_header);
     assert_eq!(rows.len(), expected_rows.len());
