@@ -1050,53 +1050,26 @@ async fn issue_17_the_verify_page_shows_the_checks_of_other_formats() {
     let vectors =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../caravan-interop/tests/data");
     let read = |rel: &str| std::fs::read_to_string(vectors.join(rel)).unwrap();
+    // The verify page's answer to a document pasted by an anonymous visitor.
+    let verify = async |payload: &str| {
+        let form = format!("payload={}", url_encode(payload));
+        body_text(app.send(form_request("/verify", None, form)).await).await
+    };
     // A DID-signed OpenAttestation v3 document with no revocation: every check valid.
-    let html = body_text(
-        app.send(form_request(
-            "/verify",
-            None,
-            format!("payload={}", url_encode(&read("oa/v3/did-signed.json"))),
-        ))
-        .await,
-    )
-    .await;
+    let html = verify(&read("oa/v3/did-signed.json")).await;
     assert!(
         html.contains("data-status=\"valid\"") && html.contains("data-check=\"integrity\""),
         "{html}"
     );
     // A document-store document: integrity holds, issuance needs Ethereum.
-    let html = body_text(
-        app.send(form_request(
-            "/verify",
-            None,
-            format!("payload={}", url_encode(&read("oa/v2/not-obfuscated-wrapped.json"))),
-        ))
-        .await,
-    )
-    .await;
+    let html = verify(&read("oa/v2/not-obfuscated-wrapped.json")).await;
     assert!(
         html.contains("data-status=\"not_checked\"") && html.contains("not checked offline"),
         "{html}"
     );
     // The ePhyto sample SPS XML, and a wrong signature.
-    let html = body_text(
-        app.send(form_request(
-            "/verify",
-            None,
-            format!("payload={}", url_encode(&read("ephyto/SPSCertificateContent.xml"))),
-        ))
-        .await,
-    )
-    .await;
+    let html = verify(&read("ephyto/SPSCertificateContent.xml")).await;
     assert!(html.contains("sps-xml") && html.contains("123ABC"), "{html}");
-    let html = body_text(
-        app.send(form_request(
-            "/verify",
-            None,
-            format!("payload={}", url_encode(&read("oa/v2/did-wrong-signature.json"))),
-        ))
-        .await,
-    )
-    .await;
+    let html = verify(&read("oa/v2/did-wrong-signature.json")).await;
     assert!(html.contains("error verdict") && html.contains("data-check=\"signature\""), "{html}");
 }
