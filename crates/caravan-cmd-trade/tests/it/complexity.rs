@@ -117,13 +117,13 @@ fn labels_with_commas_are_quoted() {
 /// Runs `caravan trade complexity` on a test file with the peer fixture's columns (year,
 /// origin, hs92, export_val) and returns the header and rows written.
 fn sample_complexity(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp folder");
     let out = dir.path().join("out.csv");
     let input = data(file);
     trade(&[
         "complexity",
         "--input",
-        input.to_str().unwrap(),
+        input.to_str().expect("UTF-8 path"),
         "--time",
         "year",
         "--location",
@@ -133,9 +133,9 @@ fn sample_complexity(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
         "--value",
         "export_val",
         "--out",
-        out.to_str().unwrap(),
+        out.to_str().expect("UTF-8 temp path"),
     ])
-    .unwrap();
+    .expect("complexity runs on the fixture");
     read_csv(&out)
 }
 
