@@ -206,18 +206,8 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
     }
 }
 
-/// Escapes text for an element's content or a double-quoted attribute.
+/// Escapes text for an element's content or a double-quoted attribute (`&`, `<`, `>`, `'`,
+/// `"`: quick-xml's escaper, the crate that reads it back).
 pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(text).into_owned()
 }
