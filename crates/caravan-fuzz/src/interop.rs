@@ -1,6 +1,6 @@
 //! Target `interop_documents`: other systems' documents (issue 17) through format detection,
-//! OpenAttestation verification, SPS XML import and UNTP reading, as `caravan cert verify`
-//! hands them over. Properties: a verdict always names its checks, is the same when computed
+//! OpenAttestation verification, SPS XML import and UNTP reading (enveloped VC-JWTs too), as
+//! `caravan cert verify` hands them over. Properties: a verdict always names its checks, is the same when computed
 //! twice, and says `integrity` for OpenAttestation; XML with a DOCTYPE is always refused; an
 //! SPS import that succeeds also verifies.
 
@@ -38,7 +38,10 @@ pub fn interop_documents(data: &[u8]) {
         }
         Format::Untp => {
             let Ok(doc) = serde_json::from_slice::<Value>(data) else { return };
-            assert!(!untp::verify(&doc).checks.is_empty());
+            // An enveloped credential's JWS is decoded and its signature checked as well.
+            let verdict = untp::verify(&doc);
+            assert!(!verdict.checks.is_empty());
+            assert_eq!(verdict, untp::verify(&doc), "verification is deterministic");
         }
         Format::Caravan => {}
     }

@@ -317,25 +317,22 @@ fn number(x: f64) -> Value {
 
 /// The verdict on a UNTP credential: its structure, and its proof, which is not verified
 /// offline (it needs the issuer's DID document or status list).
+///
+/// An enveloped credential (`EnvelopedVerifiableCredential`, VC-JOSE-COSE: the credential is
+/// the payload of a JWS in a `data:application/vc+jwt,` URL, as UNTP's reference tools issue
+/// it) is opened and its EdDSA signature checked against the key its `kid` names in hex (the
+/// VCKit convention): that shows whether the credential was changed after signing. That this
+/// key is the issuer's needs the issuer's DID document, so `identity` is not checked offline.
 pub fn verify(credential: &Value) -> Verdict {
+    if credential.get("type").and_then(Value::as_str) == Some(ENVELOPED_TYPE)
+        || string_at(credential, &["id"]).is_some_and(|id| id.starts_with("data:application/vc"))
+    {
+        return verify_enveloped(credential);
+    }
     let mut verdict = Verdict::new("untp");
     verdict.document_id = string_at(credential, &["id"]).map(str::to_owned);
-    verdict.issuer = string_at(credential, &["issuer", "name"])
-        .or_else(|| string_at(credential, &["issuer", "id"]))
-        .map(str::to_owned);
-    match read(credential) {
-        Ok((doc_type, _)) => {
-            verdict.valid("structure", format!("a UNTP credential read as a {doc_type} document"))
-        }
-        Err(err) => {
-            let types = credential.get("type").map(Value::to_string).unwrap_or_default();
-            if credential.get("credentialSubject").is_some() {
-                verdict.valid("structure", format!("a VC 2.0 credential with a UNTP context, of type {types} (not mapped to ours: {err})"));
-            } else {
-                verdict.invalid("structure", err.to_string());
-            }
-        }
-    }
+    verdict.issuer = issuer_of(credential);
+    check_structure(&mut verdict, credential);
     match credential.get("proof") {
         Some(proof) => {
             let kind = string_at(proof, &["type"])
@@ -359,6 +356,170 @@ pub fn verify(credential: &Value) -> Verdict {
             verdict.not_checked("signature", why);
         }
     }
+    check_status(&mut verdict, credential);
+    verdict
+}
+
+/// The `type` of a VC-JOSE-COSE enveloped credential.
+pub const ENVELOPED_TYPE: &str = "EnvelopedVerifiableCredential";
+
+fn issuer_of(credential: &Value) -> Option<String> {
+    string_at(credential, &["issuer", "name"])
+        .or_else(|| string_at(credential, &["issuer", "id"]))
+        .or_else(|| string_at(credential, &["issuer"]))
+        .map(str::to_owned)
+}
+
+fn check_structure(verdict: &mut Verdict, credential: &Value) {
+    match read(credential) {
+        Ok((doc_type, _)) => {
+            verdict.valid("structure", format!("a UNTP credential read as a {doc_type} document"))
+        }
+        Err(err) => {
+            let types = credential.get("type").map(Value::to_string).unwrap_or_default();
+            if credential.get("credentialSubject").is_some() {
+                verdict.valid("structure", format!("a VC 2.0 credential with a UNTP context, of type {types} (not mapped to ours: {err})"));
+            } else {
+                verdict.invalid("structure", err.to_string());
+            }
+        }
+    }
+}
+
+fn check_status(verdict: &mut Verdict, credential: &Value) {
+    if let Some(status) = credential.get("credentialStatus") {
+        let list = status
+            .get("statusListCredential")
+            .or_else(|| status.pointer("/0/statusListCredential"))
+            .and_then(Value::as_str)
+            .unwrap_or("its status list");
+        verdict.not_checked(
+            "revocation",
+            format!("the status list {list} is fetched over the network, not offline"),
+        );
+    }
+}
+
+/// A JWS in compact form, decoded: its header and payload as JSON, the signed bytes and the
+/// signature.
+struct Jws {
+    header: Value,
+    payload: Value,
+    signing_input: String,
+    signature: Vec<u8>,
+}
+
+fn decode_jws(compact: &str) -> Result<Jws, String> {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let parts: Vec<&str> = compact.split('.').collect();
+    let [header, payload, signature] = parts.as_slice() else {
+        return Err(format!("a JWS has 3 parts separated by '.', this one has {}", parts.len()));
+    };
+    let json = |part: &str, what: &str| -> Result<Value, String> {
+        let bytes =
+            engine.decode(part).map_err(|e| format!("the JWS {what} is not base64url: {e}"))?;
+        serde_json::from_slice(&bytes).map_err(|e| format!("the JWS {what} is not JSON: {e}"))
+    };
+    Ok(Jws {
+        header: json(header, "header")?,
+        payload: json(payload, "payload")?,
+        signing_input: format!("{header}.{payload}"),
+        signature: engine
+            .decode(signature)
+            .map_err(|e| format!("the JWS signature is not base64url: {e}"))?,
+    })
+}
+
+/// The Ed25519 key a `kid` names in hex after its `#`, as VCKit writes it
+/// (`did:web:…#<64 hex digits>-JsonWebKey-key-0`).
+fn key_in_kid(kid: &str) -> Option<[u8; 32]> {
+    let fragment = kid.split_once('#')?.1;
+    let hex_key = fragment.get(..64)?;
+    let mut key = [0u8; 32];
+    hex::decode_to_slice(hex_key, &mut key).ok()?;
+    Some(key)
+}
+
+fn verify_enveloped(envelope: &Value) -> Verdict {
+    let mut verdict = Verdict::new("untp");
+    let id = string_at(envelope, &["id"]).unwrap_or_default();
+    let Some((media_type, compact)) =
+        id.strip_prefix("data:").and_then(|rest| rest.split_once(','))
+    else {
+        verdict.invalid(
+            "well-formed",
+            "an EnvelopedVerifiableCredential's id must be a data: URL holding the credential",
+        );
+        return verdict;
+    };
+    if !matches!(media_type, "application/vc+jwt" | "application/vc-ld+jwt") {
+        verdict.invalid(
+            "well-formed",
+            format!("enveloped as {media_type}; application/vc+jwt is read"),
+        );
+        return verdict;
+    }
+    let jws = match decode_jws(compact) {
+        Ok(jws) => jws,
+        Err(reason) => {
+            verdict.invalid("well-formed", reason);
+            return verdict;
+        }
+    };
+    let credential = &jws.payload;
+    verdict.document_id = string_at(credential, &["id"]).map(str::to_owned);
+    verdict.issuer = issuer_of(credential);
+    verdict.valid("well-formed", format!("a VC-JWT enveloped as {media_type}"));
+    check_structure(&mut verdict, credential);
+
+    let alg = string_at(&jws.header, &["alg"]).unwrap_or("none");
+    let kid = string_at(&jws.header, &["kid"]).unwrap_or_default();
+    let key = key_in_kid(kid);
+    match (alg, key) {
+        ("EdDSA", Some(key)) => {
+            let res = caravan_docsign::sig::verify(
+                caravan_docsign::sig::Algorithm::Ed25519,
+                &key,
+                jws.signing_input.as_bytes(),
+                &jws.signature,
+                "",
+            );
+            match res {
+                Ok(()) => verdict.valid(
+                    "signature",
+                    format!("the EdDSA JWS verifies under the Ed25519 key {} its kid names: nothing was changed after signing", hex::encode(key)),
+                ),
+                Err(err) => verdict.invalid(
+                    "signature",
+                    format!("the EdDSA JWS does not verify under the key its kid names ({err}): the credential was changed after signing, or signed with another key"),
+                ),
+            }
+        }
+        ("EdDSA", None) => verdict.not_checked(
+            "signature",
+            format!("the key {kid:?} is named, not given: it is in the issuer's DID document, which is fetched over the network"),
+        ),
+        (other, _) => verdict.not_checked(
+            "signature",
+            format!("JWS algorithm {other} is not verified offline here (EdDSA is)"),
+        ),
+    }
+    let signer = kid.split_once('#').map_or(kid, |(did, _)| did);
+    let issuer_id =
+        string_at(credential, &["issuer", "id"]).or_else(|| string_at(credential, &["issuer"]));
+    match issuer_id {
+        Some(issuer) if !signer.is_empty() && issuer != signer => verdict.invalid(
+            "identity",
+            format!("signed with a key of {signer}, but the credential names {issuer} as its issuer"),
+        ),
+        Some(issuer) => verdict.not_checked(
+            "identity",
+            format!("that the signing key is {issuer}'s needs its DID document, fetched over the network"),
+        ),
+        None => verdict.invalid("identity", "the credential names no issuer"),
+    }
+    check_status(&mut verdict, credential);
     verdict
 }
 

@@ -44,3 +44,137 @@ fn origin_and_passport_round_trip_through_untp() {
 fn a_phytosanitary_certificate_is_not_exported_as_untp() {
     assert!(matches!(export(&ours(DocumentType::Phyto)), Err(UntpError::Unsupported(_))));
 }
+
+/// UNTP's own sample credentials (uncefact/tests-untp, tests/data/PROVENANCE.md), read-only.
+fn tests_untp(file: &str) -> Value {
+    let path = format!("{}/tests/data/untp/{file}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The status of each check of `verdict`, in order, for a one-line comparison.
+fn outcomes(verdict: &Verdict) -> Vec<(String, &'static str)> {
+    use crate::verdict::Outcome;
+    verdict
+        .checks
+        .iter()
+        .map(|c| {
+            let word = match c.outcome {
+                Outcome::Valid(_) => "valid",
+                Outcome::Invalid(_) => "invalid",
+                Outcome::NotChecked(_) => "not_checked",
+            };
+            (c.name.clone(), word)
+        })
+        .collect()
+}
+
+#[track_caller]
+fn check(credential: &Value, expect: &[(&str, &str)], status: crate::verdict::Status) {
+    let verdict = verify(credential);
+    let expect: Vec<(String, &str)> = expect.iter().map(|(n, o)| ((*n).to_owned(), *o)).collect();
+    assert_eq!(outcomes(&verdict), expect, "{}", verdict.to_text());
+    assert_eq!(verdict.status(), status, "{}", verdict.to_text());
+}
+
+#[test]
+fn tests_untp_unsigned_samples_are_well_formed_and_say_they_carry_no_proof() {
+    use crate::verdict::Status;
+    for file in [
+        "DigitalConformityCredential_instance-v0.5.0.json",
+        "DigitalProductPassport_instance-v0.5.0.json",
+        "conformity-credential-simple.json",
+        "product-passport-simple.json",
+    ] {
+        let credential = tests_untp(file);
+        assert_eq!(
+            crate::detect::detect(credential.to_string().as_bytes()).unwrap(),
+            crate::detect::Format::Untp,
+            "{file}"
+        );
+        check(
+            &credential,
+            &[("structure", "valid"), ("signature", "not_checked")],
+            Status::IncompleteOffline,
+        );
+        let verdict = verify(&credential);
+        assert_eq!(verdict.document_id.as_deref(), string_at(&credential, &["id"]), "{file}");
+        assert!(verdict.to_text().contains("carries no proof"), "{file}");
+    }
+    // Without a subject it is no credential at all.
+    let mut broken = tests_untp("product-passport-simple.json");
+    broken.as_object_mut().unwrap().remove("credentialSubject");
+    check(&broken, &[("structure", "invalid"), ("signature", "not_checked")], Status::Invalid);
+}
+
+/// Re-signs nothing: swaps the JWS payload for `payload`, keeping the original signature.
+fn with_payload(envelope: &Value, payload: &Value) -> Value {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let id = envelope["id"].as_str().unwrap();
+    let (prefix, compact) = id.split_once(',').unwrap();
+    let parts: Vec<&str> = compact.split('.').collect();
+    let body = engine.encode(serde_json::to_vec(payload).unwrap());
+    let mut out = envelope.clone();
+    out["id"] = json!(format!("{prefix},{}.{body}.{}", parts[0], parts[2]));
+    out
+}
+
+fn payload_of(envelope: &Value) -> Value {
+    use base64::Engine as _;
+    let compact = envelope["id"].as_str().unwrap().split_once(',').unwrap().1;
+    let body = compact.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(body).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn tests_untp_enveloped_passport_verifies_and_a_tampered_one_fails_its_signature() {
+    use crate::verdict::Status;
+    let envelope = tests_untp("valid-v2-enveloped-dpp.json");
+    let verdict = verify(&envelope);
+    check(
+        &envelope,
+        &[
+            ("well-formed", "valid"),
+            ("structure", "valid"),
+            ("signature", "valid"),
+            ("identity", "not_checked"),
+            ("revocation", "not_checked"),
+        ],
+        Status::IncompleteOffline,
+    );
+    assert_eq!(verdict.issuer.as_deref(), Some("Example Company Pty Ltd"), "{}", verdict.to_text());
+
+    // One value of the signed credential changed: the signature no longer holds.
+    let mut payload = payload_of(&envelope);
+    payload["credentialSubject"]["name"] = json!("Another product");
+    check(
+        &with_payload(&envelope, &payload),
+        &[
+            ("well-formed", "valid"),
+            ("structure", "valid"),
+            ("signature", "invalid"),
+            ("identity", "not_checked"),
+            ("revocation", "not_checked"),
+        ],
+        Status::Invalid,
+    );
+    // The issuer swapped: both the signature and the signer's identity fail.
+    let mut payload = payload_of(&envelope);
+    payload["issuer"]["id"] = json!("did:web:someone-else.example");
+    let verdict = verify(&with_payload(&envelope, &payload));
+    assert_eq!(verdict.check("signature").map(|c| &c.outcome).map(outcome_word), Some("invalid"));
+    assert_eq!(verdict.check("identity").map(|c| &c.outcome).map(outcome_word), Some("invalid"));
+    // A damaged envelope is named.
+    let mut damaged = envelope.clone();
+    damaged["id"] = json!("data:application/vc+jwt,not-a-jws");
+    check(&damaged, &[("well-formed", "invalid")], Status::Invalid);
+}
+
+fn outcome_word(outcome: &crate::verdict::Outcome) -> &'static str {
+    match outcome {
+        crate::verdict::Outcome::Valid(_) => "valid",
+        crate::verdict::Outcome::Invalid(_) => "invalid",
+        crate::verdict::Outcome::NotChecked(_) => "not_checked",
+    }
+}
