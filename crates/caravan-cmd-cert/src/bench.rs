@@ -201,7 +201,8 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         batch / bare
     )?;
 
-    other_formats(&mut stdout, n, &certs)?;
+    let phyto: serde_json::Value = serde_json::from_slice(&certs[0])?;
+    crate::bench_interop::other_formats(&mut stdout, n, &phyto)?;
 
     // Durable appends with group commit.
     let tmp;
@@ -271,69 +272,5 @@ pub fn bench(args: BenchArgs) -> Result<()> {
     if args.dir.is_some() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
     }
-    Ok(())
-}
-
-/// The OpenAttestation v2 vector the bench verifies: oa-verify's `documentDidSigned`
-/// (crates/caravan-interop/tests/data/PROVENANCE.md), with a two-step Merkle proof.
-const OA_V2_DID_SIGNED: &str =
-    include_str!("../../caravan-interop/tests/data/oa/v2/did-signed.json");
-
-/// OpenAttestation v2 integrity and integrity + DID signature per second, and SPS XML export
-/// and import per second, on one thread.
-fn other_formats(stdout: &mut impl std::io::Write, n: usize, certs: &[Vec<u8>]) -> Result<()> {
-    use caravan_interop::oa::{self, OaVersion};
-    use caravan_interop::{sps, verdict::Status};
-
-    let doc: serde_json::Value = serde_json::from_str(OA_V2_DID_SIGNED)?;
-    let target = doc["signature"]["targetHash"].as_str().unwrap_or_default().to_owned();
-    let start = Instant::now();
-    for _ in 0..n {
-        let digest = oa::v2_target_hash(&doc).map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(
-            digest == target,
-            "the OpenAttestation vector's targetHash does not verify"
-        );
-    }
-    let integrity = per_second(n, start);
-    writeln!(stdout, "OpenAttestation v2 integrity (targetHash):        {integrity:>10.0} /s")?;
-    let start = Instant::now();
-    for _ in 0..n {
-        let verdict = oa::verify(&doc, OaVersion::V2, None);
-        anyhow::ensure!(
-            verdict.status() != Status::Invalid,
-            "the OpenAttestation vector failed: {}",
-            verdict.to_text()
-        );
-    }
-    let full = per_second(n, start);
-    writeln!(stdout, "OpenAttestation v2 integrity + DID signature:     {full:>10.0} /s")?;
-
-    // SPS XML of our phytosanitary certificate.
-    let mut phyto: serde_json::Value = serde_json::from_slice(&certs[0])?;
-    phyto["type"] = serde_json::json!([
-        "VerifiableCredential",
-        "DigitalConformityCredential",
-        "PhytosanitaryCertificate"
-    ]);
-    phyto["credentialSubject"] = sample_subject(DocumentType::Phyto);
-    let start = Instant::now();
-    let mut xml = String::new();
-    for _ in 0..n {
-        xml = sps::export_phyto(&phyto)?;
-    }
-    let export = per_second(n, start);
-    let start = Instant::now();
-    for _ in 0..n {
-        let view = sps::import(&xml)?;
-        anyhow::ensure!(view.unmapped.is_empty(), "our SPS XML left elements unmapped");
-    }
-    let import = per_second(n, start);
-    writeln!(
-        stdout,
-        "SPS XML export ({} bytes):                      {export:>10.0} /s",
-        xml.len()
-    )?;
-    writeln!(stdout, "SPS XML import:                                  {import:>10.0} /s")?;
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! not run offline.
 
 mod bench;
+mod bench_interop;
 mod interop;
 mod logdir;
 mod online;

@@ -335,36 +335,48 @@ fn v2_str<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
     str_at(value, path).map(unsalt)
 }
 
-fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
-    let mut verdict = Verdict::new(OaVersion::V2.as_str());
-    verdict.document_id =
-        doc.pointer("/data/id").and_then(Value::as_str).map(|s| unsalt(s).to_owned());
+/// The integrity of a v2 document, as `verifySignature` of `@govtechsg/open-attestation`
+/// checks it: the salted data hashes to `signature.targetHash`, and `signature.proof` leads from
+/// it to `signature.merkleRoot`. `Ok` says what was established, `Err` why it fails.
+///
+/// # Errors
+/// The reason the document fails: changed data, a proof that leads elsewhere, or no
+/// `SHA3MerkleProof` signature block.
+pub fn v2_integrity(doc: &Value) -> Result<String, String> {
     let signature = doc.get("signature");
     let target = signature.and_then(|s| s.get("targetHash")).and_then(Value::as_str);
     let root = signature.and_then(|s| s.get("merkleRoot")).and_then(Value::as_str);
     let proof = signature.and_then(|s| s.get("proof")).and_then(Value::as_array);
     let kind = signature.and_then(|s| s.get("type")).and_then(Value::as_str);
-    match (kind, target, root, proof) {
-        (Some("SHA3MerkleProof"), Some(target), Some(root), Some(proof)) => match v2_target_hash(doc) {
-            Ok(digest) if digest != target => verdict.invalid(
-                "integrity",
-                format!("the data hashes to {digest}, not to signature.targetHash {target}: the document was changed"),
-            ),
-            Ok(_) => match check_merkle(proof, root, target) {
-                Ok(()) => verdict.valid(
-                    "integrity",
-                    format!("the salted data hashes to targetHash {target}; the proof of {} step(s) leads to merkleRoot {root}", proof.len()),
-                ),
-                Err(err) => verdict.invalid("integrity", err),
-            },
-            Err(err) => verdict.invalid("integrity", err),
-        },
-        _ => verdict.invalid(
-            "integrity",
-            "signature must be a SHA3MerkleProof with targetHash, proof and merkleRoot",
-        ),
+    let (Some("SHA3MerkleProof"), Some(target), Some(root), Some(proof)) =
+        (kind, target, root, proof)
+    else {
+        return Err(
+            "signature must be a SHA3MerkleProof with targetHash, proof and merkleRoot".to_owned()
+        );
+    };
+    let digest = v2_target_hash(doc)?;
+    if digest != target {
+        return Err(format!(
+            "the data hashes to {digest}, not to signature.targetHash {target}: the document was changed"
+        ));
     }
-    let root = root.unwrap_or_default();
+    check_merkle(proof, root, target)?;
+    Ok(format!(
+        "the salted data hashes to targetHash {target}; the proof of {} step(s) leads to merkleRoot {root}",
+        proof.len()
+    ))
+}
+
+fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
+    let mut verdict = Verdict::new(OaVersion::V2.as_str());
+    verdict.document_id =
+        doc.pointer("/data/id").and_then(Value::as_str).map(|s| unsalt(s).to_owned());
+    match v2_integrity(doc) {
+        Ok(detail) => verdict.valid("integrity", detail),
+        Err(reason) => verdict.invalid("integrity", reason),
+    }
+    let root = doc.pointer("/signature/merkleRoot").and_then(Value::as_str).unwrap_or_default();
     let issuers = doc
         .pointer("/data/issuers")
         .and_then(Value::as_array)
