@@ -55,10 +55,13 @@ pub struct Sources<'a> {
     pub units: &'a str,
     /// `search/hs_synonyms.csv`: `code,terms` — trade names the HS descriptions lack.
     pub synonyms: &'a str,
+    /// `tnved-eaeu-ru/ett_lines_not_listed.csv`: `code,heading_listed` — the lines of the EAEU
+    /// Common Customs Tariff 2026 that `tnved_ru` lacks.
+    pub ett_lines_not_listed: &'a str,
 }
 
 /// Paths of the reference files under `data/reference/`, in the order [`Sources::from_texts`] takes them.
-pub const SOURCE_FILES: [&str; 8] = [
+pub const SOURCE_FILES: [&str; 9] = [
     "hs2022-nomenclature/harmonized-system.csv",
     "hs2022-nomenclature/sections.csv",
     "hs-correspondence/hs2022_hs2017_correlation.csv",
@@ -67,11 +70,12 @@ pub const SOURCE_FILES: [&str; 8] = [
     "iso-codes/iso4217_list_one.csv",
     "unece-rec20/rec20_all_codes.csv",
     "search/hs_synonyms.csv",
+    "tnved-eaeu-ru/ett_lines_not_listed.csv",
 ];
 
 impl<'a> Sources<'a> {
     /// The sources from the texts of [`SOURCE_FILES`], in that order.
-    pub fn from_texts(texts: &'a [String; 8]) -> Sources<'a> {
+    pub fn from_texts(texts: &'a [String; 9]) -> Sources<'a> {
         Sources {
             hs2022: &texts[0],
             sections: &texts[1],
@@ -81,6 +85,7 @@ impl<'a> Sources<'a> {
             currencies: &texts[5],
             units: &texts[6],
             synonyms: &texts[7],
+            ett_lines_not_listed: &texts[8],
         }
     }
 }
@@ -126,9 +131,28 @@ pub struct Hs2017Link {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NationalLine {
     pub code: HsCode,
+    /// The line's Russian name; for a line the shipped TN VED list lacks (see `name_source`),
+    /// the HS 2022 subheading's description, marked `[нет в перечне ТН ВЭД; текст субпозиции ГС 2022]`.
     pub name_ru: String,
     pub valid_from: String,
+    /// Where `name_ru` comes from.
+    pub name_source: NameSource,
 }
+
+/// Where a national line's name comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NameSource {
+    /// The line's own name in the shipped TN VED list.
+    TnVed,
+    /// The line is in the EAEU Common Customs Tariff 2026 but not in the shipped TN VED list
+    /// (which is older, and omits the headings that are not subdivided): no name of its own
+    /// exists in the shipped data, so the HS 2022 subheading's description stands in.
+    Hs2022Subheading,
+}
+
+/// The mark that opens the name of a line without a TN VED name of its own.
+pub const NO_TNVED_NAME: &str = "[нет в перечне ТН ВЭД; текст субпозиции ГС 2022]";
 
 /// An HS section.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -201,6 +225,7 @@ impl ReferenceData {
         link_children(&mut hs, &hs_index);
         attach_correlation(&mut hs, &hs_index, sources.hs2017_correlation)?;
         let section_ru = attach_russian(&mut hs, &hs_index, sources.tnved_ru)?;
+        attach_ett_lines(&mut hs, &hs_index, sources.ett_lines_not_listed)?;
         let sections = sections
             .into_iter()
             .map(|(section, name_en)| {
@@ -474,6 +499,7 @@ fn attach_russian(
                         code,
                         name_ru: name,
                         valid_from: cols[3].clone(),
+                        name_source: NameSource::TnVed,
                     });
                 }
             }
@@ -486,6 +512,56 @@ fn attach_russian(
         }
     }
     Ok(section_names)
+}
+
+/// The first day of the EAEU Common Customs Tariff revision the not-listed lines come from.
+const ETT_VALID_FROM: &str = "2026-01-01";
+
+/// Adds the lines of the EAEU Common Customs Tariff that the TN VED list lacks under their HS
+/// subheading, named by the subheading's description (Russian where it has one, else English)
+/// behind [`NO_TNVED_NAME`], so every tariff line has a description and says where it is from.
+/// Must run after [`attach_russian`], which gives subheadings their Russian names.
+fn attach_ett_lines(
+    hs: &mut [HsEntry],
+    index: &FastMap<HsCode, usize>,
+    text: &str,
+) -> Result<(), LoadError> {
+    const FILE: &str = "ett_lines_not_listed.csv";
+    for (row, cols) in records(FILE, text, &["code", "heading_listed"])? {
+        let code = parse_code(FILE, row, &cols[0])?;
+        if code.len() != 10 {
+            return Err(LoadError::Row {
+                file: FILE,
+                row,
+                reason: format!("{code} is not a ten-digit line"),
+            });
+        }
+        let &idx = index.get(&code.truncate(6)).ok_or_else(|| LoadError::Row {
+            file: FILE,
+            row,
+            reason: format!("{code}: its subheading {} is not in HS 2022", code.truncate(6)),
+        })?;
+        let entry = &hs[idx];
+        if entry.national_lines.iter().any(|line| line.code == code) {
+            return Err(LoadError::Row {
+                file: FILE,
+                row,
+                reason: format!("{code} is in the TN VED list already"),
+            });
+        }
+        let text = entry.description_ru.as_deref().unwrap_or(&entry.description_en);
+        let name_ru = format!("{NO_TNVED_NAME} {text}");
+        hs[idx].national_lines.push(NationalLine {
+            code,
+            name_ru,
+            valid_from: ETT_VALID_FROM.to_owned(),
+            name_source: NameSource::Hs2022Subheading,
+        });
+    }
+    for entry in hs.iter_mut().filter(|e| e.level == 6) {
+        entry.national_lines.sort_by_key(|line| line.code);
+    }
+    Ok(())
 }
 
 /// TN VED chapter and heading names are in capitals; show them in sentence case.

@@ -323,6 +323,20 @@ impl SearchIndex {
         // A query of digits is a code look-up: every entry whose code starts with them.
         let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
         if digits.chars().all(|c| c.is_ascii_digit()) {
+            // A national line (8 or 10 digits) is found through its HS subheading.
+            if digits.len() > 6 {
+                return entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| {
+                        e.level == 6
+                            && digits.starts_with(e.code.as_str())
+                            && e.national_lines.iter().any(|l| l.code.as_str().starts_with(&digits))
+                    })
+                    .take(query.limit)
+                    .map(|(idx, _)| (idx, 1.0))
+                    .collect();
+            }
             return entries
                 .iter()
                 .enumerate()

@@ -23,6 +23,7 @@ pub(crate) fn sources() -> Sources<'static> {
         currencies: reference_file!("iso-codes/iso4217_list_one.csv"),
         units: reference_file!("unece-rec20/rec20_all_codes.csv"),
         synonyms: reference_file!("search/hs_synonyms.csv"),
+        ett_lines_not_listed: reference_file!("tnved-eaeu-ru/ett_lines_not_listed.csv"),
     }
 }
 
