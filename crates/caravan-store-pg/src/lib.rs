@@ -10,6 +10,7 @@ mod datasets;
 mod declarations;
 mod health;
 mod land;
+mod rates;
 mod scholarship;
 
 /// This adapter's types under the names the SQL shared with the other adapter uses
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_scholarship.sql"),
     include_str!("../migrations/0007_log_nodes.sql"),
     include_str!("../migrations/0008_declarant_references.sql"),
+    include_str!("../migrations/0009_exchange_rates.sql"),
 ];
 
 /// The PostgreSQL store.

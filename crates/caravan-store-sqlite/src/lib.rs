@@ -13,6 +13,7 @@ mod health;
 mod land;
 #[cfg(test)]
 mod migrate_tests;
+mod rates;
 mod scholarship;
 
 /// This adapter's types under the names the SQL shared with the other adapter uses
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_scholarship.sql"),
     include_str!("../migrations/0007_log_nodes.sql"),
     include_str!("../migrations/0008_declarant_references.sql"),
+    include_str!("../migrations/0009_exchange_rates.sql"),
 ];
 
 /// The migrations after the last applied one, and the foreign key check, in one transaction.

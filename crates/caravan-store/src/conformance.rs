@@ -285,5 +285,11 @@ macro_rules! conformance_tests {
                 $crate::scholarship::conformance(&*store).await;
             }
         }
+        #[tokio::test]
+        async fn conformance_exchange_rates() {
+            if let Some(store) = $make.await {
+                $crate::rates::conformance(&*store).await;
+            }
+        }
     };
 }

@@ -10,12 +10,14 @@ pub mod conformance;
 pub mod datasets;
 pub mod declarations;
 pub mod land;
+pub mod rates;
 pub mod scholarship;
 
 pub use certs::CertStore;
 pub use datasets::DatasetStore;
 pub use declarations::{DeclarationStore, JsonText};
 pub use land::{JobStatus, LandJob, LandStore, NewRaster, Raster};
+pub use rates::ExchangeRateStore;
 pub use scholarship::ScholarshipStore;
 
 use std::fmt;
@@ -364,7 +366,15 @@ pub struct NewAudit<'a> {
 /// The storage interface. Every method is one transaction.
 #[async_trait]
 pub trait Store:
-    CertStore + DeclarationStore + DatasetStore + LandStore + ScholarshipStore + Send + Sync + 'static
+    CertStore
+    + DeclarationStore
+    + DatasetStore
+    + LandStore
+    + ScholarshipStore
+    + ExchangeRateStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Short name of the backend for logs (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
