@@ -175,6 +175,7 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         "real_kz_sample_compound_lines": real.as_ref().map(|(_, _, compound)| *compound),
         "real_kz_duty_seconds": real_s,
         "real_kz_duty_calculations_per_s": real.as_ref().map(|_| rate(args.calculations, real_s)),
+        "real_kz_target_per_s": 500_000,
         "real_kz_note": "random sample (fixed seed) of every line of the KZ schedule with a quantity in the unit each line's rate needs; EUR and USD rates are bench figures, not official",
         "origin_assessments": args.assessments,
         "origin_bom_inputs": bom.len(),

@@ -1,5 +1,5 @@
 //! The command-line shell of the tariff and rules-of-origin engines (issue 4):
-//! `caravan tariff calculate`, `caravan tariff import-uk`, `caravan tariff import-ett`, `caravan origin assess` and
+//! `caravan tariff calculate`, `caravan tariff import-uk`, `caravan tariff import-ett`, `caravan tariff cross-check-hs6`, `caravan origin assess` and
 //! `caravan bench tariff`. Reads schedules, rule books and bills of materials from files, runs
 //! `caravan-tariff` / `caravan-origin`, and writes JSON through one locked stdout writer.
 
@@ -9,11 +9,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 mod bench;
+mod crosscheck;
 mod origin;
 mod read;
 mod tariff;
 
 pub use bench::{BenchArgs, bench};
+pub use crosscheck::CrossCheckArgs;
 pub use origin::{AssessArgs, OriginCommand, run_origin};
 pub use tariff::{CalculateArgs, ImportEttArgs, ImportUkArgs, TariffCommand, run_tariff};
 

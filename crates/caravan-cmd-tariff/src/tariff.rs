@@ -1,4 +1,5 @@
-//! `caravan tariff calculate`, `caravan tariff import-uk` and `caravan tariff import-ett`.
+//! `caravan tariff calculate`, `caravan tariff import-uk`, `caravan tariff import-ett` and the
+//! dispatch of `caravan tariff cross-check-hs6`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +20,6 @@ use crate::{emit, success, write_json};
 
 /// Subcommands of `caravan tariff`.
 #[derive(Debug, clap::Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per process; boxing buys nothing")]
 pub enum TariffCommand {
     /// Duties and taxes due on an import, as a JSON breakdown: every measure applied with its
     /// amount and legal basis, the total, and every measure considered but not applied with why.
@@ -30,6 +30,9 @@ pub enum TariffCommand {
     /// registers next to it into the KZ and KG schedules, with a report of every row cleaned,
     /// dropped or refused.
     ImportEtt(ImportEttArgs),
+    /// Compare the schedule's HS 6 averages of ad valorem rates with an independent file of
+    /// applied MFN averages (WITS/TRAINS), and list the largest gaps.
+    CrossCheckHs6(crate::crosscheck::CrossCheckArgs),
 }
 
 /// Options of `caravan tariff import-ett`.
@@ -126,6 +129,7 @@ pub fn run_tariff(cmd: TariffCommand) -> Result<ExitCode> {
         TariffCommand::Calculate(args) => calculate_cmd(&args),
         TariffCommand::ImportUk(args) => import_uk_cmd(&args),
         TariffCommand::ImportEtt(args) => import_ett_cmd(&args),
+        TariffCommand::CrossCheckHs6(args) => crate::crosscheck::cross_check(&args),
     }
 }
 

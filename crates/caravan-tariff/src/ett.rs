@@ -370,6 +370,9 @@ pub struct MemberState {
     pub vat_legal_basis: &'static str,
     /// Whether the VAT rate is verified against its law (`false` marks it illustrative).
     pub vat_verified: bool,
+    /// What the schedule does not model of this state's own application of the tariff, said in
+    /// its notice ("" when nothing is known to be missing).
+    pub caveat: &'static str,
 }
 
 /// Kazakhstan: tenge; VAT 16 % from 1 January 2026.
@@ -380,6 +383,7 @@ pub const KAZAKHSTAN: MemberState = MemberState {
     vat_percent: "16",
     vat_legal_basis: "Tax Code of the Republic of Kazakhstan, Law No. 214-VIII of 18 July 2025, in force from 1 January 2026: standard VAT rate 16 % (reduced rates and exemptions, e.g. medicines 5 % in 2026, are not modelled: check them for the goods)",
     vat_verified: true,
+    caveat: " Kazakhstan applies lower rates than the ETT on the goods of its WTO list (EEC Council Decision No. 59 of 14 October 2015, as amended: fish, poultry, paper, furniture, clothing and others); that list is not modelled, so on those lines this duty is the ETT rate, higher than Kazakhstan applies: check the list (data/tariff/cross-check-kz-wits.md).",
 };
 
 /// Kyrgyzstan: som; VAT 12 %.
@@ -390,6 +394,7 @@ pub const KYRGYZSTAN: MemberState = MemberState {
     vat_percent: "12",
     vat_legal_basis: "Tax Code of the Kyrgyz Republic (2022): standard VAT rate 12 % on taxable imports (exemptions listed by the Cabinet of Ministers, e.g. Resolution No. 131 of 11 March 2022, are not modelled: check them for the goods)",
     vat_verified: true,
+    caveat: "",
 };
 
 /// One trade-remedy register (`eec_trade_remedies_v1`).
@@ -605,8 +610,8 @@ pub fn member_schedule(
         valid_to: None,
         illustrative: false,
         notice: Some(format!(
-            "Import duties: {ETT_LEGAL_BASIS}, revision {} (machine-readable copy; the EEC's publication is authoritative). Excise is not included. Exchange rates come from the rates file given with the calculation.",
-            import.revision
+            "Import duties: {ETT_LEGAL_BASIS}, revision {} (machine-readable copy; the EEC's publication is authoritative). Excise is not included. Exchange rates come from the rates given with the calculation, or the official rates entered on the server.{}",
+            import.revision, state.caveat
         )),
         currency,
         nomenclature: "TN VED EAEU 2022 (HS 2022), 10-digit".to_owned(),

@@ -6,6 +6,7 @@
 //! [`Declaration`] and explains every measure applied or not. [`uk`] imports the UK Online Trade
 //! Tariff commodity JSON, [`ett`] the EAEU Common Customs Tariff bundle and trade-remedy registers. This crate does no I/O: callers read the files and pass the text.
 
+mod averages;
 mod calculate;
 mod currency;
 pub mod ett;
@@ -15,6 +16,7 @@ mod schedule;
 pub mod uk;
 mod units;
 
+pub use averages::{Hs6Average, ad_valorem_part, hs6_ad_valorem_averages};
 pub use calculate::{
     Applied, Calculation, Declaration, DutyError, LineUsed, MIXED_NOTICE, NotApplied, Prohibition,
     Provenance, RateRow, RateUsed, Reason, Requirement, calculate, calculate_in,

@@ -167,3 +167,25 @@ fn result_serialises_with_the_contract_keys() {
     assert_eq!(json["provenance"], "illustrative");
     assert_eq!(json["applied"][0]["provenance"], "illustrative");
 }
+
+/// Issue 18: the HS 6 averages of the real KZ schedule take the ad valorem part of compound
+/// duties and leave out duties charged per unit only, as WITS/TRAINS applied averages do.
+#[test]
+fn issue_18_kz_hs6_averages_take_ad_valorem_parts_only() {
+    let tariff = tariff();
+    let kz = tariff.schedule_on("KZ", date!(2026 - 03 - 02)).unwrap();
+    let averages = caravan_tariff::hs6_ad_valorem_averages(kz, date!(2026 - 03 - 02));
+    let find = |code: &str| averages.iter().find(|a| a.hs6.as_str() == code).unwrap();
+    assert_eq!(averages.iter().map(|a| a.lines).sum::<usize>(), kz.lines.len());
+    // 7214 10: rebar, one line at 10 %.
+    let rebar = find("721410");
+    assert_eq!((rebar.lines, rebar.average_percent), (1, Some(Decimal::new(10, 0))));
+    // 0207 11 (whole chickens): "25 %, but not less than 0.2 EUR/kg" in quota and "80 %, but
+    // not less than 0.7 EUR/kg" out of it, three lines each: the ad valorem parts average 52.5.
+    let chickens = find("020711");
+    assert_eq!((chickens.lines, chickens.ad_valorem_lines), (6, 6));
+    assert_eq!(chickens.average_percent, Some(Decimal::new(525, 1)));
+    // 1701 12 (raw beet sugar) is charged per tonne only: no average.
+    let sugar = find("170112");
+    assert_eq!((sugar.specific_only_lines, sugar.average_percent), (sugar.lines, None));
+}
