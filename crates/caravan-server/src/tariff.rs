@@ -1,11 +1,13 @@
 //! Tariff and origin over HTTP (issue 4): duty calculation, national lines, origin self-assessment; the duty calculator and origin wizard pages. Owns the schedules compiled into the binary.
 //!
-//! The API is public and stateless, like the HS reference data: it reads only the compiled-in
-//! schedules and rule books, never anyone's data, so it takes no [`crate::auth::Caller`]. It is
+//! The API is public, like the HS reference data: it reads the compiled-in schedules and rule
+//! books and the official exchange rates entered on this server (published figures), never
+//! anyone's own data, so it takes no [`crate::auth::Caller`]; entering rates ([`rates`]) does. It is
 //! protected by the global body limit, by per-request limits on list sizes and text lengths,
 //! and by validating every input into the one error shape naming the field.
 
 pub mod pages;
+pub mod rates;
 
 use std::collections::BTreeSet;
 
@@ -67,6 +69,10 @@ pub struct TariffData {
     pub rule_books: Vec<RuleBookEntry>,
     /// Codes of the documents the schedules ask for (for the calculator's check boxes).
     pub documents: Vec<String>,
+    /// The official rates administrators entered, per schedule currency, as the calculator
+    /// reads them ([`rates::stored_rates_for`]); keyed by the currencies of the shipped
+    /// schedules only, so the map stays as small as they are.
+    pub(crate) stored_rates: crate::memo::Memo<CurrencyCode, std::sync::Arc<rates::StoredRates>>,
 }
 
 impl TariffData {
@@ -92,7 +98,12 @@ impl TariffData {
                 .map_err(|err| anyhow::anyhow!("data/tariff/origin/{id}.json: {err}"))?;
             rule_books.push(RuleBookEntry { id, book });
         }
-        Ok(TariffData { tariff, rule_books, documents: documents.into_iter().collect() })
+        Ok(TariffData {
+            tariff,
+            rule_books,
+            documents: documents.into_iter().collect(),
+            stored_rates: crate::memo::Memo::new(Some(rates::STORED_RATES_TTL)),
+        })
     }
 
     /// The rule book with this id.
@@ -200,6 +211,11 @@ fn rate_rows(rates: &[RateInput]) -> Result<Vec<caravan_tariff::RateRow>, ApiErr
             format!("rates: at most {MAX_RATES} rates, got {}", rates.len()),
         ));
     }
+    parse_rate_inputs(rates)
+}
+
+/// The rows of `rates`, each field checked and named (`rates[3].date`); the caller bounds the count.
+fn parse_rate_inputs(rates: &[RateInput]) -> Result<Vec<caravan_tariff::RateRow>, ApiError> {
     let mut rows = Vec::with_capacity(rates.len());
     for (idx, rate) in rates.iter().enumerate() {
         let field = |name: &str| format!("rates[{idx}].{name}");
@@ -399,7 +415,8 @@ fn json_bytes(value: &impl Serialize) -> Result<Response, ApiError> {
 
 /// Duties and taxes due on an import: every measure applied with its amount and legal basis,
 /// the total, the VAT base, every measure considered and why it did not apply, the exchange
-/// rates used, and the illustrative notice of the schedule. Public and stateless.
+/// rates used (the request's `rates`, or else the official rates entered on this server for KZ
+/// and KG; `exchange_rates_from` says which), and the illustrative notice of the schedule. Public.
 #[utoipa::path(post, path = "/api/v1/tariff/calculate", tag = "tariff", request_body = CalculateRequest,
     responses((status = 200, description = "The breakdown (caravan_tariff::Calculation)", content_type = "application/json"),
         (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -408,12 +425,80 @@ pub async fn calculate(
     ApiJson(req): ApiJson<CalculateRequest>,
 ) -> Result<Response, ApiError> {
     let declaration = req.declaration(today(&state))?;
-    let rates = rate_rows(&req.rates)?;
+    let given = rate_rows(&req.rates)?;
+    let (rates, from) = rates_for(&state, &declaration, given).await?;
     let result = caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
-        .map_err(|e| duty_error(&e))?;
+        .map_err(|e| calculation_error(&e, &from))?;
     // The ETT ships no descriptions: name the line as the line browser does.
     let text = line_description(&state.refdata, &result.line.code, caravan_refdata::Lang::En);
-    json_bytes(&described(result, text.as_deref()))
+    json_bytes(&CalculateAnswer {
+        calculation: described(result, text.as_deref()),
+        exchange_rates_from: from.as_str(),
+    })
+}
+
+/// Where a calculation's exchange rates came from.
+pub(crate) enum RatesFrom {
+    /// The request's `rates` (or the page's rates box).
+    Request,
+    /// The official rates entered on this server ([`rates`]), for a real schedule.
+    Stored(std::sync::Arc<rates::StoredRates>),
+    /// The schedule's own (illustrative samples) or none needed.
+    Schedule,
+}
+
+impl RatesFrom {
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            RatesFrom::Request => "request",
+            RatesFrom::Stored(_) => "stored",
+            RatesFrom::Schedule => "schedule",
+        }
+    }
+}
+
+/// The rates a calculation uses: the request's when it gives any, else the official rates
+/// entered on this server for a real schedule's currency (the rows of the declaration date).
+///
+/// # Errors
+/// The store cannot be read.
+pub(crate) async fn rates_for(
+    state: &AppState,
+    declaration: &Declaration,
+    given: Vec<caravan_tariff::RateRow>,
+) -> Result<(Vec<caravan_tariff::RateRow>, RatesFrom), ApiError> {
+    if !given.is_empty() {
+        return Ok((given, RatesFrom::Request));
+    }
+    let Some(schedule) =
+        state.tariff.tariff.schedule_on(&declaration.jurisdiction, declaration.date)
+    else {
+        return Ok((given, RatesFrom::Schedule));
+    };
+    match rates::stored_rates_for(state, schedule).await? {
+        Some(stored) => Ok((stored.for_day(declaration.date), RatesFrom::Stored(stored))),
+        None => Ok((given, RatesFrom::Schedule)),
+    }
+}
+
+/// A duty error in the request's words; a missing stored rate says who enters it and where.
+pub(crate) fn calculation_error(err: &DutyError, from: &RatesFrom) -> ApiError {
+    match from {
+        RatesFrom::Stored(stored) => {
+            rates::stored_rate_error(err, stored).unwrap_or_else(|| duty_error(err))
+        }
+        _ => duty_error(err),
+    }
+}
+
+/// The answer of `POST /api/v1/tariff/calculate`: the breakdown and where its rates came from.
+#[derive(Serialize)]
+struct CalculateAnswer<'a> {
+    #[serde(flatten)]
+    calculation: caravan_tariff::Calculation<'a>,
+    /// `request` (the `rates` given), `stored` (official rates entered on this server) or
+    /// `schedule` (the schedule's own, or none needed).
+    exchange_rates_from: &'static str,
 }
 
 /// One schedule version, as `GET /api/v1/tariff/jurisdictions` lists it.
@@ -556,7 +641,16 @@ pub(crate) fn line_description(
 ) -> Option<String> {
     let entry = refdata.hs(&code.truncate(6))?;
     Some(match entry.national_lines.iter().find(|n| n.code == *code) {
-        Some(n) => format!("{} (TN VED: {})", entry.description(lang), n.name_ru),
+        Some(n) if n.name_source == caravan_refdata::NameSource::TnVed => {
+            format!("{} (TN VED: {})", entry.description(lang), n.name_ru)
+        }
+        // The shipped TN VED list lacks the line: say so rather than pass the subheading's
+        // text off as the line's own name.
+        Some(_) => format!(
+            "{} ({})",
+            entry.description(lang),
+            crate::i18n::t(lang, pages::TariffKey::no_tnved_name)
+        ),
         None => entry.description(lang).to_owned(),
     })
 }
@@ -883,7 +977,7 @@ pub async fn assess(
 
 /// The OpenAPI paths of this module, merged into [`crate::openapi`].
 #[derive(OpenApi)]
-#[openapi(paths(calculate, jurisdictions, lines, agreements, assess))]
+#[openapi(paths(calculate, jurisdictions, lines, agreements, assess, rates::list, rates::put))]
 pub struct ApiDoc;
 
 /// This module's routes: its API under `/api/v1` and its pages.
@@ -891,6 +985,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/tariff/calculate", post(calculate))
         .route("/api/v1/tariff/jurisdictions", get(jurisdictions))
+        .route("/api/v1/tariff/rates", get(rates::list).post(rates::put))
+        .route("/tariff/rates", get(rates::page_get).post(rates::page_post))
         .route("/api/v1/tariff/lines/{jurisdiction}/{code}", get(lines))
         .route("/api/v1/origin/agreements", get(agreements))
         .route("/api/v1/origin/assess", post(assess))

@@ -23,10 +23,45 @@ use crate::ui::{dotted, layout, page, ui_lang};
 crate::i18n::strings! { TariffKey {
     rates => ["Official exchange rates (CSV)", "Официальные курсы валют (CSV)", "官方汇率(CSV)"],
     rates_help => [
-        "Needed when a rate is in EUR or USD and the value or the rate is in another currency: one line per rate, date,from,to,rate,source — e.g. 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan.",
-        "Нужны, когда ставка в евро или долларах, а стоимость или ставка в другой валюте: по строке на курс, date,from,to,rate,source — например 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan.",
-        "当税率以欧元或美元计而完税价格或税率为其他货币时需要:每个汇率一行,date,from,to,rate,source——例如 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan。"
+        "Needed when a rate is in EUR or USD and the value or the rate is in another currency: one line per rate, date,from,to,rate,source — e.g. 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan. Left empty, the official rates entered on this server are used (KZ, KG).",
+        "Нужны, когда ставка в евро или долларах, а стоимость или ставка в другой валюте: по строке на курс, date,from,to,rate,source — например 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan. Если поле пусто, применяются официальные курсы, введённые на этом сервере (KZ, KG).",
+        "当税率以欧元或美元计而完税价格或税率为其他货币时需要:每个汇率一行,date,from,to,rate,source——例如 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan。留空时使用本服务器录入的官方汇率（KZ、KG）。"
     ],
+    rates_title => ["Official exchange rates", "Официальные курсы валют", "官方汇率"],
+    rates_intro => [
+        "The official rates the calculator uses for Kazakhstan (KZT) and Kyrgyzstan (KGS) when a calculation gives none of its own: one rate a day and currency pair, never another day's. Entered by administrators; every entry is in the audit log.",
+        "Официальные курсы, которые калькулятор применяет для Казахстана (KZT) и Кыргызстана (KGS), если в расчёте не указаны свои: один курс на день и пару валют, курс другого дня не подставляется. Вводят администраторы; каждый ввод записан в журнал аудита.",
+        "计算器在计算未提供汇率时为哈萨克斯坦（KZT）和吉尔吉斯斯坦（KGS）使用的官方汇率：每天每个货币对一个汇率，绝不借用其他日期的汇率。由管理员录入；每次录入都记入审计日志。"
+    ],
+    rates_format => [
+        "One line per rate: date,from,to,rate,source — e.g. 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan. The header line is optional. A rate for a day and pair already entered replaces it.",
+        "По строке на курс: date,from,to,rate,source — например 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan. Строка заголовка необязательна. Курс на уже введённые день и пару заменяет прежний.",
+        "每行一个汇率：date,from,to,rate,source——例如 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan。标题行可省略。已录入日期和货币对的汇率将被替换。"
+    ],
+    rates_file => ["Or choose a CSV file", "Или выберите файл CSV", "或选择 CSV 文件"],
+    rates_enter => ["Enter the rates", "Ввести курсы", "录入汇率"],
+    rates_saved => ["Saved. Added / replaced / unchanged:", "Сохранено. Добавлено / заменено / без изменений:", "已保存。新增 / 替换 / 未变："],
+    rates_you_may => ["You may enter rates into:", "Вы можете вводить курсы к:", "您可录入以下货币的汇率："],
+    rates_who => [
+        "Rates are entered by platform administrators and by the administrators of a country's customs administration, for their country's currency.",
+        "Курсы вводят администраторы платформы и администраторы таможенной службы страны — для валюты своей страны.",
+        "汇率由平台管理员以及各国海关管理员（针对本国货币）录入。"
+    ],
+    rates_login => ["Log in", "Войти", "登录"],
+    rates_stored => ["Rates entered", "Введённые курсы", "已录入的汇率"],
+    rates_into => ["Into currency", "К валюте", "目标货币"],
+    rates_all => ["(all)", "(все)", "（全部）"],
+    rates_none => ["No rates entered yet.", "Курсы ещё не введены.", "尚未录入汇率。"],
+    rates_day => ["Day", "День", "日期"],
+    rates_pair => ["Pair", "Пара", "货币对"],
+    rates_source => ["Published by", "Опубликовал", "发布机构"],
+    rates_entered => ["Entered by", "Ввёл", "录入人"],
+    no_tnved_name => [
+        "HS 2022 subheading; this line has no name of its own in the shipped TN VED list",
+        "субпозиция ГС 2022; собственного наименования этой позиции в перечне ТН ВЭД нет",
+        "HS 2022 子目；所附商品目录中此税号无单独名称"
+    ],
+    rate_stored => ["official rate entered on this server", "официальный курс, введённый на этом сервере", "本服务器录入的官方汇率"],
     calculator_title => ["Duty calculator", "Калькулятор пошлин", "关税计算器"],
     calculator_intro => [
         "Enter the goods and the import; the result lists every duty and tax with its legal basis, and every measure that did not apply with the reason.",
@@ -357,7 +392,7 @@ fn request_from_pairs(pairs: &[(String, String)]) -> CalculateRequest {
     }
 }
 
-fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
+fn breakdown(lang: Lang, calc: &Calculation<'_>, stored_rates: bool) -> Markup {
     html! {
         section #breakdown aria-labelledby="result-h" {
             h2 #result-h { (t(lang, TariffKey::result)) }
@@ -375,7 +410,10 @@ fn breakdown(lang: Lang, calc: &Calculation<'_>) -> Markup {
                 dd #customs-value { (calc.customs_value.to_string()) @if calc.declared_value != calc.customs_value { " (" (calc.declared_value.to_string()) ")" } }
                 @for rate in &calc.exchange_rates {
                     dt { (t(lang, TariffKey::exchange_rate)) }
-                    dd.rate { "1 " (rate.from) " = " (rate.rate.rate.to_string()) " " (rate.to) " (" (rate.rate.valid_from.to_string()) ", " (rate.rate.source) ")" }
+                    dd.rate {
+                        "1 " (rate.from) " = " (rate.rate.rate.to_string()) " " (rate.to) " (" (rate.rate.valid_from.to_string()) ", " (rate.rate.source) ")"
+                        @if stored_rates { " — " small.rate-stored { (t(lang, TariffKey::rate_stored)) " (" a href={ "/tariff/rates?to=" (rate.to) } { (t(lang, TariffKey::rates_title)) } ")" } }
+                    }
                 }
             }
             @if !calc.prohibitions.is_empty() {
@@ -463,18 +501,27 @@ pub async fn calculator(
     let today = (state.clock)().date();
     let today_text = today.to_string();
     let submitted = !field(&pairs, "code").trim().is_empty();
-    let outcome = submitted.then(|| {
-        let rates = page_rates(field(&pairs, "rates"))?;
-        request_from_pairs(&pairs).declaration(today).and_then(|declaration| {
-            caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
-                .map(|calc| {
-                    // The ETT ships no descriptions: name the line as the line browser does.
-                    let described = super::line_description(&state.refdata, &calc.line.code, lang);
-                    breakdown(lang, &super::described(calc, described.as_deref()))
-                })
-                .map_err(|e| super::duty_error(&e))
-        })
-    });
+    let outcome = if submitted {
+        Some(
+            async {
+                let given = page_rates(field(&pairs, "rates"))?;
+                let declaration = request_from_pairs(&pairs).declaration(today)?;
+                let (rates, from) = super::rates_for(&state, &declaration, given).await?;
+                caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
+                    .map(|calc| {
+                        // The ETT ships no descriptions: name the line as the line browser does.
+                        let described =
+                            super::line_description(&state.refdata, &calc.line.code, lang);
+                        let stored = matches!(from, super::RatesFrom::Stored(_));
+                        breakdown(lang, &super::described(calc, described.as_deref()), stored)
+                    })
+                    .map_err(|e| super::calculation_error(&e, &from))
+            }
+            .await,
+        )
+    } else {
+        None
+    };
     let status = match &outcome {
         Some(Err(err)) => err.status,
         _ => StatusCode::OK,

@@ -18,7 +18,10 @@ fn dec(text: &str) -> Decimal {
 /// What the engine answers for the same declaration, as JSON.
 fn engine(app: &TestApp, declaration: &Declaration) -> Value {
     let calc = caravan_tariff::calculate(&app.state.tariff.tariff, declaration).unwrap();
-    serde_json::to_value(&calc).unwrap()
+    let mut value = serde_json::to_value(&calc).unwrap();
+    // The API adds where the rates came from: a sample schedule's own.
+    value["exchange_rates_from"] = json!("schedule");
+    value
 }
 
 #[allow(clippy::too_many_arguments, reason = "mirrors the declaration's fields")]
@@ -700,4 +703,217 @@ async fn calculator_page_takes_the_days_official_rates() {
         get_page(&app, &format!("{base}&rates=2026-03-02%2CEUR%2CKZT%2Cx%2CNBK"), "en").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("line 2, column rate"), "{html}");
+}
+
+/// Issue 18: official rates entered by an administrator are what the calculator uses when a
+/// request gives none; it says which rate and day it used, and refuses a day without a rate,
+/// naming the field. Entering is for platform and KZ administrators (for KZT), and audited.
+#[tokio::test]
+async fn issue_18_stored_official_rates_are_used_and_a_day_without_one_is_refused() {
+    let app = TestApp::new().await;
+    let kz_admin = app.token("kz-admin").await;
+    let cn_admin = app.token("cn-admin").await;
+    let trader = app.token("trader-a").await;
+    let row = |date: &str, rate: &str| {
+        json!({"date": date, "from": "USD", "to": "KZT", "rate": rate,
+               "source": "National Bank of Kazakhstan"})
+    };
+    let put = |token: Option<String>, rates: Value| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/v1/tariff/rates",
+                token.as_deref(),
+                &json!({"rates": rates}).to_string(),
+            )
+            .await
+        }
+    };
+    // Who may enter: nobody anonymous, not a trader, not another country's administrator.
+    let (status, _) = put(None, json!([row("2026-03-02", "505.00")])).await;
+    assert_eq!(status, 401);
+    let (status, err) = put(Some(trader.clone()), json!([row("2026-03-02", "505.00")])).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (403, Some("rates[0].to")), "{err}");
+    let (status, err) = put(Some(cn_admin.clone()), json!([row("2026-03-02", "505.00")])).await;
+    assert_eq!(status, 403, "{err}");
+    assert!(app.state.store.exchange_rates(None, 10).await.unwrap().is_empty());
+    // Bad rows are named and store nothing.
+    let (status, err) =
+        put(Some(kz_admin.clone()), json!([row("2026-03-02", "505"), row("2026-03-02", "506")]))
+            .await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("rates[1].date")), "{err}");
+    let (status, err) = put(
+        Some(kz_admin.clone()),
+        json!([{"date": "2026-03-02", "from": "USD", "to": "GBP", "rate": "1", "source": "x"}]),
+    )
+    .await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("rates[0].to")), "{err}");
+    let (status, err) = put(Some(kz_admin.clone()), json!([row("2026-02-30", "505")])).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("rates[0].date")), "{err}");
+    assert!(app.state.store.exchange_rates(None, 10).await.unwrap().is_empty());
+
+    let (status, put_answer) = put(
+        Some(kz_admin.clone()),
+        json!([row("2026-03-02", "505.00"), row("2026-03-03", "506.10")]),
+    )
+    .await;
+    assert_eq!(status, 200, "{put_answer}");
+    assert_eq!(put_answer, json!({"added": 2, "replaced": 0, "unchanged": 0}));
+    let audit = app.state.store.audit_entries(0, 1000).await.unwrap();
+    let entry = audit.iter().rev().find(|a| a.action == "tariff.rates.put").expect("audited");
+    assert_eq!(entry.target, "exchange_rates:KZT");
+    let (status, listed) = app.get("/api/v1/tariff/rates?to=kzt", None).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed[0]["date"], "2026-03-03", "{listed}");
+    assert_eq!(listed[1]["rate"], "505.00", "{listed}");
+    assert_eq!(listed[1]["entered_by"], "kz-admin", "{listed}");
+
+    // The calculator takes the day's stored rate when the request gives none, and says so.
+    let request = |date: &str| {
+        json!({"jurisdiction": "KZ", "date": date, "code": "7214100000", "origin": "CN",
+               "value": 10000, "currency": "USD"})
+    };
+    let (status, kz) = calculate(&app, request("2026-03-02")).await;
+    assert_eq!(status, 200, "{kz}");
+    assert_eq!(kz["exchange_rates_from"], "stored");
+    assert_eq!(kz["exchange_rates"][0]["rate"], "505.00", "{kz}");
+    assert_eq!(kz["exchange_rates"][0]["valid_from"], "2026-03-02", "{kz}");
+    assert_eq!(kz["exchange_rates"][0]["source"], "National Bank of Kazakhstan");
+    assert_eq!(kz["customs_value"]["amount"], "5050000.00", "{kz}");
+    let (_, next_day) = calculate(&app, request("2026-03-03")).await;
+    assert_eq!(next_day["customs_value"]["amount"], "5061000.00", "{next_day}");
+    // A day with no rate is refused, naming the date, the latest day entered and where to enter it.
+    let (status, err) = calculate(&app, request("2026-03-04")).await;
+    assert_eq!((status, error_code(&err)), (422, "tariff.no_exchange_rate"), "{err}");
+    assert_eq!(err["error"]["field"], "date");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("2026-03-04") && message.contains("2026-03-03"), "{err}");
+    assert!(message.contains("/tariff/rates"), "{err}");
+    // A currency with no stored rate at all names the currency.
+    let mut eur = request("2026-03-02");
+    eur["currency"] = json!("EUR");
+    let (status, err) = calculate(&app, eur).await;
+    assert_eq!((status, err["error"]["field"].as_str()), (422, Some("currency")), "{err}");
+    // Rates in the request still win.
+    let mut given = request("2026-03-04");
+    given["rates"] = json!([row("2026-03-04", "500")]);
+    let (status, kz) = calculate(&app, given).await;
+    assert_eq!((status, kz["exchange_rates_from"].as_str()), (200, Some("request")), "{kz}");
+    // The illustrative EAEU sample keeps its own rates.
+    let (_, sample) = calculate(
+        &app,
+        json!({"jurisdiction": "EAEU", "date": "2026-03-01", "code": "8703231940", "origin": "CN",
+               "value": "10000.00", "currency": "USD"}),
+    )
+    .await;
+    assert_eq!(sample["exchange_rates_from"], "schedule", "{sample}");
+
+    // A replacement is counted and seen by the next calculation.
+    let (_, again) =
+        put(Some(kz_admin), json!([row("2026-03-02", "504.00"), row("2026-03-03", "506.10")]))
+            .await;
+    assert_eq!(again, json!({"added": 0, "replaced": 1, "unchanged": 1}));
+    let (_, kz) = calculate(&app, request("2026-03-02")).await;
+    assert_eq!(kz["customs_value"]["amount"], "5040000.00", "{kz}");
+}
+
+/// Issue 18: the rates page lists the stored rates to everyone and lets a KZ administrator paste
+/// or upload them, without JavaScript, in three languages; the calculator page then uses them.
+#[tokio::test]
+async fn issue_18_rates_page_enters_pasted_and_uploaded_rates() {
+    let app = TestApp::new().await;
+    for lang in ["en", "ru", "zh"] {
+        let (status, html) = get_page(&app, "/tariff/rates", lang).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"no-rates\""), "{html}");
+        assert!(html.contains("id=\"rates-readonly\""), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+    }
+    let (session, csrf) = crate::ui::login(&app, "kz-admin").await;
+    let cookie = (format!("caravan_session={session}; caravan_lang=ru"), csrf);
+    let response = app
+        .send(
+            Request::get("/tariff/rates")
+                .header(header::COOKIE, &cookie.0)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let status = response.status().as_u16();
+    let html = body_text(response).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"enter-rates\"") && html.contains("KZT"), "{html}");
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"rates\"\r\n\r\n2026-03-02,EUR,KZT,545.12,National Bank of Kazakhstan\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"nbk.csv\"\r\nContent-Type: text/csv\r\n\r\ndate,from,to,rate,source\n2026-03-02,USD,KZT,505.00,National Bank of Kazakhstan\n\r\n\
+         --{boundary}--\r\n",
+        csrf = cookie.1
+    );
+    let request = Request::post("/tariff/rates")
+        .header(header::COOKIE, &cookie.0)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.send(request).await;
+    let status = response.status().as_u16();
+    let html = body_text(response).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("id=\"rates-saved\"") && html.contains("2 / 0 / 0"), "{html}");
+    assert!(html.contains("545.12") && html.contains("505"), "{html}");
+    // A bad cell is named on the page, and nothing is stored.
+    let bad = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"rates\"\r\n\r\n2026-03-05,EUR,KZT,x,NBK\r\n--{boundary}--\r\n",
+        csrf = cookie.1
+    );
+    let request = Request::post("/tariff/rates")
+        .header(header::COOKIE, &cookie.0)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(bad))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = body_text(response).await;
+    assert!(html.contains("column rate"), "{html}");
+    assert_eq!(app.state.store.exchange_rates(None, 10).await.unwrap().len(), 2);
+    // The calculator page uses the stored rate and says it is the official one entered here.
+    let (status, html) = get_page(
+        &app,
+        "/tariff?jurisdiction=KZ&date=2026-03-02&code=7214100000&origin=CN&value=10000&currency=USD",
+        "en",
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("official rate entered on this server"), "{html}");
+    assert!(html.contains("5050000.00"), "{html}");
+    let (status, html) = get_page(
+        &app,
+        "/tariff?jurisdiction=KZ&date=2026-03-09&code=7214100000&origin=CN&value=10000&currency=USD",
+        "en",
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("/tariff/rates"), "{html}");
+}
+
+/// Issue 18: a line of the ETT that the shipped TN VED list lacks (horse meat, 0205, a heading
+/// the list omits) is described by its HS 2022 subheading and says it has no name of its own.
+#[tokio::test]
+async fn issue_18_lines_missing_from_the_tnved_list_say_so() {
+    let app = TestApp::new().await;
+    let (status, lines) = app.get("/api/v1/tariff/lines/KZ/0205?date=2026-03-02", None).await;
+    assert_eq!(status, 200, "{lines}");
+    let all = lines["lines"].as_array().unwrap();
+    assert_eq!(all.len(), 2, "{lines}");
+    for line in all {
+        let text = line["description"].as_str().unwrap();
+        assert!(text.contains("horses") && text.contains("no name of its own"), "{line}");
+    }
+    let (status, html) = get_page(&app, "/tariff/lines/KZ/0205002000?date=2026-03-02", "ru").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("собственного наименования этой позиции в перечне ТН ВЭД нет"), "{html}");
+    let (_, hs) = app.get("/api/v1/hs/020500", None).await;
+    assert!(hs.to_string().contains(r#""name_source":"hs2022_subheading""#), "{hs}");
 }
