@@ -15,17 +15,21 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use caravan_matching::{
-    CallLimits, Instance, Mechanism, PriorityRule, ProgrammeSpec, QUOTA_COUNTRIES, StudentTable,
-    TieBreak,
-};
 use caravan_refdata::Lang;
+pub use caravan_scholarship::{
+    ChoiceOutcome, ChoicesPage, NORMALISATION_METHOD, PlaceRequest, PlacedApplicant,
+    PlacementResult, PoolCutoff, RankRow, Ranking, ResultView, ShortOfReviewers, has_conflict,
+    rank, run_placement, weighted_total,
+};
+use caravan_scholarship::{
+    Invalid, Reviewer, check_choices, check_personal, check_scores, check_study, check_text,
+    missing_parts, plan_assignments, result_of, validate_spec,
+};
 use caravan_store::scholarship::{
     Application, ApplicationBody, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta,
     NewDocument, PersonalPage, Placement, Review, StudyPage,
 };
 use caravan_store::{Change, OrgKind, Role, User};
-use caravan_types::CountryCode;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -98,110 +102,14 @@ fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
     ApiError::unprocessable("scholarship.invalid", message).with_field(field)
 }
 
-fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, code, message)
+impl From<Invalid> for ApiError {
+    fn from(err: Invalid) -> ApiError {
+        invalid(err.field, err.message)
+    }
 }
 
-/// Checks a call spec; reports the first problem naming its field.
-fn validate_spec(spec: &CallSpec) -> Result<(), ApiError> {
-    for (field, text) in
-        [("title.en", &spec.title.en), ("title.ru", &spec.title.ru), ("title.zh", &spec.title.zh)]
-    {
-        if text.trim().is_empty() || text.len() > 300 {
-            return Err(invalid(field, "give a title of 1 to 300 characters"));
-        }
-    }
-    if spec.countries.is_empty() {
-        return Err(invalid("countries", "name at least one eligible country"));
-    }
-    if spec.levels.is_empty() || spec.levels.iter().any(|l| l.trim().is_empty()) {
-        return Err(invalid("levels", "name at least one study level, e.g. master"));
-    }
-    if spec.review_deadline < spec.application_deadline {
-        return Err(invalid(
-            "review_deadline",
-            "the review deadline must follow the application deadline",
-        ));
-    }
-    if spec.max_choices == 0 || spec.max_choices > 20 {
-        return Err(invalid("max_choices", "allow 1 to 20 choices"));
-    }
-    if spec.programmes.is_empty() {
-        return Err(invalid("programmes", "list at least one programme"));
-    }
-    let mut ids = std::collections::HashSet::new();
-    for (i, p) in spec.programmes.iter().enumerate() {
-        if !ids.insert(p.id) {
-            return Err(invalid(
-                format!("programmes[{i}].id"),
-                format!("programme id {} is used twice", p.id),
-            ));
-        }
-        if p.name.trim().is_empty() || p.university.trim().is_empty() {
-            return Err(invalid(
-                format!("programmes[{i}].name"),
-                "give the programme and university names",
-            ));
-        }
-        if p.seats == 0 {
-            return Err(invalid(
-                format!("programmes[{i}].seats"),
-                "a programme needs at least one seat",
-            ));
-        }
-        if !p.quotas.is_empty() {
-            if let Some(c) = p.quotas.keys().find(|c| !c.is_mechanism_member()) {
-                return Err(invalid(
-                    format!("programmes[{i}].quotas"),
-                    format!("{c} is not one of CN, KZ, KG, TJ, TM, UZ"),
-                ));
-            }
-            let sum: u64 = p.quotas.values().map(|&q| u64::from(q)).sum();
-            if sum != u64::from(p.seats) {
-                return Err(invalid(
-                    format!("programmes[{i}].quotas"),
-                    format!("quotas sum to {sum}, but the programme has {} seats", p.seats),
-                ));
-            }
-        }
-    }
-    if spec.criteria.is_empty() {
-        return Err(invalid("criteria", "give at least one review criterion"));
-    }
-    let mut keys = std::collections::HashSet::new();
-    for (i, c) in spec.criteria.iter().enumerate() {
-        if c.key.trim().is_empty() || !keys.insert(c.key.as_str()) {
-            return Err(invalid(
-                format!("criteria[{i}].key"),
-                "give each criterion a distinct key",
-            ));
-        }
-        if !(c.weight.is_finite() && c.weight > 0.0) {
-            return Err(invalid(
-                format!("criteria[{i}].weight"),
-                "a weight must be a positive number",
-            ));
-        }
-        if c.max_score == 0 || c.max_score > 1000 {
-            return Err(invalid(
-                format!("criteria[{i}].max_score"),
-                "the highest score must be 1 to 1000",
-            ));
-        }
-    }
-    if spec.reviewers_per_application == 0 || spec.reviewers_per_application > 10 {
-        return Err(invalid(
-            "reviewers_per_application",
-            "ask for 1 to 10 reviewers per application",
-        ));
-    }
-    if !(spec.disagreement_threshold.is_finite() && spec.disagreement_threshold > 0.0) {
-        return Err(invalid(
-            "disagreement_threshold",
-            "the threshold must be a positive number of standard deviations",
-        ));
-    }
-    Ok(())
+fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, message)
 }
 
 fn store_err(err: caravan_store::StoreError) -> ApiError {
@@ -392,25 +300,6 @@ pub struct ApplicationView {
     pub missing: Vec<String>,
 }
 
-fn missing_parts(app: &Application, call: &Call, docs: &[DocumentMeta]) -> Vec<String> {
-    let mut missing = Vec::new();
-    if app.body.personal.is_none() {
-        missing.push("personal".to_owned());
-    }
-    if app.body.study.is_none() {
-        missing.push("study".to_owned());
-    }
-    if app.body.choices.is_empty() {
-        missing.push("choices".to_owned());
-    }
-    for kind in &call.spec.required_documents {
-        if !docs.iter().any(|d| &d.kind == kind) {
-            missing.push(format!("documents.{kind}"));
-        }
-    }
-    missing
-}
-
 async fn view_of(
     state: &AppState,
     app: Application,
@@ -482,76 +371,6 @@ async fn load_editable(
     }
     before_deadline(state, &call)?;
     Ok((app, call))
-}
-
-fn check_text(field: &str, text: &str, max: usize) -> Result<(), ApiError> {
-    if text.trim().is_empty() || text.chars().count() > max {
-        return Err(invalid(field, format!("fill in {field} (at most {max} characters)")));
-    }
-    Ok(())
-}
-
-fn check_personal(page: &PersonalPage, call: &Call) -> Result<(), ApiError> {
-    check_text("full_name", &page.full_name, 200)?;
-    check_text("email", &page.email, 200)?;
-    if !page.email.contains('@') {
-        return Err(invalid("email", "give an e-mail address like name@example.org"));
-    }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    if time::Date::parse(&page.date_of_birth, &format).is_err() {
-        return Err(invalid("date_of_birth", "give the date of birth as YYYY-MM-DD"));
-    }
-    if !call.spec.levels.contains(&page.level) {
-        return Err(invalid(
-            "level",
-            format!("choose one of the call's levels: {}", call.spec.levels.join(", ")),
-        ));
-    }
-    Ok(())
-}
-
-fn check_study(page: &StudyPage) -> Result<(), ApiError> {
-    check_text("institution", &page.institution, 200)?;
-    check_text("degree", &page.degree, 100)?;
-    check_text("field", &page.field, 200)?;
-    if !(1950..=2100).contains(&page.graduation_year) {
-        return Err(invalid("graduation_year", "give a year between 1950 and 2100"));
-    }
-    Ok(())
-}
-
-fn check_choices(choices: &[u32], call: &Call) -> Result<(), ApiError> {
-    if choices.is_empty() {
-        return Err(invalid("choices", "rank at least one programme"));
-    }
-    if choices.len() > call.spec.max_choices as usize {
-        return Err(invalid(
-            "choices",
-            format!("the call allows at most {} choices", call.spec.max_choices),
-        ));
-    }
-    for (i, id) in choices.iter().enumerate() {
-        if !call.spec.programmes.iter().any(|p| p.id == *id) {
-            return Err(invalid(
-                format!("choices[{i}]"),
-                format!("the call has no programme {id}"),
-            ));
-        }
-        if choices[..i].contains(id) {
-            return Err(invalid(
-                format!("choices[{i}]"),
-                format!("programme {id} is ranked twice"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The ranked choices page.
-#[derive(Debug, Deserialize, Serialize, ToSchema)]
-pub struct ChoicesPage {
-    /// Programme ids, best first.
-    pub choices: Vec<u32>,
 }
 
 /// Saves one page of an application: `personal`, `study` or `choices`.
@@ -844,23 +663,6 @@ pub async fn call_applications(
 // ---------------------------------------------------------------------------------------------
 // Review.
 
-/// Whether `reviewer` (with their organisation) has a conflict of interest with `app`.
-pub fn has_conflict(
-    reviewer: &User,
-    reviewer_org: &caravan_store::Organisation,
-    applicant_org: i64,
-    app: &Application,
-    call: &Call,
-) -> bool {
-    let same_institution =
-        reviewer_org.id == applicant_org
-            || app.body.study.as_ref().is_some_and(|s| {
-                s.institution.trim().eq_ignore_ascii_case(reviewer_org.name.trim())
-            });
-    let same_country = call.spec.conflict_same_country && reviewer_org.country == app.country;
-    reviewer.id == app.applicant_id || same_institution || same_country
-}
-
 /// What an assignment run did.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignmentReport {
@@ -868,13 +670,6 @@ pub struct AssignmentReport {
     pub assigned: Vec<Review>,
     /// Applications that still lack reviewers, and why.
     pub short: Vec<ShortOfReviewers>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ShortOfReviewers {
-    pub application_id: i64,
-    pub needed: u32,
-    pub have: u32,
 }
 
 /// Assigns endorsed applications to reviewers: N per application (one more when flagged for
@@ -894,55 +689,24 @@ pub async fn assign(
         .into_iter()
         .filter(|a| a.status == ApplicationStatus::Endorsed)
         .collect();
-    let mut reviews = state.store.reviews(id).await?;
+    let reviews = state.store.reviews(id).await?;
     let ranking = rank(&call, &apps, &reviews);
     let orgs: HashMap<i64, caravan_store::Organisation> =
         state.store.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
     let users: Vec<User> = state.store.users(None).await?;
     let applicant_org: HashMap<i64, i64> = users.iter().map(|u| (u.id, u.org_id)).collect();
-    let reviewers: Vec<&User> =
-        users.iter().filter(|u| u.role == Role::Reviewer && u.active).collect();
-    let mut load: HashMap<i64, usize> = HashMap::new();
-    for r in &reviews {
-        *load.entry(r.reviewer_id).or_default() += 1;
-    }
-    let mut report = AssignmentReport { assigned: Vec::new(), short: Vec::new() };
+    let reviewers: Vec<Reviewer<'_>> = users
+        .iter()
+        .filter(|u| u.role == Role::Reviewer && u.active)
+        .filter_map(|user| orgs.get(&user.org_id).map(|org| Reviewer { user, org }))
+        .collect();
+    let plan = plan_assignments(&call, &apps, &reviews, &ranking, &reviewers, &applicant_org);
     let change = change(&state, &caller);
-    for app in &apps {
-        let flagged = ranking.rows.iter().any(|r| r.application_id == app.id && r.flagged);
-        let needed = call.spec.reviewers_per_application + u32::from(flagged);
-        let mine: Vec<i64> =
-            reviews.iter().filter(|r| r.application_id == app.id).map(|r| r.reviewer_id).collect();
-        let mut have = mine.len() as u32;
-        let mut candidates: Vec<&&User> = reviewers
-            .iter()
-            .filter(|u| !mine.contains(&u.id))
-            .filter(|u| {
-                orgs.get(&u.org_id).is_some_and(|org| {
-                    !has_conflict(
-                        u,
-                        org,
-                        applicant_org.get(&app.applicant_id).copied().unwrap_or(0),
-                        app,
-                        &call,
-                    )
-                })
-            })
-            .collect();
-        candidates.sort_by_key(|u| (load.get(&u.id).copied().unwrap_or(0), u.id));
-        for reviewer in candidates {
-            if have >= needed {
-                break;
-            }
-            let review = state.store.assign_review(&change, app.id, reviewer.id).await?;
-            *load.entry(reviewer.id).or_default() += 1;
-            have += 1;
-            reviews.push(review.clone());
-            report.assigned.push(review);
-        }
-        if have < needed {
-            report.short.push(ShortOfReviewers { application_id: app.id, needed, have });
-        }
+    let mut report = AssignmentReport { assigned: Vec::new(), short: plan.short };
+    for (application_id, reviewer_id) in plan.assign {
+        report
+            .assigned
+            .push(state.store.assign_review(&change, application_id, reviewer_id).await?);
     }
     Ok(axum::Json(report))
 }
@@ -1090,134 +854,8 @@ pub async fn score(
     Ok(axum::Json(blind_view(&state, &review).await?))
 }
 
-fn check_scores(scores: &BTreeMap<String, u32>, call: &Call) -> Result<(), ApiError> {
-    for c in &call.spec.criteria {
-        match scores.get(&c.key) {
-            None => {
-                return Err(invalid(
-                    format!("scores.{}", c.key),
-                    format!("score {} from 0 to {}", c.name, c.max_score),
-                ));
-            }
-            Some(&s) if s > c.max_score => {
-                return Err(invalid(
-                    format!("scores.{}", c.key),
-                    format!("{} is scored from 0 to {}, got {s}", c.name, c.max_score),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    if let Some(extra) = scores.keys().find(|k| !call.spec.criteria.iter().any(|c| &c.key == *k)) {
-        return Err(invalid(
-            format!("scores.{extra}"),
-            format!("the call has no criterion {extra}"),
-        ));
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Normalisation and ranking (pure functions over the records).
-
-/// How scores become one ranking; shown to administrators with the numbers.
-pub const NORMALISATION_METHOD: &str = "Each review's total is the weighted sum of its criterion scores, each divided by the criterion's highest score (so 0..sum of weights). Within each reviewer, totals become z-scores: (total - the reviewer's mean) / the reviewer's population standard deviation; a reviewer with one review or no spread gives z = 0. An application's score is the mean z of its reviews. When two of its reviews' z differ by more than the call's threshold, it is flagged for a third review. The final priority ranks applications by score, higher first, ties by smaller application id.";
-
-/// One application's normalised score.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RankRow {
-    pub application_id: i64,
-    /// 1-based rank; `None` until it has a submitted review.
-    pub rank: Option<usize>,
-    pub reviews: usize,
-    pub totals: Vec<f64>,
-    pub z_scores: Vec<f64>,
-    pub score: Option<f64>,
-    /// Spread of z-scores beyond the call's threshold: a third review is needed.
-    pub flagged: bool,
-}
-
-/// The ranking of a call's endorsed applications.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Ranking {
-    pub method: String,
-    pub rows: Vec<RankRow>,
-}
-
-/// Weighted total of one review, each criterion scaled to 0..weight.
-pub fn weighted_total(call: &Call, scores: &BTreeMap<String, u32>) -> f64 {
-    call.spec
-        .criteria
-        .iter()
-        .map(|c| {
-            c.weight * f64::from(scores.get(&c.key).copied().unwrap_or(0))
-                / f64::from(c.max_score.max(1))
-        })
-        .sum()
-}
-
-/// Normalises and ranks (see [`NORMALISATION_METHOD`]).
-pub fn rank(call: &Call, apps: &[Application], reviews: &[Review]) -> Ranking {
-    let submitted: Vec<(&Review, f64)> = reviews
-        .iter()
-        .filter(|r| apps.iter().any(|a| a.id == r.application_id))
-        .filter_map(|r| r.scores.as_ref().map(|s| (r, weighted_total(call, s))))
-        .collect();
-    let mut by_reviewer: HashMap<i64, Vec<f64>> = HashMap::new();
-    for (r, total) in &submitted {
-        by_reviewer.entry(r.reviewer_id).or_default().push(*total);
-    }
-    let stats: HashMap<i64, (f64, f64)> = by_reviewer
-        .into_iter()
-        .map(|(id, totals)| {
-            let n = totals.len() as f64;
-            let mean = totals.iter().sum::<f64>() / n;
-            let var = totals.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n;
-            (id, (mean, var.sqrt()))
-        })
-        .collect();
-    let mut rows: Vec<RankRow> = apps
-        .iter()
-        .map(|app| {
-            let mine: Vec<&(&Review, f64)> =
-                submitted.iter().filter(|(r, _)| r.application_id == app.id).collect();
-            let totals: Vec<f64> = mine.iter().map(|(_, t)| *t).collect();
-            let z_scores: Vec<f64> = mine
-                .iter()
-                .map(|(r, t)| match stats.get(&r.reviewer_id) {
-                    Some(&(mean, sd)) if sd > 1e-12 => (t - mean) / sd,
-                    _ => 0.0,
-                })
-                .collect();
-            let score = (!z_scores.is_empty())
-                .then(|| z_scores.iter().sum::<f64>() / z_scores.len() as f64);
-            let spread = z_scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-                - z_scores.iter().cloned().fold(f64::INFINITY, f64::min);
-            let flagged = z_scores.len() >= 2 && spread > call.spec.disagreement_threshold;
-            RankRow {
-                application_id: app.id,
-                rank: None,
-                reviews: mine.len(),
-                totals,
-                z_scores,
-                score,
-                flagged,
-            }
-        })
-        .collect();
-    rows.sort_by(|a, b| match (a.score, b.score) {
-        (Some(x), Some(y)) => y.total_cmp(&x).then(a.application_id.cmp(&b.application_id)),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.application_id.cmp(&b.application_id),
-    });
-    for (i, row) in rows.iter_mut().enumerate() {
-        if row.score.is_some() {
-            row.rank = Some(i + 1);
-        }
-    }
-    Ranking { method: NORMALISATION_METHOD.to_owned(), rows }
-}
 
 async fn call_ranking(
     state: &AppState,
@@ -1249,214 +887,6 @@ pub async fn ranking(
 
 // ---------------------------------------------------------------------------------------------
 // Placement.
-
-/// How to place.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PlaceRequest {
-    /// `da` (default), `da-programme`, `ia`, `parallel`, `ttc`, `serial`.
-    pub mechanism: Option<String>,
-    /// Band size `e` of the parallel mechanism (default 2).
-    pub band: Option<usize>,
-    /// Width of a priority class in rank points (default 1: the ranking as it is).
-    pub score_band: Option<u32>,
-    /// `student_id` (default: smaller application id first) or `lottery` (single lottery).
-    pub tie_break: Option<String>,
-    /// Seed of the lottery.
-    pub seed: Option<u64>,
-}
-
-/// A placed (or unplaced) applicant.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PlacedApplicant {
-    pub application_id: i64,
-    #[schema(value_type = String)]
-    pub country: CountryCode,
-    /// Priority score given to every programme: higher is better (derived from the rank).
-    pub score: u32,
-    pub choices: Vec<u32>,
-    pub programme_id: Option<u32>,
-    /// 1-based position of the programme in the applicant's list.
-    pub choice_rank: Option<usize>,
-}
-
-/// The cutoff of one seat pool.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PoolCutoff {
-    pub programme_id: u32,
-    #[schema(value_type = Option<String>)]
-    pub country: Option<CountryCode>,
-    pub seats: u32,
-    pub placed: u32,
-    /// Score of the last admitted applicant.
-    pub last_admitted_score: Option<u32>,
-    /// Full: an applicant below the last admitted score was turned away.
-    pub full: bool,
-}
-
-/// A placement's result with its audit.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PlacementResult {
-    pub mechanism: String,
-    pub tie_break: String,
-    pub applicants: Vec<PlacedApplicant>,
-    pub cutoffs: Vec<PoolCutoff>,
-    /// Stability audit: (application id, programme id) pairs that would both rather be matched.
-    pub blocking_pairs: Vec<(i64, u32)>,
-    /// Capacity and quota problems (none expected).
-    pub violations: Vec<String>,
-    /// How many got their 1st, 2nd, … choice.
-    pub rank_histogram: Vec<usize>,
-    pub unplaced: usize,
-    pub summary: String,
-}
-
-fn parse_mechanism(name: &str, band: Option<usize>) -> Result<Mechanism, ApiError> {
-    Ok(match name {
-        "da" => Mechanism::StudentProposingDa,
-        "da-programme" => Mechanism::ProgrammeProposingDa,
-        "ia" => Mechanism::ImmediateAcceptance,
-        "parallel" => Mechanism::Parallel { band: band.unwrap_or(2).max(1) },
-        "ttc" => Mechanism::TopTradingCycles,
-        "serial" => Mechanism::SerialDictatorship,
-        other => {
-            return Err(invalid(
-                "mechanism",
-                format!(
-                    "unknown mechanism {other:?}; use da, da-programme, ia, parallel, ttc or serial"
-                ),
-            ));
-        }
-    })
-}
-
-/// A lottery number per applicant from a seed (SplitMix64, Steele et al. 2014).
-fn lottery(seed: u64, n: usize) -> Vec<u64> {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        })
-        .collect()
-}
-
-/// Runs the placement of `call` on the ranking (pure: records in, result out).
-///
-/// # Errors
-/// Bad request fields, or an instance `caravan-matching` rejects.
-pub fn run_placement(
-    call: &Call,
-    apps: &[Application],
-    ranking: &Ranking,
-    req: &PlaceRequest,
-) -> Result<PlacementResult, ApiError> {
-    let mechanism_name = req.mechanism.clone().unwrap_or_else(|| "da".to_owned());
-    let mechanism = parse_mechanism(&mechanism_name, req.band)?;
-    let ranked: Vec<&RankRow> = ranking.rows.iter().filter(|r| r.rank.is_some()).collect();
-    let n = ranked.len();
-    let mut students = StudentTable::with_capacity(n, n * call.spec.max_choices as usize);
-    let mut applicants = Vec::with_capacity(n);
-    for row in &ranked {
-        let Some(app) = apps.iter().find(|a| a.id == row.application_id) else { continue };
-        let score = (n - row.rank.unwrap_or(n)) as u32 + 1;
-        let choices: Vec<(usize, i64)> = app
-            .body
-            .choices
-            .iter()
-            .filter_map(|id| call.spec.programmes.iter().position(|p| p.id == *id))
-            .map(|p| (p, i64::from(score)))
-            .collect();
-        students.push(app.id as u64, app.country, choices);
-        applicants.push(PlacedApplicant {
-            application_id: app.id,
-            country: app.country,
-            score,
-            choices: app.body.choices.clone(),
-            programme_id: None,
-            choice_rank: None,
-        });
-    }
-    let programmes: Vec<ProgrammeSpec> = call
-        .spec
-        .programmes
-        .iter()
-        .map(|p| ProgrammeSpec {
-            capacity: p.seats,
-            quotas: (!p.quotas.is_empty()).then(|| {
-                QUOTA_COUNTRIES.map(|c| {
-                    CountryCode::parse(c).ok().and_then(|c| p.quotas.get(&c).copied()).unwrap_or(0)
-                })
-            }),
-        })
-        .collect();
-    let tie_name = req.tie_break.clone().unwrap_or_else(|| "student_id".to_owned());
-    let tie_break = match tie_name.as_str() {
-        "student_id" => TieBreak::StudentId,
-        "lottery" => TieBreak::Single(lottery(req.seed.unwrap_or(0), applicants.len())),
-        other => {
-            return Err(invalid(
-                "tie_break",
-                format!("unknown tie-break {other:?}; use student_id or lottery"),
-            ));
-        }
-    };
-    let score_band = req.score_band.unwrap_or(1);
-    if score_band == 0 {
-        return Err(invalid("score_band", "the score band must be at least 1"));
-    }
-    let rule = PriorityRule { score_band, tie_break };
-    let limits = CallLimits { max_choices: Some(call.spec.max_choices as usize) };
-    let instance = Instance::new(&students, &programmes, &rule, limits).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        invalid("ranking", format!("the placement input is invalid: {}", text.join("; ")))
-    })?;
-    let matching = caravan_matching::place(&instance, mechanism);
-    for (s, applicant) in applicants.iter_mut().enumerate() {
-        if let Some(p) = matching.programme(&instance, s) {
-            applicant.programme_id = call.spec.programmes.get(p).map(|p| p.id);
-            applicant.choice_rank = matching.choice(s).map(|c| c + 1);
-        }
-    }
-    let pid = |p: usize| call.spec.programmes.get(p).map_or(0, |p| p.id);
-    let cutoffs = caravan_matching::audit::cutoffs(&instance, &matching)
-        .into_iter()
-        .map(|c| PoolCutoff {
-            programme_id: pid(c.programme),
-            country: c.country,
-            seats: c.seats,
-            placed: c.placed,
-            last_admitted_score: c.last_admitted.map(|(_, s)| s),
-            full: c.is_binding(),
-        })
-        .collect();
-    let blocking_pairs = caravan_matching::audit::blocking_pairs(&instance, &matching)
-        .into_iter()
-        .map(|b| (applicants.get(b.student).map_or(0, |a| a.application_id), pid(b.programme)))
-        .collect();
-    let violations = caravan_matching::audit::feasibility(&instance, &matching)
-        .iter()
-        .map(|v| format!("{v:?}"))
-        .collect();
-    let histogram = caravan_matching::audit::rank_histogram(&instance, &matching);
-    let placed = matching.n_matched();
-    Ok(PlacementResult {
-        summary: format!(
-            "{placed} of {} ranked applicants placed by {mechanism_name}",
-            applicants.len()
-        ),
-        mechanism: mechanism_name,
-        tie_break: tie_name,
-        applicants,
-        cutoffs,
-        blocking_pairs,
-        violations,
-        rank_histogram: histogram.by_rank,
-        unplaced: histogram.unmatched,
-    })
-}
 
 /// A stored placement run with its typed result.
 #[derive(Debug, Serialize, ToSchema)]
@@ -1530,33 +960,6 @@ pub async fn publish(
     )?))
 }
 
-/// One higher choice and why it did not place the applicant.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ChoiceOutcome {
-    pub choice_rank: usize,
-    pub programme_id: u32,
-    pub programme: String,
-    /// Whether the seats (of the applicant's country, under quotas) were all taken.
-    pub full: bool,
-    pub cutoff_score: Option<u32>,
-}
-
-/// An applicant's published result and why.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ResultView {
-    pub application_id: i64,
-    pub status: ApplicationStatus,
-    pub published: bool,
-    pub programme_id: Option<u32>,
-    pub programme: Option<String>,
-    pub choice_rank: Option<usize>,
-    /// Your priority score (the same at every programme).
-    pub score: Option<u32>,
-    /// The choices above the one you got (all of them when unplaced).
-    pub higher_choices: Vec<ChoiceOutcome>,
-    pub explanation: String,
-}
-
 /// The result of one's own application, once published.
 #[utoipa::path(get, path = "/api/v1/scholarship/applications/{id}/result", tag = "scholarship",
     params(("id" = i64, Path)), responses((status = 200, body = ResultView), (status = 403, body = ErrorBody)))]
@@ -1566,78 +969,17 @@ pub async fn result(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ResultView>, ApiError> {
     let (app, call) = load_application(&state, &caller, id).await?;
-    let published = state.store.placements(call.id).await?.into_iter().find(|p| p.published);
-    Ok(axum::Json(result_of(&app, &call, published.map(placement_view).transpose()?.as_ref())))
+    let published = published_result(&state, call.id).await?;
+    Ok(axum::Json(result_of(&app, &call, published.as_ref())))
 }
 
-fn result_of(app: &Application, call: &Call, published: Option<&PlacementView>) -> ResultView {
-    let name = |id: u32| {
-        call.spec
-            .programmes
-            .iter()
-            .find(|p| p.id == id)
-            .map_or_else(|| id.to_string(), |p| format!("{} ({})", p.name, p.university))
-    };
-    let mut view = ResultView {
-        application_id: app.id,
-        status: app.status,
-        published: published.is_some(),
-        programme_id: None,
-        programme: None,
-        choice_rank: None,
-        score: None,
-        higher_choices: Vec::new(),
-        explanation: String::new(),
-    };
-    let Some(run) = published else {
-        view.explanation =
-            format!("Your application is {}. Results are not published yet.", app.status.as_str());
-        return view;
-    };
-    let Some(me) = run.result.applicants.iter().find(|a| a.application_id == app.id) else {
-        view.explanation = format!(
-            "Your application ({}) did not take part in the placement: only endorsed, reviewed applications do.",
-            app.status.as_str()
-        );
-        return view;
-    };
-    view.programme_id = me.programme_id;
-    view.programme = me.programme_id.map(name);
-    view.choice_rank = me.choice_rank;
-    view.score = Some(me.score);
-    let upto = me.choice_rank.map_or(me.choices.len(), |r| r - 1);
-    for (i, &pid) in me.choices.iter().take(upto).enumerate() {
-        let pool = run.result.cutoffs.iter().find(|c| {
-            c.programme_id == pid && (c.country.is_none() || c.country == Some(me.country))
-        });
-        view.higher_choices.push(ChoiceOutcome {
-            choice_rank: i + 1,
-            programme_id: pid,
-            programme: name(pid),
-            full: pool.is_some_and(|c| c.full),
-            cutoff_score: pool.and_then(|c| c.last_admitted_score),
-        });
-    }
-    let why: Vec<String> = view
-        .higher_choices
-        .iter()
-        .map(|c| match (c.full, c.cutoff_score) {
-            (true, Some(cut)) => format!(
-                "choice {} {} was full; its last admitted score was {cut}, yours {}",
-                c.choice_rank, c.programme, me.score
-            ),
-            _ => format!("choice {} {} did not admit you", c.choice_rank, c.programme),
-        })
-        .collect();
-    view.explanation = match &view.programme {
-        Some(p) => format!(
-            "You are placed in {p} (choice {}).{}",
-            me.choice_rank.unwrap_or(0),
-            if why.is_empty() { String::new() } else { format!(" {}.", why.join("; ")) }
-        ),
-        None => format!("You are not placed. {}.", why.join("; ")),
-    };
-    view
+/// The result of a call's published placement run, if one is published.
+async fn published_result(
+    state: &AppState,
+    call_id: i64,
+) -> Result<Option<PlacementResult>, ApiError> {
+    let published = state.store.placements(call_id).await?.into_iter().find(|p| p.published);
+    Ok(published.map(placement_view).transpose()?.map(|view| view.result))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1855,13 +1197,12 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
     let mut results = Vec::new();
     for app in &mine {
         if let Some(call) = calls.iter().find(|c| c.id == app.call_id) {
-            let published =
-                state.store.placements(call.id).await?.into_iter().find(|p| p.published);
+            let published = published_result(state, call.id).await?;
             let docs = state.store.documents(app.id).await?;
             results.push((
                 app,
                 call,
-                result_of(app, call, published.map(placement_view).transpose()?.as_ref()),
+                result_of(app, call, published.as_ref()),
                 missing_parts(app, call, &docs),
             ));
         }
@@ -2159,6 +1500,7 @@ mod tests {
 
     #[test]
     fn lottery_is_deterministic_and_varies() {
+        use caravan_scholarship::lottery;
         assert_eq!(lottery(7, 5), lottery(7, 5));
         assert_ne!(lottery(7, 5), lottery(8, 5));
     }

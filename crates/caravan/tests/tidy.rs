@@ -13,6 +13,7 @@ const DOMAIN_CRATES: &[&str] = &[
     "caravan-refdata",
     "caravan-store",
     "caravan-matching",
+    "caravan-scholarship",
     "caravan-poverty",
     "caravan-landtrend",
     "caravan-tariff",

@@ -281,8 +281,7 @@ async fn summary_response(
 ) -> Response {
     let built = async {
         let (app, call) = super::load_application(state, caller, id).await?;
-        let published = state.store.placements(call.id).await?.into_iter().find(|p| p.published);
-        let published = published.map(super::placement_view).transpose()?;
+        let published = super::published_result(state, call.id).await?;
         let result = super::result_of(&app, &call, published.as_ref());
         let view = super::view_of(state, app, &call).await?;
         Ok::<_, ApiError>(summary_markup(lang, caller, &call, &view, &result, error))
