@@ -64,6 +64,14 @@ impl Verdict {
         Self { format: format.to_owned(), document_id: None, issuer: None, checks: Vec::new() }
     }
 
+    /// The verdict on a document of `format` that could not be read: its `well-formed` check
+    /// failed with `reason`, and nothing else could run.
+    pub fn unreadable(format: &str, reason: impl Into<String>) -> Self {
+        let mut verdict = Self::new(format);
+        verdict.invalid("well-formed", reason);
+        verdict
+    }
+
     /// Adds a passed check.
     pub fn valid(&mut self, name: &str, detail: impl Into<String>) {
         self.push(name, Outcome::Valid(detail.into()));

@@ -213,28 +213,33 @@ pub fn qr_payload(document: &str) -> Result<String, ApiError> {
 
 /// The verdict on another system's document (OpenAttestation, UN/CEFACT SPS XML, UNTP) through
 /// `caravan-interop`, offline and with no pinned DNS records: `None` when the bytes are ours (or
-/// nothing recognised), so our verifier answers for them as before; `Err` names why a
-/// recognised document is unreadable.
-pub fn verify_other_format(
-    bytes: &[u8],
-) -> Option<Result<caravan_interop::verdict::Verdict, String>> {
+/// nothing recognised), so our verifier answers for them as before. A recognised document that
+/// cannot be read gets a verdict whose `well-formed` check failed with the reason.
+pub fn verify_other_format(bytes: &[u8]) -> Option<caravan_interop::verdict::Verdict> {
     use caravan_interop::detect::{Format, detect};
+    use caravan_interop::verdict::Verdict;
     use caravan_interop::{oa, sps, untp};
-    let json = |bytes: &[u8]| {
-        serde_json::from_slice::<serde_json::Value>(bytes).map_err(|e| format!("not JSON: {e}"))
+    let json = |format: Format, bytes: &[u8], read: &dyn Fn(&Value) -> Verdict| {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(doc) => read(&doc),
+            Err(err) => Verdict::unreadable(format.as_str(), format!("not JSON: {err}")),
+        }
     };
     match detect(bytes) {
         Ok(Format::Caravan) => None,
-        Ok(Format::OpenAttestation(version)) => {
-            Some(json(bytes).map(|doc| oa::verify(&doc, version, None)))
+        Ok(format @ Format::OpenAttestation(version)) => {
+            Some(json(format, bytes, &|doc| oa::verify(doc, version, None)))
         }
-        Ok(Format::Untp) => Some(json(bytes).map(|doc| untp::verify(&doc))),
-        Ok(Format::SpsXml) => Some(
-            std::str::from_utf8(bytes)
-                .map_err(|_| "the XML is not UTF-8".to_owned())
-                .and_then(|text| sps::verify(text).map_err(|e| e.to_string())),
-        ),
-        Err(err) => Some(Err(err.to_string())),
+        Ok(format @ Format::Untp) => Some(json(format, bytes, &untp::verify)),
+        Ok(Format::SpsXml) => {
+            let format = Format::SpsXml.as_str();
+            Some(match std::str::from_utf8(bytes) {
+                Ok(text) => sps::verify(text)
+                    .unwrap_or_else(|err| Verdict::unreadable(format, err.to_string())),
+                Err(_) => Verdict::unreadable(format, "the XML is not UTF-8"),
+            })
+        }
+        Err(err) => Some(Verdict::unreadable("unknown", err.to_string())),
     }
 }
 
@@ -1041,18 +1046,169 @@ pub async fn revoke_certificate(
     Ok(Json(CertificateSummary::from(&cert)))
 }
 
-/// Verify a certificate (its JSON, or the text of its QR code: `CCC1:` or the older `CVC1:`) against the server's trust list
-/// and the freshest revocation state of the issuer's log. Public. Answers 200 with the report
-/// whether or not the certificate is valid.
+/// How a check, or a whole verdict, came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// It ran and passed (for the verdict: every check did).
+    Valid,
+    /// It ran and failed (for the verdict: some check did).
+    Invalid,
+    /// It could not run offline, or an earlier check failed (for the verdict: nothing failed but
+    /// some check could not run offline).
+    NotChecked,
+}
+
+/// One check of a verdict.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyCheck {
+    /// Stable machine name: ours (`well-formed`, `structure`, `issuer-authorised`, `signature`,
+    /// `sm2-signature`, `checkpoint`, `inclusion`, `not-revoked`) or another format's
+    /// (`well-formed`, `structure`, `integrity`, `signature`, `identity`, `issuance`,
+    /// `revocation`).
+    pub name: String,
+    /// How it came out.
+    pub status: VerdictStatus,
+    /// What was established (when valid), the reason (when invalid) or why it did not run.
+    pub detail: String,
+    /// The reason it failed, when `status` is `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Why it did not run, when `status` is `not_checked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// The earlier name of `status` (`passed`, `failed`, `not-checked`), kept for clients that
+    /// read it.
+    #[schema(pattern = "^(passed|failed|not-checked)$")]
+    pub outcome: &'static str,
+}
+
+impl VerifyCheck {
+    fn new(name: &str, status: VerdictStatus, detail: &str) -> Self {
+        let text = Some(detail.to_owned());
+        VerifyCheck {
+            name: name.to_owned(),
+            status,
+            detail: detail.to_owned(),
+            reason: if status == VerdictStatus::Invalid { text.clone() } else { None },
+            why: if status == VerdictStatus::NotChecked { text } else { None },
+            outcome: match status {
+                VerdictStatus::Valid => "passed",
+                VerdictStatus::Invalid => "failed",
+                VerdictStatus::NotChecked => "not-checked",
+            },
+        }
+    }
+}
+
+/// The verdict on a presented document, whatever its format: each check, and the overall
+/// status.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyAnswer {
+    /// What the document was read as: `caravan` (ours), `openattestation-v2`,
+    /// `openattestation-v3`, `openattestation-v4`, `sps-xml`, `untp`, or `unknown` when it was
+    /// recognised as none of them and could not be read.
+    pub format: String,
+    /// `valid` when every check ran and passed, `invalid` when any failed, `not_checked` when
+    /// nothing failed but some check needs the network (DNS, Ethereum, a DID document, a status
+    /// list).
+    pub status: VerdictStatus,
+    /// Whether `status` is `valid` (kept for clients that read it).
+    pub valid: bool,
+    /// The document's identifier, when readable.
+    pub credential_id: Option<String>,
+    /// Our document type (`origin`, `phyto`, `passport`), for our certificates.
+    pub document_type: Option<String>,
+    /// The issuer as the document names it.
+    pub issuer: Option<String>,
+    /// The first check that failed.
+    pub failed_check: Option<String>,
+    /// Every check, in the order it ran.
+    pub checks: Vec<VerifyCheck>,
+}
+
+impl VerifyAnswer {
+    /// The answer for one of our certificates.
+    pub fn of_report(report: &VerificationReport) -> Self {
+        use caravan_docsign::verify::Outcome;
+        let checks: Vec<VerifyCheck> = report
+            .checks
+            .iter()
+            .map(|c| {
+                let status = match c.outcome {
+                    Outcome::Passed => VerdictStatus::Valid,
+                    Outcome::Failed => VerdictStatus::Invalid,
+                    Outcome::NotChecked => VerdictStatus::NotChecked,
+                };
+                VerifyCheck::new(c.name.as_str(), status, &c.detail)
+            })
+            .collect();
+        let valid = report.is_valid();
+        VerifyAnswer {
+            format: "caravan".to_owned(),
+            // Our verifier runs every check it has offline; a check is only left out after an
+            // earlier one failed.
+            status: if valid { VerdictStatus::Valid } else { VerdictStatus::Invalid },
+            valid,
+            credential_id: report.credential_id.clone(),
+            document_type: report.document_type.map(|t| t.as_str().to_owned()),
+            issuer: report.issuer.clone(),
+            failed_check: report.first_failure().map(|c| c.name.as_str().to_owned()),
+            checks,
+        }
+    }
+
+    /// The answer for another system's document.
+    pub fn of_verdict(verdict: &caravan_interop::verdict::Verdict) -> Self {
+        use caravan_interop::verdict::{Outcome, Status};
+        let checks: Vec<VerifyCheck> = verdict
+            .checks
+            .iter()
+            .map(|c| match &c.outcome {
+                Outcome::Valid(text) => VerifyCheck::new(&c.name, VerdictStatus::Valid, text),
+                Outcome::Invalid(text) => VerifyCheck::new(&c.name, VerdictStatus::Invalid, text),
+                Outcome::NotChecked(text) => {
+                    VerifyCheck::new(&c.name, VerdictStatus::NotChecked, text)
+                }
+            })
+            .collect();
+        let status = match verdict.status() {
+            Status::Valid => VerdictStatus::Valid,
+            Status::Invalid => VerdictStatus::Invalid,
+            Status::IncompleteOffline => VerdictStatus::NotChecked,
+        };
+        VerifyAnswer {
+            format: verdict.format.clone(),
+            status,
+            valid: status == VerdictStatus::Valid,
+            credential_id: verdict.document_id.clone(),
+            document_type: None,
+            issuer: verdict.issuer.clone(),
+            failed_check: verdict.first_failure().map(|c| c.name.clone()),
+            checks,
+        }
+    }
+}
+
+/// Verify a presented document and answer with each check. Ours (its JSON, or the text of its
+/// QR code: `CCC1:` or the older `CVC1:`) are checked against the server's trust list and the
+/// freshest revocation state of the issuer's log; other systems' documents (OpenAttestation
+/// v2/v3/v4, UN/CEFACT SPS XML, UNTP credentials) are checked offline, and what needs the
+/// network is `not_checked`, never `valid`. Public. Answers 200 with the verdict whether or not
+/// the document is valid.
 #[utoipa::path(post, path = "/api/v1/certificates/verify", tag = "certificates",
-    request_body(content = String, description = "Certificate JSON or QR payload"),
-    responses((status = 200, description = "The verification report", body = serde_json::Value)))]
+    request_body(content = String, description = "Certificate JSON, QR payload, OpenAttestation JSON, SPS XML or UNTP credential"),
+    responses((status = 200, description = "The verdict: each check valid, invalid (with reason) or not_checked (with why), and the overall status", body = VerifyAnswer)))]
 pub async fn verify_certificate(
     State(state): State<AppState>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<VerifyAnswer>, ApiError> {
+    if let Some(verdict) = verify_other_format(&body) {
+        return Ok(Json(VerifyAnswer::of_verdict(&verdict)));
+    }
     let report = verify_presented(&state, &body).await?;
-    Ok(Json(report.to_json()))
+    Ok(Json(VerifyAnswer::of_report(&report)))
 }
 
 // Logs.

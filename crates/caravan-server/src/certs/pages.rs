@@ -747,12 +747,7 @@ async fn verify_submit(
     let lang = ui_lang(&headers);
     // Another system's document (OpenAttestation, SPS XML, UNTP): its verdict, computed offline.
     if let Some(verdict) = super::verify_other_format(form.payload.as_bytes()) {
-        let result = match verdict {
-            Ok(verdict) => render_verdict(lang, &verdict),
-            Err(message) => {
-                html! { div #verdict class="error verdict" role="alert" { strong { (message) } } }
-            }
-        };
+        let result = render_verdict(lang, &verdict);
         return page(
             StatusCode::OK,
             verify_page(lang, caller.0.as_ref(), &form.payload, Some(result)),

@@ -1073,3 +1073,115 @@ async fn issue_17_the_verify_page_shows_the_checks_of_other_formats() {
     let html = verify(&read("oa/v2/did-wrong-signature.json")).await;
     assert!(html.contains("error verdict") && html.contains("data-check=\"signature\""), "{html}");
 }
+
+/// A vector of caravan-interop's test data (its PROVENANCE.md says where each comes from).
+fn interop_vector(rel: &str) -> String {
+    let vectors =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../caravan-interop/tests/data");
+    std::fs::read_to_string(vectors.join(rel)).unwrap()
+}
+
+/// Issue 17: the verify API answers every format in one shape — each check `valid`, `invalid`
+/// with its reason or `not_checked` with why, the overall status — and keeps the fields clients
+/// read before (`valid`, `failedCheck`, each check's `outcome` and `detail`).
+#[tokio::test]
+async fn issue_17_the_verify_api_answers_every_format_with_each_check() {
+    let app = TestApp::new().await;
+    #[track_caller]
+    fn check(answer: &Value, format: &str, status: &str, failed: Option<&str>) {
+        assert_eq!(answer["format"], format, "{answer:#}");
+        assert_eq!(answer["status"], status, "{answer:#}");
+        assert_eq!(answer["valid"], status == "valid", "{answer:#}");
+        assert_eq!(answer["failedCheck"].as_str(), failed, "{answer:#}");
+        let checks = answer["checks"].as_array().unwrap();
+        assert!(!checks.is_empty(), "{answer:#}");
+        for check in checks {
+            let (key, outcome) = match check["status"].as_str().unwrap() {
+                "valid" => ("detail", "passed"),
+                "invalid" => ("reason", "failed"),
+                "not_checked" => ("why", "not-checked"),
+                other => panic!("status {other} in {answer:#}"),
+            };
+            assert!(check[key].as_str().is_some_and(|t| !t.is_empty()), "{check}");
+            assert_eq!(check["outcome"], outcome, "{check}");
+            assert!(check["detail"].is_string(), "{check}");
+        }
+    }
+    let verify = async |body: &str| {
+        let (status, answer) = app.post_json("/api/v1/certificates/verify", None, body).await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    // Ours, unreadable.
+    let answer = verify("not json").await;
+    check(&answer, "caravan", "invalid", Some("well-formed"));
+    // OpenAttestation: DID-signed and complete offline; a document store needs Ethereum; a
+    // wrong signature fails on the signature.
+    let answer = verify(&interop_vector("oa/v3/did-signed.json")).await;
+    check(&answer, "openattestation-v3", "valid", None);
+    let answer = verify(&interop_vector("oa/v2/not-obfuscated-wrapped.json")).await;
+    check(&answer, "openattestation-v2", "not_checked", None);
+    let answer = verify(&interop_vector("oa/v2/did-wrong-signature.json")).await;
+    check(&answer, "openattestation-v2", "invalid", Some("signature"));
+    let answer = verify(&interop_vector("oa/v4/signed-vc-did.json")).await;
+    assert_eq!(answer["format"], "openattestation-v4", "{answer:#}");
+    // The ePhyto sample: readable, but SPS XML has no signature of its own.
+    let answer = verify(&interop_vector("ephyto/SPSCertificateContent.xml")).await;
+    check(&answer, "sps-xml", "not_checked", None);
+    assert_eq!(answer["credentialId"], "123ABC");
+    let answer = verify("<a>").await;
+    check(&answer, "sps-xml", "invalid", Some("well-formed"));
+    // UNTP: an enveloped passport signed by UNTP's test issuer.
+    let answer = verify(&interop_vector("untp/valid-v2-enveloped-dpp.json")).await;
+    check(&answer, "untp", "not_checked", None);
+    let signature = answer["checks"].as_array().unwrap().iter().find(|c| c["name"] == "signature");
+    assert_eq!(signature.unwrap()["status"], "valid", "{answer:#}");
+
+    // The OpenAPI document describes this answer.
+    let (_, openapi) = app.get("/api/openapi.json", None).await;
+    let ok = &openapi["paths"]["/api/v1/certificates/verify"]["post"]["responses"]["200"];
+    let schema = ok["content"]["application/json"]["schema"]["$ref"].as_str().unwrap();
+    assert!(schema.ends_with("/VerifyAnswer"), "{ok}");
+    let answer = &openapi["components"]["schemas"]["VerifyAnswer"];
+    for field in ["format", "status", "valid", "failedCheck", "checks"] {
+        assert!(answer["properties"][field].is_object(), "{field}: {answer:#}");
+    }
+}
+
+/// Issue 17: the verify page names the checks of every format, and how each came out, in the
+/// reader's language.
+#[tokio::test]
+async fn issue_17_the_verify_page_shows_every_format_in_english_russian_and_chinese() {
+    let app = TestApp::new().await;
+    let cases = [
+        ("oa/v2/did-signed.json", &[CertKey::check_integrity, CertKey::check_signature][..]),
+        ("oa/v3/did-signed.json", &[CertKey::check_integrity, CertKey::check_signature][..]),
+        ("oa/v4/signed-vc-did.json", &[CertKey::check_integrity][..]),
+        ("ephyto/SPSCertificateContent.xml", &[CertKey::check_structure][..]),
+        (
+            "untp/valid-v2-enveloped-dpp.json",
+            &[CertKey::check_signature, CertKey::check_identity][..],
+        ),
+    ];
+    for (lang_idx, lang) in ["en", "ru", "zh"].into_iter().enumerate() {
+        for (file, labels) in cases {
+            let form = format!("payload={}", url_encode(&interop_vector(file)));
+            let mut req = form_request("/verify", None, form);
+            req.headers_mut().insert(header::ACCEPT_LANGUAGE, lang.parse().unwrap());
+            let html = body_text(app.send(req).await).await;
+            assert!(html.contains("data-check="), "{lang} {file}: {html}");
+            for label in labels {
+                let text = label.table()[lang_idx];
+                assert!(html.contains(text), "{lang} {file}: no {text:?} in {html}");
+            }
+            // Each check says how it came out, in words of the page's language.
+            let words =
+                [CertKey::check_valid, CertKey::check_invalid, CertKey::check_not_checked_offline]
+                    .map(|k| k.table()[lang_idx]);
+            assert!(
+                words.iter().any(|w| html.contains(&format!(": {w} —"))),
+                "{lang} {file}: {html}"
+            );
+        }
+    }
+}
