@@ -326,7 +326,11 @@ pub fn trend_block(
                 .collect()
         })
         .collect();
-    let trends: Vec<PixelTrend> = rows.into_iter().flatten().collect();
+    // Sized once: a flattened collect grows by doubling into fresh pages every block.
+    let mut trends = Vec::with_capacity(block.n_rows * block.width);
+    for row in rows {
+        trends.extend(row);
+    }
     for (idx, t) in trends.iter().enumerate() {
         if t.mean.is_nan() {
             continue;

@@ -53,37 +53,33 @@ pub fn mann_kendall(values: &[f64]) -> Result<MannKendall, TrendError> {
     mann_kendall_with(values, &mut Vec::new())
 }
 
-/// [`mann_kendall`] reusing `scratch` for the tie counts, so a raster loop does not allocate.
+/// [`mann_kendall`] with a caller's scratch buffer. The tie counts now live in registers, so
+/// `_scratch` is left untouched; the parameter stays so raster loops need not change.
 ///
 /// # Errors
 /// [`TrendError::TooShort`] for fewer than 3 values.
 pub fn mann_kendall_with(
     values: &[f64],
-    scratch: &mut Vec<f64>,
+    _scratch: &mut Vec<f64>,
 ) -> Result<MannKendall, TrendError> {
     let n = values.len();
     if n < 3 {
         return Err(TrendError::TooShort { min: 3, got: n });
     }
-    // One pass over the pairs gives S and, for every value, how many others equal it
-    // (e = t − 1 for a member of a tie group of size t); then
-    // Σ_groups t(t−1)(2t+5) = Σ_values e(2e + 7), with no sort.
-    scratch.clear();
-    scratch.resize(n, 0.0);
-    let equal = scratch;
+    // S sums sign(x_j − x_i) over the pairs i < j; for every value, e = t − 1 others equal it
+    // (t the size of its tie group), and Σ_groups t(t−1)(2t+5) = Σ_values e(2e + 7), with no
+    // sort. Both inner loops are branch-free counts the compiler vectorises (a third of the
+    // SDG 15.3.1 pipeline's CPU time went to the branchy pair loop). Equal means bit-equal,
+    // as `total_cmp`.
     let mut s = 0i64;
-    for i in 0..n {
-        let a = values[i];
-        for j in i + 1..n {
-            let b = values[j];
-            s += i64::from(b > a) - i64::from(b < a);
-            if b.total_cmp(&a).is_eq() {
-                equal[i] += 1.0;
-                equal[j] += 1.0;
-            }
-        }
+    let mut ties = 0i64;
+    for (i, &a) in values.iter().enumerate() {
+        s += values[i + 1..].iter().map(|&b| i64::from(b > a) - i64::from(b < a)).sum::<i64>();
+        let others = values.iter().map(|&b| i64::from(b.to_bits() == a.to_bits())).sum::<i64>() - 1;
+        ties += others * (2 * others + 7);
     }
-    let tie_term: f64 = equal.iter().map(|&e| e * (2.0 * e + 7.0)).sum();
+    // At most n^3, exact in a double for any series of years.
+    let tie_term = ties as f64;
     let nf = n as f64;
     let var_s = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - tie_term) / 18.0;
     let z = if var_s <= 0.0 || s == 0 {
