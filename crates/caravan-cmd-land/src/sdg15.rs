@@ -333,18 +333,26 @@ pub(crate) fn run_job_with(job: &Job, on_rows: &dyn Fn(u64, u64)) -> Result<RunS
     let mut means = HashMap::new();
     let spill_file = tempfile::tempfile().context("creating a temporary file for pass 1")?;
     let mut spill = std::io::BufWriter::new(spill_file);
+    // One byte buffer and one trend buffer serve every block of both passes: fresh ones per
+    // block were refaulted page by page.
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut trends: Vec<land::PixelTrend> = Vec::new();
     for start in (0..height).step_by(job.block_rows) {
         let n = job.block_rows.min(height - start);
         read_block(&inputs, &roles, regions.as_deref(), start, n, Pass::Trends, &mut buf)?;
-        let trends = land::trend_block(
+        let block_trends = land::trend_block(
             &config,
             &block(&buf, width, n, &areas[start..start + n]),
             &mut means,
         );
-        let bytes: Vec<u8> = trends.iter().flat_map(|t| t.to_bytes()).collect();
+        bytes.clear();
+        bytes.reserve(block_trends.len() * land::PixelTrend::BYTES);
+        for trend in &block_trends {
+            bytes.extend_from_slice(&trend.to_bytes());
+        }
         spill.write_all(&bytes).context("writing pass-1 results to a temporary file")?;
         peak_block = peak_block
-            .max(buf.bytes() + inputs.peak_cache_bytes() + bytes.len() + trends.len() * 16);
+            .max(buf.bytes() + inputs.peak_cache_bytes() + bytes.len() + block_trends.len() * 16);
         bar.inc(n as u64);
         on_rows(bar.position(), 2 * height as u64);
     }
@@ -366,12 +374,15 @@ pub(crate) fn run_job_with(job: &Job, on_rows: &dyn Fn(u64, u64)) -> Result<RunS
     for start in (0..height).step_by(job.block_rows) {
         let n = job.block_rows.min(height - start);
         read_block(&inputs, &roles, regions.as_deref(), start, n, Pass::Classes, &mut buf)?;
-        let mut bytes = vec![0u8; width * n * land::PixelTrend::BYTES];
+        bytes.clear();
+        bytes.resize(width * n * land::PixelTrend::BYTES, 0);
         spill.read_exact(&mut bytes).context("reading pass-1 results back")?;
-        let trends: Vec<land::PixelTrend> = bytes
-            .chunks_exact(land::PixelTrend::BYTES)
-            .map(|c| land::PixelTrend::from_bytes(c.try_into().expect("chunks of BYTES")))
-            .collect();
+        trends.clear();
+        trends.extend(
+            bytes
+                .chunks_exact(land::PixelTrend::BYTES)
+                .map(|c| land::PixelTrend::from_bytes(c.try_into().expect("chunks of BYTES"))),
+        );
         let layers = land::assess_block(
             &config,
             &block(&buf, width, n, &areas[start..start + n]),

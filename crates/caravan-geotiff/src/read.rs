@@ -55,6 +55,8 @@ pub struct GeoTiffReader<R: Read + Seek> {
     info: RasterInfo,
     cache: HashMap<usize, ChunkRow>,
     peak_cache_bytes: usize,
+    /// The last decoded chunk as doubles, kept for its buffer.
+    decoded: Vec<f64>,
 }
 
 impl std::fmt::Debug for GeoTiffReader<BufReader<File>> {
@@ -217,7 +219,7 @@ impl<R: Read + Seek> GeoTiffReader<R> {
                 ),
             });
         }
-        Ok(Self { decoder, info, cache: HashMap::new(), peak_cache_bytes: 0 })
+        Ok(Self { decoder, info, cache: HashMap::new(), peak_cache_bytes: 0, decoded: Vec::new() })
     }
 
     /// The metadata.
@@ -300,14 +302,24 @@ impl<R: Read + Seek> GeoTiffReader<R> {
         // Chunky files decode every band at once; keep them all.
         let bands_here: Vec<usize> =
             if info.planar || info.bands == 1 { vec![band] } else { (0..info.bands).collect() };
-        let mut planes: Vec<Vec<f64>> =
-            bands_here.iter().map(|_| vec![f64::NAN; info.width * rows]).collect();
+        // The chunk row this one replaces gives its buffer back: a fresh one per chunk row cost
+        // a fifth of the SDG 15.3.1 pipeline's time in page faults.
+        let mut planes: Vec<Vec<f64>> = bands_here
+            .iter()
+            .map(|slot| {
+                let mut plane = self.cache.remove(slot).map(|c| c.values).unwrap_or_default();
+                plane.clear();
+                plane.resize(info.width * rows, f64::NAN);
+                plane
+            })
+            .collect();
+        let mut data = std::mem::take(&mut self.decoded);
         for col in 0..across {
             let plane_offset = if info.planar { band * across * down } else { 0 };
             let index = plane_offset + chunk_row * across + col;
             let index = u32::try_from(index).map_err(|_| GeoTiffError::TooLarge)?;
             // read_chunk validates the index first; chunk_data_dimensions would panic on a bad one.
-            let data = to_f64(self.decoder.read_chunk(index)?);
+            to_f64(self.decoder.read_chunk(index)?, &mut data);
             // The decoder's own layout of this chunk (its row stride); for planar tiled files
             // it may report a bottom/right tile of a later plane unclipped, so clip ourselves.
             let (sw, sh) = self.decoder.chunk_data_dimensions(index);
@@ -349,6 +361,7 @@ impl<R: Read + Seek> GeoTiffReader<R> {
                 }
             }
         }
+        self.decoded = data;
         for (slot, values) in bands_here.into_iter().zip(planes) {
             self.cache.insert(slot, ChunkRow { index: chunk_row, rows, values });
         }
@@ -414,27 +427,29 @@ fn checked(t: GeoTransform) -> Result<GeoTransform, GeoTiffError> {
     }
 }
 
-fn to_f64(result: DecodingResult) -> Vec<f64> {
+/// Converts a decoded chunk into `out`, reusing its buffer.
+fn to_f64(result: DecodingResult, out: &mut Vec<f64>) {
+    out.clear();
     match result {
-        DecodingResult::U8(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::I8(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::U16(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::I16(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::U32(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::I32(v) => v.into_iter().map(f64::from).collect(),
+        DecodingResult::U8(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::I8(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::U16(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::I16(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::U32(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::I32(v) => out.extend(v.into_iter().map(f64::from)),
         #[expect(
             clippy::cast_precision_loss,
             reason = "64-bit integers beyond 2^53 are not raster values we use"
         )]
-        DecodingResult::U64(v) => v.into_iter().map(|x| x as f64).collect(),
+        DecodingResult::U64(v) => out.extend(v.into_iter().map(|x| x as f64)),
         #[expect(
             clippy::cast_precision_loss,
             reason = "64-bit integers beyond 2^53 are not raster values we use"
         )]
-        DecodingResult::I64(v) => v.into_iter().map(|x| x as f64).collect(),
-        DecodingResult::F16(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::F32(v) => v.into_iter().map(f64::from).collect(),
-        DecodingResult::F64(v) => v,
+        DecodingResult::I64(v) => out.extend(v.into_iter().map(|x| x as f64)),
+        DecodingResult::F16(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::F32(v) => out.extend(v.into_iter().map(f64::from)),
+        DecodingResult::F64(v) => out.extend_from_slice(&v),
     }
 }
 

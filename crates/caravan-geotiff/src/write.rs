@@ -371,7 +371,9 @@ impl CogWriter {
                 width: w,
                 height: h,
                 factor,
-                pending: Vec::new(),
+                // One chunk row of tiles, reserved once: growing it by doubling faulted in
+                // fresh pages for every output.
+                pending: Vec::with_capacity(w * COG_TILE.min(h)),
                 pending_rows: 0,
                 tiles: Vec::new(),
                 rows_seen: 0,
