@@ -104,6 +104,12 @@ pub(crate) fn read_long_table(
     let mut rows = input.rows(&selected)?;
 
     let mut table = LongTable::default();
+    // A row of a long table takes some 20 bytes of text or more: reserving from the file's size
+    // spares copying the table into fresh pages each time it doubles (reserved but unwritten
+    // memory costs nothing).
+    if let Ok(meta) = std::fs::metadata(path) {
+        table.rows.reserve(usize::try_from(meta.len() / 20).unwrap_or(0));
+    }
     while rows.next_row()? {
         let at = rows.position();
         let cell = rows.cell(value_col);
