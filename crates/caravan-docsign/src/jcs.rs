@@ -411,11 +411,19 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let item = self.value(depth + 1)?;
-            // RFC 8785 §3.1 and I-JSON (RFC 7493 §2.3): member names must be unique.
-            if members.contains_key(&name) {
-                return Err(JsonError::DuplicateKey { name, offset: name_offset });
+            // RFC 8785 §3.1 and I-JSON (RFC 7493 §2.3): member names must be unique. One
+            // look-up for the check and the insert.
+            match members.entry(name) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(item);
+                }
+                serde_json::map::Entry::Occupied(taken) => {
+                    return Err(JsonError::DuplicateKey {
+                        name: taken.key().clone(),
+                        offset: name_offset,
+                    });
+                }
             }
-            members.insert(name, item);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -449,15 +457,19 @@ impl Parser<'_> {
         let mut res = String::new();
         loop {
             let start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            let rest = &self.bytes[start..];
+            self.pos += rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
             let chunk = std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| {
                 JsonError::Syntax { offset: start, reason: "invalid UTF-8 in string" }
             })?;
+            // Most strings have no escape: copied once at their exact length.
+            if res.is_empty() && self.peek() == Some(b'"') {
+                self.pos += 1;
+                return Ok(chunk.to_owned());
+            }
             res.push_str(chunk);
             match self.peek() {
                 None => return Err(self.syntax("unterminated string")),

@@ -191,14 +191,14 @@ impl SignedCheckpoint {
     /// [`LogError::Checkpoint`] naming the bad member.
     pub fn from_json(value: &Value) -> Result<Self, LogError> {
         let bad = |field, reason: String| LogError::Checkpoint { field, reason };
-        let json: CheckpointJson =
-            serde_json::from_value(value.clone()).map_err(|err| bad("(shape)", err.to_string()))?;
+        // Read from the borrowed tree: every verification reads a checkpoint, so no clone.
+        let json =
+            CheckpointJson::deserialize(value).map_err(|err| bad("(shape)", err.to_string()))?;
         let root = decode_hash(&json.root_hash)
             .ok_or_else(|| bad("rootHash", "must be 32 bytes of hex".to_owned()))?;
-        let signature: [u8; 64] = hex::decode(&json.signature)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| bad("signature", "must be 64 bytes of hex".to_owned()))?;
+        let mut signature = [0u8; 64];
+        hex::decode_to_slice(&json.signature, &mut signature)
+            .map_err(|_| bad("signature", "must be 64 bytes of hex".to_owned()))?;
         let timestamp =
             parse_time(&json.timestamp, "timestamp").map_err(|err| bad("timestamp", err.reason))?;
         Ok(Self {
@@ -226,7 +226,10 @@ impl SignedCheckpoint {
 
 /// Decodes 32 bytes of hex.
 pub fn decode_hash(text: &str) -> Option<Hash> {
-    hex::decode(text.trim()).ok()?.try_into().ok()
+    // Straight into the array: collecting a Vec first was an eighth of a cached verification.
+    let mut hash = [0u8; 32];
+    hex::decode_to_slice(text.trim(), &mut hash).ok()?;
+    Some(hash)
 }
 
 /// Length of the frame header: a little-endian u32 data length, then the 32-byte leaf hash.
