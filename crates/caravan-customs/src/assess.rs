@@ -105,6 +105,64 @@ pub enum AssessError {
 /// The document type of a certificate of origin (UN/EDIFACT 1001 code 861).
 pub const CERTIFICATE_OF_ORIGIN: &str = "861";
 
+/// Whether a verified certificate's subject names the declaration's parties and goods: its
+/// exporter (or consignor) and importer (or consignee) are the declaration's, by name
+/// (case and surrounding spaces aside), and its goods (or commodities) list an HS code under the
+/// 6-digit subheading of the item it is attached to (`item_idx`), or of every item when it is
+/// attached to the whole declaration. The credential is the certificate's JSON (a W3C VC:
+/// `credentialSubject`); `None` when the certificate is not JSON.
+///
+/// # Errors
+/// What does not match, in words for the officer and the trader.
+pub fn certificate_covers(
+    declaration: &Declaration,
+    item_idx: Option<usize>,
+    credential: Option<&serde_json::Value>,
+) -> Result<(), String> {
+    let credential =
+        credential.ok_or_else(|| "the certificate is not a JSON credential".to_owned())?;
+    let subject = &credential["credentialSubject"];
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    let party = |keys: [&str; 2]| {
+        keys.iter()
+            .find_map(|k| subject.get(*k))
+            .and_then(|p| p.get("name"))
+            .and_then(serde_json::Value::as_str)
+    };
+    match party(["exporter", "consignor"]) {
+        Some(name) if same(name, &declaration.exporter.name) => {}
+        other => return Err(format!("exporter {other:?} is not the declaration's exporter")),
+    }
+    match party(["importer", "consignee"]) {
+        Some(name) if same(name, &declaration.importer.name) => {}
+        other => return Err(format!("importer {other:?} is not the declaration's importer")),
+    }
+    let lines = subject.get("goods").or_else(|| subject.get("commodities"));
+    let codes: Vec<&str> = lines
+        .and_then(serde_json::Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|g| g.get("hsCode").and_then(serde_json::Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    let items: Vec<usize> = match item_idx {
+        Some(idx) => vec![idx],
+        None => (0..declaration.items.len()).collect(),
+    };
+    for idx in items {
+        let Some(item) = declaration.items.get(idx) else { continue };
+        let hs6 = item.hs_code.truncate(6);
+        if !codes.iter().any(|code| code.starts_with(hs6.as_str())) {
+            return Err(format!(
+                "item {idx} (HS {}) is not among the certificate's goods",
+                item.hs_code
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Whether item `item_idx` may get a preferential rate: it claims preferential origin and a
 /// certificate of origin covering it (its own or the declaration's) verified. This is the gate
 /// the tariff engine applies before choosing a preferential rate (issue 5: "applying a

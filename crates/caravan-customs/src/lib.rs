@@ -25,7 +25,7 @@ mod testing;
 
 pub use assess::{
     AssessError, Assessment, AssessmentInput, CertificateVerdict, DutyLine, assess,
-    preferential_claim_supported,
+    certificate_covers, preferential_claim_supported,
 };
 pub use codes::{CodeListError, CodeListSources, CodeLists, ReferenceLookup, iso6346_is_valid};
 pub use dataset::{

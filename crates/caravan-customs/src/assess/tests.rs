@@ -136,3 +136,43 @@ fn missing_verdict_for_an_attached_certificate_sends_to_red() {
         2
     );
 }
+
+#[test]
+fn a_certificate_covers_the_declarations_parties_and_goods() {
+    let fixture = Fixture::new();
+    let apples = validate_value(
+        &sample("import-apples-cn-kz.json"),
+        &fixture.context(date!(2026 - 11 - 28)),
+    )
+    .unwrap();
+    let credential = |exporter: &str, importer: &str, hs: &str| {
+        json!({"credentialSubject": {
+            "exporter": {"name": exporter},
+            "importer": {"name": importer},
+            "goods": [{"hsCode": hs}],
+        }})
+    };
+    let good = credential(" aksu orchard cooperative", "ALMATY FRUIT TRADING LLP ", "080810");
+    assert_eq!(certificate_covers(&apples, Some(0), Some(&good)), Ok(()));
+    assert_eq!(certificate_covers(&apples, None, Some(&good)), Ok(()));
+    // Consignor/consignee and commodities are the phytosanitary certificate's names.
+    let phyto = json!({"credentialSubject": {
+        "consignor": {"name": "Aksu Orchard Cooperative"},
+        "consignee": {"name": "Almaty Fruit Trading LLP"},
+        "commodities": [{"hsCode": "0808108000"}],
+    }});
+    assert_eq!(certificate_covers(&apples, Some(0), Some(&phyto)), Ok(()));
+    let other_exporter = credential("Kashgar Fruit", "Almaty Fruit Trading LLP", "080810");
+    let err = certificate_covers(&apples, Some(0), Some(&other_exporter)).unwrap_err();
+    assert!(err.starts_with("exporter"), "{err}");
+    let other_importer = credential("Aksu Orchard Cooperative", "Someone Else", "080810");
+    let err = certificate_covers(&apples, Some(0), Some(&other_importer)).unwrap_err();
+    assert!(err.starts_with("importer"), "{err}");
+    // Pears (0808 30) are not apples (0808 10): same heading, other subheading.
+    let pears = credential("Aksu Orchard Cooperative", "Almaty Fruit Trading LLP", "080830");
+    let err = certificate_covers(&apples, Some(0), Some(&pears)).unwrap_err();
+    assert!(err.contains("not among the certificate's goods"), "{err}");
+    assert!(certificate_covers(&apples, Some(0), None).is_err());
+    // An item index past the items is skipped, not a panic.
+    assert_eq!(certificate_covers(&apples, Some(99), Some(&good)), Ok(()));
+}
