@@ -170,11 +170,17 @@ pub(crate) fn parse_country(field: &str, text: &str) -> Result<CountryCode, ApiE
 }
 
 /// `KZ` and `KG` have their own schedules (the real EAEU Common Customs Tariff in their currency,
-/// with their VAT); the other EAEU members are answered from the EAEU sample.
+/// with their VAT); the other EAEU members ([`caravan_tariff::is_eaeu_member`]) are answered
+/// from the EAEU sample.
 pub(crate) fn normalise_jurisdiction(text: &str) -> String {
     let upper = text.trim().to_uppercase();
-    match upper.as_str() {
-        "RU" | "BY" | "AM" => "EAEU".to_owned(),
+    match CountryCode::parse(&upper) {
+        Ok(country)
+            if caravan_tariff::is_eaeu_member(&country)
+                && !matches!(upper.as_str(), "KZ" | "KG") =>
+        {
+            "EAEU".to_owned()
+        }
         _ => upper,
     }
 }

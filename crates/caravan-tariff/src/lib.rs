@@ -14,6 +14,7 @@ mod expr;
 mod rates;
 mod schedule;
 pub mod uk;
+mod union;
 mod units;
 
 pub use averages::{Hs6Average, ad_valorem_part, hs6_ad_valorem_averages};
@@ -29,6 +30,7 @@ pub use schedule::{
     ExchangeRateRecord, FORMAT, FieldError, ILLUSTRATIVE_NOTICE, Line, LineRecord, Measure,
     MeasureKind, MeasureRecord, OriginSet, Schedule, ScheduleFile, Tariff,
 };
+pub use union::{EAEU_MEMBERS, is_eaeu_member, jurisdiction_of};
 pub use units::{Dimension, Quantity, Unit, UnknownUnit};
 
 /// Parses a schedule file's JSON text and compiles it.
