@@ -17,6 +17,7 @@ mod complexity;
 mod concentration;
 mod eigen;
 mod growth;
+mod layout;
 mod neighbours;
 mod opportunities;
 mod proximity;
@@ -31,5 +32,6 @@ pub use growth::{
     FlowDirection, GroupGrowth, GrowthError, MirrorGap, MirrorRow, ReportedFlow, cagr,
     group_growth, mirror_flows, mirror_gap, period_growth,
 };
+pub use layout::{force_layout, product_space_edges};
 pub use opportunities::opportunities;
 pub use proximity::{ProximityKind, continuous_proximity, discrete_proximity};

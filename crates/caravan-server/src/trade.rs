@@ -1179,113 +1179,6 @@ pub async fn growth_svg(
     Ok(chart::svg_response(growth_chart(&res, &value)))
 }
 
-/// Edges of the product space: a maximum spanning tree of the proximity graph (Prim, O(n²)) plus
-/// the strongest other links, up to `n / 2` of them (Hidalgo et al. 2007, "The product space
-/// conditions the development of nations", whose layout keeps the MST and links >= 0.55).
-pub fn product_space_edges(phi: &Array2<f64>) -> Vec<(usize, usize, f64)> {
-    let n = phi.nrows();
-    if n < 2 {
-        return Vec::new();
-    }
-    let weight = |a: usize, b: usize| {
-        let w = phi[[a, b]].max(phi[[b, a]]);
-        if w.is_finite() { w } else { 0.0 }
-    };
-    let mut in_tree = vec![false; n];
-    let mut best = vec![(f64::NEG_INFINITY, usize::MAX); n];
-    let mut edges = Vec::with_capacity(n + n / 2);
-    let mut current = 0;
-    in_tree[0] = true;
-    for _ in 1..n {
-        for v in 0..n {
-            if !in_tree[v] {
-                let w = weight(current, v);
-                if w > best[v].0 {
-                    best[v] = (w, current);
-                }
-            }
-        }
-        let Some(next) = (0..n)
-            .filter(|&v| !in_tree[v])
-            .max_by(|&a, &b| best[a].0.total_cmp(&best[b].0).then(b.cmp(&a)))
-        else {
-            break;
-        };
-        in_tree[next] = true;
-        edges.push((best[next].1, next, best[next].0.max(0.0)));
-        current = next;
-    }
-    let mut tree: std::collections::HashSet<(usize, usize)> =
-        edges.iter().map(|&(a, b, _)| (a.min(b), a.max(b))).collect();
-    let mut extra: Vec<(usize, usize, f64)> = Vec::new();
-    for a in 0..n {
-        for b in a + 1..n {
-            let w = weight(a, b);
-            if w > 0.0 && !tree.contains(&(a, b)) {
-                extra.push((a, b, w));
-            }
-        }
-    }
-    extra.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
-    for e in extra.into_iter().take(n / 2) {
-        tree.insert((e.0, e.1));
-        edges.push(e);
-    }
-    edges
-}
-
-/// A deterministic force-directed layout (Fruchterman & Reingold 1991): nodes start on a circle in
-/// index order; no randomness, so the same data always gives the same picture.
-pub fn force_layout(n: usize, edges: &[(usize, usize, f64)]) -> Vec<(f64, f64)> {
-    let mut pos: Vec<(f64, f64)> = (0..n)
-        .map(|i| {
-            let angle = i as f64 * std::f64::consts::TAU / n.max(1) as f64;
-            let radius = 0.5 + 0.5 * ((i * 7919) % 97) as f64 / 97.0;
-            (radius * angle.cos(), radius * angle.sin())
-        })
-        .collect();
-    if n < 2 {
-        return pos;
-    }
-    let k = (4.0 / n as f64).sqrt();
-    // O(n²) per iteration: bound the total work so an HS4 table lays out in well under a second.
-    let iterations = (40_000_000 / (n * n)).clamp(15, 200);
-    let mut temperature = 0.2;
-    let cooling = temperature / iterations as f64;
-    let mut disp = vec![(0.0, 0.0); n];
-    for _ in 0..iterations {
-        disp.iter_mut().for_each(|d| *d = (0.0, 0.0));
-        for a in 0..n {
-            for b in a + 1..n {
-                let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
-                let dist2 = (dx * dx + dy * dy).max(1e-6);
-                let f = k * k / dist2;
-                disp[a].0 += dx * f;
-                disp[a].1 += dy * f;
-                disp[b].0 -= dx * f;
-                disp[b].1 -= dy * f;
-            }
-        }
-        for &(a, b, w) in edges {
-            let (dx, dy) = (pos[a].0 - pos[b].0, pos[a].1 - pos[b].1);
-            let dist = (dx * dx + dy * dy).sqrt().max(1e-3);
-            let f = dist * (0.5 + w) / k;
-            disp[a].0 -= dx * f;
-            disp[a].1 -= dy * f;
-            disp[b].0 += dx * f;
-            disp[b].1 += dy * f;
-        }
-        for (p, d) in pos.iter_mut().zip(&disp) {
-            let len = (d.0 * d.0 + d.1 * d.1).sqrt().max(1e-9);
-            let step = len.min(temperature);
-            p.0 += d.0 / len * step;
-            p.1 += d.1 / len * step;
-        }
-        temperature = (temperature - cooling).max(0.005);
-    }
-    pos
-}
-
 /// The product-space SVG of one period, nodes coloured by the country's RCA.
 fn product_space(run: &Run, params: &ComplexityParams, threshold: f64) -> Result<String, ApiError> {
     let period = pick_period(run, params.period.as_deref())?;
@@ -1305,8 +1198,8 @@ fn product_space(run: &Run, params: &ComplexityParams, threshold: f64) -> Result
     // Products nobody has with presence carry no proximity: leave them out.
     let keep: Vec<usize> = (0..period.products.len()).filter(|&p| res.ubiquity[p] > 0.0).collect();
     let sub = Array2::from_shape_fn((keep.len(), keep.len()), |(a, b)| phi[[keep[a], keep[b]]]);
-    let edges = product_space_edges(&sub);
-    let pos = force_layout(keep.len(), &edges);
+    let edges = caravan_complexity::product_space_edges(&sub);
+    let pos = caravan_complexity::force_layout(keep.len(), &edges);
     let nodes = keep
         .iter()
         .zip(&pos)
