@@ -1065,14 +1065,6 @@ pub struct StatsParams {
     pub format: Option<String>,
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
 /// Statistics by year, programme and country pair (any logged-in user; no personal data).
 #[utoipa::path(get, path = "/api/v1/scholarship/statistics", tag = "scholarship", params(StatsParams),
     responses((status = 200, body = Vec<StatRow>), (status = 401, body = ErrorBody)))]
@@ -1085,19 +1077,12 @@ pub async fn statistics(
     match params.format.as_deref() {
         None | Some("json") => Ok(axum::Json(rows).into_response()),
         Some("csv") => {
-            let mut out = String::from("year,call_id,programme,from,to,applications,placements\n");
-            for r in &rows {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{},{}\n",
-                    r.year,
-                    r.call_id,
-                    csv_field(&r.programme),
-                    r.from,
-                    r.to,
-                    r.applications,
-                    r.placements
-                ));
+            // The header is the fields' names: year,call_id,programme,from,to,applications,placements.
+            let mut csv = csv::Writer::from_writer(Vec::new());
+            for row in &rows {
+                csv.serialize(row).map_err(ApiError::internal)?;
             }
+            let out = csv.into_inner().map_err(ApiError::internal)?;
             Ok((
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
