@@ -717,10 +717,10 @@ mod pages {
 
     use super::{JobRequest, LandKey, OUTPUT_FILES, RegisterRequest, can_read_land};
     use crate::AppState;
-    use crate::auth::{Caller, MaybeCaller};
+    use crate::auth::Caller;
     use crate::error::ApiError;
     use crate::i18n::t;
-    use crate::ui::{error_page, layout, page, require, ui_lang};
+    use crate::ui::{PageCaller, error_page, layout, page, ui_lang};
 
     async fn lists(
         state: &AppState,
@@ -853,14 +853,9 @@ mod pages {
     /// `GET /land`.
     pub(super) async fn home(
         State(state): State<AppState>,
-        headers: HeaderMap,
-        caller: MaybeCaller,
+        PageCaller { caller, lang }: PageCaller,
     ) -> Response {
-        let lang = ui_lang(&headers);
-        match require(caller) {
-            Ok(caller) => home_page(&state, lang, &caller, None).await,
-            Err(r) => *r,
-        }
+        home_page(&state, lang, &caller, None).await
     }
 
     #[derive(Debug, Deserialize)]
@@ -955,15 +950,9 @@ mod pages {
     /// `GET /land/jobs/{id}`: progress (refreshing while running), then map, table, downloads.
     pub(super) async fn job(
         State(state): State<AppState>,
-        headers: HeaderMap,
-        caller: MaybeCaller,
+        PageCaller { caller, lang }: PageCaller,
         UrlPath(id): UrlPath<i64>,
     ) -> Response {
-        let lang = ui_lang(&headers);
-        let caller = match require(caller) {
-            Ok(c) => c,
-            Err(r) => return *r,
-        };
         let job = match super::readable_job(&state, &caller, id).await {
             Ok(job) => job,
             Err(err) => return error_page(lang, Some(&caller), &err),

@@ -24,13 +24,13 @@ use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, OpenApi};
 
 use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
+use crate::auth::Caller;
 use crate::chart;
 use crate::datasets::{self, Table};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::i18n::t;
 use crate::trade::{TradeKey, percent_encode, upload_form_markup};
-use crate::ui;
+use crate::ui::{self, PageCaller};
 
 crate::i18n::strings! { PovertyKey {
     title => ["Poverty and inequality", "Бедность и неравенство", "贫困与不平等"],
@@ -550,14 +550,8 @@ fn period(s: &Survey) -> Period<'_> {
 
 async fn poverty_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
 ) -> Response {
-    let lang = ui::ui_lang(&headers);
-    let caller = match ui::require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     list_page(&state, lang, &caller, None).await
 }
 
@@ -650,17 +644,11 @@ fn query_string(p: &SurveyParams) -> String {
 
 async fn dataset_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
     axum::extract::Query(analysis): axum::extract::Query<SurveyParams>,
     axum::extract::Query(params): axum::extract::Query<PageParams>,
 ) -> Response {
-    let lang = ui::ui_lang(&headers);
-    let caller = match ui::require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let p = analysis;
     let ready = opt(p.welfare.as_deref()).is_some()
         && (opt(p.line.as_deref()).is_some() || opt(p.preset.as_deref()).is_some());

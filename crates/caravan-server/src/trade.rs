@@ -23,12 +23,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
+use crate::auth::Caller;
 use crate::chart;
 use crate::datasets::{self, Table};
 use crate::error::{ApiError, ApiQuery, ErrorBody};
 use crate::i18n::t;
-use crate::ui;
+use crate::ui::{self, PageCaller};
 
 crate::i18n::strings! { TradeKey {
     title => ["Trade analytics", "Анализ торговли", "贸易分析"],
@@ -1270,14 +1270,8 @@ pub async fn product_space_svg(
 
 async fn trade_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
 ) -> Response {
-    let lang = ui::ui_lang(&headers);
-    let caller = match ui::require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     list_page(&state, lang, &caller, None).await
 }
 
@@ -1498,17 +1492,11 @@ fn fmt(x: Option<f64>, digits: usize) -> String {
 
 async fn dataset_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
     axum::extract::Query(analysis): axum::extract::Query<ComplexityParams>,
     axum::extract::Query(params): axum::extract::Query<PageParams>,
 ) -> Response {
-    let lang = ui::ui_lang(&headers);
-    let caller = match ui::require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let p = analysis;
     let ready =
         p.time.is_some() && p.location.is_some() && p.product.is_some() && p.value.is_some();

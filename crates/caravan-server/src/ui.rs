@@ -438,22 +438,35 @@ pub async fn reference(
     )
 }
 
-/// The logged-in caller, or the redirect to the login page.
-pub(crate) fn require(caller: MaybeCaller) -> Result<Caller, Box<Response>> {
-    caller.0.ok_or_else(|| Box::new(Redirect::to("/login").into_response()))
+/// A page's logged-in visitor and their interface language ([`ui_lang`]): the extractor of every
+/// page that needs a login. A visitor without a valid session is sent to `/login` (303), not
+/// shown the API's JSON 401; a failed authentication is answered as the API answers it.
+pub struct PageCaller {
+    pub caller: Caller,
+    pub lang: Lang,
+}
+
+impl axum::extract::FromRequestParts<AppState> for PageCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = ui_lang(&parts.headers);
+        match MaybeCaller::from_request_parts(parts, state).await {
+            Ok(MaybeCaller(Some(caller))) => Ok(PageCaller { caller, lang }),
+            Ok(MaybeCaller(None)) => Err(Redirect::to("/login").into_response()),
+            Err(err) => Err(err.into_response()),
+        }
+    }
 }
 
 /// `GET /admin/organisations`.
 pub async fn organisations(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     organisations_page(&state, lang, &caller, None).await
 }
 
@@ -556,15 +569,9 @@ pub async fn create_organisation(
 /// `GET /admin/organisations/{id}`: members, and the new-user form for administrators.
 pub async fn organisation(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     organisation_page(&state, lang, &caller, id, None).await
 }
 
@@ -690,14 +697,9 @@ pub async fn create_user(
 /// `GET /tokens`.
 pub async fn tokens(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    match require(caller) {
-        Ok(caller) => tokens_page(&state, lang, &caller, None).await,
-        Err(r) => *r,
-    }
+    tokens_page(&state, lang, &caller, None).await
 }
 
 async fn tokens_page(
@@ -795,14 +797,8 @@ pub async fn revoke_token(
 /// `GET /audit`: the latest entries and whether the chain verifies.
 pub async fn audit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     if !auth::can_read_audit(&caller) {
         return error_page(lang, Some(&caller), &ApiError::forbidden(t(lang, Key::forbidden)));
     }

@@ -26,7 +26,8 @@ use crate::AppState;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::i18n::t;
-use crate::ui::{error_page, layout, page, require, ui_lang};
+use crate::ui::PageCaller;
+use crate::ui::{error_page, layout, page, ui_lang};
 use caravan_store::certs::SigningKey;
 
 crate::i18n::strings! { CertKey {
@@ -334,15 +335,9 @@ pub(super) struct TypeParam {
 /// `GET /certificates`: the register and the issue form.
 async fn register(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Query(params): Query<TypeParam>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let doc_type =
         params.doc_type.as_deref().and_then(DocumentType::parse).unwrap_or(DocumentType::Origin);
     register_page(&state, lang, &caller, doc_type, "", &HashMap::new(), None).await
@@ -586,15 +581,9 @@ fn subject_from_fields(
 /// `GET /certificates/{id}`: the certificate as a readable document.
 async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<String>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let cert = match readable_certificate(&state, &caller, &id).await {
         Ok(cert) => cert,
         Err(err) => return error_page(lang, Some(&caller), &err),
@@ -924,28 +913,17 @@ fn alg_label(lang: Lang, alg: &str) -> &'static str {
 }
 
 /// `GET /signing-keys`: the caller's own authority's keys.
-async fn own_keys(caller: MaybeCaller) -> Response {
-    match require(caller) {
-        Ok(caller) => {
-            Redirect::to(&format!("/organisations/{}/signing-keys", caller.org.id)).into_response()
-        }
-        Err(r) => *r,
-    }
+async fn own_keys(PageCaller { caller, .. }: PageCaller) -> Response {
+    Redirect::to(&format!("/organisations/{}/signing-keys", caller.org.id)).into_response()
 }
 
 /// `GET /organisations/{id}/signing-keys`: an authority's keys, with the generate and retire
 /// forms.
 async fn keys_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(org_id): Path<i64>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     keys_body(&state, lang, &caller, org_id, &HashMap::new(), None).await
 }
 

@@ -19,10 +19,11 @@ use super::{
     DeclKey, DeclarationRequest, agency_of, can_decide, can_lodge, can_manage_rules, scope,
 };
 use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::i18n::t;
-use crate::ui::{error_page, layout, page, require, ui_lang};
+use crate::ui::PageCaller;
+use crate::ui::{error_page, layout, page};
 
 fn k(lang: Lang, key: DeclKey) -> &'static str {
     t(lang, key)
@@ -159,12 +160,8 @@ async fn list_page(
 }
 
 /// `GET /declarations`.
-async fn index(State(state): State<AppState>, headers: HeaderMap, caller: MaybeCaller) -> Response {
-    let lang = ui_lang(&headers);
-    match require(caller) {
-        Ok(caller) => list_page(&state, lang, &caller, None, SAMPLE).await,
-        Err(r) => *r,
-    }
+async fn index(State(state): State<AppState>, PageCaller { caller, lang }: PageCaller) -> Response {
+    list_page(&state, lang, &caller, None, SAMPLE).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,15 +181,9 @@ fn error_notice(lang: Lang, err: &ApiError) -> Markup {
 /// `POST /declarations`: save a draft, preview, or lodge.
 async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Form(form): Form<NewForm>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let value: Value = match serde_json::from_str(&form.declaration) {
         Ok(v) => v,
         Err(err) => {
@@ -236,16 +227,10 @@ async fn submit(
 /// links of the lists name the declarant (an officer may see two declarants' references alike).
 async fn detail(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
     Query(which): Query<super::DeclarantQuery>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     detail_page(&state, lang, &caller, &reference, which.declarant, None).await
 }
 
@@ -368,17 +353,11 @@ async fn after(
 /// `POST /declarations/{reference}/decision`.
 async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
     Query(which): Query<super::DeclarantQuery>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
     let result = super::decide(
         State(state.clone()),
@@ -394,17 +373,11 @@ async fn decide(
 /// `POST /declarations/{reference}/agency`.
 async fn agency(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
     Query(which): Query<super::DeclarantQuery>,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
     let result = super::agency_decide(
         State(state.clone()),
@@ -420,15 +393,9 @@ async fn agency(
 /// `POST /declarations/{reference}/lodge`.
 async fn lodge_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let result = super::lodge_draft(
         State(state.clone()),
         caller.clone(),
@@ -448,16 +415,10 @@ struct CsvForm {
 /// `POST /declarations/{reference}/items`.
 async fn items(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
     Form(form): Form<CsvForm>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let result = super::upload_items(
         State(state.clone()),
         caller.clone(),
@@ -469,12 +430,7 @@ async fn items(
 }
 
 /// `GET /declarations/rules`: the risk-rule editor of the administrator's country.
-async fn rules(State(state): State<AppState>, headers: HeaderMap, caller: MaybeCaller) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
+async fn rules(State(state): State<AppState>, PageCaller { caller, lang }: PageCaller) -> Response {
     rules_page(&state, lang, &caller, None, None).await
 }
 
@@ -533,15 +489,9 @@ struct RulesForm {
 /// `POST /declarations/rules`.
 async fn save_rules(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    caller: MaybeCaller,
+    PageCaller { caller, lang }: PageCaller,
     Form(form): Form<RulesForm>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     let country = caller.org.country;
     if !can_manage_rules(&caller, country) {
         return error_page(

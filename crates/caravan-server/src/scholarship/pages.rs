@@ -33,11 +33,12 @@ use super::{
     can_edit_application, can_manage_call, can_open_call, invalid, is_pdf, title_in,
 };
 use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson};
 use crate::i18n::t;
 use crate::multipart::{FileRule, read_form};
-use crate::ui::{error_page, layout, page, require, ui_lang};
+use crate::ui::PageCaller;
+use crate::ui::{error_page, layout, page, ui_lang};
 
 crate::i18n::strings! { PageKey {
     apply => ["Apply", "Подать заявку", "申请"],
@@ -260,15 +261,9 @@ async fn apply(
 /// `GET /scholarships/applications/{id}`: the summary, uploads, submit and result.
 async fn application_page(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    headers: HeaderMap,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     summary_response(&state, &caller, lang, id, None).await
 }
 
@@ -411,15 +406,9 @@ fn summary_markup(
 /// `GET /scholarships/applications/{id}/pages/{page}`: one page of the form.
 async fn page_form(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    headers: HeaderMap,
+    PageCaller { caller, lang }: PageCaller,
     Path((id, page_name)): Path<(i64, String)>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     page_form_response(&state, &caller, lang, id, &page_name, None, None).await
 }
 
@@ -667,15 +656,9 @@ async fn submit(
 /// `GET /scholarships/calls/{id}/nominations`: the country's applications with the decision.
 async fn nominations(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    headers: HeaderMap,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     nominations_response(&state, &caller, lang, id, None).await
 }
 
@@ -1083,12 +1066,7 @@ fn call_form(
 }
 
 /// `GET /scholarships/calls/new`.
-async fn new_call_page(caller: MaybeCaller, headers: HeaderMap) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
+async fn new_call_page(PageCaller { caller, lang }: PageCaller) -> Response {
     new_call_response(&caller, lang, &blank_pairs(), None)
 }
 
@@ -1147,15 +1125,9 @@ enum Notice {
 /// `GET /scholarships/calls/{id}`: the administrator's page of a call.
 async fn manage_page(
     State(state): State<AppState>,
-    caller: MaybeCaller,
-    headers: HeaderMap,
+    PageCaller { caller, lang }: PageCaller,
     Path(id): Path<i64>,
 ) -> Response {
-    let lang = ui_lang(&headers);
-    let caller = match require(caller) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
     manage_response(&state, &caller, lang, id, None, None, Notice::None).await
 }
 

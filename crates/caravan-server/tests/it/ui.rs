@@ -241,3 +241,44 @@ fn every_ui_string_is_translated() {
         }
     }
 }
+
+/// Every page behind a login (`ui::PageCaller`) sends a visitor without a session, or with a
+/// session the server does not know, to the login page — never the API's JSON 401 — and a
+/// logged-in visitor gets the page in their language.
+#[tokio::test]
+async fn pages_behind_a_login_redirect_visitors_to_the_login_page() {
+    let app = TestApp::new().await;
+    let pages = [
+        "/admin/organisations",
+        "/declarations",
+        "/declarations/rules",
+        "/trade",
+        "/poverty",
+        "/land",
+        "/signing-keys",
+        "/scholarships/calls/new",
+    ];
+    for path in pages {
+        for cookie in [None, Some("caravan_session=forged-session-id")] {
+            let mut request = Request::get(path);
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let response = app.send(request.body(Body::empty()).unwrap()).await;
+            assert_eq!(response.status(), 303, "{path} with {cookie:?}");
+            assert_eq!(response.headers()[header::LOCATION], "/login", "{path} with {cookie:?}");
+        }
+    }
+    let (session, _) = login(&app, "trader-a").await;
+    let response = app
+        .send(
+            Request::get("/declarations")
+                .header(header::COOKIE, format!("caravan_session={session}; caravan_lang=ru"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = body_text(response).await;
+    assert!(html.contains("lang=\"ru\""), "the page is not in Russian");
+}
