@@ -122,10 +122,24 @@ fn tick_label(value: f64) -> String {
     }
 }
 
+/// The id of a chart's elements, `chart-` and 16 hex digits of FNV-1a 64 over its title and
+/// description: the same chart always gets the same id, and two charts inlined in one page (the
+/// poverty page shows the Lorenz curve and the growth incidence curve) do not share their
+/// `<title>` and `<desc>` ids, which `aria-labelledby` names.
+pub fn chart_id(title: &str, desc: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in title.bytes().chain([0]).chain(desc.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("chart-{hash:016x}")
+}
+
 fn open(out: &mut String, title: &str, desc: &str) {
+    let id = chart_id(title, desc);
     let _ = write!(
         out,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="12"><title id="chart-title">{}</title><desc id="chart-desc">{}</desc><rect width="100%" height="100%" fill="#fff"/><text x="{}" y="22" font-size="15" font-weight="bold">{}</text>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" font-family="sans-serif" font-size="12"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc><rect width="100%" height="100%" fill="#fff"/><text x="{}" y="22" font-size="15" font-weight="bold">{}</text>"##,
         escape(title),
         escape(desc),
         MARGIN.0,
