@@ -12,7 +12,7 @@ use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role};
 use caravan_types::CountryCode;
 use ndarray::Array2;
 
-use crate::support::{TestApp, body_text, error_code, fixed_now, json_of};
+use crate::support::{Multipart, TestApp, body_text, error_code, fixed_now, json_of};
 
 const LOCATIONS: [&str; 5] = ["CHN", "KAZ", "UZB", "KGZ", "TJK"];
 const PRODUCTS: [&str; 6] = ["0101", "2601", "5201", "7403", "8471", "8703"];
@@ -903,32 +903,19 @@ fn upload_form_request(
     file: Option<&[u8]>,
     pasted: &str,
 ) -> Request<Body> {
-    const BOUNDARY: &str = "----CaravanDatasetBoundary42";
-    let mut body = Vec::new();
-    let mut field = |name: &str, filename: Option<&str>, content: &[u8]| {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        let disposition = match filename {
-            Some(f) => format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: text/csv\r\n\r\n"
-            ),
-            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
-        };
-        body.extend_from_slice(disposition.as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    };
-    field("csrf_token", None, csrf.as_bytes());
-    field("name", None, b"Exports from a file");
-    field("numeric", None, numeric.as_bytes());
     // A browser sends an empty file part with an empty file name when no file is chosen.
-    field("file", Some(if file.is_some() { "exports.csv" } else { "" }), file.unwrap_or_default());
-    field("csv", None, pasted.as_bytes());
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    Request::post(path)
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from(body))
-        .expect("a well-formed request")
+    Multipart::new()
+        .field("csrf_token", csrf)
+        .field("name", "Exports from a file")
+        .field("numeric", numeric)
+        .file(
+            "file",
+            if file.is_some() { "exports.csv" } else { "" },
+            "text/csv",
+            file.unwrap_or_default(),
+        )
+        .field("csv", pasted)
+        .post(path, cookie)
 }
 
 #[tokio::test]

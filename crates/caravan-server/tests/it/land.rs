@@ -9,7 +9,7 @@ use caravan_server::ServerConfig;
 use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role};
 use caravan_types::CountryCode;
 
-use crate::support::{TestApp, error_code, fixed_now, json_of, password_hash};
+use crate::support::{Multipart, TestApp, error_code, fixed_now, json_of, password_hash};
 
 struct Land {
     app: TestApp,
@@ -316,26 +316,14 @@ async fn the_job_form_explains_mistakes_and_starts_jobs() {
 
 /// A browser's multipart form: `parts` in order, files with their file names.
 fn multipart_request(cookie: &str, parts: &[(&str, Option<&str>, &[u8])]) -> Request<Body> {
-    const BOUNDARY: &str = "----CaravanLandBoundary7d1";
-    let mut body = Vec::new();
+    let mut form = Multipart::new();
     for (name, filename, content) in parts {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-        let disposition = match filename {
-            Some(f) => format!(
-                "Content-Disposition: form-data; name=\"{name}\"; filename=\"{f}\"\r\nContent-Type: image/tiff\r\n\r\n"
-            ),
-            None => format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n"),
+        form = match filename {
+            Some(f) => form.file(name, f, "image/tiff", content),
+            None => form.field(name, std::str::from_utf8(content).expect("a text field")),
         };
-        body.extend_from_slice(disposition.as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
     }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    Request::post("/land/rasters/upload")
-        .header(header::COOKIE, cookie)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
-        .body(Body::from(body))
-        .expect("a well-formed request")
+    form.post("/land/rasters/upload", cookie)
 }
 
 #[tokio::test]

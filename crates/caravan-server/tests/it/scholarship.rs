@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use time::Duration;
 use tower::ServiceExt;
 
-use crate::support::{TestApp, error_code, fixed_now, json_of};
+use crate::support::{Multipart, TestApp, error_code, fixed_now, json_of};
 
 struct Fixture {
     app: TestApp,
@@ -550,29 +550,17 @@ impl Browser {
 
     /// Posts `multipart/form-data` with these parts in this order.
     async fn post_multipart(&self, app: &TestApp, path: &str, parts: &[Part<'_>]) -> Page {
-        const BOUNDARY: &str = "----CaravanTestBoundary9f3a";
-        let mut body = Vec::new();
+        let mut form = Multipart::new();
         for part in parts {
-            body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
-            match part {
-                Part::Field(name, value) => body.extend_from_slice(
-                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                        .as_bytes(),
-                ),
+            form = match part {
+                Part::Field(name, value) => form.field(name, value),
                 Part::File(name, filename, content) => {
-                    body.extend_from_slice(
-                        format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n")
-                            .as_bytes(),
-                    );
-                    body.extend_from_slice(content);
-                    body.extend_from_slice(b"\r\n");
+                    form.file(name, filename, "application/pdf", content)
                 }
-            }
+            };
         }
-        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-        let req = Request::post(path)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"));
-        self.send(app, req, Body::from(body)).await
+        let req = Request::post(path).header(header::CONTENT_TYPE, Multipart::content_type());
+        self.send(app, req, Body::from(form.finish())).await
     }
 }
 

@@ -197,3 +197,68 @@ pub(crate) fn error_code(body: &serde_json::Value) -> &str {
     assert!(error.get("field").is_some(), "field key present (null allowed): {body}");
     error["code"].as_str().unwrap()
 }
+
+/// A browser's `multipart/form-data` body (RFC 7578), built part by part in the order given —
+/// the order matters: the CSRF guard reads the first part only.
+#[derive(Default)]
+pub(crate) struct Multipart {
+    body: Vec<u8>,
+}
+
+impl Multipart {
+    pub(crate) const BOUNDARY: &'static str = "----CaravanTestBoundary9f3a";
+
+    pub(crate) fn new() -> Multipart {
+        Multipart::default()
+    }
+
+    /// A text field.
+    pub(crate) fn field(mut self, name: &str, value: &str) -> Multipart {
+        let head = format!(
+            "--{}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n",
+            Self::BOUNDARY
+        );
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(value.as_bytes());
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// A file part (a browser sends an empty file name and content when no file is chosen).
+    pub(crate) fn file(
+        mut self,
+        name: &str,
+        filename: &str,
+        content_type: &str,
+        content: &[u8],
+    ) -> Multipart {
+        let head = format!(
+            "--{}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n",
+            Self::BOUNDARY
+        );
+        self.body.extend_from_slice(head.as_bytes());
+        self.body.extend_from_slice(content);
+        self.body.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// The `Content-Type` header of the body.
+    pub(crate) fn content_type() -> String {
+        format!("multipart/form-data; boundary={}", Self::BOUNDARY)
+    }
+
+    /// The body with its closing delimiter.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.body.extend_from_slice(format!("--{}--\r\n", Self::BOUNDARY).as_bytes());
+        self.body
+    }
+
+    /// A `POST` of the body to `path` with the session `cookie`.
+    pub(crate) fn post(self, path: &str, cookie: &str) -> Request<Body> {
+        Request::post(path)
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, Multipart::content_type())
+            .body(Body::from(self.finish()))
+            .expect("a well-formed request")
+    }
+}

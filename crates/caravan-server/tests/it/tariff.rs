@@ -9,7 +9,7 @@ use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
 use serde_json::{Value, json};
 use time::macros::date;
 
-use crate::support::{TestApp, body_text, error_code};
+use crate::support::{Multipart, TestApp, body_text, error_code};
 
 fn dec(text: &str) -> Decimal {
     text.parse().unwrap()
@@ -843,19 +843,16 @@ async fn issue_18_rates_page_enters_pasted_and_uploaded_rates() {
     let html = body_text(response).await;
     assert_eq!(status, 200);
     assert!(html.contains("id=\"enter-rates\"") && html.contains("KZT"), "{html}");
-    let boundary = "XyZ";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"rates\"\r\n\r\n2026-03-02,EUR,KZT,545.12,National Bank of Kazakhstan\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"nbk.csv\"\r\nContent-Type: text/csv\r\n\r\ndate,from,to,rate,source\n2026-03-02,USD,KZT,505.00,National Bank of Kazakhstan\n\r\n\
-         --{boundary}--\r\n",
-        csrf = cookie.1
-    );
-    let request = Request::post("/tariff/rates")
-        .header(header::COOKIE, &cookie.0)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .body(Body::from(body))
-        .unwrap();
+    let request = Multipart::new()
+        .field("csrf_token", &cookie.1)
+        .field("rates", "2026-03-02,EUR,KZT,545.12,National Bank of Kazakhstan")
+        .file(
+            "file",
+            "nbk.csv",
+            "text/csv",
+            b"date,from,to,rate,source\n2026-03-02,USD,KZT,505.00,National Bank of Kazakhstan\n",
+        )
+        .post("/tariff/rates", &cookie.0);
     let response = app.send(request).await;
     let status = response.status().as_u16();
     let html = body_text(response).await;
@@ -863,16 +860,10 @@ async fn issue_18_rates_page_enters_pasted_and_uploaded_rates() {
     assert!(html.contains("id=\"rates-saved\"") && html.contains("2 / 0 / 0"), "{html}");
     assert!(html.contains("545.12") && html.contains("505"), "{html}");
     // A bad cell is named on the page, and nothing is stored.
-    let bad = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
-         --{boundary}\r\nContent-Disposition: form-data; name=\"rates\"\r\n\r\n2026-03-05,EUR,KZT,x,NBK\r\n--{boundary}--\r\n",
-        csrf = cookie.1
-    );
-    let request = Request::post("/tariff/rates")
-        .header(header::COOKIE, &cookie.0)
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .body(Body::from(bad))
-        .unwrap();
+    let request = Multipart::new()
+        .field("csrf_token", &cookie.1)
+        .field("rates", "2026-03-05,EUR,KZT,x,NBK")
+        .post("/tariff/rates", &cookie.0);
     let response = app.send(request).await;
     assert_eq!(response.status().as_u16(), 422);
     let html = body_text(response).await;
