@@ -296,21 +296,15 @@ pub fn trend_block(
         .into_par_iter()
         .map(|row| {
             let mut series = Vec::with_capacity(cfg.n_years());
-            let mut scratch = Vec::with_capacity(cfg.n_years());
             (0..block.width)
                 .map(|col| {
                     let idx = row * block.width + col;
                     if block.region[idx] == 0 || !pixel_series(block, idx, &mut series) {
                         return PixelTrend { trajectory: None, state: None, mean: f32::NAN };
                     }
-                    let trajectory = productivity::trajectory_with(
-                        &cfg.years,
-                        &series,
-                        cfg.profile,
-                        &mut scratch,
-                    )
-                    .ok()
-                    .map(|t| t.class);
+                    let trajectory = productivity::trajectory(&cfg.years, &series, cfg.profile)
+                        .ok()
+                        .map(|t| t.class);
                     let state = productivity::state(
                         &series[cfg.baseline_idx.clone()],
                         &series[cfg.recent_idx.clone()],

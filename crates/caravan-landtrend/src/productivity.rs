@@ -5,7 +5,7 @@
 //! 2017 guidance and Trends.Earth so earlier reports can be compared.
 
 use crate::Class;
-use crate::stats::{MannKendall, TrendError, kendall_s, mann_kendall_with, ols_slope};
+use crate::stats::{MannKendall, TrendError, kendall_s, mann_kendall, ols_slope};
 
 /// Which published method set to apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -162,20 +162,7 @@ pub fn trajectory(
     values: &[f64],
     profile: Profile,
 ) -> Result<Trajectory, ProductivityError> {
-    trajectory_with(years, values, profile, &mut Vec::new())
-}
-
-/// [`trajectory`] reusing `scratch` (see [`mann_kendall_with`]).
-///
-/// # Errors
-/// As [`trajectory`].
-pub fn trajectory_with(
-    years: &[f64],
-    values: &[f64],
-    profile: Profile,
-    scratch: &mut Vec<f64>,
-) -> Result<Trajectory, ProductivityError> {
-    let mk = mann_kendall_with(values, scratch)?;
+    let mk = mann_kendall(values)?;
     let slope = ols_slope(years, values)?;
     let class = match profile {
         Profile::Gpg2 => five_class(mk.z),

@@ -50,18 +50,6 @@ pub fn kendall_s<T: PartialOrd>(values: &[T]) -> i64 {
 /// # Errors
 /// [`TrendError::TooShort`] for fewer than 3 values.
 pub fn mann_kendall(values: &[f64]) -> Result<MannKendall, TrendError> {
-    mann_kendall_with(values, &mut Vec::new())
-}
-
-/// [`mann_kendall`] with a caller's scratch buffer. The tie counts now live in registers, so
-/// `_scratch` is left untouched; the parameter stays so raster loops need not change.
-///
-/// # Errors
-/// [`TrendError::TooShort`] for fewer than 3 values.
-pub fn mann_kendall_with(
-    values: &[f64],
-    _scratch: &mut Vec<f64>,
-) -> Result<MannKendall, TrendError> {
     let n = values.len();
     if n < 3 {
         return Err(TrendError::TooShort { min: 3, got: n });
