@@ -240,7 +240,8 @@ fn page_rates(text: &str) -> Result<Vec<caravan_tariff::RateRow>, ApiError> {
     Ok(rows)
 }
 
-fn field<'p>(pairs: &'p [(String, String)], name: &str) -> &'p str {
+/// The value of the query or form field `name`, or "" when it is absent.
+pub(super) fn field<'p>(pairs: &'p [(String, String)], name: &str) -> &'p str {
     pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 

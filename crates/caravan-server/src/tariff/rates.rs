@@ -476,7 +476,7 @@ pub async fn page_get(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    let to_text = pairs.iter().find(|(k, _)| k == "to").map_or("", |(_, v)| v.as_str());
+    let to_text = super::pages::field(&pairs, "to");
     let to = if to_text.trim().is_empty() {
         None
     } else {
