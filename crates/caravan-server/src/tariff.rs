@@ -169,20 +169,18 @@ pub(crate) fn parse_country(field: &str, text: &str) -> Result<CountryCode, ApiE
     })
 }
 
-/// `KZ` and `KG` have their own schedules (the real EAEU Common Customs Tariff in their currency,
-/// with their VAT); the other EAEU members ([`caravan_tariff::is_eaeu_member`]) are answered
-/// from the EAEU sample.
-pub(crate) fn normalise_jurisdiction(text: &str) -> String {
+/// The schedule a jurisdiction text names: a country's own schedule when the tariff has one
+/// (KZ and KG: the real EAEU Common Customs Tariff in their currency, with their VAT), the EAEU
+/// sample for another member of the union ([`caravan_tariff::jurisdiction_of`]), else the text
+/// as given, upper-cased (`EAEU` itself, or a name the engine then refuses).
+pub(crate) fn normalise_jurisdiction(tariff: &caravan_tariff::Tariff, text: &str) -> String {
     let upper = text.trim().to_uppercase();
-    match CountryCode::parse(&upper) {
-        Ok(country)
-            if caravan_tariff::is_eaeu_member(&country)
-                && !matches!(upper.as_str(), "KZ" | "KG") =>
-        {
-            "EAEU".to_owned()
-        }
-        _ => upper,
-    }
+    CountryCode::parse(&upper)
+        .ok()
+        .and_then(|country| {
+            caravan_tariff::jurisdiction_of(&country, |j| !tariff.versions(j).is_empty())
+        })
+        .unwrap_or(upper)
 }
 
 /// An official exchange rate given with a calculation, as a row of `caravan tariff calculate
@@ -326,7 +324,11 @@ impl CalculateRequest {
     ///
     /// # Errors
     /// The first field that does not parse, named as in the request.
-    pub fn declaration(&self, today: Date) -> Result<Declaration, ApiError> {
+    pub fn declaration(
+        &self,
+        tariff: &caravan_tariff::Tariff,
+        today: Date,
+    ) -> Result<Declaration, ApiError> {
         if self.jurisdiction.trim().is_empty() {
             return Err(invalid(
                 "jurisdiction",
@@ -368,7 +370,7 @@ impl CalculateRequest {
             .map(|(idx, d)| document_code(&format!("documents[{idx}]"), d))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Declaration {
-            jurisdiction: normalise_jurisdiction(&self.jurisdiction),
+            jurisdiction: normalise_jurisdiction(tariff, &self.jurisdiction),
             date,
             code,
             origin,
@@ -430,7 +432,7 @@ pub async fn calculate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CalculateRequest>,
 ) -> Result<Response, ApiError> {
-    let declaration = req.declaration(today(&state))?;
+    let declaration = req.declaration(&state.tariff.tariff, today(&state))?;
     let given = rate_rows(&req.rates)?;
     let (rates, from) = rates_for(&state, &declaration, given).await?;
     let result = caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
@@ -675,7 +677,7 @@ pub(crate) fn lines_at(
     code: &str,
     date: Date,
 ) -> Result<LinesAnswer, ApiError> {
-    let jurisdiction = normalise_jurisdiction(jurisdiction);
+    let jurisdiction = normalise_jurisdiction(&data.tariff, jurisdiction);
     let code = parse_code("code", code)?;
     let versions = data.tariff.versions(&jurisdiction);
     if versions.is_empty() {

@@ -300,7 +300,7 @@ fn calculator_form(
     today: &str,
 ) -> Markup {
     let get = |name: &str| field(pairs, name);
-    let jurisdiction = super::normalise_jurisdiction(get("jurisdiction"));
+    let jurisdiction = super::normalise_jurisdiction(&state.tariff.tariff, get("jurisdiction"));
     let date = if get("date").is_empty() { today } else { get("date") };
     let currency = if get("currency").is_empty() { "USD" } else { get("currency") };
     let chosen: Vec<&str> =
@@ -506,7 +506,8 @@ pub async fn calculator(
         Some(
             async {
                 let given = page_rates(field(&pairs, "rates"))?;
-                let declaration = request_from_pairs(&pairs).declaration(today)?;
+                let declaration =
+                    request_from_pairs(&pairs).declaration(&state.tariff.tariff, today)?;
                 let (rates, from) = super::rates_for(&state, &declaration, given).await?;
                 caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
                     .map(|calc| {
@@ -607,7 +608,7 @@ fn render_lines(
         Some(Err(err)) => err.status,
         _ => StatusCode::OK,
     };
-    let selected = super::normalise_jurisdiction(jurisdiction);
+    let selected = super::normalise_jurisdiction(&state.tariff.tariff, jurisdiction);
     let date_value = if date_text.is_empty() { today.to_string() } else { date_text.to_owned() };
     let body = html! {
         h1 { (t(lang, TariffKey::lines_title)) }

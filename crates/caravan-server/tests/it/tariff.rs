@@ -908,3 +908,17 @@ async fn issue_18_lines_missing_from_the_tnved_list_say_so() {
     let (_, hs) = app.get("/api/v1/hs/020500", None).await;
     assert!(hs.to_string().contains(r#""name_source":"hs2022_subheading""#), "{hs}");
 }
+
+/// A member state of the EAEU without a schedule of its own is answered from the union's; KZ
+/// from its own; a lower-case code is the same jurisdiction.
+#[tokio::test]
+async fn member_states_map_to_their_schedule() {
+    let app = TestApp::new().await;
+    let (status, ru) = app.get("/api/v1/tariff/lines/ru/8703231940?date=2026-03-01", None).await;
+    assert_eq!(status, 200, "{ru}");
+    let (_, eaeu) = app.get("/api/v1/tariff/lines/EAEU/8703231940?date=2026-03-01", None).await;
+    assert_eq!(ru["schedule"], eaeu["schedule"], "RU is answered from the EAEU schedule");
+    let (status, kz) = app.get("/api/v1/tariff/lines/kz/8703231940?date=2026-03-01", None).await;
+    assert_eq!(status, 200, "{kz}");
+    assert_eq!(kz["schedule"]["illustrative"], false, "KZ has its real schedule: {kz}");
+}
