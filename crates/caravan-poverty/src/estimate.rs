@@ -212,18 +212,6 @@ pub enum EstimateError {
     Design(#[from] DesignError),
 }
 
-/// Rows of `rows` ordered by ascending welfare, ties by row (the order of R's stable `order()`).
-///
-/// Sort once per variable; a subdomain's order is the subsequence of this one (see
-/// [`restrict_order`]).
-pub fn order_by_welfare(welfare: &[f64], rows: &[u32]) -> Vec<u32> {
-    // Non-negative doubles order like their bit patterns; NaN and negatives are rejected later.
-    let mut keyed: Vec<(u64, u32)> =
-        rows.par_iter().map(|&r| ((welfare[r as usize] + 0.0).to_bits(), r)).collect();
-    keyed.par_sort_unstable();
-    keyed.into_par_iter().map(|(_, r)| r).collect()
-}
-
 /// The rows of `order` for which `keep(row)` holds, in the same order.
 pub fn restrict_order(order: &[u32], keep: impl Fn(u32) -> bool + Sync) -> Vec<u32> {
     order.par_iter().copied().filter(|&r| keep(r)).collect()
@@ -259,7 +247,7 @@ fn check_weights(w: &[f64], order: &[u32]) -> Result<(), EstimateError> {
 }
 
 /// Point estimates and, when asked, standard errors for the domain whose rows in welfare order
-/// are `order` (from [`order_by_welfare`] or [`restrict_order`]).
+/// are `order` (from [`crate::order_by_welfare`] or [`restrict_order`]).
 ///
 /// `weight` is the person weight (household weight times household size where the welfare is per
 /// capita). Rows outside `order` are ignored except for their PSU under linearisation.

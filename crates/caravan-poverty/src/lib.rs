@@ -15,6 +15,7 @@ mod compare;
 mod design;
 mod estimate;
 mod groups;
+mod order;
 
 pub use compare::{
     Comparison, DattRavallion, GrowthRedistribution, PeopleLifted, Period, RavallionHuppi, compare,
@@ -23,9 +24,10 @@ pub use compare::{
 pub use design::{Design, DesignError, LonelyPsu};
 pub use estimate::{
     Config, EstimateError, Estimates, GiniForm, LorenzPoint, N_ESTIMATES, NAMES, PoorIf, Variance,
-    estimate, index_of, order_by_welfare, restrict_order,
+    estimate, index_of, restrict_order,
 };
 pub use groups::{EntropyDecomposition, EntropySplit, GroupEstimates, by_group};
+pub use order::order_by_welfare;
 
 #[cfg(test)]
 mod tests;

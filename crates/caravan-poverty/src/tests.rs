@@ -448,6 +448,43 @@ fn gini_forms_agree_with_unit_weights_and_differ_otherwise() {
     assert!((pip - convey).abs() > 1e-4);
 }
 
+/// Issue 23: the radix sort of large domains gives the order of a plain stable sort by the
+/// welfare's bit pattern, ties by row, including zeros, -0, repeated values, a narrow range
+/// (one bucket per value) and the NaN and negative values `estimate` later rejects.
+#[test]
+fn issue_23_radix_order_equals_a_stable_sort() {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(23);
+    let reference = |welfare: &[f64], rows: &[u32]| {
+        let mut sorted = rows.to_vec();
+        sorted.sort_by_key(|&r| ((welfare[r as usize] + 0.0).to_bits(), r));
+        sorted
+    };
+    let n = 200_000;
+    let spread: Vec<f64> = (0..n)
+        .map(|i| match i % 97 {
+            0 => 0.0,
+            1 => -0.0,
+            2 => 42.0,
+            _ => (rng.r#gen::<f64>() * 8.0).exp(),
+        })
+        .collect();
+    let coarse: Vec<f64> = (0..n).map(|_| f64::from(rng.gen_range(0..50u32)) * 0.5).collect();
+    let mut with_bad = spread.clone();
+    with_bad[77] = f64::NAN;
+    with_bad[5_000] = -1.0;
+    let equal = vec![3.0; n];
+    // A domain: every third row, in shuffled order.
+    let mut domain: Vec<u32> = (0..n as u32).step_by(3).collect();
+    for i in (1..domain.len()).rev() {
+        domain.swap(i, rng.gen_range(0..=i));
+    }
+    for welfare in [&spread, &coarse, &with_bad, &equal] {
+        assert_eq!(order_by_welfare(welfare, &all_rows(n)), reference(welfare, &all_rows(n)));
+        assert_eq!(order_by_welfare(welfare, &domain), reference(welfare, &domain));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
