@@ -354,10 +354,25 @@ fn replicate_se(
     Ok(se)
 }
 
+/// Units between two kept values of the running sum of `w y`.
+const MARK_EVERY: usize = 64;
+
 /// Inclusive running sums of `w` and `w y` in welfare order.
+///
+/// The running weight is kept for every unit, as quantiles search it. The running welfare is
+/// read at a few hundred points and in order by the passes, so only its value before every
+/// [`MARK_EVERY`]-th unit of a chunk is kept: [`Prefix::cum_t`] and [`RunningT`] continue from
+/// there with the same additions in the same order, so every value is the same double as a full
+/// array would hold, without the domain-sized buffer whose fresh pages cost more than the adds.
 pub(crate) struct Prefix {
     pub(crate) cum_w: Vec<f64>,
-    pub(crate) cum_t: Vec<f64>,
+    /// Units per chunk of the parallel prefix sum.
+    chunk: usize,
+    /// Running `w y` of all chunks before each chunk.
+    t_offsets: Vec<f64>,
+    /// Running `w y` before unit `c * chunk + k * MARK_EVERY`, at `c * marks_per_chunk + k`.
+    t_marks: Vec<f64>,
+    marks_per_chunk: usize,
 }
 
 impl Prefix {
@@ -377,30 +392,80 @@ impl Prefix {
             a += sw;
             b += st;
         }
+        let marks_per_chunk = chunk.div_ceil(MARK_EVERY);
         let mut cum_w = vec![0.0; n];
-        let mut cum_t = vec![0.0; n];
+        let mut t_marks = vec![0.0; offsets.len() * marks_per_chunk];
         cum_w
             .par_chunks_mut(chunk)
-            .zip(cum_t.par_chunks_mut(chunk))
+            .zip(t_marks.par_chunks_mut(marks_per_chunk))
             .zip(sorted.w.par_chunks(chunk).zip(sorted.y.par_chunks(chunk)))
-            .zip(offsets)
-            .for_each(|(((cw, ct), (w, y)), (mut a, mut b))| {
+            .zip(&offsets)
+            .for_each(|(((cw, marks), (w, y)), &(mut a, mut b))| {
                 for i in 0..w.len() {
+                    if i % MARK_EVERY == 0 {
+                        marks[i / MARK_EVERY] = b;
+                    }
                     a += w[i];
                     b += w[i] * y[i];
                     cw[i] = a;
-                    ct[i] = b;
                 }
             });
-        Prefix { cum_w, cum_t }
+        Prefix {
+            cum_w,
+            chunk,
+            t_offsets: offsets.into_iter().map(|(_, b)| b).collect(),
+            t_marks,
+            marks_per_chunk,
+        }
     }
 
     fn w_before(&self, i: usize) -> f64 {
         if i == 0 { 0.0 } else { self.cum_w[i - 1] }
     }
 
-    fn t_before(&self, i: usize) -> f64 {
-        if i == 0 { 0.0 } else { self.cum_t[i - 1] }
+    /// The running sum of `w y` through unit `i` (inclusive).
+    fn cum_t(&self, sorted: &Sorted, i: usize) -> f64 {
+        let (c, k) = (i / self.chunk, (i % self.chunk) / MARK_EVERY);
+        let from = c * self.chunk + k * MARK_EVERY;
+        let mut b = self.t_marks[c * self.marks_per_chunk + k];
+        for j in from..=i {
+            b += sorted.w[j] * sorted.y[j];
+        }
+        b
+    }
+
+    fn t_before(&self, sorted: &Sorted, i: usize) -> f64 {
+        if i == 0 { 0.0 } else { self.cum_t(sorted, i - 1) }
+    }
+}
+
+/// The running sum of `w y` through the units of a pass, one unit after another, equal to
+/// [`Prefix::cum_t`] at every unit.
+#[derive(Clone, Copy)]
+struct RunningT<'a> {
+    prefix: &'a Prefix,
+    /// The next unit.
+    next: usize,
+    /// The running sum through the unit before `next`.
+    value: f64,
+}
+
+impl<'a> RunningT<'a> {
+    /// Positioned before unit `i`.
+    fn before(prefix: &'a Prefix, sorted: &Sorted, i: usize) -> RunningT<'a> {
+        let value = if i.is_multiple_of(prefix.chunk) { 0.0 } else { prefix.cum_t(sorted, i - 1) };
+        RunningT { prefix, next: i, value }
+    }
+
+    /// Adds the next unit, whose weight and welfare are `w` and `y`, and returns the running sum
+    /// through it.
+    fn step(&mut self, w: f64, y: f64) -> f64 {
+        if self.next.is_multiple_of(self.prefix.chunk) {
+            self.value = self.prefix.t_offsets[self.next / self.prefix.chunk];
+        }
+        self.value += w * y;
+        self.next += 1;
+        self.value
     }
 }
 
@@ -543,7 +608,7 @@ impl Scalars {
             return Err(EstimateError::EmptyDomain);
         }
         let n = prefix.cum_w[n_units - 1];
-        let t = prefix.cum_t[n_units - 1];
+        let t = prefix.cum_t(sorted, n_units - 1);
         if n <= 0.0 {
             return Err(EstimateError::EmptyDomain);
         }
@@ -615,7 +680,7 @@ impl Scalars {
         let (w_poor, t_poor) = if n_poor_units == 0 {
             (0.0, 0.0)
         } else {
-            (prefix.cum_w[n_poor_units - 1], prefix.cum_t[n_poor_units - 1])
+            (prefix.cum_w[n_poor_units - 1], prefix.cum_t(sorted, n_poor_units - 1))
         };
         // convey's `h_fun`: h = sd / N^(1/5), sd the weighted population standard deviation.
         let sd = ((sums.s2 - t * t / n) / n).max(0.0).sqrt();
@@ -629,10 +694,10 @@ impl Scalars {
                 p,
                 value,
                 density: kernel_density(y, w, value, h, n),
-                t_le: prefix.cum_t[last_le - 1],
+                t_le: prefix.cum_t(sorted, last_le - 1),
             }
         });
-        let lorenz = LORENZ_P.map(|p| generalised_lorenz(y, prefix, p, n));
+        let lorenz = LORENZ_P.map(|p| generalised_lorenz(sorted, prefix, p, n));
         let mut scalars = Scalars {
             config: *config,
             n,
@@ -766,19 +831,28 @@ impl Scalars {
                 || vec![0.0; n_psu * N_ESTIMATES],
                 |mut acc, &(from, to)| {
                     let mut z = [0.0; N_ESTIMATES];
+                    let mut running_t = RunningT::before(prefix, sorted, from);
                     for_each_tie_group(y, from, to, |s0, e| {
+                        // The group's end first, then its units again from the same point.
+                        let group_start = running_t;
+                        let mut t_end = 0.0;
+                        for i in s0..e {
+                            t_end = running_t.step(w[i], y[i]);
+                        }
                         let group = Group {
                             w_end: prefix.cum_w[e - 1],
-                            t_end: prefix.cum_t[e - 1],
+                            t_end,
                             poor: s0 < self.n_poor_units,
                         };
+                        let mut unit_t = group_start;
                         for i in s0..e {
+                            let ct = unit_t.step(w[i], y[i]);
                             self.scores(
                                 &constants,
                                 y[i],
                                 w[i],
                                 prefix.cum_w[i],
-                                prefix.cum_t[i],
+                                ct,
                                 &group,
                                 &mut z,
                             );
@@ -960,7 +1034,7 @@ impl Scalars {
                 LorenzPoint {
                     welfare: sorted.y[i],
                     population_share: prefix.cum_w[i] / self.n,
-                    welfare_share: prefix.cum_t[i] / self.t,
+                    welfare_share: prefix.cum_t(sorted, i) / self.t,
                 }
             })
             .collect()
@@ -973,7 +1047,7 @@ impl Scalars {
             } else if d == 10 {
                 self.t
             } else {
-                generalised_lorenz(&sorted.y, prefix, f64::from(d) / 10.0, self.n).total
+                generalised_lorenz(sorted, prefix, f64::from(d) / 10.0, self.n).total
             }
         };
         let mut out = [0.0; 10];
@@ -1042,9 +1116,9 @@ fn kernel_density(y: &[f64], w: &[f64], x: f64, h: f64, n: f64) -> f64 {
     sum / (2.0 * std::f64::consts::PI).sqrt() / (n * h)
 }
 
-fn generalised_lorenz(y: &[f64], prefix: &Prefix, p: f64, n: f64) -> Lorenz {
-    let mass = p * n;
+fn generalised_lorenz(sorted: &Sorted, prefix: &Prefix, p: f64, n: f64) -> Lorenz {
+    let (y, mass) = (&sorted.y, p * n);
     let j = quantile_index(&prefix.cum_w, p, n);
-    let total = prefix.t_before(j) + (mass - prefix.w_before(j)).max(0.0) * y[j];
+    let total = prefix.t_before(sorted, j) + (mass - prefix.w_before(j)).max(0.0) * y[j];
     Lorenz { p, q: y[j], total }
 }
