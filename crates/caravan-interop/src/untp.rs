@@ -12,7 +12,12 @@
 use caravan_docsign::credential::{CARAVAN_CONTEXT, DocumentType, VC_V2_CONTEXT, string_at};
 use serde_json::{Map, Value, json};
 
+use crate::data_integrity::{self, CheckedProof, ProofOutcome};
 use crate::verdict::Verdict;
+
+pub mod schema;
+
+pub use schema::UntpSchemas;
 
 /// The UNTP Digital Conformity Credential context (0.5.0).
 pub const DCC_CONTEXT: &str = "https://test.uncefact.org/vocabulary/untp/dcc/0.5.0/";
@@ -315,36 +320,40 @@ fn number(x: f64) -> Value {
     }
 }
 
-/// The verdict on a UNTP credential: its structure, and its proof, which is not verified
-/// offline (it needs the issuer's DID document or status list).
+/// The verdict on a UNTP credential: its structure, its schema, its proof, the issuer's
+/// identity and its revocation, each checked offline or said not to be.
+///
+/// An embedded Data Integrity proof is verified when it is `eddsa-jcs-2022` and its key a
+/// `did:key`; `eddsa-rdfc-2022`, and keys in a DID document, are not checked offline (see
+/// [`crate::data_integrity`]).
 ///
 /// An enveloped credential (`EnvelopedVerifiableCredential`, VC-JOSE-COSE: the credential is
 /// the payload of a JWS in a `data:application/vc+jwt,` URL, as UNTP's reference tools issue
 /// it) is opened and its EdDSA signature checked against the key its `kid` names in hex (the
 /// VCKit convention): that shows whether the credential was changed after signing. That this
 /// key is the issuer's needs the issuer's DID document, so `identity` is not checked offline.
+///
+/// No UNTP JSON Schema is at hand here, so `schema` is not checked: see [`verify_with`].
 pub fn verify(credential: &Value) -> Verdict {
+    verify_with(credential, &UntpSchemas::default())
+}
+
+/// [`verify`], and the credential (an enveloped one's payload) against the UNTP JSON Schema of
+/// its type and version among `schemas` (the `schema` check). An embedded Data Integrity proof
+/// is verified when it is `eddsa-jcs-2022` under a `did:key` (see [`crate::data_integrity`]).
+pub fn verify_with(credential: &Value, schemas: &UntpSchemas) -> Verdict {
     if credential.get("type").and_then(Value::as_str) == Some(ENVELOPED_TYPE)
         || string_at(credential, &["id"]).is_some_and(|id| id.starts_with("data:application/vc"))
     {
-        return verify_enveloped(credential);
+        return verify_enveloped(credential, schemas);
     }
     let mut verdict = Verdict::new("untp");
     verdict.document_id = string_at(credential, &["id"]).map(str::to_owned);
     verdict.issuer = issuer_of(credential);
     check_structure(&mut verdict, credential);
-    match credential.get("proof") {
-        Some(proof) => {
-            let kind = string_at(proof, &["type"])
-                .or_else(|| string_at(proof, &["cryptosuite"]))
-                .unwrap_or("unknown");
-            verdict.not_checked(
-                "signature",
-                format!(
-                    "proof of type {kind} not verified offline: it needs the issuer's DID document"
-                ),
-            );
-        }
+    schema::check_schema(&mut verdict, credential, schemas);
+    match data_integrity::verify_proofs(credential) {
+        Some(proofs) => check_embedded_proofs(&mut verdict, credential, &proofs),
         None => {
             let original = credential.pointer("/relatedDocument/0/linkURL").and_then(Value::as_str);
             let why = match original {
@@ -441,7 +450,84 @@ fn key_in_kid(kid: &str) -> Option<[u8; 32]> {
     Some(key)
 }
 
-fn verify_enveloped(envelope: &Value) -> Verdict {
+/// The `signature` and `identity` checks of a credential's embedded proofs. Every proof must
+/// hold; the issuer's identity is settled offline only when a proof by the issuer verified
+/// under a `did:key` the issuer is (a did:key's DID document is derived from the key itself).
+fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[CheckedProof]) {
+    let n_proofs = proofs.len();
+    let numbered = |idx: usize, text: &str| {
+        if n_proofs == 1 { text.to_owned() } else { format!("proof {}: {text}", idx + 1) }
+    };
+    let invalid: Vec<String> = proofs
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, p)| match &p.outcome {
+            ProofOutcome::Invalid(reason) => Some(numbered(idx, reason)),
+            _ => None,
+        })
+        .collect();
+    let not_checked: Vec<String> = proofs
+        .iter()
+        .enumerate()
+        .filter_map(|(idx, p)| match &p.outcome {
+            ProofOutcome::NotChecked(why) => Some(numbered(idx, why)),
+            _ => None,
+        })
+        .collect();
+    if !invalid.is_empty() {
+        verdict.invalid("signature", invalid.join("; "));
+    } else if !not_checked.is_empty() {
+        verdict.not_checked("signature", not_checked.join("; "));
+    } else {
+        let details: Vec<String> = proofs
+            .iter()
+            .enumerate()
+            .filter_map(|(idx, p)| match &p.outcome {
+                ProofOutcome::Valid { detail } => Some(numbered(idx, detail)),
+                _ => None,
+            })
+            .collect();
+        verdict.valid("signature", details.join("; "));
+    }
+    let issuer_id =
+        string_at(credential, &["issuer", "id"]).or_else(|| string_at(credential, &["issuer"]));
+    let Some(issuer) = issuer_id else {
+        verdict.invalid("identity", "the credential names no issuer");
+        return;
+    };
+    let by_issuer: Vec<&CheckedProof> =
+        proofs.iter().filter(|p| p.controller.as_deref() == Some(issuer)).collect();
+    if by_issuer.is_empty() {
+        let signers: Vec<&str> = proofs.iter().filter_map(|p| p.controller.as_deref()).collect();
+        verdict.invalid(
+            "identity",
+            format!(
+                "no proof is by the issuer {issuer}: signed by {}",
+                if signers.is_empty() { "no named key".to_owned() } else { signers.join(", ") }
+            ),
+        );
+    } else if by_issuer
+        .iter()
+        .any(|p| p.self_certifying && matches!(p.outcome, ProofOutcome::Valid { .. }))
+    {
+        verdict.valid(
+            "identity",
+            format!("the issuer {issuer} is the did:key that signed: its DID document is the key itself, nothing to fetch"),
+        );
+    } else if by_issuer.iter().all(|p| matches!(p.outcome, ProofOutcome::Invalid(_))) {
+        verdict.not_checked(
+            "identity",
+            "the issuer's proof does not verify, so it shows no key of the issuer",
+        );
+    } else {
+        verdict.not_checked(
+            "identity",
+            format!("that the signing key is {issuer}'s needs its DID document, fetched over the network"),
+        );
+    }
+}
+
+fn verify_enveloped(envelope: &Value, schemas: &UntpSchemas) -> Verdict {
     let mut verdict = Verdict::new("untp");
     let id = string_at(envelope, &["id"]).unwrap_or_default();
     let Some((media_type, compact)) =
@@ -472,6 +558,7 @@ fn verify_enveloped(envelope: &Value) -> Verdict {
     verdict.issuer = issuer_of(credential);
     verdict.valid("well-formed", format!("a VC-JWT enveloped as {media_type}"));
     check_structure(&mut verdict, credential);
+    schema::check_schema(&mut verdict, credential, schemas);
 
     let alg = string_at(&jws.header, &["alg"]).unwrap_or("none");
     let kid = string_at(&jws.header, &["kid"]).unwrap_or_default();

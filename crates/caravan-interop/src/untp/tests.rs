@@ -93,7 +93,7 @@ fn tests_untp_unsigned_samples_are_well_formed_and_say_they_carry_no_proof() {
         );
         check(
             &credential,
-            &[("structure", "valid"), ("signature", "not_checked")],
+            &[("structure", "valid"), ("schema", "not_checked"), ("signature", "not_checked")],
             Status::IncompleteOffline,
         );
         let verdict = verify(&credential);
@@ -103,7 +103,11 @@ fn tests_untp_unsigned_samples_are_well_formed_and_say_they_carry_no_proof() {
     // Without a subject it is no credential at all.
     let mut broken = tests_untp("product-passport-simple.json");
     broken.as_object_mut().unwrap().remove("credentialSubject");
-    check(&broken, &[("structure", "invalid"), ("signature", "not_checked")], Status::Invalid);
+    check(
+        &broken,
+        &[("structure", "invalid"), ("schema", "not_checked"), ("signature", "not_checked")],
+        Status::Invalid,
+    );
 }
 
 /// Re-signs nothing: swaps the JWS payload for `payload`, keeping the original signature.
@@ -137,6 +141,7 @@ fn tests_untp_enveloped_passport_verifies_and_a_tampered_one_fails_its_signature
         &[
             ("well-formed", "valid"),
             ("structure", "valid"),
+            ("schema", "not_checked"),
             ("signature", "valid"),
             ("identity", "not_checked"),
             ("revocation", "not_checked"),
@@ -153,6 +158,7 @@ fn tests_untp_enveloped_passport_verifies_and_a_tampered_one_fails_its_signature
         &[
             ("well-formed", "valid"),
             ("structure", "valid"),
+            ("schema", "not_checked"),
             ("signature", "invalid"),
             ("identity", "not_checked"),
             ("revocation", "not_checked"),
@@ -177,4 +183,99 @@ fn outcome_word(outcome: &crate::verdict::Outcome) -> &'static str {
         crate::verdict::Outcome::Invalid(_) => "invalid",
         crate::verdict::Outcome::NotChecked(_) => "not_checked",
     }
+}
+
+/// A UNTP 0.6.1 product passport (tests-untp's sample) issued by the W3C vc-di-eddsa test
+/// key's did:key and signed with eddsa-jcs-2022 as §3.3.1 says.
+fn signed_passport() -> Value {
+    use crate::data_integrity::tests::{W3C_TEST_METHOD, sign_eddsa_jcs_2022};
+    let mut passport = tests_untp("product-passport-simple.json");
+    let did = W3C_TEST_METHOD.split_once('#').unwrap().0;
+    passport["issuer"]["id"] = json!(did);
+    sign_eddsa_jcs_2022(&mut passport, "2026-12-07T10:00:00Z");
+    passport
+}
+
+#[test]
+fn an_embedded_eddsa_jcs_2022_proof_by_a_did_key_issuer_verifies_offline() {
+    use crate::untp::schema::tests::all_schemas;
+    use crate::verdict::Status;
+    let passport = signed_passport();
+    let verdict = verify_with(&passport, &all_schemas());
+    let all_valid = [
+        ("structure", "valid"),
+        ("schema", "valid"),
+        ("signature", "valid"),
+        ("identity", "valid"),
+    ];
+    assert_eq!(
+        outcomes(&verdict),
+        all_valid.map(|(n, o)| (n.to_owned(), o)).to_vec(),
+        "{}",
+        verdict.to_text()
+    );
+    assert_eq!(verdict.status(), Status::Valid);
+    // Without the schemas, the schema check is the one not run.
+    check(
+        &passport,
+        &[
+            ("structure", "valid"),
+            ("schema", "not_checked"),
+            ("signature", "valid"),
+            ("identity", "valid"),
+        ],
+        Status::IncompleteOffline,
+    );
+    // Changed after signing: the signature fails, and shows no key of the issuer.
+    let mut changed = passport.clone();
+    changed["credentialSubject"]["product"]["name"] = json!("EV battery 500Ah");
+    check(
+        &changed,
+        &[
+            ("structure", "valid"),
+            ("schema", "not_checked"),
+            ("signature", "invalid"),
+            ("identity", "not_checked"),
+        ],
+        Status::Invalid,
+    );
+    // Signed by the did:key, but naming another issuer: the signature holds, the identity not.
+    let mut other_issuer = tests_untp("product-passport-simple.json");
+    crate::data_integrity::tests::sign_eddsa_jcs_2022(&mut other_issuer, "2026-12-07T10:00:00Z");
+    let verdict = verify(&other_issuer);
+    assert_eq!(verdict.check("signature").map(|c| outcome_word(&c.outcome)), Some("valid"));
+    assert_eq!(verdict.check("identity").map(|c| outcome_word(&c.outcome)), Some("invalid"));
+    assert!(verdict.to_text().contains("no proof is by the issuer did:web:battery-company.com"));
+}
+
+#[test]
+fn embedded_proofs_that_need_the_network_are_not_checked() {
+    use crate::verdict::Status;
+    // The issuer's key in its did:web document.
+    let mut passport = signed_passport();
+    passport["issuer"]["id"] = json!("did:web:battery-company.com");
+    passport["proof"]["verificationMethod"] = json!("did:web:battery-company.com#key-1");
+    let expect = [
+        ("structure", "valid"),
+        ("schema", "not_checked"),
+        ("signature", "not_checked"),
+        ("identity", "not_checked"),
+    ];
+    check(&passport, &expect, Status::IncompleteOffline);
+    assert!(verify(&passport).to_text().contains("fetched over the network"));
+    // eddsa-rdfc-2022: RDF canonicalisation with the contexts fetched.
+    let mut passport = signed_passport();
+    passport["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    check(&passport, &expect, Status::IncompleteOffline);
+    assert!(verify(&passport).to_text().contains("RDFC-1.0"));
+    // A proof set: the issuer's did:key proof and an rdfc one by someone else.
+    let mut passport = signed_passport();
+    let mut second = passport["proof"].clone();
+    second["cryptosuite"] = json!("eddsa-rdfc-2022");
+    second["verificationMethod"] = json!("did:web:notary.example#key-1");
+    passport["proof"] = json!([passport["proof"].clone(), second]);
+    let verdict = verify(&passport);
+    assert_eq!(verdict.check("signature").map(|c| outcome_word(&c.outcome)), Some("not_checked"));
+    assert_eq!(verdict.check("identity").map(|c| outcome_word(&c.outcome)), Some("valid"));
+    assert!(verdict.to_text().contains("proof 2: an eddsa-rdfc-2022"), "{}", verdict.to_text());
 }
