@@ -7,11 +7,21 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use caravan_interop::detect::Format;
 use caravan_interop::dns::PinnedRecords;
+use caravan_interop::untp::UntpSchemas;
 use caravan_interop::verdict::{Status, Verdict};
 use caravan_interop::{oa, sps, untp};
 use serde_json::Value;
 
 use crate::{read_input, say, unreadable};
+
+/// The files an officer hands in beside another system's document.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OtherFormatInputs<'a> {
+    /// Pinned DNS TXT records (`--dns-records`), for OpenAttestation identity.
+    pub(crate) dns_records: Option<&'a Path>,
+    /// A folder of UNTP JSON Schemas (`--untp-schemas`).
+    pub(crate) untp_schemas: Option<&'a Path>,
+}
 
 /// Verifies a document of another system and answers 0 valid, 1 invalid, 3 not every check
 /// could run offline, 2 unreadable.
@@ -19,10 +29,10 @@ pub(crate) fn verify(
     path: &Path,
     bytes: &[u8],
     format: Format,
-    dns_records: Option<&Path>,
+    inputs: &OtherFormatInputs<'_>,
     json: bool,
 ) -> Result<ExitCode> {
-    let verdict = match verdict_of(path, bytes, format, dns_records) {
+    let verdict = match verdict_of(path, bytes, format, inputs) {
         Ok(verdict) => verdict,
         Err(err) => return Ok(unreadable(&err)),
     };
@@ -51,7 +61,7 @@ fn verdict_of(
     path: &Path,
     bytes: &[u8],
     format: Format,
-    dns_records: Option<&Path>,
+    inputs: &OtherFormatInputs<'_>,
 ) -> Result<Verdict> {
     let name = path.display();
     match format {
@@ -63,13 +73,14 @@ fn verdict_of(
         Format::OpenAttestation(version) => {
             let doc: Value =
                 serde_json::from_slice(bytes).with_context(|| format!("{name} is not JSON"))?;
-            let dns = dns_records.map(read_dns_records).transpose()?;
+            let dns = inputs.dns_records.map(read_dns_records).transpose()?;
             Ok(oa::verify(&doc, version, dns.as_ref()))
         }
         Format::Untp => {
             let doc: Value =
                 serde_json::from_slice(bytes).with_context(|| format!("{name} is not JSON"))?;
-            Ok(untp::verify(&doc))
+            let schemas = inputs.untp_schemas.map(read_untp_schemas).transpose()?;
+            Ok(untp::verify_with(&doc, &schemas.unwrap_or_default()))
         }
         Format::Caravan => {
             anyhow::bail!("{name} is a Caravan certificate: verify it with its trust list")
@@ -82,6 +93,33 @@ fn read_dns_records(path: &Path) -> Result<PinnedRecords> {
     let text =
         std::str::from_utf8(&bytes).with_context(|| format!("{} is not UTF-8", path.display()))?;
     PinnedRecords::parse(text).with_context(|| format!("reading --dns-records {}", path.display()))
+}
+
+/// Every `*.json` file of `dir` as a UNTP JSON Schema, named as UNTP publishes it.
+fn read_untp_schemas(dir: &Path) -> Result<UntpSchemas> {
+    let context = || format!("reading --untp-schemas {}", dir.display());
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .with_context(context)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(context)?;
+    paths.retain(|p| p.extension().is_some_and(|ext| ext == "json"));
+    paths.sort();
+    let mut schemas = UntpSchemas::default();
+    for path in paths {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let bytes = read_input(&path)?;
+        let schema: Value = serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} is not JSON", path.display()))?;
+        schemas.insert(&name, &schema).with_context(context)?;
+    }
+    if schemas.is_empty() {
+        anyhow::bail!(
+            "{} holds no UNTP JSON Schema (untp-<kind>-schema-<version>.json)",
+            dir.display()
+        );
+    }
+    Ok(schemas)
 }
 
 /// `caravan cert export --format sps-xml|untp CERT.json --out FILE`.

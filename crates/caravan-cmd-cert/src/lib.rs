@@ -101,6 +101,11 @@ pub enum CertCommand {
         /// OpenAttestation issuer's DNS-TXT / DNS-DID identity offline.
         #[arg(long)]
         dns_records: Option<PathBuf>,
+        /// A folder of UNTP JSON Schemas, named as UNTP publishes them
+        /// (`untp-dpp-schema-0.6.1.json`, `untp-dcc-schema-0.5.0.json`, ...), to check a UNTP
+        /// credential's conformance offline; without it the `schema` check is not run.
+        #[arg(long, env = "CARAVAN_UNTP_SCHEMAS")]
+        untp_schemas: Option<PathBuf>,
     },
     /// Write a certificate in another system's format: `sps-xml` (UN/CEFACT SPSCertificate, from
     /// a phytosanitary certificate) or `untp` (UNTP credential, from a certificate of origin or
@@ -381,11 +386,15 @@ pub fn run_cert(cmd: CertCommand) -> Result<ExitCode> {
             };
             issue(&key, sm2_key.as_deref(), &doc_type, &subject, &out, &log_dir, id)
         }
-        CertCommand::Verify { cert, trust, online, log_dir, json, dns_records } => {
+        CertCommand::Verify { cert, trust, online, log_dir, json, dns_records, untp_schemas } => {
             if let Some(server) = online {
                 return online::verify(&cert, trust.as_deref(), &server, json);
             }
-            verify(&cert, trust.as_deref(), log_dir.as_deref(), json, dns_records.as_deref())
+            let other_formats = interop::OtherFormatInputs {
+                dns_records: dns_records.as_deref(),
+                untp_schemas: untp_schemas.as_deref(),
+            };
+            verify(&cert, trust.as_deref(), log_dir.as_deref(), json, &other_formats)
         }
         CertCommand::Export { format, cert, out } => interop::export(&format, &cert, &out),
         CertCommand::Import { format, file, out } => interop::import(&format, &file, &out),
@@ -538,7 +547,7 @@ fn verify(
     trust: Option<&Path>,
     log_dir: Option<&Path>,
     json: bool,
-    dns_records: Option<&Path>,
+    other_formats: &interop::OtherFormatInputs<'_>,
 ) -> Result<ExitCode> {
     let bytes = match read_input(cert) {
         Ok(bytes) => bytes,
@@ -548,7 +557,7 @@ fn verify(
     // keeps its verifier and its exit codes.
     match caravan_interop::detect::detect(&bytes) {
         Ok(caravan_interop::detect::Format::Caravan) => {}
-        Ok(format) => return interop::verify(cert, &bytes, format, dns_records, json),
+        Ok(format) => return interop::verify(cert, &bytes, format, other_formats, json),
         Err(err) => {
             return Ok(unreadable(
                 &anyhow::Error::new(err).context(format!("reading {}", cert.display())),

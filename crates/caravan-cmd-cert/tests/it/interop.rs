@@ -130,3 +130,38 @@ fn untp_exports_and_verifies_as_an_unsigned_view() {
     );
     check_verify(&out, &["--json"], 3);
 }
+
+/// Issue 17: a UNTP credential with an embedded eddsa-jcs-2022 proof by a did:key issuer is
+/// complete offline only with UNTP's JSON Schemas at hand; a changed one, or one that breaks
+/// its schema, is invalid; a schema folder that cannot be read is an unreadable input.
+#[test]
+fn untp_embedded_proofs_and_schemas_get_their_exit_codes() {
+    let schemas = vector("untp-schema");
+    let signed = vector("untp/product-passport-simple-eddsa-jcs-2022.json");
+    check_verify(&signed, &["--untp-schemas", path(&schemas)], 0);
+    check_verify(&signed, &["--json"], 3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: Value = serde_json::from_slice(&fs::read(&signed).unwrap()).unwrap();
+    doc["credentialSubject"]["product"]["name"] = json!("EV battery 500Ah");
+    let changed = dir.path().join("changed.json");
+    fs::write(&changed, serde_json::to_vec(&doc).unwrap()).unwrap();
+    check_verify(&changed, &["--untp-schemas", path(&schemas)], 1);
+    // The eddsa-rdfc-2022 suite is not checked offline: 3.
+    let mut doc: Value = serde_json::from_slice(&fs::read(&signed).unwrap()).unwrap();
+    doc["proof"]["cryptosuite"] = json!("eddsa-rdfc-2022");
+    let rdfc = dir.path().join("rdfc.json");
+    fs::write(&rdfc, serde_json::to_vec(&doc).unwrap()).unwrap();
+    check_verify(&rdfc, &["--untp-schemas", path(&schemas)], 3);
+    // UNTP's 0.5.0 sample gives dates without a time zone: schema-invalid, 1; unsigned, 3
+    // without the schemas.
+    let sample = vector("untp/DigitalProductPassport_instance-v0.5.0.json");
+    check_verify(&sample, &["--untp-schemas", path(&schemas)], 1);
+    check_verify(&sample, &[], 3);
+    // A folder with a file that is no UNTP schema, or none at all: 2.
+    let bad = dir.path().join("schemas");
+    fs::create_dir(&bad).unwrap();
+    check_verify(&signed, &["--untp-schemas", path(&bad)], 2);
+    fs::write(bad.join("schema.json"), b"{}").unwrap();
+    check_verify(&signed, &["--untp-schemas", path(&bad)], 2);
+    check_verify(&signed, &["--untp-schemas", path(&dir.path().join("missing"))], 2);
+}
