@@ -354,25 +354,28 @@ fn replicate_se(
     Ok(se)
 }
 
-/// Units between two kept values of the running sum of `w y`.
+/// Units between two kept values of the running sums.
 const MARK_EVERY: usize = 64;
 
 /// Inclusive running sums of `w` and `w y` in welfare order.
 ///
-/// The running weight is kept for every unit, as quantiles search it. The running welfare is
-/// read at a few hundred points and in order by the passes, so only its value before every
-/// [`MARK_EVERY`]-th unit of a chunk is kept: [`Prefix::cum_t`] and [`RunningT`] continue from
+/// They are read at a few hundred points and in order by the passes, so only their values before
+/// every [`MARK_EVERY`]-th unit of a chunk are kept: [`Prefix::cum`] and [`Running`] continue from
 /// there with the same additions in the same order, so every value is the same double as a full
-/// array would hold, without the domain-sized buffer whose fresh pages cost more than the adds.
+/// array would hold, without two domain-sized buffers whose fresh pages cost more than the adds.
+/// Quantiles search the running weight: where it is not monotone (rounding at a chunk boundary
+/// can make it so), the full array is kept and searched as before.
 pub(crate) struct Prefix {
-    pub(crate) cum_w: Vec<f64>,
     /// Units per chunk of the parallel prefix sum.
     chunk: usize,
-    /// Running `w y` of all chunks before each chunk.
-    t_offsets: Vec<f64>,
-    /// Running `w y` before unit `c * chunk + k * MARK_EVERY`, at `c * marks_per_chunk + k`.
-    t_marks: Vec<f64>,
+    /// Running sums of all chunks before each chunk.
+    offsets: Vec<(f64, f64)>,
+    /// Running sums before unit `c * chunk + k * MARK_EVERY`, at `c * marks_per_chunk + k`.
+    marks: Vec<(f64, f64)>,
     marks_per_chunk: usize,
+    /// The running weight of every unit, only when it is not monotone.
+    cum_w: Option<Vec<f64>>,
+    n: usize,
 }
 
 impl Prefix {
@@ -393,77 +396,109 @@ impl Prefix {
             b += st;
         }
         let marks_per_chunk = chunk.div_ceil(MARK_EVERY);
-        let mut cum_w = vec![0.0; n];
-        let mut t_marks = vec![0.0; offsets.len() * marks_per_chunk];
-        cum_w
-            .par_chunks_mut(chunk)
-            .zip(t_marks.par_chunks_mut(marks_per_chunk))
+        let mut marks = vec![(0.0, 0.0); offsets.len() * marks_per_chunk];
+        // Each chunk's first and last running weight, to check monotonicity across chunks.
+        let ends: Vec<(f64, f64)> = marks
+            .par_chunks_mut(marks_per_chunk)
             .zip(sorted.w.par_chunks(chunk).zip(sorted.y.par_chunks(chunk)))
             .zip(&offsets)
-            .for_each(|(((cw, marks), (w, y)), &(mut a, mut b))| {
+            .map(|((marks, (w, y)), &(mut a, mut b))| {
+                let first = a + w[0];
                 for i in 0..w.len() {
                     if i % MARK_EVERY == 0 {
-                        marks[i / MARK_EVERY] = b;
+                        marks[i / MARK_EVERY] = (a, b);
                     }
                     a += w[i];
                     b += w[i] * y[i];
-                    cw[i] = a;
                 }
-            });
-        Prefix {
-            cum_w,
-            chunk,
-            t_offsets: offsets.into_iter().map(|(_, b)| b).collect(),
-            t_marks,
-            marks_per_chunk,
+                (first, a)
+            })
+            .collect();
+        let monotone = ends.windows(2).all(|pair| pair[0].1 <= pair[1].0);
+        let mut prefix = Prefix { chunk, offsets, marks, marks_per_chunk, cum_w: None, n };
+        if !monotone {
+            let mut running = Running::before(&prefix, sorted, 0);
+            prefix.cum_w = Some((0..n).map(|i| running.step(sorted.w[i], sorted.y[i]).0).collect());
         }
+        prefix
     }
 
-    fn w_before(&self, i: usize) -> f64 {
-        if i == 0 { 0.0 } else { self.cum_w[i - 1] }
-    }
-
-    /// The running sum of `w y` through unit `i` (inclusive).
-    fn cum_t(&self, sorted: &Sorted, i: usize) -> f64 {
+    /// The running sums of `w` and `w y` through unit `i` (inclusive).
+    fn cum(&self, sorted: &Sorted, i: usize) -> (f64, f64) {
         let (c, k) = (i / self.chunk, (i % self.chunk) / MARK_EVERY);
         let from = c * self.chunk + k * MARK_EVERY;
-        let mut b = self.t_marks[c * self.marks_per_chunk + k];
+        let (mut a, mut b) = self.marks[c * self.marks_per_chunk + k];
         for j in from..=i {
+            a += sorted.w[j];
             b += sorted.w[j] * sorted.y[j];
         }
-        b
+        (a, b)
     }
 
-    fn t_before(&self, sorted: &Sorted, i: usize) -> f64 {
-        if i == 0 { 0.0 } else { self.cum_t(sorted, i - 1) }
+    /// The running sums before unit `i`.
+    fn before(&self, sorted: &Sorted, i: usize) -> (f64, f64) {
+        if i == 0 { (0.0, 0.0) } else { self.cum(sorted, i - 1) }
+    }
+
+    /// The first unit whose running weight is `>= target` (the last unit if none), as
+    /// `partition_point` finds it on the full array.
+    fn first_reaching(&self, sorted: &Sorted, target: f64) -> usize {
+        if let Some(cum_w) = &self.cum_w {
+            return cum_w.partition_point(|&c| c < target).min(self.n - 1);
+        }
+        // Monotone: find the first block whose last unit reaches the target, then the unit.
+        let n_blocks = self.n.div_ceil(MARK_EVERY);
+        let block_end = |g: usize| ((g + 1) * MARK_EVERY).min(self.n) - 1;
+        let (mut block, mut above) = (0, n_blocks);
+        while block < above {
+            let mid = block + (above - block) / 2;
+            if self.cum(sorted, block_end(mid)).0 < target {
+                block = mid + 1;
+            } else {
+                above = mid;
+            }
+        }
+        if block == n_blocks {
+            return self.n - 1;
+        }
+        let start = block * MARK_EVERY;
+        let (mut a, _) = self.before(sorted, start);
+        for i in start..=block_end(block) {
+            a = if i.is_multiple_of(self.chunk) { self.offsets[i / self.chunk].0 } else { a };
+            a += sorted.w[i];
+            if a >= target {
+                return i;
+            }
+        }
+        block_end(block)
     }
 }
 
-/// The running sum of `w y` through the units of a pass, one unit after another, equal to
-/// [`Prefix::cum_t`] at every unit.
+/// The running sums of `w` and `w y` through the units of a pass, one unit after another, equal
+/// to [`Prefix::cum`] at every unit.
 #[derive(Clone, Copy)]
-struct RunningT<'a> {
+struct Running<'a> {
     prefix: &'a Prefix,
     /// The next unit.
     next: usize,
-    /// The running sum through the unit before `next`.
-    value: f64,
+    /// The running sums through the unit before `next`.
+    value: (f64, f64),
 }
 
-impl<'a> RunningT<'a> {
+impl<'a> Running<'a> {
     /// Positioned before unit `i`.
-    fn before(prefix: &'a Prefix, sorted: &Sorted, i: usize) -> RunningT<'a> {
-        let value = if i.is_multiple_of(prefix.chunk) { 0.0 } else { prefix.cum_t(sorted, i - 1) };
-        RunningT { prefix, next: i, value }
+    fn before(prefix: &'a Prefix, sorted: &Sorted, i: usize) -> Running<'a> {
+        Running { prefix, next: i, value: prefix.before(sorted, i) }
     }
 
-    /// Adds the next unit, whose weight and welfare are `w` and `y`, and returns the running sum
+    /// Adds the next unit, whose weight and welfare are `w` and `y`, and returns the running sums
     /// through it.
-    fn step(&mut self, w: f64, y: f64) -> f64 {
+    fn step(&mut self, w: f64, y: f64) -> (f64, f64) {
         if self.next.is_multiple_of(self.prefix.chunk) {
-            self.value = self.prefix.t_offsets[self.next / self.prefix.chunk];
+            self.value = self.prefix.offsets[self.next / self.prefix.chunk];
         }
-        self.value += w * y;
+        self.value.0 += w;
+        self.value.1 += w * y;
         self.next += 1;
         self.value
     }
@@ -607,8 +642,7 @@ impl Scalars {
         if n_units == 0 {
             return Err(EstimateError::EmptyDomain);
         }
-        let n = prefix.cum_w[n_units - 1];
-        let t = prefix.cum_t(sorted, n_units - 1);
+        let (n, t) = prefix.cum(sorted, n_units - 1);
         if n <= 0.0 {
             return Err(EstimateError::EmptyDomain);
         }
@@ -626,11 +660,13 @@ impl Scalars {
             .map(|&(from, to)| {
                 let mut s = Sums::default();
                 let mut r = RankSums::default();
+                let mut running = Running::before(prefix, sorted, from);
                 for i in from..to {
                     let (yi, wi) = (y[i], w[i]);
+                    let (cum_w, _) = running.step(wi, yi);
                     s.s2 += wi * yi * yi;
                     s.sqrt += wi * yi.sqrt();
-                    s.t1_convey += wi * yi * prefix.cum_w[i];
+                    s.t1_convey += wi * yi * cum_w;
                     if yi > 0.0 {
                         let ln = yi.ln();
                         s.ylny += wi * yi * ln;
@@ -651,9 +687,14 @@ impl Scalars {
                         }
                     }
                 }
+                let mut running = Running::before(prefix, sorted, from);
                 for_each_tie_group(y, from, to, |s0, e| {
-                    let wb = prefix.w_before(s0);
-                    let m = prefix.cum_w[e - 1] - wb;
+                    let wb = running.value.0;
+                    let mut w_end = wb;
+                    for i in s0..e {
+                        w_end = running.step(w[i], y[i]).0;
+                    }
+                    let m = w_end - wb;
                     let yg = y[s0];
                     let term = wb * m + m * m / 2.0;
                     r.t1 += yg * term;
@@ -677,16 +718,13 @@ impl Scalars {
                     )
                 },
             );
-        let (w_poor, t_poor) = if n_poor_units == 0 {
-            (0.0, 0.0)
-        } else {
-            (prefix.cum_w[n_poor_units - 1], prefix.cum_t(sorted, n_poor_units - 1))
-        };
+        let (w_poor, t_poor) =
+            if n_poor_units == 0 { (0.0, 0.0) } else { prefix.cum(sorted, n_poor_units - 1) };
         // convey's `h_fun`: h = sd / N^(1/5), sd the weighted population standard deviation.
         let sd = ((sums.s2 - t * t / n) / n).max(0.0).sqrt();
         let h = sd / n.powf(0.2);
         let quantiles = QUANTILE_P.map(|p| {
-            let i = quantile_index(&prefix.cum_w, p, n);
+            let i = quantile_index(sorted, prefix, p, n);
             let value = y[i];
             // All units tied with the quantile are `<= value`.
             let last_le = y.partition_point(|&v| v <= value);
@@ -694,7 +732,7 @@ impl Scalars {
                 p,
                 value,
                 density: kernel_density(y, w, value, h, n),
-                t_le: prefix.cum_t(sorted, last_le - 1),
+                t_le: prefix.cum(sorted, last_le - 1).1,
             }
         });
         let lorenz = LORENZ_P.map(|p| generalised_lorenz(sorted, prefix, p, n));
@@ -831,31 +869,18 @@ impl Scalars {
                 || vec![0.0; n_psu * N_ESTIMATES],
                 |mut acc, &(from, to)| {
                     let mut z = [0.0; N_ESTIMATES];
-                    let mut running_t = RunningT::before(prefix, sorted, from);
+                    let mut running = Running::before(prefix, sorted, from);
                     for_each_tie_group(y, from, to, |s0, e| {
                         // The group's end first, then its units again from the same point.
-                        let group_start = running_t;
-                        let mut t_end = 0.0;
+                        let mut unit = running;
+                        let (mut w_end, mut t_end) = running.value;
                         for i in s0..e {
-                            t_end = running_t.step(w[i], y[i]);
+                            (w_end, t_end) = running.step(w[i], y[i]);
                         }
-                        let group = Group {
-                            w_end: prefix.cum_w[e - 1],
-                            t_end,
-                            poor: s0 < self.n_poor_units,
-                        };
-                        let mut unit_t = group_start;
+                        let group = Group { w_end, t_end, poor: s0 < self.n_poor_units };
                         for i in s0..e {
-                            let ct = unit_t.step(w[i], y[i]);
-                            self.scores(
-                                &constants,
-                                y[i],
-                                w[i],
-                                prefix.cum_w[i],
-                                ct,
-                                &group,
-                                &mut z,
-                            );
+                            let (cw, ct) = unit.step(w[i], y[i]);
+                            self.scores(&constants, y[i], w[i], cw, ct, &group, &mut z);
                             let row = &mut acc[psu[i] as usize * N_ESTIMATES..][..N_ESTIMATES];
                             for (a, zj) in row.iter_mut().zip(&z) {
                                 *a += w[i] * zj;
@@ -1030,11 +1055,12 @@ impl Scalars {
     fn lorenz_table(&self, sorted: &Sorted, prefix: &Prefix) -> Vec<LorenzPoint> {
         (1..=100)
             .map(|k| {
-                let i = quantile_index(&prefix.cum_w, f64::from(k) / 100.0, self.n);
+                let i = quantile_index(sorted, prefix, f64::from(k) / 100.0, self.n);
+                let (cum_w, cum_t) = prefix.cum(sorted, i);
                 LorenzPoint {
                     welfare: sorted.y[i],
-                    population_share: prefix.cum_w[i] / self.n,
-                    welfare_share: prefix.cum_t(sorted, i) / self.t,
+                    population_share: cum_w / self.n,
+                    welfare_share: cum_t / self.t,
                 }
             })
             .collect()
@@ -1093,9 +1119,9 @@ struct Group {
 
 /// Index of the type-1 quantile: the first unit with `W_i >= p N` (Hyndman and Fan 1996,
 /// definition 1, with weights).
-fn quantile_index(cum_w: &[f64], p: f64, n: f64) -> usize {
+fn quantile_index(sorted: &Sorted, prefix: &Prefix, p: f64, n: f64) -> usize {
     let target = p * n - CDF_TOLERANCE * n;
-    cum_w.partition_point(|&c| c < target).min(cum_w.len() - 1)
+    prefix.first_reaching(sorted, target)
 }
 
 /// Gaussian kernel density at `x` with bandwidth `h` (convey `densfun`, `FUN = "F"`); units more
@@ -1118,7 +1144,8 @@ fn kernel_density(y: &[f64], w: &[f64], x: f64, h: f64, n: f64) -> f64 {
 
 fn generalised_lorenz(sorted: &Sorted, prefix: &Prefix, p: f64, n: f64) -> Lorenz {
     let (y, mass) = (&sorted.y, p * n);
-    let j = quantile_index(&prefix.cum_w, p, n);
-    let total = prefix.t_before(sorted, j) + (mass - prefix.w_before(j)).max(0.0) * y[j];
+    let j = quantile_index(sorted, prefix, p, n);
+    let (w_before, t_before) = prefix.before(sorted, j);
+    let total = t_before + (mass - w_before).max(0.0) * y[j];
     Lorenz { p, q: y[j], total }
 }
