@@ -128,11 +128,7 @@ pub struct SearchParams {
     pub limit: Option<usize>,
 }
 
-/// The raw bytes of an upload (a GeoTIFF, a PDF) sent as the whole request body, documented as
-/// `type: string, format: binary` so generated clients and schemathesis send bytes.
-#[derive(Debug, ToSchema)]
-#[schema(value_type = String, format = Binary)]
-pub struct UploadBytes(pub Vec<u8>);
+pub use caravan_web::UploadBytes;
 
 /// Search results.
 #[derive(Debug, Serialize, ToSchema)]

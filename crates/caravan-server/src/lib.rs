@@ -1,27 +1,31 @@
-//! Caravan's HTTP shell: the axum router (JSON API under `/api/v1`, the web UI, `/healthz`,
-//! `/metrics`, `/api/openapi.json`), authentication and authorization, CSRF protection,
-//! request limits, metrics, and graceful shutdown.
+//! Caravan's HTTP server, assembled: the axum router over every feature crate (JSON API under
+//! `/api/v1`, the web UI, `/healthz`, `/metrics`, `/api/openapi.json`), the middleware (CSRF
+//! protection, security headers, JSON rejections, request limits, metrics), the backbone's API
+//! and pages (login, organisations, users, tokens, audit, HS and reference data), the state of
+//! every feature ([`features`]) and graceful shutdown.
+//!
+//! The core every feature shares is `caravan-web`; each feature is a crate of its own
+//! (`caravan-web-certs`, `-tariff`, `-declarations`, `-datasets`, `-trade`, `-poverty`, `-land`,
+//! `-scholarship`), re-exported here under its short name.
 //!
 //! Architecture invariant: every handler that reads or writes someone's data takes a
 //! [`auth::Caller`] and asks the policy functions in [`auth`]; reference data is public.
 
 pub mod api;
-pub mod auth;
-pub mod certs;
-pub mod chart;
-pub mod datasets;
-pub mod declarations;
-pub mod error;
-pub mod i18n;
-pub mod land;
-mod memo;
-pub mod metrics;
-pub mod multipart;
-pub mod poverty;
-pub mod scholarship;
-pub mod tariff;
-pub mod trade;
 pub mod ui;
+
+pub use caravan_web::{
+    AppState, Features, MAX_BODY_BYTES, ServerConfig, all_audit_entries, auth, chart, error, i18n,
+    metrics, multipart,
+};
+pub use caravan_web_certs as certs;
+pub use caravan_web_datasets as datasets;
+pub use caravan_web_declarations as declarations;
+pub use caravan_web_land as land;
+pub use caravan_web_poverty as poverty;
+pub use caravan_web_scholarship as scholarship;
+pub use caravan_web_tariff as tariff;
+pub use caravan_web_trade as trade;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -36,88 +40,36 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use caravan_refdata::ReferenceData;
-use caravan_store::{AuditEntry, Store, StoreResult};
-use time::OffsetDateTime;
+use caravan_store::Store;
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
 
-/// Largest request body accepted, in bytes.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// Settings of the HTTP server.
-#[derive(Debug, Clone, Default)]
-pub struct ServerConfig {
-    /// Mark cookies `Secure` (set when served over HTTPS behind a proxy).
-    pub secure_cookies: bool,
-    /// The data folder, for files kept beside the database (uploads, job outputs, keys);
-    /// `None` in tests that keep nothing on disk.
-    pub data_dir: Option<std::path::PathBuf>,
+/// Every feature's own state, fresh: the tariff schedules and rule books compiled, the single
+/// window's code lists and writer, the certificate verification cache and signature batcher.
+///
+/// # Errors
+/// A shipped schedule, rule book or code list that does not compile (a build defect; the
+/// message names the file).
+pub fn features() -> anyhow::Result<Features> {
+    Ok(Features::new()
+        .with(tariff::TariffData::load()?)
+        .with(declarations::Window::load()?)
+        .with(certs::VerifyCache::default())
+        .with(certs::signatures::SignatureBatcher::default()))
 }
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub refdata: Arc<ReferenceData>,
-    pub config: Arc<ServerConfig>,
-    pub metrics: Arc<metrics::Metrics>,
-    pub login_limiter: Arc<auth::LoginLimiter>,
-    /// The clock; tests pass a fixed one.
-    pub clock: Arc<dyn Fn() -> OffsetDateTime + Send + Sync>,
-    /// An argon2 hash of a random password, checked when a login names an unknown user.
-    pub dummy_hash: Arc<String>,
-    /// Tariff schedules and rules of origin.
-    pub tariff: Arc<tariff::TariffData>,
-    /// The single window's code lists, risk-rule cache and group-commit writer.
-    pub declarations: Arc<declarations::Window>,
-    /// Trust list and revocation states cached for certificate verification.
-    pub cert_cache: Arc<certs::VerifyCache>,
-    /// Ed25519 signatures of presented certificates, checked in batches.
-    pub signatures: Arc<certs::signatures::SignatureBatcher>,
-    /// The administration's key for random selection of declarations
-    /// ([`caravan_customs::selection_draw`]), derived from the master key so that whoever holds
-    /// the data folder can recompute every draw and no trader can.
-    pub selection_key: Arc<[u8; 32]>,
-}
-
-/// The random-selection key: HMAC-SHA256(master key, "caravan risk selection v1"), a key of its
-/// own for one purpose (NIST SP 800-108 style derivation), so the master key is never used twice.
-fn selection_key(master: &[u8; 32]) -> [u8; 32] {
-    use hmac::Mac as _;
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(master) else {
-        unreachable!("HMAC takes keys of any length")
-    };
-    mac.update(b"caravan risk selection v1");
-    mac.finalize().into_bytes().into()
-}
-
-impl AppState {
-    /// State with the system clock.
-    ///
-    /// # Errors
-    /// When argon2 fails to hash the dummy password (never with default parameters).
-    pub fn new(
-        store: Arc<dyn Store>,
-        refdata: Arc<ReferenceData>,
-        config: ServerConfig,
-    ) -> anyhow::Result<AppState> {
-        let master = certs::seal::master_key(config.data_dir.as_deref())?;
-        Ok(AppState {
-            selection_key: Arc::new(selection_key(&master)),
-            store,
-            refdata,
-            config: Arc::new(config),
-            metrics: Arc::default(),
-            login_limiter: Arc::default(),
-            clock: Arc::new(OffsetDateTime::now_utc),
-            dummy_hash: Arc::new(auth::hash_password(&auth::random_password())?),
-            tariff: Arc::new(tariff::TariffData::load()?),
-            declarations: Arc::new(declarations::Window::load()?),
-            cert_cache: Arc::default(),
-            signatures: Arc::default(),
-        })
-    }
+/// The state of a server over `store`, with every feature's state ([`features`]) and the
+/// system clock.
+///
+/// # Errors
+/// As [`features`] and [`AppState::new`].
+pub fn state(
+    store: Arc<dyn Store>,
+    refdata: Arc<ReferenceData>,
+    config: ServerConfig,
+) -> anyhow::Result<AppState> {
+    AppState::new(store, refdata, config, features()?)
 }
 
 #[derive(OpenApi)]
@@ -158,6 +110,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(certs::ApiDoc::openapi());
     doc.merge(declarations::ApiDoc::openapi());
     doc.merge(tariff::ApiDoc::openapi());
+    doc.merge(datasets::ApiDoc::openapi());
     doc.merge(trade::ApiDoc::openapi());
     doc.merge(poverty::ApiDoc::openapi());
     doc.merge(land::ApiDoc::openapi());
@@ -232,8 +185,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/metrics", get(metrics_endpoint))
         .route("/", get(ui::home))
-        .route("/static/app.css", get(ui::stylesheet))
-        .route("/lang/{code}", get(ui::set_lang))
+        .route("/static/app.css", get(caravan_web::ui::stylesheet))
+        .route("/lang/{code}", get(caravan_web::ui::set_lang))
         .route("/login", get(ui::login_form).post(ui::login_submit))
         .route("/logout", post(ui::logout))
         .route("/hs", get(ui::hs_search))
@@ -252,6 +205,7 @@ pub fn router(state: AppState) -> Router {
         .merge(poverty::routes())
         .merge(land::routes())
         .merge(scholarship::routes())
+        .merge(datasets::routes())
         .fallback(ui::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         .layer(middleware::from_fn(json_rejections))
@@ -518,22 +472,6 @@ fn percent_decode(text: &str) -> String {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// Reads the whole audit log, page by page.
-///
-/// # Errors
-/// Store failures.
-pub async fn all_audit_entries(store: &dyn Store) -> StoreResult<Vec<AuditEntry>> {
-    let mut entries = Vec::new();
-    loop {
-        let after = entries.last().map_or(0, |e: &AuditEntry| e.seq);
-        let page = store.audit_entries(after, 1000).await?;
-        if page.is_empty() {
-            return Ok(entries);
-        }
-        entries.extend(page);
-    }
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes in-flight requests.

@@ -1,5 +1,6 @@
-//! The server-rendered web UI: plain HTML forms and links, no JavaScript needed; every string
-//! through [`crate::i18n`]; labels on every input, a skip link, and visible focus.
+//! The backbone's pages: home, login, HS search and entries, reference data, organisations and
+//! users, API tokens, the audit log and the not-found page, over the layout of
+//! [`caravan_web::ui`].
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -7,7 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use caravan_refdata::{Lang, SearchQuery};
 use caravan_store::{OrgKind, Role};
 use caravan_types::CountryCode;
-use maud::{DOCTYPE, Markup, html};
+use caravan_web::ui::{PageCaller, dotted, error_page, layout, page, ui_lang};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -15,141 +17,6 @@ use crate::api;
 use crate::auth::{self, Caller, LOGIN_CSRF_COOKIE, LoginOutcome, MaybeCaller};
 use crate::error::ApiError;
 use crate::i18n::{Key, kind_label, role_label, t};
-
-/// Cookie that remembers the chosen interface language.
-pub const LANG_COOKIE: &str = "caravan_lang";
-
-/// The interface language: the cookie, else the browser's `Accept-Language`, else English.
-pub fn ui_lang(headers: &HeaderMap) -> Lang {
-    if let Some(lang) = auth::cookie(headers, LANG_COOKIE).and_then(Lang::parse) {
-        return lang;
-    }
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or("").trim()))
-        })
-        .unwrap_or_default()
-}
-
-pub const STYLESHEET: &str = include_str!("app.css");
-
-pub(crate) fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(lang.as_str()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — " (t(lang, Key::app_name)) }
-                link rel="stylesheet" href="/static/app.css";
-            }
-            body {
-                a.skip href="#main" { (t(lang, Key::skip_to_content)) }
-                header.top {
-                    div.brand {
-                        a href="/" { strong { (t(lang, Key::app_name)) } }
-                        span.tagline { (t(lang, Key::tagline)) }
-                    }
-                    nav aria-label=(t(lang, Key::language)) .langs {
-                        @for (code, label) in [("en", "English"), ("ru", "Русский"), ("zh", "中文")] {
-                            @if code == lang.as_str() {
-                                span aria-current="true" lang=(code) { (label) }
-                            } @else {
-                                a href={ "/lang/" (code) } lang=(code) hreflang=(code) { (label) }
-                            }
-                        }
-                    }
-                    @if let Some(caller) = caller {
-                        nav.main aria-label="main" {
-                            a href="/hs" { (t(lang, Key::hs_search)) }
-                            a href="/reference" { (t(lang, Key::reference_data)) }
-                            a href="/tariff" { (t(lang, Key::nav_tariff)) }
-                            a href="/origin" { (t(lang, Key::nav_origin)) }
-                            a href="/declarations" { (t(lang, Key::nav_declarations)) }
-                            a href="/certificates" { (t(lang, Key::nav_certificates)) }
-                            a href="/trade" { (t(lang, Key::nav_trade)) }
-                            a href="/poverty" { (t(lang, Key::nav_poverty)) }
-                            a href="/land" { (t(lang, Key::nav_land)) }
-                            a href="/scholarships" { (t(lang, Key::nav_scholarships)) }
-                            @if caller.is_admin() || caller.user.role == Role::CustomsOfficer {
-                                a href="/admin/organisations" { (t(lang, Key::organisations)) }
-                            }
-                            a href="/tokens" { (t(lang, Key::api_tokens)) }
-                            @if auth::can_read_audit(caller) {
-                                a href="/audit" { (t(lang, Key::audit_log)) }
-                            }
-                        }
-                        form.logout method="post" action="/logout" {
-                            span { (t(lang, Key::signed_in_as)) " " strong #current-user { (caller.user.username) } }
-                            input type="hidden" name="csrf_token" value=(caller.csrf_token());
-                            button type="submit" { (t(lang, Key::logout)) }
-                        }
-                    } @else {
-                        nav.main aria-label="main" {
-                            a href="/hs" { (t(lang, Key::hs_search)) }
-                            a href="/login" { (t(lang, Key::login)) }
-                        }
-                    }
-                }
-                main #main tabindex="-1" { (body) }
-            }
-        }
-    }
-}
-
-pub(crate) fn page(status: StatusCode, markup: Markup) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], markup.into_string())
-        .into_response()
-}
-
-pub(crate) fn error_page(lang: Lang, caller: Option<&Caller>, err: &ApiError) -> Response {
-    let heading = match err.status {
-        StatusCode::FORBIDDEN => t(lang, Key::forbidden),
-        StatusCode::NOT_FOUND => t(lang, Key::not_found),
-        _ => t(lang, Key::error),
-    };
-    page(
-        err.status,
-        layout(
-            lang,
-            caller,
-            heading,
-            html! {
-                h1 { (heading) }
-                p role="alert" { (err.message) }
-            },
-        ),
-    )
-}
-
-/// `GET /lang/{code}`: remembers the language and goes back.
-pub async fn set_lang(Path(code): Path<String>, headers: HeaderMap) -> Response {
-    let lang = Lang::parse(&code).unwrap_or_default();
-    // Go back to the page the switch was on, but only within this site.
-    let back = headers
-        .get(header::REFERER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
-        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/lang/"))
-        .unwrap_or_else(|| "/".to_owned());
-    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.as_str());
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
-}
-
-pub async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        STYLESHEET,
-    )
-        .into_response()
-}
-
 /// `GET /`.
 pub async fn home(
     State(state): State<AppState>,
@@ -344,11 +211,6 @@ pub async fn hs_search(
     )
 }
 
-/// `7403` → `7403`, `740311` → `7403.11`, the way codes are printed in tariffs.
-pub(crate) fn dotted(code: &str) -> String {
-    if code.len() > 4 { format!("{}.{}", &code[..4], &code[4..]) } else { code.to_owned() }
-}
-
 /// `GET /hs/{code}`: one entry.
 pub async fn hs_detail(
     State(state): State<AppState>,
@@ -436,30 +298,6 @@ pub async fn reference(
             },
         ),
     )
-}
-
-/// A page's logged-in visitor and their interface language ([`ui_lang`]): the extractor of every
-/// page that needs a login. A visitor without a valid session is sent to `/login` (303), not
-/// shown the API's JSON 401; a failed authentication is answered as the API answers it.
-pub struct PageCaller {
-    pub caller: Caller,
-    pub lang: Lang,
-}
-
-impl axum::extract::FromRequestParts<AppState> for PageCaller {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let lang = ui_lang(&parts.headers);
-        match MaybeCaller::from_request_parts(parts, state).await {
-            Ok(MaybeCaller(Some(caller))) => Ok(PageCaller { caller, lang }),
-            Ok(MaybeCaller(None)) => Err(Redirect::to("/login").into_response()),
-            Err(err) => Err(err.into_response()),
-        }
-    }
 }
 
 /// `GET /admin/organisations`.

@@ -3,7 +3,7 @@
 //! An authority is an organisation of kind `certifying_body` or `plant_protection_service`;
 //! its identifier is `urn:caravan:authority:{org id}` and its log's origin line
 //! `caravan-log-{org id}`. The server holds its signing keys, Ed25519 and optionally SM2 with
-//! SM3, sealed at rest by a master key (see [`seal`]). Issuing signs the credential with the
+//! SM3, sealed at rest by a master key (see [`caravan_web::seal`]). Issuing signs the credential with the
 //! active Ed25519 key for its type (and, when the authority has one, a second signature with its
 //! active SM2 key), appends its issuance entry to the log and signs a new checkpoint with the
 //! Ed25519 key, then stores leaf, checkpoint, certificate and audit entry in one transaction
@@ -14,10 +14,10 @@
 
 mod pages;
 pub mod qr_image;
-pub mod seal;
+
 pub mod signatures;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -45,10 +45,10 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::auth::{self, Caller};
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::memo::Memo;
+use caravan_web::AppState;
+use caravan_web::auth::{self, Caller};
+use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::memo::Memo;
 
 pub use pages::CertKey;
 
@@ -269,7 +269,7 @@ pub async fn verify_presented_parsed(
         Ok(bytes) => bytes,
         Err(err) => return Ok((VerificationReport::unreadable(err.to_string()), None)),
     };
-    let trust = state.cert_cache.trust_list(state).await?;
+    let trust = state.cert_cache().trust_list(state).await?;
     // Parsed once, strictly, by the verifier's parser: its log names the revocation state.
     let Ok(credential) = caravan_docsign::jcs::parse_with_limits(&bytes, ParseLimits::default())
     else {
@@ -279,14 +279,14 @@ pub async fn verify_presented_parsed(
     let log = certificate_log_id(&credential).map(str::to_owned);
     let revocations = match log {
         Some(log) if org_of_log(&log).is_some() => {
-            state.cert_cache.revocation_state(state, &log).await?
+            state.cert_cache().revocation_state(state, &log).await?
         }
         _ => None,
     };
     let options = VerifyOptions { revocations: revocations.as_deref(), ..VerifyOptions::default() };
     let mut deferred = dverify::verify_parsed_deferred(credential, bytes.len(), &trust, &options);
     // Its signatures go with those of every other certificate being checked now.
-    let results = state.signatures.verify(deferred.take_checks()).await;
+    let results = state.signatures().verify(deferred.take_checks()).await;
     Ok(deferred.finish(&results))
 }
 
@@ -294,6 +294,24 @@ pub async fn verify_presented_parsed(
 /// made by this process invalidate the cache at once; this bounds how late a change made by
 /// another server on the same database is seen.
 pub const VERIFY_CACHE_TTL: Duration = Duration::from_secs(2);
+
+/// The certificate feature's state, read from [`AppState`]'s features.
+pub trait CertState {
+    /// Trust list and revocation states cached for certificate verification.
+    fn cert_cache(&self) -> &VerifyCache;
+    /// Ed25519 signatures of presented certificates, checked in batches.
+    fn signatures(&self) -> &signatures::SignatureBatcher;
+}
+
+impl CertState for AppState {
+    fn cert_cache(&self) -> &VerifyCache {
+        self.feature::<VerifyCache>()
+    }
+
+    fn signatures(&self) -> &signatures::SignatureBatcher {
+        self.feature::<signatures::SignatureBatcher>()
+    }
+}
 
 /// The verification context kept between requests: the trust list and each log's revocation
 /// state. Without it every certificate presented with a declaration read the whole trust list
@@ -345,11 +363,6 @@ impl VerifyCache {
     pub fn invalidate_log(&self, log: &str) {
         self.revocations.forget(log);
     }
-}
-
-/// Locks a cache; a panic elsewhere while holding it leaves only a cache, so poison is ignored.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 // Keys.
@@ -442,8 +455,10 @@ pub async fn generate_key(
         use sha2::Digest as _;
         hex::encode(&sha2::Sha256::digest(key.public_key())[..8])
     };
-    let master = seal::master_key(state.config.data_dir.as_deref()).map_err(ApiError::internal)?;
-    let sealed_secret = seal::seal(&master, &seal_context(org.id, &kid), &key.secret_bytes());
+    let master = caravan_web::seal::master_key(state.config.data_dir.as_deref())
+        .map_err(ApiError::internal)?;
+    let sealed_secret =
+        caravan_web::seal::seal(&master, &seal_context(org.id, &kid), &key.secret_bytes());
     let new = NewSigningKey {
         org_id: org.id,
         kid,
@@ -458,7 +473,7 @@ pub async fn generate_key(
     let addition = if rotate { KeyAddition::Rotate } else { KeyAddition::Add };
     let change = Change { actor: caller.actor(), at: now };
     let key = state.store.add_signing_key(&change, &new, addition).await?;
-    state.cert_cache.invalidate_trust();
+    state.cert_cache().invalidate_trust();
     Ok(key)
 }
 
@@ -468,7 +483,8 @@ pub async fn generate_key(
 fn new_private_key(alg: Algorithm) -> Result<PrivateKey, ApiError> {
     let mut last = None;
     for _ in 0..4 {
-        match PrivateKey::from_secret_bytes(alg, &seal::random_bytes(), DEFAULT_SM2_ID) {
+        match PrivateKey::from_secret_bytes(alg, &caravan_web::seal::random_bytes(), DEFAULT_SM2_ID)
+        {
             Ok(key) => return Ok(key),
             Err(err) => last = Some(err),
         }
@@ -484,9 +500,11 @@ fn seal_context(org_id: i64, kid: &str) -> Vec<u8> {
 }
 
 fn unseal_key(state: &AppState, key: &SigningKey) -> Result<PrivateKey, ApiError> {
-    let master = seal::master_key(state.config.data_dir.as_deref()).map_err(ApiError::internal)?;
-    let secret = seal::open(&master, &seal_context(key.org_id, &key.kid), &key.sealed_secret)
-        .ok_or_else(|| {
+    let master = caravan_web::seal::master_key(state.config.data_dir.as_deref())
+        .map_err(ApiError::internal)?;
+    let secret =
+        caravan_web::seal::open(&master, &seal_context(key.org_id, &key.kid), &key.sealed_secret)
+            .ok_or_else(|| {
             ApiError::internal(format!(
                 "signing key {} cannot be unsealed with this server's master key",
                 key.kid
@@ -566,7 +584,7 @@ pub(crate) async fn retire(
     }
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let retired = state.store.retire_signing_key(&change, key_id).await?;
-    state.cert_cache.invalidate_trust();
+    state.cert_cache().invalidate_trust();
     Ok(retired)
 }
 
@@ -597,7 +615,7 @@ pub struct IssueRequest {
 }
 
 fn random_urn() -> String {
-    let b = seal::random_bytes();
+    let b = caravan_web::seal::random_bytes();
     let h = hex::encode(&b[..16]);
     format!("urn:uuid:{}-{}-4{}-a{}-{}", &h[..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
@@ -719,7 +737,7 @@ async fn append_entry(
         };
         match state.store.append_log(change, &append).await {
             Ok(()) => {
-                state.cert_cache.invalidate_log(&log);
+                state.cert_cache().invalidate_log(&log);
                 return Ok(effect);
             }
             Err(StoreError::Conflict { what: "log size", .. }) => continue,
@@ -1473,7 +1491,7 @@ pub async fn log_revocations(
     Ok(Json(json!({"checkpoint": rev.checkpoint.to_json(), "revoked": revoked})))
 }
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(
     create_key,

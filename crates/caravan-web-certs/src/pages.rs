@@ -22,15 +22,15 @@ use super::{
     IssueRequest, authority_org, can_issue, can_manage_keys, issue, qr_payload,
     readable_certificate, revoke,
 };
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
-use crate::error::ApiError;
-use crate::i18n::t;
-use crate::ui::PageCaller;
-use crate::ui::{error_page, layout, page, ui_lang};
 use caravan_store::certs::SigningKey;
+use caravan_web::AppState;
+use caravan_web::auth::{Caller, MaybeCaller};
+use caravan_web::error::ApiError;
+use caravan_web::i18n::t;
+use caravan_web::ui::PageCaller;
+use caravan_web::ui::{error_page, layout, page, ui_lang};
 
-crate::i18n::strings! { CertKey {
+caravan_web::strings! { CertKey {
     certificates => ["Certificates", "Сертификаты", "证书"],
     issue_certificate => ["Issue a certificate", "Выдать сертификат", "签发证书"],
     document_type => ["Document type", "Тип документа", "文件类型"],

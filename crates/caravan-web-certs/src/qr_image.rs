@@ -14,7 +14,7 @@ use caravan_docsign::qr::MAX_QR_ALPHANUMERIC;
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode, Version};
 
-use crate::error::ApiError;
+use caravan_web::error::ApiError;
 
 /// Pixels (SVG user units) per module.
 pub const MODULE_SIZE: usize = 4;

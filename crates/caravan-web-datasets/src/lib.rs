@@ -8,18 +8,40 @@
 //! organisation, or a platform administrator deletes and shares.
 
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use caravan_refdata::Lang;
 use caravan_store::datasets::{Dataset, DatasetKind, MAX_DATASET_BYTES, NewDataset, Sharing};
 use caravan_store::{Change, Role};
+use maud::{Markup, html};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::i18n::t;
+
+/// The OpenAPI paths of this crate, merged into `caravan_server::openapi`.
+#[derive(OpenApi)]
+#[openapi(paths(upload, list, get, delete, share))]
+pub struct ApiDoc;
+
+/// The dataset routes (they serve trade and poverty alike), with their own body limit.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/datasets",
+            axum::routing::get(list)
+                .post(upload)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_DATASET_BYTES)),
+        )
+        .route("/api/v1/datasets/{id}", axum::routing::get(get).delete(delete))
+        .route("/api/v1/datasets/{id}/sharing", axum::routing::put(share))
+}
 
 /// May the caller upload datasets? Analysts and administrators.
 pub fn can_upload_dataset(caller: &Caller) -> bool {
@@ -389,4 +411,101 @@ pub async fn share(
     }
     let sharing = Sharing { org_ids: req.org_ids, all_analysts: req.all_analysts };
     Ok(Json(state.store.set_dataset_sharing(&change(&state, &caller), id, &sharing).await?))
+}
+
+caravan_web::strings! { DatasetKey {
+    name => ["Name", "Название", "名称"],
+    csv_file => ["CSV file", "Файл CSV", "CSV 文件"],
+    csv => ["…or paste the CSV text", "…или вставьте текст CSV", "…或粘贴 CSV 文本"],
+    numeric => ["Numeric columns (comma-separated, checked now)", "Числовые столбцы (через запятую, проверяются сразу)", "数值列（逗号分隔，立即检查）"],
+    submit_upload => ["Upload", "Загрузить", "上传"],
+    rows => ["rows", "строк", "行"],
+    columns => ["Columns", "Столбцы", "列"],
+} }
+
+/// The paste-a-CSV upload form shared by the trade and poverty pages.
+pub fn upload_form_markup(
+    lang: Lang,
+    caller: &Caller,
+    action: &str,
+    heading: &str,
+    hint: &str,
+) -> Markup {
+    html! {
+        h2 { (heading) }
+        form.card method="post" action=(action) enctype="multipart/form-data" {
+            p { (hint) }
+            // The CSRF guard reads a multipart form's first part: the token goes first.
+            input type="hidden" name="csrf_token" value=(caller.csrf_token());
+            label for="ds-name" { (t(lang, DatasetKey::name)) }
+            input #ds-name name="name" required maxlength="200";
+            label for="ds-numeric" { (t(lang, DatasetKey::numeric)) }
+            input #ds-numeric name="numeric";
+            label for="ds-file" { (t(lang, DatasetKey::csv_file)) }
+            input #ds-file type="file" name="file" accept=".csv,text/csv";
+            label for="ds-csv" { (t(lang, DatasetKey::csv)) }
+            textarea #ds-csv name="csv" rows="6" {}
+            button type="submit" { (t(lang, DatasetKey::submit_upload)) }
+        }
+    }
+}
+
+/// A dataset upload from the browser's form: a chosen CSV file, or else the pasted text.
+pub struct UploadForm {
+    pub name: String,
+    pub numeric: String,
+    pub csv: Vec<u8>,
+}
+
+/// CSV text, not a binary file: no NUL byte in its first 8 KiB (RFC 4180 text; a spreadsheet
+/// or Parquet file has them).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    !bytes[..bytes.len().min(8192)].contains(&0)
+}
+
+/// Reads the upload form (multipart, at most [`MAX_DATASET_BYTES`] per file).
+///
+/// # Errors
+/// 413/415/400 from [`caravan_web::multipart::read_form`]; 400 naming `file` when neither a file
+/// nor pasted text came.
+pub async fn read_upload_form(multipart: axum::extract::Multipart) -> Result<UploadForm, ApiError> {
+    let rule = caravan_web::multipart::FileRule {
+        max_bytes: MAX_DATASET_BYTES,
+        type_name: "CSV text file",
+        accepts: looks_like_text,
+    };
+    let form = caravan_web::multipart::read_form(multipart, &rule).await?;
+    let csv = match form.file("file").filter(|f| !f.content.is_empty()) {
+        Some(file) => file.content.clone(),
+        None => form.field("csv").unwrap_or_default().as_bytes().to_vec(),
+    };
+    if csv.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request(
+            "upload.missing_file",
+            "choose a CSV file or paste the CSV text",
+        )
+        .with_field("file"));
+    }
+    Ok(UploadForm {
+        name: form.field("name").unwrap_or_default().to_owned(),
+        numeric: form.field("numeric").unwrap_or_default().to_owned(),
+        csv,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use caravan_refdata::Lang;
+    use caravan_web::i18n::has_translation;
+
+    use super::DatasetKey;
+
+    #[test]
+    fn every_string_is_translated() {
+        for key in DatasetKey::ALL {
+            for lang in [Lang::En, Lang::Ru, Lang::Zh] {
+                assert!(has_translation(lang, *key), "{key:?} has no {lang:?} text");
+            }
+        }
+    }
 }

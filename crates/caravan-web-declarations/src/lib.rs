@@ -2,7 +2,7 @@
 //! decided; amendments; versioned risk rules; the trader, officer, agency and administrator pages.
 //!
 //! Lodging runs the whole pipeline in the request: validation (every field error at once),
-//! certificate verification (`crate::certs::verify_presented`, plus goods and parties matching
+//! certificate verification (`caravan_web_certs::verify_presented`, plus goods and parties matching
 //! the declaration), duties with `caravan_tariff::calculate` (a preference only when a
 //! certificate of origin verified), risk assessment with the country's current rule set, agency
 //! routing, and the lifecycle events lodge → assess → route. The result goes to one writer task
@@ -39,12 +39,13 @@ use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
 use utoipa::OpenApi;
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiQuery};
-use crate::memo::Memo;
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::error::{ApiError, ApiJson, ApiQuery};
+use caravan_web::memo::Memo;
+use caravan_web_tariff::TariffState;
 
-crate::i18n::strings! { DeclKey {
+caravan_web::strings! { DeclKey {
     title => ["Declarations", "Декларации", "报关单"],
     queue => ["Queue, riskiest first", "Очередь, сначала самые рискованные", "队列(风险高者优先)"],
     agency_queue => ["Parts awaiting your agency", "Части, ожидающие решения вашего ведомства", "待本机构审批的部分"],
@@ -112,6 +113,18 @@ macro_rules! customs_file {
     ($path:literal) => {
         include_str!(concat!("../../../data/customs/", $path))
     };
+}
+
+/// The single window's state, read from [`AppState`]'s features.
+pub trait WindowState {
+    /// The single window's code lists, risk-rule cache and group-commit writer.
+    fn declarations(&self) -> &Window;
+}
+
+impl WindowState for AppState {
+    fn declarations(&self) -> &Window {
+        self.feature::<Window>()
+    }
 }
 
 /// The single window's compiled-in data, its risk-rule cache and its writer task.
@@ -337,7 +350,7 @@ fn validate(state: &AppState, body: &Value) -> Result<Declaration, ApiError> {
 
 /// Checks a data set read straight from request text.
 fn validate_node(state: &AppState, body: &Json<'_>) -> Result<Declaration, ApiError> {
-    let window = &state.declarations;
+    let window = state.declarations();
     let ctx = ValidationContext {
         code_lists: &window.code_lists,
         reference: &Reference(&state.refdata),
@@ -361,13 +374,14 @@ fn draft_header(state: &AppState, body: &Value) -> Result<(String, CountryCode),
             .with_field("declaration.reference")
         })?;
     let office = body.get("office").and_then(Value::as_str).unwrap_or_default();
-    let country = state.declarations.code_lists.offices.get(office).copied().ok_or_else(|| {
-        ApiError::unprocessable(
-            "declaration.office",
-            format!("customs office {office:?} is not in data/customs/offices.csv; choose one"),
-        )
-        .with_field("declaration.office")
-    })?;
+    let country =
+        state.declarations().code_lists.offices.get(office).copied().ok_or_else(|| {
+            ApiError::unprocessable(
+                "declaration.office",
+                format!("customs office {office:?} is not in data/customs/offices.csv; choose one"),
+            )
+            .with_field("declaration.office")
+        })?;
     Ok((reference.to_owned(), country))
 }
 
@@ -382,7 +396,7 @@ fn jurisdiction(state: &AppState, country: CountryCode) -> Option<String> {
     if caravan_tariff::is_eaeu_member(&country) {
         return Some("EAEU".to_owned());
     }
-    let tariff = &state.tariff.tariff;
+    let tariff = &state.tariff().tariff;
     caravan_tariff::jurisdiction_of(&country, |j| !tariff.versions(j).is_empty())
 }
 
@@ -392,7 +406,7 @@ async fn verdicts(
     declaration: &Declaration,
     presented: &[PresentedCertificate],
 ) -> Result<Vec<CertificateVerdict>, ApiError> {
-    let code_lists = &state.declarations.code_lists;
+    let code_lists = &state.declarations().code_lists;
     let mut out: Vec<CertificateVerdict> = Vec::new();
     for (item_idx, doc) in declaration.all_documents() {
         if code_lists.document_types.get(&doc.document_type) != Some(&true)
@@ -408,7 +422,8 @@ async fn verdicts(
             },
             Some(cert) => {
                 let (report, credential) =
-                    crate::certs::verify_presented_parsed(state, cert.content.as_bytes()).await?;
+                    caravan_web_certs::verify_presented_parsed(state, cert.content.as_bytes())
+                        .await?;
                 if let Some(failed) =
                     report.first_failure().or(report.checks.first()).filter(|_| !report.is_valid())
                 {
@@ -478,7 +493,7 @@ fn duties(
             documents: if preferential { vec!["origin-cert".to_owned()] } else { Vec::new() },
         };
         let calculation =
-            caravan_tariff::calculate(&state.tariff.tariff, &input).map_err(|err| {
+            caravan_tariff::calculate(&state.tariff().tariff, &input).map_err(|err| {
                 let field = match err.field() {
                     "code" => "hs_code",
                     "value" | "currency" => "customs_value",
@@ -517,7 +532,7 @@ async fn current_rules(
     state: &AppState,
     country: CountryCode,
 ) -> Result<Arc<RiskRuleSet>, ApiError> {
-    let window = &state.declarations;
+    let window = state.declarations();
     let load = || async {
         let stored = state.store.risk_rule_sets(country).await?;
         Ok(match stored.first() {
@@ -535,12 +550,12 @@ async fn current_rules(
 /// The organisation's compliance record, from the cache while fresh.
 async fn trader_record(state: &AppState, org_id: i64) -> Result<TraderRecord, ApiError> {
     let load = || async { Ok(state.store.trader_record(org_id).await?) };
-    state.declarations.traders.get_or_load(&org_id, load).await
+    state.declarations().traders.get_or_load(&org_id, load).await
 }
 
 /// Forgets an organisation's cached compliance record (after a decision on its declaration).
 fn forget_trader(state: &AppState, org_id: i64) {
-    state.declarations.traders.forget(&org_id);
+    state.declarations().traders.forget(&org_id);
 }
 
 /// What an assessment produced, ready to store.
@@ -611,7 +626,7 @@ async fn assess_and_route(
         n_declarations: u32::try_from(record.n_lodged).unwrap_or(u32::MAX),
         n_violations: u32::try_from(record.n_rejected).unwrap_or(u32::MAX),
     };
-    let window = &state.declarations;
+    let window = state.declarations();
     let standing = lifecycle.standing_decision();
     let input = AssessmentInput {
         version: lifecycle.version(),
@@ -797,7 +812,7 @@ async fn lodge_checked(
     }
     let declaration = validate()?;
     let country = state
-        .declarations
+        .declarations()
         .code_lists
         .offices
         .get(&declaration.office)
@@ -845,7 +860,7 @@ async fn lodge_checked(
     };
     let (reply, answer) = oneshot::channel();
     state
-        .declarations
+        .declarations()
         .writer(&state.store)
         .send(Job { lodgement, reply })
         .await
@@ -988,8 +1003,8 @@ fn detail_json(detail: &DeclarationDetail) -> Value {
 /// Saves a new draft (or replaces the caller's draft of the same reference).
 #[utoipa::path(post, path = "/api/v1/declarations", tag = "declarations",
     request_body = DeclarationRequest,
-    responses((status = 201, description = "The draft"), (status = 403, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "The draft"), (status = 403, body = caravan_web::error::ErrorBody),
+        (status = 422, body = caravan_web::error::ErrorBody)))]
 pub async fn save_draft(
     State(state): State<AppState>,
     caller: Caller,
@@ -1017,7 +1032,7 @@ async fn save_draft_body(
 #[utoipa::path(put, path = "/api/v1/declarations/{reference}", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = DeclarationRequest,
-    responses((status = 200, description = "The draft"), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The draft"), (status = 409, body = caravan_web::error::ErrorBody)))]
 pub async fn update_draft(
     State(state): State<AppState>,
     caller: Caller,
@@ -1047,7 +1062,7 @@ fn lodged_response(lodged: Lodged) -> Response {
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, pattern = "^[!-~]{1,200}$",
         description = "unique per attempt, 1 to 200 visible characters; a retry returns the first answer")),
     responses((status = 201, description = "Lodged: reference, channel, reasons"), (status = 200, description = "A retry: the first answer"),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+        (status = 403, body = caravan_web::error::ErrorBody), (status = 422, body = caravan_web::error::ErrorBody)))]
 pub async fn lodge_new(
     State(state): State<AppState>,
     caller: Caller,
@@ -1083,7 +1098,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/lodge", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = LodgeDraftRequest,
-    responses((status = 201, description = "Lodged"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "Lodged"), (status = 422, body = caravan_web::error::ErrorBody)))]
 pub async fn lodge_draft(
     State(state): State<AppState>,
     caller: Caller,
@@ -1092,7 +1107,32 @@ pub async fn lodge_draft(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    let certificates = if body.iter().all(u8::is_ascii_whitespace) {
+        Vec::new()
+    } else {
+        serde_json::from_slice::<LodgeDraftRequest>(&body)
+            .map_err(|err| {
+                ApiError::unprocessable("request.invalid_field", format!("the body: {err}"))
+                    .with_field("certificates")
+            })?
+            .certificates
+    };
+    Ok(lodged_response(lodge_saved_draft(&state, &caller, &reference, certificates, key).await?))
+}
+
+/// Lodges the caller's saved draft `reference` with the `certificates` presented now, as
+/// [`lodge`] lodges a new declaration (`key`: the idempotency key, if any).
+///
+/// # Errors
+/// 409 when `reference` is not the caller's draft; else as [`lodge`].
+pub async fn lodge_saved_draft(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    certificates: Vec<PresentedCertificate>,
+    key: Option<String>,
+) -> Result<Lodged, ApiError> {
+    let (detail, lifecycle) = load(state, caller, reference).await?;
     if detail.record.org_id != caller.org.id || lifecycle.status() != Status::Draft {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -1104,18 +1144,8 @@ pub async fn lodge_draft(
         ));
     }
     let declaration = detail.versions.last().map(|v| v.body.clone()).unwrap_or(Value::Null);
-    let certificates = if body.iter().all(u8::is_ascii_whitespace) {
-        Vec::new()
-    } else {
-        serde_json::from_slice::<LodgeDraftRequest>(&body)
-            .map_err(|err| {
-                ApiError::unprocessable("request.invalid_field", format!("the body: {err}"))
-                    .with_field("certificates")
-            })?
-            .certificates
-    };
     let request = DeclarationRequest { declaration, certificates };
-    Ok(lodged_response(lodge(&state, &caller, request, key).await?))
+    lodge(state, caller, request, key).await
 }
 
 /// List filters.
@@ -1157,7 +1187,7 @@ fn status_filter(query: &ListQuery) -> Result<Vec<String>, ApiError> {
 /// The declarations the caller may see: a trader's company's; an officer's country's; an
 /// agency's pending queue.
 #[utoipa::path(get, path = "/api/v1/declarations", tag = "declarations", operation_id = "list_declarations", params(ListQuery),
-    responses((status = 200, description = "Declarations, newest first"), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "Declarations, newest first"), (status = 403, body = caravan_web::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -1193,7 +1223,7 @@ fn scope(caller: &Caller, mut filter: DeclarationFilter) -> Result<DeclarationFi
 
 /// The customs officers' queue of their country: declarations under control, riskiest first.
 #[utoipa::path(get, path = "/api/v1/customs/queue", tag = "declarations", params(ListQuery),
-    responses((status = 200, description = "Declarations under control, riskiest first"), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "Declarations under control, riskiest first"), (status = 403, body = caravan_web::error::ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: Caller,
@@ -1217,7 +1247,7 @@ pub async fn queue(
 /// duties), and its timeline.
 #[utoipa::path(get, path = "/api/v1/declarations/{reference}", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
-    responses((status = 200, description = "The declaration and its timeline"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The declaration and its timeline"), (status = 404, body = caravan_web::error::ErrorBody)))]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -1284,8 +1314,8 @@ async fn apply(
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/decision", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
-    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = caravan_web::error::ErrorBody),
+        (status = 409, body = caravan_web::error::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
@@ -1293,8 +1323,26 @@ pub async fn decide(
     ApiQuery(which): ApiQuery<DeclarantQuery>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Response, ApiError> {
-    let (detail, lifecycle) = load_of(&state, &caller, &reference, which.declarant).await?;
-    if !can_decide(&caller, &detail.record) {
+    let record = decide_on(&state, &caller, &reference, which.declarant, &request).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// A customs officer's decision on the declaration `reference` of `declarant` (the caller's
+/// own organisation's when `None`): checked against the officer's rights and the lifecycle,
+/// stored with its event and audit entry; the declaration after it.
+///
+/// # Errors
+/// 403 for anyone but an officer of the declaration's country, 422 naming `decision` or
+/// `comment`, 409 when the lifecycle refuses the decision now.
+pub async fn decide_on(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    declarant: Option<i64>,
+    request: &DecisionRequest,
+) -> Result<Value, ApiError> {
+    let (detail, lifecycle) = load_of(state, caller, reference, declarant).await?;
+    if !can_decide(caller, &detail.record) {
         return Err(ApiError::forbidden(
             "only customs officers of the declaration's country decide",
         ));
@@ -1317,19 +1365,17 @@ pub async fn decide(
     let event = Event::Officer {
         decision,
         officer: caller.user.username.clone(),
-        comment: comment(&request)?,
+        comment: comment(request)?,
     };
-    let record =
-        apply(&state, &caller, &detail, &lifecycle, event, None, "declaration.decide").await?;
-    Ok(axum::Json(record).into_response())
+    apply(state, caller, &detail, &lifecycle, event, None, "declaration.decide").await
 }
 
 /// An agency officer approves or refuses the agency's part.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/agency-decision", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1), DeclarantQuery),
     request_body = DecisionRequest,
-    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The declaration after the decision"), (status = 403, body = caravan_web::error::ErrorBody),
+        (status = 409, body = caravan_web::error::ErrorBody)))]
 pub async fn agency_decide(
     State(state): State<AppState>,
     caller: Caller,
@@ -1337,10 +1383,27 @@ pub async fn agency_decide(
     ApiQuery(which): ApiQuery<DeclarantQuery>,
     ApiJson(request): ApiJson<DecisionRequest>,
 ) -> Result<Response, ApiError> {
-    let Some(agency) = agency_of(&caller) else {
+    let record = agency_decide_on(&state, &caller, &reference, which.declarant, &request).await?;
+    Ok(axum::Json(record).into_response())
+}
+
+/// An agency officer's approval or refusal of their agency's part of the declaration
+/// `reference` of `declarant`; the declaration after it.
+///
+/// # Errors
+/// 403 for anyone but an agency officer, 422 naming `decision` or `comment`, 409 when the
+/// lifecycle refuses the decision now.
+pub async fn agency_decide_on(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    declarant: Option<i64>,
+    request: &DecisionRequest,
+) -> Result<Value, ApiError> {
+    let Some(agency) = agency_of(caller) else {
         return Err(ApiError::forbidden("only agency officers decide on an agency's part"));
     };
-    let (detail, lifecycle) = load_of(&state, &caller, &reference, which.declarant).await?;
+    let (detail, lifecycle) = load_of(state, caller, reference, declarant).await?;
     let (decision, status) = match request.decision.as_str() {
         "approve" => (AgencyDecision::Approve, "approved"),
         "refuse" => (AgencyDecision::Refuse, "refused"),
@@ -1356,20 +1419,17 @@ pub async fn agency_decide(
         agency: agency.to_owned(),
         decision,
         officer: caller.user.username.clone(),
-        comment: comment(&request)?,
+        comment: comment(request)?,
     };
     let part = Some((agency.to_owned(), status.to_owned()));
-    let record =
-        apply(&state, &caller, &detail, &lifecycle, event, part, "declaration.agency_decide")
-            .await?;
-    Ok(axum::Json(record).into_response())
+    apply(state, caller, &detail, &lifecycle, event, part, "declaration.agency_decide").await
 }
 
 /// Amends a lodged declaration: a new version, validated and assessed again.
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/amend", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body = DeclarationRequest,
-    responses((status = 200, description = "The new version's assessment"), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The new version's assessment"), (status = 409, body = caravan_web::error::ErrorBody)))]
 pub async fn amend(
     State(state): State<AppState>,
     caller: Caller,
@@ -1388,7 +1448,7 @@ pub async fn amend(
         )
         .with_field("declaration.reference"));
     }
-    let country = state.declarations.code_lists.offices.get(&declaration.office).copied();
+    let country = state.declarations().code_lists.offices.get(&declaration.office).copied();
     if country != Some(detail.record.country) {
         return Err(ApiError::unprocessable(
             "declaration.office",
@@ -1438,7 +1498,7 @@ fn country_param(code: &str) -> Result<CountryCode, ApiError> {
 /// A country's risk rules: the current set and every stored version.
 #[utoipa::path(get, path = "/api/v1/risk-rules/{country}", tag = "declarations",
     params(("country" = String, Path, description = "ISO 3166-1 alpha-2 code of one of the six: CN, KZ, KG, TJ, TM, UZ", pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")),
-    responses((status = 200, description = "Current rules and versions"), (status = 403, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "Current rules and versions"), (status = 403, body = caravan_web::error::ErrorBody)))]
 pub async fn get_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -1458,8 +1518,8 @@ pub async fn get_rules(
 #[utoipa::path(put, path = "/api/v1/risk-rules/{country}", tag = "declarations",
     params(("country" = String, Path, description = "ISO 3166-1 alpha-2 code of one of the six: CN, KZ, KG, TJ, TM, UZ", pattern = "^(CN|KZ|KG|TJ|TM|UZ)$")),
     request_body(content = Object, description = "The risk rules document (data/customs rules format)"),
-    responses((status = 200, description = "The stored version"), (status = 403, body = crate::error::ErrorBody),
-        (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The stored version"), (status = 403, body = caravan_web::error::ErrorBody),
+        (status = 422, body = caravan_web::error::ErrorBody)))]
 pub async fn put_rules(
     State(state): State<AppState>,
     caller: Caller,
@@ -1525,7 +1585,7 @@ async fn store_rules(
     let value = serde_json::to_value(&rules).map_err(ApiError::internal)?;
     let change = Change { actor: caller.actor(), at: (state.clock)() };
     let record = state.store.put_risk_rule_set(&change, country, &value).await?;
-    state.declarations.rules.put(country, Arc::new(rules));
+    state.declarations().rules.put(country, Arc::new(rules));
     Ok(record)
 }
 
@@ -1535,27 +1595,40 @@ async fn store_rules(
 #[utoipa::path(post, path = "/api/v1/declarations/{reference}/items", tag = "declarations",
     params(("reference" = String, Path, description = "The declaration's reference (1 to 35 characters)", max_length = 35, min_length = 1)),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, description = "The draft with the new items"), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The draft with the new items"), (status = 422, body = caravan_web::error::ErrorBody)))]
 pub async fn upload_items(
     State(state): State<AppState>,
     caller: Caller,
     Path(reference): Path<String>,
     body: String,
 ) -> Result<Response, ApiError> {
-    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
+    Ok(axum::Json(replace_items(&state, &caller, &reference, &body).await?).into_response())
+}
+
+/// Replaces the item lines of the caller's draft `reference` with those of `csv` (columns
+/// [`ITEM_COLUMNS`]); the saved draft.
+///
+/// # Errors
+/// 409 when `reference` is not the caller's draft, 422 naming the row and column of a bad
+/// cell.
+pub async fn replace_items(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    csv: &str,
+) -> Result<DeclarationRecord, ApiError> {
+    let (detail, lifecycle) = load(state, caller, reference).await?;
     if detail.record.org_id != caller.org.id || lifecycle.status() != Status::Draft {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
+        return Err(ApiError::conflict(
             "declaration.transition",
             "items can be uploaded to your drafts only",
         ));
     }
-    let items = items_from_csv(&body)?;
+    let items = items_from_csv(csv)?;
     let mut declaration =
         detail.versions.last().map(|v| v.body.clone()).unwrap_or_else(|| json!({}));
     declaration["items"] = Value::Array(items);
-    let record = save_draft_body(&state, &caller, declaration).await?;
-    Ok(axum::Json(record).into_response())
+    save_draft_body(state, caller, declaration).await
 }
 
 /// The CSV columns of item lines, in order.
@@ -1652,7 +1725,7 @@ pub fn items_from_csv(text: &str) -> Result<Vec<Value>, ApiError> {
     Ok(items)
 }
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(
     save_draft,

@@ -5,7 +5,7 @@
 
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caravan_refdata::Lang;
@@ -18,18 +18,18 @@ use serde_json::Value;
 use super::{
     DeclKey, DeclarationRequest, agency_of, can_decide, can_lodge, can_manage_rules, scope,
 };
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::i18n::t;
-use crate::ui::PageCaller;
-use crate::ui::{error_page, layout, page};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::error::ApiError;
+use caravan_web::i18n::t;
+use caravan_web::ui::PageCaller;
+use caravan_web::ui::{error_page, layout, page};
 
 fn k(lang: Lang, key: DeclKey) -> &'static str {
     t(lang, key)
 }
 
-const SAMPLE: &str = include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
+const SAMPLE: &str = include_str!("../../../data/customs/samples/import-apples-cn-kz.json");
 
 fn records_table(lang: Lang, records: &[DeclarationRecord]) -> Markup {
     html! {
@@ -335,7 +335,7 @@ async fn after(
     caller: &Caller,
     reference: &str,
     declarant: Option<i64>,
-    result: Result<Response, ApiError>,
+    result: Result<(), ApiError>,
 ) -> Response {
     match result {
         Ok(_) => match declarant {
@@ -359,14 +359,8 @@ async fn decide(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
-    let result = super::decide(
-        State(state.clone()),
-        caller.clone(),
-        Path(reference.clone()),
-        crate::error::ApiQuery(super::DeclarantQuery { declarant: which.declarant }),
-        crate::error::ApiJson(request),
-    )
-    .await;
+    let result =
+        super::decide_on(&state, &caller, &reference, which.declarant, &request).await.map(drop);
     after(&state, lang, &caller, &reference, which.declarant, result).await
 }
 
@@ -379,14 +373,9 @@ async fn agency(
     Form(form): Form<DecisionForm>,
 ) -> Response {
     let request = super::DecisionRequest { decision: form.decision, comment: form.comment };
-    let result = super::agency_decide(
-        State(state.clone()),
-        caller.clone(),
-        Path(reference.clone()),
-        crate::error::ApiQuery(super::DeclarantQuery { declarant: which.declarant }),
-        crate::error::ApiJson(request),
-    )
-    .await;
+    let result = super::agency_decide_on(&state, &caller, &reference, which.declarant, &request)
+        .await
+        .map(drop);
     after(&state, lang, &caller, &reference, which.declarant, result).await
 }
 
@@ -396,14 +385,8 @@ async fn lodge_draft(
     PageCaller { caller, lang }: PageCaller,
     Path(reference): Path<String>,
 ) -> Response {
-    let result = super::lodge_draft(
-        State(state.clone()),
-        caller.clone(),
-        HeaderMap::new(),
-        Path(reference.clone()),
-        axum::body::Bytes::new(),
-    )
-    .await;
+    let result =
+        super::lodge_saved_draft(&state, &caller, &reference, Vec::new(), None).await.map(drop);
     after(&state, lang, &caller, &reference, None, result).await
 }
 
@@ -419,13 +402,7 @@ async fn items(
     Path(reference): Path<String>,
     Form(form): Form<CsvForm>,
 ) -> Response {
-    let result = super::upload_items(
-        State(state.clone()),
-        caller.clone(),
-        Path(reference.clone()),
-        form.csv,
-    )
-    .await;
+    let result = super::replace_items(&state, &caller, &reference, &form.csv).await.map(drop);
     after(&state, lang, &caller, &reference, None, result).await
 }
 
@@ -528,11 +505,11 @@ pub(super) fn routes() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use crate::i18n::Text;
+    use caravan_web::i18n::Text;
 
     #[test]
     fn every_string_has_three_languages() {
-        for key in super::super::DeclKey::ALL {
+        for key in crate::DeclKey::ALL {
             let [en, ru, zh] = key.table();
             assert!(!en.is_empty() && !ru.is_empty() && !zh.is_empty(), "{key:?}");
             assert_ne!(en, ru, "{key:?} is not translated to Russian");

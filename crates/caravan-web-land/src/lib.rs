@@ -24,9 +24,9 @@ use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use utoipa::OpenApi;
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson, ApiQuery};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::error::{ApiError, ApiJson, ApiQuery};
 
 /// Largest raster upload, in bytes.
 pub const MAX_RASTER_BYTES: u64 = 512 * 1024 * 1024;
@@ -46,7 +46,7 @@ pub const OUTPUT_FILES: [&str; 11] = [
     "run.json",
 ];
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(upload_raster, register_raster, rasters, create_job, job, jobs, job_file))]
 pub struct ApiDoc;
@@ -183,9 +183,9 @@ pub struct UploadParams {
 
 /// Upload a GeoTIFF as the request body (up to 512 MiB, streamed to disk).
 #[utoipa::path(post, path = "/api/v1/land/rasters", tag = "land", params(UploadParams),
-    request_body(content = inline(crate::api::UploadBytes), content_type = "image/tiff"),
-    responses((status = 201, body = Raster), (status = 403, body = crate::error::ErrorBody),
-        (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    request_body(content = inline(caravan_web::UploadBytes), content_type = "image/tiff"),
+    responses((status = 201, body = Raster), (status = 403, body = caravan_web::error::ErrorBody),
+        (status = 413, body = caravan_web::error::ErrorBody), (status = 422, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn upload_raster(
     State(state): State<AppState>,
@@ -210,7 +210,7 @@ async fn store_uploaded(
 ) -> Result<Raster, ApiError> {
     let dir = data_dir(state)?.join("land").join("rasters");
     tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
-    let stem = crate::auth::random_secret("").chars().take(24).collect::<String>();
+    let stem = caravan_web::auth::random_secret("").chars().take(24).collect::<String>();
     let rel = format!("land/rasters/{stem}.tif");
     let path = dir.join(format!("{stem}.tif"));
     let size = match stream_to_file(chunks, &path, name).await {
@@ -293,7 +293,7 @@ pub async fn upload_form(
         }
         let name = field
             .file_name()
-            .map(|f| crate::multipart::base_name(f).to_owned())
+            .map(|f| caravan_web::multipart::base_name(f).to_owned())
             .unwrap_or_default();
         if name.is_empty() {
             break;
@@ -317,7 +317,7 @@ pub struct RegisterRequest {
 
 /// Register a GeoTIFF already on the server, under its import folder.
 #[utoipa::path(post, path = "/api/v1/land/rasters/register", tag = "land", request_body = RegisterRequest,
-    responses((status = 201, body = Raster), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 201, body = Raster), (status = 403, body = caravan_web::error::ErrorBody), (status = 422, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn register_raster(
     State(state): State<AppState>,
@@ -373,7 +373,7 @@ async fn register_checked(
 
 /// The rasters the caller may read.
 #[utoipa::path(get, path = "/api/v1/land/rasters", tag = "land",
-    responses((status = 200, body = Vec<Raster>), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<Raster>), (status = 403, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn rasters(
     State(state): State<AppState>,
@@ -497,7 +497,7 @@ fn check_choice(field: &str, value: Option<&str>, allowed: &[&str]) -> Result<St
 
 /// Start an SDG 15.3.1 job; it runs in the background (poll its status).
 #[utoipa::path(post, path = "/api/v1/land/jobs", tag = "land", request_body = JobRequest,
-    responses((status = 202, body = LandJob), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
+    responses((status = 202, body = LandJob), (status = 403, body = caravan_web::error::ErrorBody), (status = 422, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn create_job(
     State(state): State<AppState>,
@@ -543,7 +543,7 @@ async fn create_job_checked(
     let soc = raster_paths(state, caller, "soc", &req.soc, &data).await?;
     let zones = raster_paths(state, caller, "zones", &req.zones, &data).await?;
     let params = serde_json::to_value(&req).map_err(ApiError::internal)?;
-    let stem = crate::auth::random_secret("").chars().take(16).collect::<String>();
+    let stem = caravan_web::auth::random_secret("").chars().take(16).collect::<String>();
     let rel_out = format!("land/jobs/{stem}");
     let job = state
         .store
@@ -635,7 +635,7 @@ async fn readable_job(state: &AppState, caller: &Caller, id: i64) -> Result<Land
 
 /// One job with its status and progress.
 #[utoipa::path(get, path = "/api/v1/land/jobs/{id}", tag = "land", params(("id" = i64, Path, description = "job id")),
-    responses((status = 200, body = LandJob), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, body = LandJob), (status = 403, body = caravan_web::error::ErrorBody), (status = 404, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn job(
     State(state): State<AppState>,
@@ -647,7 +647,7 @@ pub async fn job(
 
 /// The jobs the caller may read, newest first.
 #[utoipa::path(get, path = "/api/v1/land/jobs", tag = "land",
-    responses((status = 200, body = Vec<LandJob>), (status = 403, body = crate::error::ErrorBody)),
+    responses((status = 200, body = Vec<LandJob>), (status = 403, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn jobs(
     State(state): State<AppState>,
@@ -661,7 +661,7 @@ pub async fn jobs(
 /// Download one output file of a finished job.
 #[utoipa::path(get, path = "/api/v1/land/jobs/{id}/files/{name}", tag = "land",
     params(("id" = i64, Path, description = "job id"), ("name" = String, Path, description = "e.g. area_by_region.csv")),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = caravan_web::error::ErrorBody)),
     security(("bearer" = []), ("session" = [])))]
 pub async fn job_file(
     State(state): State<AppState>,
@@ -716,11 +716,11 @@ mod pages {
     use serde::Deserialize;
 
     use super::{JobRequest, LandKey, OUTPUT_FILES, RegisterRequest, can_read_land};
-    use crate::AppState;
-    use crate::auth::Caller;
-    use crate::error::ApiError;
-    use crate::i18n::t;
-    use crate::ui::{PageCaller, error_page, layout, page, ui_lang};
+    use caravan_web::AppState;
+    use caravan_web::auth::Caller;
+    use caravan_web::error::ApiError;
+    use caravan_web::i18n::t;
+    use caravan_web::ui::{PageCaller, error_page, layout, page, ui_lang};
 
     async fn lists(
         state: &AppState,
@@ -1006,7 +1006,7 @@ mod pages {
     }
 }
 
-crate::i18n::strings! { LandKey {
+caravan_web::strings! { LandKey {
     title => ["Land degradation (SDG 15.3.1)", "Деградация земель (ЦУР 15.3.1)", "土地退化（可持续发展目标15.3.1）"],
     intro => [
         "Compute the share of degraded land from your rasters: register or upload GeoTIFFs, then start a job.",
@@ -1084,7 +1084,7 @@ crate::i18n::strings! { LandKey {
 #[cfg(test)]
 mod tests {
     use super::LandKey;
-    use crate::i18n::Text;
+    use caravan_web::i18n::Text;
 
     #[test]
     fn every_land_string_has_three_languages() {

@@ -23,16 +23,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use utoipa::{IntoParams, OpenApi};
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::chart;
-use crate::datasets::{self, Table};
-use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::i18n::t;
-use crate::trade::{TradeKey, percent_encode, upload_form_markup};
-use crate::ui::{self, PageCaller};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::chart;
+use caravan_web::error::{ApiError, ApiQuery, ErrorBody};
+use caravan_web::i18n::t;
+use caravan_web::ui::percent_encode;
+use caravan_web::ui::{self, PageCaller};
+use caravan_web_datasets::{self as datasets, DatasetKey, Table, upload_form_markup};
 
-crate::i18n::strings! { PovertyKey {
+caravan_web::strings! { PovertyKey {
     title => ["Poverty and inequality", "Бедность и неравенство", "贫困与不平等"],
     intro => [
         "Upload household-survey microdata, map its columns, set a poverty line and read poverty and inequality estimates with 95 % confidence intervals under the survey design.",
@@ -71,7 +71,7 @@ crate::i18n::strings! { PovertyKey {
     warnings => ["Warnings", "Предупреждения", "警告"],
 } }
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(measure_api, compare_api, lorenz_svg))]
 pub struct ApiDoc;
@@ -578,7 +578,7 @@ async fn list_page(
                 h2 { (t(lang, PovertyKey::datasets)) }
                 @if list.is_empty() { p { (t(lang, PovertyKey::no_datasets)) } } @else {
                     table #datasets {
-                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, TradeKey::name)) } th scope="col" { (t(lang, TradeKey::rows)) } th scope="col" { (t(lang, TradeKey::columns)) } } }
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, DatasetKey::name)) } th scope="col" { (t(lang, DatasetKey::rows)) } th scope="col" { (t(lang, DatasetKey::columns)) } } }
                         tbody { @for d in &list { tr { td { (d.id) } td { a href={ "/poverty/datasets/" (d.id) } { (d.name) } } td { (d.n_rows) } td { (d.columns.join(", ")) } } } }
                     }
                 }
@@ -597,7 +597,7 @@ async fn upload_form(
     multipart: axum::extract::Multipart,
 ) -> Response {
     let lang = ui::ui_lang(&headers);
-    let form = match crate::trade::read_upload_form(multipart).await {
+    let form = match datasets::read_upload_form(multipart).await {
         Ok(form) => form,
         Err(e) => return list_page(&state, lang, &caller, Some(&e)).await,
     };

@@ -21,27 +21,30 @@ pub use caravan_scholarship::{
     PlacementResult, PoolCutoff, RankRow, Ranking, ResultView, ShortOfReviewers, has_conflict,
     rank, run_placement, weighted_total,
 };
-use caravan_scholarship::{
-    Invalid, Reviewer, check_choices, check_personal, check_scores, check_study, check_text,
-    missing_parts, plan_assignments, result_of, validate_spec,
-};
+use caravan_scholarship::{missing_parts, result_of};
+use caravan_store::Role;
 use caravan_store::scholarship::{
-    Application, ApplicationBody, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta,
-    NewDocument, PersonalPage, Placement, Review, StudyPage,
+    Application, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta, Review,
 };
-use caravan_store::{Change, OrgKind, Role, User};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::i18n::t;
+use caravan_web::AppState;
+use caravan_web::auth::{Caller, MaybeCaller};
+use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::i18n::t;
 
 mod pages;
+pub mod service;
+
 pub use pages::PageKey;
+use service::{
+    blind_view, can_read_application, can_read_call, can_review, check_document_kind, invalid,
+    load_application, load_editable, load_review, my_reviews, published_result, statistics_rows,
+    store_document,
+};
 
 /// Largest PDF document accepted, in bytes (this route's own body limit).
 pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
@@ -49,135 +52,10 @@ pub const MAX_DOCUMENT_BYTES: usize = 4 * 1024 * 1024;
 // ---------------------------------------------------------------------------------------------
 // Policy: one function per rule, so handlers and tests read the same thing.
 
-/// May the caller open calls? Programme administrators of an education exchange center.
-pub fn can_open_call(caller: &Caller) -> bool {
-    caller.user.role == Role::ProgrammeAdmin && caller.org.kind == OrgKind::EducationExchangeCenter
-}
-
-/// May the caller run `call` (publish, assign, rank, place)? Its center's administrators.
-pub fn can_manage_call(caller: &Caller, call: &Call) -> bool {
-    can_open_call(caller) && caller.org.id == call.org_id
-}
-
-/// May the caller see `call`? Anyone logged in once published; its center while a draft.
-pub fn can_read_call(caller: &Caller, call: &Call) -> bool {
-    call.status != CallStatus::Draft || can_manage_call(caller, call)
-}
-
-/// May the caller apply to `call`? An applicant from one of its countries, while published.
-pub fn can_apply(caller: &Caller, call: &Call) -> bool {
-    caller.user.role == Role::Applicant
-        && call.status == CallStatus::Published
-        && call.spec.countries.contains(&caller.org.country)
-}
-
-/// May the caller read `app` with the applicant's identity? The applicant; the call's center;
-/// the nominating body of the applicant's country.
-pub fn can_read_application(caller: &Caller, app: &Application, call: &Call) -> bool {
-    caller.user.id == app.applicant_id || can_manage_call(caller, call) || can_endorse(caller, app)
-}
-
-/// May the caller change `app`'s pages and documents? Only the applicant, only as a draft.
-pub fn can_edit_application(caller: &Caller, app: &Application) -> bool {
-    caller.user.id == app.applicant_id && app.status == ApplicationStatus::Draft
-}
-
-/// May the caller endorse or decline `app`? The administrators of the nominating body of the
-/// applicant's country (not its reviewers, who see applications only blind, through reviews).
-pub fn can_endorse(caller: &Caller, app: &Application) -> bool {
-    caller.user.role == Role::Admin
-        && caller.org.kind == OrgKind::NominatingBody
-        && caller.org.country == app.country
-}
-
-/// May the caller see and score `review`? Only the reviewer it is assigned to.
-pub fn can_review(caller: &Caller, review: &Review) -> bool {
-    caller.user.role == Role::Reviewer && caller.user.id == review.reviewer_id
-}
-
 // ---------------------------------------------------------------------------------------------
 // Validation of what comes in.
 
-fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::unprocessable("scholarship.invalid", message).with_field(field)
-}
-
-impl From<Invalid> for ApiError {
-    fn from(err: Invalid) -> ApiError {
-        invalid(err.field, err.message)
-    }
-}
-
-fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, code, message)
-}
-
-fn store_err(err: caravan_store::StoreError) -> ApiError {
-    ApiError::from(err)
-}
-
-async fn load_call(state: &AppState, caller: &Caller, id: i64) -> Result<Call, ApiError> {
-    let call = state.store.call(id).await.map_err(store_err)?;
-    match call {
-        Some(call) if can_read_call(caller, &call) => Ok(call),
-        _ => {
-            Err(ApiError::not_found("scholarship.no_call", format!("no call {id}"))
-                .with_field("id"))
-        }
-    }
-}
-
-async fn load_managed_call(state: &AppState, caller: &Caller, id: i64) -> Result<Call, ApiError> {
-    let call = load_call(state, caller, id).await?;
-    if !can_manage_call(caller, &call) {
-        return Err(ApiError::forbidden(
-            "only the programme administrators of the call's center may do this",
-        ));
-    }
-    Ok(call)
-}
-
-/// The application and its call, when the caller may read it.
-async fn load_application(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<(Application, Call), ApiError> {
-    let app = state.store.application(id).await?.ok_or_else(|| {
-        ApiError::not_found("scholarship.no_application", format!("no application {id}"))
-            .with_field("id")
-    })?;
-    let call = state
-        .store
-        .call(app.call_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("application without call"))?;
-    if !can_read_application(caller, &app, &call) {
-        return Err(ApiError::forbidden(
-            "you may read only your own application, or those of your country as its nominating body",
-        ));
-    }
-    Ok((app, call))
-}
-
-fn change(state: &AppState, caller: &Caller) -> Change {
-    Change { actor: caller.actor(), at: (state.clock)() }
-}
-
-fn before_deadline(state: &AppState, call: &Call) -> Result<(), ApiError> {
-    if (state.clock)() > call.spec.application_deadline {
-        return Err(conflict(
-            "scholarship.deadline_passed",
-            format!(
-                "the application deadline ({}) has passed",
-                rfc3339(call.spec.application_deadline)
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
@@ -191,8 +69,7 @@ pub async fn calls(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<Call>>, ApiError> {
-    let calls = state.store.calls().await?;
-    Ok(axum::Json(calls.into_iter().filter(|c| can_read_call(&caller, c)).collect()))
+    Ok(axum::Json(service::calls(&state, &caller).await?))
 }
 
 /// Opens a call as a draft (programme administrators of an education exchange center).
@@ -203,14 +80,7 @@ pub async fn create_call(
     caller: Caller,
     ApiJson(spec): ApiJson<CallSpec>,
 ) -> Result<(StatusCode, axum::Json<Call>), ApiError> {
-    if !can_open_call(&caller) {
-        return Err(ApiError::forbidden(
-            "only programme administrators of an education exchange center open calls",
-        ));
-    }
-    validate_spec(&spec)?;
-    let call = state.store.create_call(&change(&state, &caller), caller.org.id, &spec).await?;
-    Ok((StatusCode::CREATED, axum::Json(call)))
+    Ok((StatusCode::CREATED, axum::Json(service::create_call(&state, &caller, spec).await?)))
 }
 
 /// One call.
@@ -221,7 +91,7 @@ pub async fn call(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Call>, ApiError> {
-    Ok(axum::Json(load_call(&state, &caller, id).await?))
+    Ok(axum::Json(service::call(&state, &caller, id).await?))
 }
 
 /// A call's new status.
@@ -240,19 +110,7 @@ pub async fn set_call_status(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<StatusRequest>,
 ) -> Result<axum::Json<Call>, ApiError> {
-    let call = load_managed_call(&state, &caller, id).await?;
-    let allowed = matches!(
-        (call.status, req.status),
-        (CallStatus::Draft, CallStatus::Published) | (CallStatus::Published, CallStatus::Closed)
-    );
-    if !allowed {
-        return Err(conflict(
-            "scholarship.bad_transition",
-            format!("a {} call cannot become {}", call.status.as_str(), req.status.as_str()),
-        )
-        .with_field("status"));
-    }
-    Ok(axum::Json(state.store.set_call_status(&change(&state, &caller), id, req.status).await?))
+    Ok(axum::Json(service::set_call_status(&state, &caller, id, req).await?))
 }
 
 /// Replaces a draft call's spec (its center's programme administrators; 409 once published).
@@ -264,28 +122,7 @@ pub async fn update_call(
     Path(id): Path<i64>,
     ApiJson(spec): ApiJson<CallSpec>,
 ) -> Result<axum::Json<Call>, ApiError> {
-    if !can_open_call(&caller) {
-        return Err(ApiError::forbidden(
-            "only programme administrators of an education exchange center edit calls",
-        ));
-    }
-    let call = load_managed_call(&state, &caller, id).await?;
-    if call.status != CallStatus::Draft {
-        return Err(conflict(
-            "scholarship.not_draft",
-            format!("the call is {}; only a draft call can be edited", call.status.as_str()),
-        )
-        .with_field("status"));
-    }
-    validate_spec(&spec)?;
-    match state.store.update_call(&change(&state, &caller), id, &spec).await {
-        Ok(call) => Ok(axum::Json(call)),
-        // Published between the check above and the update: the store refused it.
-        Err(caravan_store::StoreError::Conflict { value, .. }) => {
-            Err(conflict("scholarship.not_draft", value).with_field("status"))
-        }
-        Err(err) => Err(err.into()),
-    }
+    Ok(axum::Json(service::update_call(&state, &caller, id, spec).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,16 +137,6 @@ pub struct ApplicationView {
     pub missing: Vec<String>,
 }
 
-async fn view_of(
-    state: &AppState,
-    app: Application,
-    call: &Call,
-) -> Result<ApplicationView, ApiError> {
-    let documents = state.store.documents(app.id).await?;
-    let missing = missing_parts(&app, call, &documents);
-    Ok(ApplicationView { application: app, documents, missing })
-}
-
 /// Starts the caller's application to a call.
 #[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/applications", tag = "scholarship",
     params(("id" = i64, Path)), responses((status = 201, body = ApplicationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -318,18 +145,7 @@ pub async fn create_application(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<(StatusCode, axum::Json<ApplicationView>), ApiError> {
-    let call = load_call(&state, &caller, id).await?;
-    if !can_apply(&caller, &call) {
-        return Err(ApiError::forbidden(
-            "only applicants from the call's countries may apply, while the call is published",
-        ));
-    }
-    before_deadline(&state, &call)?;
-    let app = state
-        .store
-        .create_application(&change(&state, &caller), id, caller.user.id, caller.org.country)
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(view_of(&state, app, &call).await?)))
+    Ok((StatusCode::CREATED, axum::Json(service::create_application(&state, &caller, id).await?)))
 }
 
 /// The caller's own applications.
@@ -339,7 +155,7 @@ pub async fn my_applications(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<Application>>, ApiError> {
-    Ok(axum::Json(state.store.applications_of(caller.user.id).await?))
+    Ok(axum::Json(service::my_applications(&state, &caller).await?))
 }
 
 /// One application (applicant, center, or the nominating body of its country).
@@ -350,27 +166,7 @@ pub async fn application(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
-    let (app, call) = load_application(&state, &caller, id).await?;
-    Ok(axum::Json(view_of(&state, app, &call).await?))
-}
-
-async fn load_editable(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<(Application, Call), ApiError> {
-    let (app, call) = load_application(state, caller, id).await?;
-    if caller.user.id != app.applicant_id {
-        return Err(ApiError::forbidden("only the applicant may change an application"));
-    }
-    if !can_edit_application(caller, &app) {
-        return Err(conflict(
-            "scholarship.already_submitted",
-            "the application was submitted and can no longer change",
-        ));
-    }
-    before_deadline(state, &call)?;
-    Ok((app, call))
+    Ok(axum::Json(service::application(&state, &caller, id).await?))
 }
 
 /// Saves one page of an application: `personal`, `study` or `choices`.
@@ -384,54 +180,7 @@ pub async fn save_page(
     Path((id, page)): Path<(i64, String)>,
     ApiJson(value): ApiJson<serde_json::Value>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
-    let (app, call) = load_editable(&state, &caller, id).await?;
-    let body = apply_page(app.body.clone(), &page, value, &call)?;
-    let app = state.store.save_application(&change(&state, &caller), id, &body, &page).await?;
-    Ok(axum::Json(view_of(&state, app, &call).await?))
-}
-
-fn parse_page<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_json::from_value(value).map_err(|e| {
-        let text = e.to_string();
-        let field = text
-            .split_once("missing field `")
-            .and_then(|(_, rest)| rest.split_once('`'))
-            .map_or_else(|| "body".to_owned(), |(f, _)| f.to_owned());
-        invalid(field, text)
-    })
-}
-
-fn apply_page(
-    mut body: ApplicationBody,
-    page: &str,
-    value: serde_json::Value,
-    call: &Call,
-) -> Result<ApplicationBody, ApiError> {
-    match page {
-        "personal" => {
-            let personal: PersonalPage = parse_page(value)?;
-            check_personal(&personal, call)?;
-            body.personal = Some(personal);
-        }
-        "study" => {
-            let study: StudyPage = parse_page(value)?;
-            check_study(&study)?;
-            body.study = Some(study);
-        }
-        "choices" => {
-            let choices: ChoicesPage = parse_page(value)?;
-            check_choices(&choices.choices, call)?;
-            body.choices = choices.choices;
-        }
-        other => {
-            return Err(ApiError::not_found(
-                "scholarship.no_page",
-                format!("no page {other:?}; the pages are personal, study, choices"),
-            )
-            .with_field("page"));
-        }
-    }
-    Ok(body)
+    Ok(axum::Json(service::save_page(&state, &caller, id, page, value).await?))
 }
 
 /// Where a document goes.
@@ -451,7 +200,7 @@ pub fn is_pdf(bytes: &[u8]) -> bool {
 
 /// Uploads a PDF document (the raw bytes as the body, at most 4 MiB).
 #[utoipa::path(post, path = "/api/v1/scholarship/applications/{id}/documents", tag = "scholarship",
-    params(("id" = i64, Path), UploadParams), request_body(content = inline(crate::api::UploadBytes), content_type = "application/pdf"),
+    params(("id" = i64, Path), UploadParams), request_body(content = inline(caravan_web::UploadBytes), content_type = "application/pdf"),
     responses((status = 201, body = DocumentMeta), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn upload_document(
     State(state): State<AppState>,
@@ -466,33 +215,6 @@ pub async fn upload_document(
     let filename = params.filename.unwrap_or_else(|| format!("{}.pdf", params.kind));
     let meta = store_document(&state, &caller, id, params.kind, filename, content).await?;
     Ok((StatusCode::CREATED, axum::Json(meta)))
-}
-
-fn check_document_kind(call: &Call, kind: &str) -> Result<(), ApiError> {
-    if !call.spec.required_documents.iter().any(|k| k == kind) {
-        return Err(invalid(
-            "kind",
-            format!(
-                "the call asks for these documents: {}",
-                call.spec.required_documents.join(", ")
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Stores a checked PDF (kind, size and type checked by the caller).
-async fn store_document(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-    kind: String,
-    filename: String,
-    content: Vec<u8>,
-) -> Result<DocumentMeta, ApiError> {
-    check_text("filename", &filename, 200)?;
-    let doc = NewDocument { application_id: id, kind, filename, content };
-    Ok(state.store.add_document(&change(state, caller), &doc).await?)
 }
 
 async fn read_pdf(body: Body) -> Result<Vec<u8>, ApiError> {
@@ -569,16 +291,7 @@ pub async fn submit(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
-    let (app, call) = load_editable(&state, &caller, id).await?;
-    let docs = state.store.documents(id).await?;
-    if let Some(first) = missing_parts(&app, &call, &docs).first() {
-        return Err(invalid(first.clone(), format!("fill in {first} before submitting")));
-    }
-    let app = state
-        .store
-        .set_application_status(&change(&state, &caller), id, ApplicationStatus::Submitted)
-        .await?;
-    Ok(axum::Json(view_of(&state, app, &call).await?))
+    Ok(axum::Json(service::submit(&state, &caller, id).await?))
 }
 
 /// A nominating body's decision.
@@ -600,39 +313,7 @@ pub async fn endorse(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<EndorseRequest>,
 ) -> Result<axum::Json<Application>, ApiError> {
-    let app = state.store.application(id).await?.ok_or_else(|| {
-        ApiError::not_found("scholarship.no_application", format!("no application {id}"))
-            .with_field("id")
-    })?;
-    if !can_endorse(&caller, &app) {
-        return Err(ApiError::forbidden(
-            "only the nominating body of the applicant's country endorses",
-        ));
-    }
-    if app.status != ApplicationStatus::Submitted {
-        return Err(conflict(
-            "scholarship.not_submitted",
-            format!("the application is {}, not submitted", app.status.as_str()),
-        ));
-    }
-    let comment = req.comment.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    if comment.is_some_and(|c| c.chars().count() > 2000) {
-        return Err(invalid("comment", "keep the comment to at most 2000 characters"));
-    }
-    let status =
-        if req.endorse { ApplicationStatus::Endorsed } else { ApplicationStatus::Declined };
-    let change = change(&state, &caller);
-    let app = state.store.set_application_status(&change, id, status).await?;
-    if let Some(comment) = comment {
-        let details = serde_json::json!({ "status": status.as_str(), "comment": comment });
-        let audit = caravan_store::NewAudit {
-            action: "scholarship.application.endorsement_comment",
-            target: format!("application:{id}"),
-            details,
-        };
-        state.store.append_audit(&change, audit).await?;
-    }
-    Ok(axum::Json(app))
+    Ok(axum::Json(service::endorse(&state, &caller, id, req).await?))
 }
 
 /// Applications of a call: all for its center, the own country's for a nominating body.
@@ -643,21 +324,7 @@ pub async fn call_applications(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<Application>>, ApiError> {
-    let call = load_call(&state, &caller, id).await?;
-    let apps = state.store.applications(id).await?;
-    if can_manage_call(&caller, &call) {
-        return Ok(axum::Json(apps));
-    }
-    if caller.org.kind != OrgKind::NominatingBody {
-        return Err(ApiError::forbidden(
-            "only the call's center and nominating bodies list applications",
-        ));
-    }
-    Ok(axum::Json(
-        apps.into_iter()
-            .filter(|a| can_endorse(&caller, a) && a.status != ApplicationStatus::Draft)
-            .collect(),
-    ))
+    Ok(axum::Json(service::call_applications(&state, &caller, id).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -681,34 +348,7 @@ pub async fn assign(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<AssignmentReport>, ApiError> {
-    let call = load_managed_call(&state, &caller, id).await?;
-    let apps: Vec<Application> = state
-        .store
-        .applications(id)
-        .await?
-        .into_iter()
-        .filter(|a| a.status == ApplicationStatus::Endorsed)
-        .collect();
-    let reviews = state.store.reviews(id).await?;
-    let ranking = rank(&call, &apps, &reviews);
-    let orgs: HashMap<i64, caravan_store::Organisation> =
-        state.store.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
-    let users: Vec<User> = state.store.users(None).await?;
-    let applicant_org: HashMap<i64, i64> = users.iter().map(|u| (u.id, u.org_id)).collect();
-    let reviewers: Vec<Reviewer<'_>> = users
-        .iter()
-        .filter(|u| u.role == Role::Reviewer && u.active)
-        .filter_map(|user| orgs.get(&user.org_id).map(|org| Reviewer { user, org }))
-        .collect();
-    let plan = plan_assignments(&call, &apps, &reviews, &ranking, &reviewers, &applicant_org);
-    let change = change(&state, &caller);
-    let mut report = AssignmentReport { assigned: Vec::new(), short: plan.short };
-    for (application_id, reviewer_id) in plan.assign {
-        report
-            .assigned
-            .push(state.store.assign_review(&change, application_id, reviewer_id).await?);
-    }
-    Ok(axum::Json(report))
+    Ok(axum::Json(service::assign(&state, &caller, id).await?))
 }
 
 /// What a reviewer sees of an application: no name, e-mail, date of birth or photo.
@@ -736,51 +376,6 @@ pub struct BlindStudy {
     pub graduation_year: i32,
 }
 
-async fn blind_view(state: &AppState, review: &Review) -> Result<BlindApplication, ApiError> {
-    let app = state
-        .store
-        .application(review.application_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("review without application"))?;
-    let call = state
-        .store
-        .call(app.call_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("application without call"))?;
-    let documents = state.store.documents(app.id).await?.into_iter().map(|d| d.id).collect();
-    Ok(BlindApplication {
-        review_id: review.id,
-        call_id: call.id,
-        call_title: call.spec.title.en.clone(),
-        level: app.body.personal.as_ref().map(|p| p.level.clone()),
-        study: app.body.study.as_ref().map(|s| BlindStudy {
-            degree: s.degree.clone(),
-            field: s.field.clone(),
-            graduation_year: s.graduation_year,
-        }),
-        choices: app
-            .body
-            .choices
-            .iter()
-            .filter_map(|id| call.spec.programmes.iter().find(|p| p.id == *id))
-            .map(|p| format!("{} ({})", p.name, p.university))
-            .collect(),
-        documents,
-        criteria: call.spec.criteria.clone(),
-        scores: review.scores.clone(),
-    })
-}
-
-async fn my_reviews(state: &AppState, caller: &Caller) -> Result<Vec<Review>, ApiError> {
-    let mut mine = Vec::new();
-    for call in state.store.calls().await? {
-        mine.extend(
-            state.store.reviews(call.id).await?.into_iter().filter(|r| can_review(caller, r)),
-        );
-    }
-    Ok(mine)
-}
-
 /// The caller's review assignments, blind.
 #[utoipa::path(get, path = "/api/v1/scholarship/reviews", tag = "scholarship",
     responses((status = 200, body = Vec<BlindApplication>), (status = 403, body = ErrorBody)))]
@@ -796,16 +391,6 @@ pub async fn reviews(
         out.push(blind_view(&state, &review).await?);
     }
     Ok(axum::Json(out))
-}
-
-async fn load_review(state: &AppState, caller: &Caller, id: i64) -> Result<Review, ApiError> {
-    let review = state.store.review(id).await?.ok_or_else(|| {
-        ApiError::not_found("scholarship.no_review", format!("no review {id}")).with_field("id")
-    })?;
-    if !can_review(caller, &review) {
-        return Err(ApiError::forbidden("this review is assigned to another reviewer"));
-    }
-    Ok(review)
 }
 
 /// One review assignment, blind.
@@ -835,43 +420,11 @@ pub async fn score(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<ScoreRequest>,
 ) -> Result<axum::Json<BlindApplication>, ApiError> {
-    let review = load_review(&state, &caller, id).await?;
-    let app = state
-        .store
-        .application(review.application_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("review without application"))?;
-    let call = state
-        .store
-        .call(app.call_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("application without call"))?;
-    if (state.clock)() > call.spec.review_deadline {
-        return Err(conflict("scholarship.deadline_passed", "the review deadline has passed"));
-    }
-    check_scores(&req.scores, &call)?;
-    let review = state.store.submit_review(&change(&state, &caller), id, &req.scores).await?;
-    Ok(axum::Json(blind_view(&state, &review).await?))
+    Ok(axum::Json(service::score(&state, &caller, id, req).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation and ranking (pure functions over the records).
-
-async fn call_ranking(
-    state: &AppState,
-    call: &Call,
-) -> Result<(Vec<Application>, Ranking), ApiError> {
-    let apps: Vec<Application> = state
-        .store
-        .applications(call.id)
-        .await?
-        .into_iter()
-        .filter(|a| a.status == ApplicationStatus::Endorsed)
-        .collect();
-    let reviews = state.store.reviews(call.id).await?;
-    let ranking = rank(call, &apps, &reviews);
-    Ok((apps, ranking))
-}
 
 /// The normalised ranking of a call's endorsed applications, with the method.
 #[utoipa::path(get, path = "/api/v1/scholarship/calls/{id}/ranking", tag = "scholarship",
@@ -881,8 +434,7 @@ pub async fn ranking(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Ranking>, ApiError> {
-    let call = load_managed_call(&state, &caller, id).await?;
-    Ok(axum::Json(call_ranking(&state, &call).await?.1))
+    Ok(axum::Json(service::ranking(&state, &caller, id).await?))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -897,11 +449,6 @@ pub struct PlacementView {
     pub result: PlacementResult,
 }
 
-fn placement_view(p: Placement) -> Result<PlacementView, ApiError> {
-    let result = serde_json::from_value(p.result).map_err(ApiError::internal)?;
-    Ok(PlacementView { id: p.id, call_id: p.call_id, published: p.published, result })
-}
-
 /// Runs a placement on the current ranking (stored as a draft for review).
 #[utoipa::path(post, path = "/api/v1/scholarship/calls/{id}/placements", tag = "scholarship", request_body = PlaceRequest,
     params(("id" = i64, Path)), responses((status = 201, body = PlacementView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -911,12 +458,7 @@ pub async fn place(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<PlaceRequest>,
 ) -> Result<(StatusCode, axum::Json<PlacementView>), ApiError> {
-    let call = load_managed_call(&state, &caller, id).await?;
-    let (apps, ranking) = call_ranking(&state, &call).await?;
-    let result = run_placement(&call, &apps, &ranking, &req)?;
-    let value = serde_json::to_value(&result).map_err(ApiError::internal)?;
-    let stored = state.store.save_placement(&change(&state, &caller), id, &value).await?;
-    Ok((StatusCode::CREATED, axum::Json(placement_view(stored)?)))
+    Ok((StatusCode::CREATED, axum::Json(service::place(&state, &caller, id, req).await?)))
 }
 
 /// Placement runs of a call.
@@ -927,9 +469,7 @@ pub async fn placements(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<Vec<PlacementView>>, ApiError> {
-    load_managed_call(&state, &caller, id).await?;
-    let runs = state.store.placements(id).await?;
-    Ok(axum::Json(runs.into_iter().map(placement_view).collect::<Result<_, _>>()?))
+    Ok(axum::Json(service::placements(&state, &caller, id).await?))
 }
 
 /// Publishes a placement run (one per call).
@@ -940,24 +480,7 @@ pub async fn publish(
     caller: Caller,
     Path((id, run)): Path<(i64, i64)>,
 ) -> Result<axum::Json<PlacementView>, ApiError> {
-    load_managed_call(&state, &caller, id).await?;
-    let runs = state.store.placements(id).await?;
-    if runs.iter().any(|p| p.published) {
-        return Err(conflict(
-            "scholarship.already_published",
-            "a placement of this call is already published",
-        ));
-    }
-    if !runs.iter().any(|p| p.id == run) {
-        return Err(ApiError::not_found(
-            "scholarship.no_placement",
-            format!("call {id} has no placement run {run}"),
-        )
-        .with_field("run"));
-    }
-    Ok(axum::Json(placement_view(
-        state.store.publish_placement(&change(&state, &caller), run).await?,
-    )?))
+    Ok(axum::Json(service::publish(&state, &caller, id, run).await?))
 }
 
 /// The result of one's own application, once published.
@@ -971,15 +494,6 @@ pub async fn result(
     let (app, call) = load_application(&state, &caller, id).await?;
     let published = published_result(&state, call.id).await?;
     Ok(axum::Json(result_of(&app, &call, published.as_ref())))
-}
-
-/// The result of a call's published placement run, if one is published.
-async fn published_result(
-    state: &AppState,
-    call_id: i64,
-) -> Result<Option<PlacementResult>, ApiError> {
-    let published = state.store.placements(call_id).await?.into_iter().find(|p| p.published);
-    Ok(published.map(placement_view).transpose()?.map(|view| view.result))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1003,60 +517,6 @@ pub struct StatRow {
 
 /// Year, call, programme, from country, to country.
 type StatKey = (i32, i64, String, String, String);
-
-async fn statistics_rows(state: &AppState) -> Result<Vec<StatRow>, ApiError> {
-    let mut rows: BTreeMap<StatKey, (u64, u64)> = BTreeMap::new();
-    for call in state.store.calls().await?.into_iter().filter(|c| c.status != CallStatus::Draft) {
-        let year = call.spec.application_deadline.year();
-        let apps = state.store.applications(call.id).await?;
-        for app in apps.iter().filter(|a| a.status != ApplicationStatus::Draft) {
-            for pid in &app.body.choices {
-                if let Some(p) = call.spec.programmes.iter().find(|p| p.id == *pid) {
-                    rows.entry((
-                        year,
-                        call.id,
-                        p.name.clone(),
-                        app.country.to_string(),
-                        p.host_country.to_string(),
-                    ))
-                    .or_default()
-                    .0 += 1;
-                }
-            }
-        }
-        if let Some(run) = state.store.placements(call.id).await?.into_iter().find(|p| p.published)
-        {
-            let run = placement_view(run)?;
-            for a in &run.result.applicants {
-                if let Some(p) =
-                    a.programme_id.and_then(|id| call.spec.programmes.iter().find(|p| p.id == id))
-                {
-                    rows.entry((
-                        year,
-                        call.id,
-                        p.name.clone(),
-                        a.country.to_string(),
-                        p.host_country.to_string(),
-                    ))
-                    .or_default()
-                    .1 += 1;
-                }
-            }
-        }
-    }
-    Ok(rows
-        .into_iter()
-        .map(|((year, call_id, programme, from, to), (applications, placements))| StatRow {
-            year,
-            call_id,
-            programme,
-            from,
-            to,
-            applications,
-            placements,
-        })
-        .collect())
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -1106,7 +566,7 @@ pub async fn statistics(
 // ---------------------------------------------------------------------------------------------
 // Pages.
 
-crate::i18n::strings! { SchKey {
+caravan_web::strings! { SchKey {
     title => ["Scholarships", "Стипендии", "奖学金"],
     calls => ["Calls for applications", "Конкурсы", "招生通知"],
     no_calls => ["No call is open now.", "Сейчас нет открытых конкурсов.", "目前没有开放的招生。"],
@@ -1141,7 +601,7 @@ crate::i18n::strings! { SchKey {
 }}
 
 fn lang_of(headers: &axum::http::HeaderMap) -> Lang {
-    crate::ui::ui_lang(headers)
+    caravan_web::ui::ui_lang(headers)
 }
 
 fn status_text(status: ApplicationStatus) -> &'static str {
@@ -1159,11 +619,11 @@ pub async fn home_page(
         return axum::response::Redirect::to("/login").into_response();
     };
     match home_markup(&state, &caller, lang).await {
-        Ok(body) => crate::ui::page(
+        Ok(body) => caravan_web::ui::page(
             StatusCode::OK,
-            crate::ui::layout(lang, Some(&caller), t(lang, SchKey::title), body),
+            caravan_web::ui::layout(lang, Some(&caller), t(lang, SchKey::title), body),
         ),
-        Err(err) => crate::ui::error_page(lang, Some(&caller), &err),
+        Err(err) => caravan_web::ui::error_page(lang, Some(&caller), &err),
     }
 }
 
@@ -1249,16 +709,16 @@ pub async fn review_page(
         Err(err) => Err(err),
     };
     match view {
-        Ok(v) => crate::ui::page(
+        Ok(v) => caravan_web::ui::page(
             StatusCode::OK,
-            crate::ui::layout(
+            caravan_web::ui::layout(
                 lang,
                 Some(&caller),
                 t(lang, SchKey::review),
                 review_markup(&v, &caller, lang, None),
             ),
         ),
-        Err(err) => crate::ui::error_page(lang, Some(&caller), &err),
+        Err(err) => caravan_web::ui::error_page(lang, Some(&caller), &err),
     }
 }
 
@@ -1319,11 +779,7 @@ pub async fn review_submit(
     }
     let outcome = match bad {
         Some(err) => Err(err),
-        None => {
-            score(State(state.clone()), caller.clone(), Path(id), ApiJson(ScoreRequest { scores }))
-                .await
-                .map(|_| ())
-        }
+        None => service::score(&state, &caller, id, ScoreRequest { scores }).await.map(|_| ()),
     };
     match outcome {
         Ok(()) => {
@@ -1331,25 +787,25 @@ pub async fn review_submit(
         }
         Err(err) => match load_review(&state, &caller, id).await {
             Ok(review) => match blind_view(&state, &review).await {
-                Ok(v) => crate::ui::page(
+                Ok(v) => caravan_web::ui::page(
                     err.status,
-                    crate::ui::layout(
+                    caravan_web::ui::layout(
                         lang,
                         Some(&caller),
                         t(lang, SchKey::review),
                         review_markup(&v, &caller, lang, Some(&err)),
                     ),
                 ),
-                Err(e) => crate::ui::error_page(lang, Some(&caller), &e),
+                Err(e) => caravan_web::ui::error_page(lang, Some(&caller), &e),
             },
-            Err(e) => crate::ui::error_page(lang, Some(&caller), &e),
+            Err(e) => caravan_web::ui::error_page(lang, Some(&caller), &e),
         },
     }
 }
 
-/// A horizontal bar chart of counts, through the shared [`crate::chart`].
+/// A horizontal bar chart of counts, through the shared [`caravan_web::chart`].
 fn bar_chart(title: &str, bars: &[(String, u64)]) -> Markup {
-    let svg = crate::chart::bar_chart(&crate::chart::BarChart {
+    let svg = caravan_web::chart::bar_chart(&caravan_web::chart::BarChart {
         title: title.to_owned(),
         y_label: title.to_owned(),
         bars: bars.iter().map(|(label, value)| (label.clone(), *value as f64)).collect(),
@@ -1369,7 +825,7 @@ pub async fn statistics_page(
     };
     let rows = match statistics_rows(&state).await {
         Ok(rows) => rows,
-        Err(err) => return crate::ui::error_page(lang, Some(&caller), &err),
+        Err(err) => return caravan_web::ui::error_page(lang, Some(&caller), &err),
     };
     let mut pairs: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     for r in &rows {
@@ -1390,15 +846,15 @@ pub async fn statistics_page(
             tbody { @for r in &rows { tr { td { (r.year) } td { (r.programme) } td { (r.from) } td { (r.to) } td { (r.applications) } td { (r.placements) } } } }
         }
     };
-    crate::ui::page(
+    caravan_web::ui::page(
         StatusCode::OK,
-        crate::ui::layout(lang, Some(&caller), t(lang, SchKey::statistics), body),
+        caravan_web::ui::layout(lang, Some(&caller), t(lang, SchKey::statistics), body),
     )
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(
     calls,
@@ -1470,7 +926,7 @@ mod tests {
     #[test]
     fn every_string_has_three_languages() {
         for key in SchKey::ALL {
-            for (i, text) in crate::i18n::Text::table(*key).iter().enumerate() {
+            for (i, text) in caravan_web::i18n::Text::table(*key).iter().enumerate() {
                 assert!(!text.is_empty(), "{key:?} lacks language {i}");
             }
         }

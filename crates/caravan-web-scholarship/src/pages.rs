@@ -4,7 +4,7 @@
 //! an error comes back with the field it names and is shown next to that input.
 //!
 //! Applicant: apply to an open call, the pages `personal`, `study`, `choices`, a PDF upload per
-//! required document (a multipart form, [`crate::multipart`]), the summary with what is missing,
+//! required document (a multipart form, [`caravan_web::multipart`]), the summary with what is missing,
 //! submit, and the result with its explanation. Nominating body: its country's applications
 //! with endorse / decline and a comment. Programme administrator: create and edit a draft
 //! call, publish and close it, assign reviewers, see the ranking, run and publish a placement.
@@ -28,19 +28,22 @@ use maud::{Markup, html};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::{
-    ApplicationView, EndorseRequest, MAX_DOCUMENT_BYTES, PlaceRequest, StatusRequest, can_apply,
-    can_edit_application, can_manage_call, can_open_call, invalid, is_pdf, title_in,
+use crate::service::{
+    self, can_apply, can_edit_application, can_manage_call, can_open_call, invalid,
 };
-use crate::AppState;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiJson};
-use crate::i18n::t;
-use crate::multipart::{FileRule, read_form};
-use crate::ui::PageCaller;
-use crate::ui::{error_page, layout, page, ui_lang};
+use crate::{
+    ApplicationView, EndorseRequest, MAX_DOCUMENT_BYTES, PlaceRequest, StatusRequest, is_pdf,
+    title_in,
+};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::error::ApiError;
+use caravan_web::i18n::t;
+use caravan_web::multipart::{FileRule, read_form};
+use caravan_web::ui::PageCaller;
+use caravan_web::ui::{error_page, layout, page, ui_lang};
 
-crate::i18n::strings! { PageKey {
+caravan_web::strings! { PageKey {
     apply => ["Apply", "Подать заявку", "申请"],
     manage => ["Manage", "Управление", "管理"],
     nominations => ["Applications of my country", "Заявки моей страны", "本国申请"],
@@ -250,8 +253,8 @@ async fn apply(
     Path(id): Path<i64>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    match super::create_application(State(state), caller.clone(), Path(id)).await {
-        Ok((_, axum::Json(view))) => {
+    match service::create_application(&state, &caller, id).await {
+        Ok(view) => {
             see_other(format!("/scholarships/applications/{}/pages/personal", view.application.id))
         }
         Err(err) => error_page(lang, Some(&caller), &err),
@@ -275,10 +278,10 @@ async fn summary_response(
     error: Option<&ApiError>,
 ) -> Response {
     let built = async {
-        let (app, call) = super::load_application(state, caller, id).await?;
-        let published = super::published_result(state, call.id).await?;
+        let (app, call) = service::load_application(state, caller, id).await?;
+        let published = service::published_result(state, call.id).await?;
         let result = super::result_of(&app, &call, published.as_ref());
-        let view = super::view_of(state, app, &call).await?;
+        let view = service::view_of(state, app, &call).await?;
         Ok::<_, ApiError>(summary_markup(lang, caller, &call, &view, &result, error))
     }
     .await;
@@ -445,7 +448,7 @@ async fn page_form_response(
     sent: Option<&Pairs>,
     error: Option<&ApiError>,
 ) -> Response {
-    let (app, call) = match super::load_editable(state, caller, id).await {
+    let (app, call) = match service::load_editable(state, caller, id).await {
         Ok(found) => found,
         Err(err) => return error_page(lang, Some(caller), &err),
     };
@@ -580,14 +583,9 @@ async fn page_submit(
 ) -> Response {
     let lang = ui_lang(&headers);
     let saved = match page_value(&page_name, &form) {
-        Ok(value) => super::save_page(
-            State(state.clone()),
-            caller.clone(),
-            Path((id, page_name.clone())),
-            ApiJson(value),
-        )
-        .await
-        .map(|_| ()),
+        Ok(value) => {
+            service::save_page(&state, &caller, id, page_name.clone(), value).await.map(|_| ())
+        }
         Err(err) => Err(err),
     };
     match saved {
@@ -616,18 +614,18 @@ async fn upload(
 ) -> Response {
     let lang = ui_lang(&headers);
     let stored = async {
-        let (_, call) = super::load_editable(&state, &caller, id).await?;
+        let (_, call) = service::load_editable(&state, &caller, id).await?;
         let multipart = multipart.map_err(|e| {
             ApiError::bad_request("upload.malformed", e.body_text()).with_field("file")
         })?;
         let form = read_form(multipart, &PDF_RULE).await?;
         let kind = form.field("kind").unwrap_or_default().to_owned();
-        super::check_document_kind(&call, &kind)?;
+        service::check_document_kind(&call, &kind)?;
         let file =
             form.file("file").ok_or_else(|| invalid("file", "choose a PDF file to upload"))?;
         let filename =
             if file.filename.is_empty() { format!("{kind}.pdf") } else { file.filename.clone() };
-        super::store_document(&state, &caller, id, kind, filename, file.content.clone()).await
+        service::store_document(&state, &caller, id, kind, filename, file.content.clone()).await
     }
     .await;
     match stored {
@@ -644,7 +642,7 @@ async fn submit(
     Path(id): Path<i64>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    match super::submit(State(state.clone()), caller.clone(), Path(id)).await {
+    match service::submit(&state, &caller, id).await {
         Ok(_) => see_other(format!("/scholarships/applications/{id}")),
         Err(err) => summary_response(&state, &caller, lang, id, Some(&err)).await,
     }
@@ -670,9 +668,8 @@ async fn nominations_response(
     error: Option<&ApiError>,
 ) -> Response {
     let built = async {
-        let call = super::load_call(state, caller, call_id).await?;
-        let axum::Json(apps) =
-            super::call_applications(State(state.clone()), caller.clone(), Path(call_id)).await?;
+        let call = service::load_call(state, caller, call_id).await?;
+        let apps = service::call_applications(state, caller, call_id).await?;
         Ok::<_, ApiError>((call, apps))
     }
     .await;
@@ -734,16 +731,14 @@ async fn endorsement(
                 endorse: form_value(&form, "decision") == "endorse",
                 comment: Some(form_value(&form, "comment").to_owned()),
             };
-            super::endorse(State(state.clone()), caller.clone(), Path(id), ApiJson(req))
-                .await
-                .map(|axum::Json(app)| app.call_id)
+            service::endorse(&state, &caller, id, req).await.map(|app| app.call_id)
         }
         _ => Err(invalid("decision", "choose endorse or decline")),
     };
     match decided {
         Ok(call_id) => see_other(format!("/scholarships/calls/{call_id}/nominations")),
         Err(err) => match state.store.application(id).await {
-            Ok(Some(app)) if super::can_endorse(&caller, &app) => {
+            Ok(Some(app)) if service::can_endorse(&caller, &app) => {
                 nominations_response(&state, &caller, lang, app.call_id, Some(&err)).await
             }
             _ => error_page(lang, Some(&caller), &err),
@@ -1104,9 +1099,9 @@ async fn create_call(
 ) -> Response {
     let lang = ui_lang(&headers);
     let created = match spec_from_form(&form) {
-        Ok((spec, rows)) => super::create_call(State(state), caller.clone(), ApiJson(spec))
+        Ok((spec, rows)) => service::create_call(&state, &caller, spec)
             .await
-            .map(|(_, axum::Json(call))| call.id)
+            .map(|call| call.id)
             .map_err(|e| field_to_row(e, &rows)),
         Err(err) => Err(err),
     };
@@ -1141,15 +1136,15 @@ async fn manage_response(
     notice: Notice,
 ) -> Response {
     let built = async {
-        let call = super::load_managed_call(state, caller, id).await?;
+        let call = service::load_managed_call(state, caller, id).await?;
         let apps = state.store.applications(id).await?;
-        let (_, ranking) = super::call_ranking(state, &call).await?;
+        let (_, ranking) = service::call_ranking(state, &call).await?;
         let runs: Vec<super::PlacementView> = state
             .store
             .placements(id)
             .await?
             .into_iter()
-            .map(super::placement_view)
+            .map(service::placement_view)
             .collect::<Result<_, _>>()?;
         Ok::<_, ApiError>((call, apps, ranking, runs))
     }
@@ -1259,12 +1254,10 @@ async fn edit_call(
 ) -> Response {
     let lang = ui_lang(&headers);
     let updated = match spec_from_form(&form) {
-        Ok((spec, rows)) => {
-            super::update_call(State(state.clone()), caller.clone(), Path(id), ApiJson(spec))
-                .await
-                .map(|_| ())
-                .map_err(|e| field_to_row(e, &rows))
-        }
+        Ok((spec, rows)) => service::update_call(&state, &caller, id, spec)
+            .await
+            .map(|_| ())
+            .map_err(|e| field_to_row(e, &rows)),
         Err(err) => Err(err),
     };
     match updated {
@@ -1300,14 +1293,9 @@ async fn call_status(
 ) -> Response {
     let lang = ui_lang(&headers);
     let done = match CallStatus::parse(form_value(&form, "status")) {
-        Some(status) => super::set_call_status(
-            State(state.clone()),
-            caller.clone(),
-            Path(id),
-            ApiJson(StatusRequest { status }),
-        )
-        .await
-        .map(|_| Notice::None),
+        Some(status) => service::set_call_status(&state, &caller, id, StatusRequest { status })
+            .await
+            .map(|_| Notice::None),
         None => Err(invalid("status", "choose published or closed")),
     };
     after_action(&state, &caller, lang, id, done).await
@@ -1321,12 +1309,10 @@ async fn assign(
     Path(id): Path<i64>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    let done = super::assign(State(state.clone()), caller.clone(), Path(id)).await.map(
-        |axum::Json(report)| Notice::Assigned {
-            assigned: report.assigned.len(),
-            short: report.short.len(),
-        },
-    );
+    let done = service::assign(&state, &caller, id).await.map(|report| Notice::Assigned {
+        assigned: report.assigned.len(),
+        short: report.short.len(),
+    });
     after_action(&state, &caller, lang, id, done).await
 }
 
@@ -1346,9 +1332,7 @@ async fn place(
         tie_break: None,
         seed: None,
     };
-    let done = super::place(State(state.clone()), caller.clone(), Path(id), ApiJson(req))
-        .await
-        .map(|_| Notice::None);
+    let done = service::place(&state, &caller, id, req).await.map(|_| Notice::None);
     after_action(&state, &caller, lang, id, done).await
 }
 
@@ -1360,9 +1344,7 @@ async fn publish(
     Path((id, run)): Path<(i64, i64)>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    let done = super::publish(State(state.clone()), caller.clone(), Path((id, run)))
-        .await
-        .map(|_| Notice::None);
+    let done = service::publish(&state, &caller, id, run).await.map(|_| Notice::None);
     after_action(&state, &caller, lang, id, done).await
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The API is public, like the HS reference data: it reads the compiled-in schedules and rule
 //! books and the official exchange rates entered on this server (published figures), never
-//! anyone's own data, so it takes no [`crate::auth::Caller`]; entering rates ([`rates`]) does. It is
+//! anyone's own data, so it takes no [`caravan_web::auth::Caller`]; entering rates ([`rates`]) does. It is
 //! protected by the global body limit, by per-request limits on list sizes and text lengths,
 //! and by validating every input into the one error shape naming the field.
 
@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::AppState;
+use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 pub use pages::TariffKey;
 
@@ -61,6 +61,18 @@ pub struct RuleBookEntry {
     pub book: RuleBook,
 }
 
+/// The tariff feature's state, read from [`AppState`]'s features.
+pub trait TariffState {
+    /// Tariff schedules and rules of origin.
+    fn tariff(&self) -> &TariffData;
+}
+
+impl TariffState for AppState {
+    fn tariff(&self) -> &TariffData {
+        self.feature::<TariffData>()
+    }
+}
+
 /// Tariff schedules and rule books the server answers from.
 pub struct TariffData {
     /// Every shipped schedule, by jurisdiction and validity date.
@@ -72,7 +84,8 @@ pub struct TariffData {
     /// The official rates administrators entered, per schedule currency, as the calculator
     /// reads them ([`rates::stored_rates_for`]); keyed by the currencies of the shipped
     /// schedules only, so the map stays as small as they are.
-    pub(crate) stored_rates: crate::memo::Memo<CurrencyCode, std::sync::Arc<rates::StoredRates>>,
+    pub(crate) stored_rates:
+        caravan_web::memo::Memo<CurrencyCode, std::sync::Arc<rates::StoredRates>>,
 }
 
 impl TariffData {
@@ -102,7 +115,7 @@ impl TariffData {
             tariff,
             rule_books,
             documents: documents.into_iter().collect(),
-            stored_rates: crate::memo::Memo::new(Some(rates::STORED_RATES_TTL)),
+            stored_rates: caravan_web::memo::Memo::new(Some(rates::STORED_RATES_TTL)),
         })
     }
 
@@ -432,10 +445,10 @@ pub async fn calculate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CalculateRequest>,
 ) -> Result<Response, ApiError> {
-    let declaration = req.declaration(&state.tariff.tariff, today(&state))?;
+    let declaration = req.declaration(&state.tariff().tariff, today(&state))?;
     let given = rate_rows(&req.rates)?;
     let (rates, from) = rates_for(&state, &declaration, given).await?;
-    let result = caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
+    let result = caravan_tariff::calculate_with_rates(&state.tariff().tariff, &declaration, &rates)
         .map_err(|e| calculation_error(&e, &from))?;
     // The ETT ships no descriptions: name the line as the line browser does.
     let text = line_description(&state.refdata, &result.line.code, caravan_refdata::Lang::En);
@@ -479,7 +492,7 @@ pub(crate) async fn rates_for(
         return Ok((given, RatesFrom::Request));
     }
     let Some(schedule) =
-        state.tariff.tariff.schedule_on(&declaration.jurisdiction, declaration.date)
+        state.tariff().tariff.schedule_on(&declaration.jurisdiction, declaration.date)
     else {
         return Ok((given, RatesFrom::Schedule));
     };
@@ -561,7 +574,7 @@ pub(crate) fn jurisdiction_summaries(data: &TariffData) -> Vec<JurisdictionSumma
 #[utoipa::path(get, path = "/api/v1/tariff/jurisdictions", tag = "tariff",
     responses((status = 200, body = Vec<JurisdictionSummary>)))]
 pub async fn jurisdictions(State(state): State<AppState>) -> Result<Response, ApiError> {
-    json_bytes(&jurisdiction_summaries(&state.tariff))
+    json_bytes(&jurisdiction_summaries(state.tariff()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -657,7 +670,7 @@ pub(crate) fn line_description(
         Some(_) => format!(
             "{} ({})",
             entry.description(lang),
-            crate::i18n::t(lang, pages::TariffKey::no_tnved_name)
+            caravan_web::i18n::t(lang, pages::TariffKey::no_tnved_name)
         ),
         None => entry.description(lang).to_owned(),
     })
@@ -788,7 +801,7 @@ pub async fn lines(
         Some(text) => parse_date("date", text)?,
         None => today(&state),
     };
-    let mut answer = lines_at(&state.tariff, &jurisdiction, &code, date)?;
+    let mut answer = lines_at(state.tariff(), &jurisdiction, &code, date)?;
     describe_lines(&state.refdata, &mut answer, caravan_refdata::Lang::En);
     json_bytes(&answer)
 }
@@ -830,7 +843,7 @@ pub(crate) fn agreement_summaries(data: &TariffData) -> Vec<AgreementSummary> {
 #[utoipa::path(get, path = "/api/v1/origin/agreements", tag = "origin",
     responses((status = 200, body = Vec<AgreementSummary>)))]
 pub async fn agreements(State(state): State<AppState>) -> Result<Response, ApiError> {
-    json_bytes(&agreement_summaries(&state.tariff))
+    json_bytes(&agreement_summaries(state.tariff()))
 }
 
 /// One input of the bill of materials.
@@ -977,13 +990,13 @@ pub async fn assess(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AssessRequest>,
 ) -> Result<Response, ApiError> {
-    let a = req.validate(&state.tariff)?;
+    let a = req.validate(state.tariff())?;
     let verdict = caravan_origin::assess(a.book, &a.product, &a.bom, &a.options)
         .map_err(|e| assess_error(&e))?;
     json_bytes(&verdict)
 }
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(calculate, jurisdictions, lines, agreements, assess, rates::list, rates::put))]
 pub struct ApiDoc;

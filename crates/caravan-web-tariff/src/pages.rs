@@ -14,13 +14,14 @@ use super::{
     AssessRequest, BomLineInput, CalculateRequest, DecimalInput, LinesAnswer, QuantityInput,
     assess_error, lines_at, parse_date,
 };
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
-use crate::error::ApiError;
-use crate::i18n::t;
-use crate::ui::{dotted, layout, page, ui_lang};
+use crate::TariffState;
+use caravan_web::AppState;
+use caravan_web::auth::{Caller, MaybeCaller};
+use caravan_web::error::ApiError;
+use caravan_web::i18n::t;
+use caravan_web::ui::{dotted, layout, page, ui_lang};
 
-crate::i18n::strings! { TariffKey {
+caravan_web::strings! { TariffKey {
     rates => ["Official exchange rates (CSV)", "Официальные курсы валют (CSV)", "官方汇率(CSV)"],
     rates_help => [
         "Needed when a rate is in EUR or USD and the value or the rate is in another currency: one line per rate, date,from,to,rate,source — e.g. 2026-03-01,EUR,KZT,545.12,National Bank of Kazakhstan. Left empty, the official rates entered on this server are used (KZ, KG).",
@@ -300,19 +301,19 @@ fn calculator_form(
     today: &str,
 ) -> Markup {
     let get = |name: &str| field(pairs, name);
-    let jurisdiction = super::normalise_jurisdiction(&state.tariff.tariff, get("jurisdiction"));
+    let jurisdiction = super::normalise_jurisdiction(&state.tariff().tariff, get("jurisdiction"));
     let date = if get("date").is_empty() { today } else { get("date") };
     let currency = if get("currency").is_empty() { "USD" } else { get("currency") };
     let chosen: Vec<&str> =
         pairs.iter().filter(|(k, _)| k == "document").map(|(_, v)| v.as_str()).collect();
     let mut documents = vec!["origin-cert".to_owned()];
-    documents.extend(state.tariff.documents.iter().filter(|d| *d != "origin-cert").cloned());
+    documents.extend(state.tariff().documents.iter().filter(|d| *d != "origin-cert").cloned());
     html! {
         form.grid method="get" action="/tariff" #calculator {
             div {
                 label for="jurisdiction" { (t(lang, TariffKey::jurisdiction)) }
                 select #jurisdiction name="jurisdiction" {
-                    @for j in state.tariff.tariff.jurisdictions() {
+                    @for j in state.tariff().tariff.jurisdictions() {
                         option value=(j) selected[j == jurisdiction] { (j) @if j == "EAEU" { " (" (t(lang, TariffKey::sample)) ")" } }
                     }
                 }
@@ -507,9 +508,9 @@ pub async fn calculator(
             async {
                 let given = page_rates(field(&pairs, "rates"))?;
                 let declaration =
-                    request_from_pairs(&pairs).declaration(&state.tariff.tariff, today)?;
+                    request_from_pairs(&pairs).declaration(&state.tariff().tariff, today)?;
                 let (rates, from) = super::rates_for(&state, &declaration, given).await?;
-                caravan_tariff::calculate_with_rates(&state.tariff.tariff, &declaration, &rates)
+                caravan_tariff::calculate_with_rates(&state.tariff().tariff, &declaration, &rates)
                     .map(|calc| {
                         // The ETT ships no descriptions: name the line as the line browser does.
                         let described =
@@ -599,16 +600,18 @@ fn render_lines(
     let outcome = (!code.trim().is_empty()).then(|| {
         let date =
             if date_text.trim().is_empty() { Ok(today) } else { parse_date("date", date_text) };
-        date.and_then(|date| lines_at(&state.tariff, jurisdiction, code, date)).map(|mut answer| {
-            super::describe_lines(&state.refdata, &mut answer, lang);
-            answer
-        })
+        date.and_then(|date| lines_at(state.tariff(), jurisdiction, code, date)).map(
+            |mut answer| {
+                super::describe_lines(&state.refdata, &mut answer, lang);
+                answer
+            },
+        )
     });
     let status = match &outcome {
         Some(Err(err)) => err.status,
         _ => StatusCode::OK,
     };
-    let selected = super::normalise_jurisdiction(&state.tariff.tariff, jurisdiction);
+    let selected = super::normalise_jurisdiction(&state.tariff().tariff, jurisdiction);
     let date_value = if date_text.is_empty() { today.to_string() } else { date_text.to_owned() };
     let body = html! {
         h1 { (t(lang, TariffKey::lines_title)) }
@@ -618,7 +621,7 @@ fn render_lines(
             div {
                 label for="jurisdiction" { (t(lang, TariffKey::jurisdiction)) }
                 select #jurisdiction name="jurisdiction" {
-                    @for j in state.tariff.tariff.jurisdictions() { option value=(j) selected[j == selected] { (j) } }
+                    @for j in state.tariff().tariff.jurisdictions() { option value=(j) selected[j == selected] { (j) } }
                 }
             }
             div {
@@ -827,7 +830,7 @@ fn step1(
             div {
                 label for="agreement" { (t(lang, TariffKey::agreement)) }
                 select #agreement name="agreement" {
-                    @for e in &state.tariff.rule_books {
+                    @for e in &state.tariff().rule_books {
                         option value=(e.id) selected[e.id == w.agreement] { (e.book.agreement) }
                     }
                 }
@@ -1027,14 +1030,14 @@ pub async fn origin_step(
                 }
             };
             request.bom.clear();
-            match request.validate(&state.tariff) {
+            match request.validate(state.tariff()) {
                 Ok(_) => show(StatusCode::OK, step2(lang, caller, &w, filled.max(5), None)),
                 Err(err) => show(err.status, step1(&state, lang, caller, &w, Some(&err))),
             }
         }
         step @ ("assess" | "print") => {
             let outcome = w.request().and_then(|req| {
-                let a = req.validate(&state.tariff)?;
+                let a = req.validate(state.tariff())?;
                 let verdict = caravan_origin::assess(a.book, &a.product, &a.bom, &a.options)
                     .map_err(|e| assess_error(&e))?;
                 Ok(if step == "print" {
@@ -1085,7 +1088,7 @@ mod tests {
     fn every_tariff_string_has_three_languages() {
         for key in TariffKey::ALL {
             for lang in [Lang::En, Lang::Ru, Lang::Zh] {
-                assert!(crate::i18n::has_translation(lang, *key), "{key:?} lacks {lang:?}");
+                assert!(caravan_web::i18n::has_translation(lang, *key), "{key:?} lacks {lang:?}");
             }
         }
     }

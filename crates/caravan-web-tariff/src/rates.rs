@@ -27,11 +27,12 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{RateInput, TariffData, invalid, pages::TariffKey, parse_rate_inputs};
-use crate::AppState;
-use crate::auth::{Caller, MaybeCaller};
-use crate::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
-use crate::i18n::t;
-use crate::ui::{layout, page, ui_lang};
+use crate::TariffState;
+use caravan_web::AppState;
+use caravan_web::auth::{Caller, MaybeCaller};
+use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
+use caravan_web::i18n::t;
+use caravan_web::ui::{layout, page, ui_lang};
 
 /// The most rates one upload may enter.
 pub const MAX_RATES_PER_PUT: usize = 1_000;
@@ -141,7 +142,7 @@ pub(crate) async fn stored_rates_for(
     let to = schedule.currency;
     let store = state.store.clone();
     let rates = state
-        .tariff
+        .tariff()
         .stored_rates
         .get_or_load(&to, || async move {
             let rows = store.exchange_rates_into(to, Date::MIN).await?;
@@ -240,7 +241,7 @@ fn checked_rows(
             format!("rates: at most {MAX_RATES_PER_PUT} rates at once, got {}", rows.len()),
         ));
     }
-    let currencies = schedule_currencies(&state.tariff);
+    let currencies = schedule_currencies(state.tariff());
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::with_capacity(rows.len());
     for (idx, row) in rows.into_iter().enumerate() {
@@ -262,12 +263,12 @@ fn checked_rows(
                 format!("{}: must differ from `to` ({})", field(idx, "from"), row.to),
             ));
         }
-        if !can_enter_rates(caller, &state.tariff, row.to) {
+        if !can_enter_rates(caller, state.tariff(), row.to) {
             return Err(ApiError::forbidden(format!(
                 "{}: rates into {} are entered by a platform administrator or an administrator of the customs administration of {}",
                 field(idx, "to"),
                 row.to,
-                countries_of_currency(&state.tariff, row.to)
+                countries_of_currency(state.tariff(), row.to)
                     .iter()
                     .map(CountryCode::as_str)
                     .collect::<Vec<_>>()
@@ -309,7 +310,7 @@ async fn put_checked(
     currencies.sort();
     currencies.dedup();
     for to in currencies {
-        state.tariff.stored_rates.forget(&to);
+        state.tariff().stored_rates.forget(&to);
     }
     Ok(put)
 }
@@ -340,7 +341,7 @@ pub async fn put(
 // The page.
 
 /// A file chosen on the page: CSV text (UTF-8, no NUL byte), at most 1 MiB.
-const CSV_RULE: crate::multipart::FileRule = crate::multipart::FileRule {
+const CSV_RULE: caravan_web::multipart::FileRule = caravan_web::multipart::FileRule {
     max_bytes: 1024 * 1024,
     type_name: "CSV text file",
     accepts: |bytes| std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
@@ -401,12 +402,12 @@ async fn rates_page(
     };
     let stored = match state.store.exchange_rates(to, 200).await {
         Ok(rates) => rates,
-        Err(err) => return crate::ui::error_page(lang, caller, &ApiError::from(err)),
+        Err(err) => return caravan_web::ui::error_page(lang, caller, &ApiError::from(err)),
     };
-    let currencies = schedule_currencies(&state.tariff);
+    let currencies = schedule_currencies(state.tariff());
     let may_enter: Vec<&CurrencyCode> = match caller {
         Some(caller) => {
-            currencies.iter().filter(|c| can_enter_rates(caller, &state.tariff, **c)).collect()
+            currencies.iter().filter(|c| can_enter_rates(caller, state.tariff(), **c)).collect()
         }
         None => Vec::new(),
     };
@@ -506,7 +507,7 @@ pub async fn page_post(
         let multipart = multipart.map_err(|e| {
             ApiError::bad_request("upload.malformed", e.body_text()).with_field("rates")
         })?;
-        let form = crate::multipart::read_form(multipart, &CSV_RULE).await?;
+        let form = caravan_web::multipart::read_form(multipart, &CSV_RULE).await?;
         form.field("rates").unwrap_or_default().clone_into(&mut pasted);
         let mut rows = Vec::new();
         if !pasted.trim().is_empty() {

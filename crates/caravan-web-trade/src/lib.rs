@@ -22,15 +22,18 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
-use crate::auth::Caller;
-use crate::chart;
-use crate::datasets::{self, Table};
-use crate::error::{ApiError, ApiQuery, ErrorBody};
-use crate::i18n::t;
-use crate::ui::{self, PageCaller};
+use caravan_web::AppState;
+use caravan_web::auth::Caller;
+use caravan_web::chart;
+use caravan_web::error::{ApiError, ApiQuery, ErrorBody};
+use caravan_web::i18n::t;
+use caravan_web::ui::percent_encode;
+use caravan_web::ui::{self, PageCaller};
+use caravan_web_datasets::{
+    self as datasets, DatasetKey, Table, read_upload_form, upload_form_markup,
+};
 
-crate::i18n::strings! { TradeKey {
+caravan_web::strings! { TradeKey {
     title => ["Trade analytics", "Анализ торговли", "贸易分析"],
     intro => [
         "Upload a trade table (one row per year, exporter, product and value), choose its columns, and see economic complexity, comparative advantage, concentration and growth.",
@@ -45,13 +48,6 @@ crate::i18n::strings! { TradeKey {
         "Выберите файл CSV со строкой заголовков (до 64 МиБ) или вставьте текст. Скрипты используют API: POST /api/v1/datasets?kind=trade&name=…",
         "选择带表头的 CSV 文件（最多 64 MiB），或粘贴文本。脚本请使用 API：POST /api/v1/datasets?kind=trade&name=…"
     ],
-    name => ["Name", "Название", "名称"],
-    csv_file => ["CSV file", "Файл CSV", "CSV 文件"],
-    csv => ["…or paste the CSV text", "…или вставьте текст CSV", "…或粘贴 CSV 文本"],
-    numeric => ["Numeric columns (comma-separated, checked now)", "Числовые столбцы (через запятую, проверяются сразу)", "数值列（逗号分隔，立即检查）"],
-    submit_upload => ["Upload", "Загрузить", "上传"],
-    rows => ["rows", "строк", "行"],
-    columns => ["Columns", "Столбцы", "列"],
     analyse => ["Analyse", "Анализировать", "分析"],
     choose_columns => ["Choose the columns and options, then press Analyse.", "Выберите столбцы и параметры и нажмите «Анализировать».", "选择列和选项，然后点击“分析”。"],
     col_time => ["Year column", "Столбец года", "年份列"],
@@ -100,14 +96,9 @@ crate::i18n::strings! { TradeKey {
     value => ["Value", "Стоимость", "金额"],
 } }
 
-/// The OpenAPI paths of this module, merged into [`crate::openapi`].
+/// The OpenAPI paths of this module, merged into `caravan_server::openapi`.
 #[derive(OpenApi)]
 #[openapi(paths(
-    datasets::upload,
-    datasets::list,
-    datasets::get,
-    datasets::delete,
-    datasets::share,
     complexity_api,
     proximity_api,
     mirror_api,
@@ -120,18 +111,9 @@ crate::i18n::strings! { TradeKey {
 ))]
 pub struct ApiDoc;
 
-/// This module's routes: its API under `/api/v1` and its pages. The dataset routes live here
-/// (they serve trade and poverty alike) with their own body limit.
+/// This module's routes: its API under `/api/v1` and its pages.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v1/datasets",
-            get(datasets::list)
-                .post(datasets::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(MAX_DATASET_BYTES)),
-        )
-        .route("/api/v1/datasets/{id}", get(datasets::get).delete(datasets::delete))
-        .route("/api/v1/datasets/{id}/sharing", axum::routing::put(datasets::share))
         .route("/api/v1/datasets/{id}/complexity", get(complexity_api))
         .route("/api/v1/datasets/{id}/proximity", get(proximity_api))
         .route("/api/v1/datasets/{id}/mirror", get(mirror_api))
@@ -1299,7 +1281,7 @@ async fn list_page(
                 h2 { (t(lang, TradeKey::datasets)) }
                 @if list.is_empty() { p #no-datasets { (t(lang, TradeKey::no_datasets)) } } @else {
                     table #datasets {
-                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, TradeKey::name)) } th scope="col" { (t(lang, TradeKey::rows)) } th scope="col" { (t(lang, TradeKey::columns)) } } }
+                        thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, DatasetKey::name)) } th scope="col" { (t(lang, DatasetKey::rows)) } th scope="col" { (t(lang, DatasetKey::columns)) } } }
                         tbody { @for d in &list { tr { td { (d.id) } td { a href={ "/trade/datasets/" (d.id) } { (d.name) } } td { (d.n_rows) } td { (d.columns.join(", ")) } } } }
                     }
                 }
@@ -1309,78 +1291,6 @@ async fn list_page(
             },
         ),
     )
-}
-
-/// The paste-a-CSV upload form shared by the trade and poverty pages.
-pub(crate) fn upload_form_markup(
-    lang: Lang,
-    caller: &Caller,
-    action: &str,
-    heading: &str,
-    hint: &str,
-) -> Markup {
-    html! {
-        h2 { (heading) }
-        form.card method="post" action=(action) enctype="multipart/form-data" {
-            p { (hint) }
-            // The CSRF guard reads a multipart form's first part: the token goes first.
-            input type="hidden" name="csrf_token" value=(caller.csrf_token());
-            label for="ds-name" { (t(lang, TradeKey::name)) }
-            input #ds-name name="name" required maxlength="200";
-            label for="ds-numeric" { (t(lang, TradeKey::numeric)) }
-            input #ds-numeric name="numeric";
-            label for="ds-file" { (t(lang, TradeKey::csv_file)) }
-            input #ds-file type="file" name="file" accept=".csv,text/csv";
-            label for="ds-csv" { (t(lang, TradeKey::csv)) }
-            textarea #ds-csv name="csv" rows="6" {}
-            button type="submit" { (t(lang, TradeKey::submit_upload)) }
-        }
-    }
-}
-
-/// A dataset upload from the browser's form: a chosen CSV file, or else the pasted text.
-pub(crate) struct UploadForm {
-    pub name: String,
-    pub numeric: String,
-    pub csv: Vec<u8>,
-}
-
-/// CSV text, not a binary file: no NUL byte in its first 8 KiB (RFC 4180 text; a spreadsheet
-/// or Parquet file has them).
-fn looks_like_text(bytes: &[u8]) -> bool {
-    !bytes[..bytes.len().min(8192)].contains(&0)
-}
-
-/// Reads the upload form (multipart, at most [`MAX_DATASET_BYTES`] per file).
-///
-/// # Errors
-/// 413/415/400 from [`crate::multipart::read_form`]; 400 naming `file` when neither a file
-/// nor pasted text came.
-pub(crate) async fn read_upload_form(
-    multipart: axum::extract::Multipart,
-) -> Result<UploadForm, ApiError> {
-    let rule = crate::multipart::FileRule {
-        max_bytes: MAX_DATASET_BYTES,
-        type_name: "CSV text file",
-        accepts: looks_like_text,
-    };
-    let form = crate::multipart::read_form(multipart, &rule).await?;
-    let csv = match form.file("file").filter(|f| !f.content.is_empty()) {
-        Some(file) => file.content.clone(),
-        None => form.field("csv").unwrap_or_default().as_bytes().to_vec(),
-    };
-    if csv.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "upload.missing_file",
-            "choose a CSV file or paste the CSV text",
-        )
-        .with_field("file"));
-    }
-    Ok(UploadForm {
-        name: form.field("name").unwrap_or_default().to_owned(),
-        numeric: form.field("numeric").unwrap_or_default().to_owned(),
-        csv,
-    })
 }
 
 async fn upload_form(
@@ -1473,19 +1383,6 @@ fn query_string(p: &ComplexityParams) -> String {
     pairs.join("&")
 }
 
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
-pub(crate) fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
-}
-
 fn fmt(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "—".to_owned(), |v| format!("{v:.digits$}"))
 }
@@ -1567,7 +1464,7 @@ fn analysis_page(
         h1 { (d.name) }
         @if uploaded { p.ok role="status" { (t(lang, TradeKey::uploaded)) } }
         @if let Some(e) = error { p.error role="alert" { (e.message) } }
-        p { (d.n_rows) " " (t(lang, TradeKey::rows)) " · " (t(lang, TradeKey::columns)) ": " (d.columns.join(", ")) }
+        p { (d.n_rows) " " (t(lang, DatasetKey::rows)) " · " (t(lang, DatasetKey::columns)) ": " (d.columns.join(", ")) }
         form.card method="get" action={ "/trade/datasets/" (d.id) } {
             p { (t(lang, TradeKey::choose_columns)) }
             (column_select(lang, "c-time", "time", TradeKey::col_time, &d.columns, p.time.as_deref(), &["year", "time", "t"]))

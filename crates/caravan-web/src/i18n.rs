@@ -13,6 +13,7 @@ pub trait Text: Copy {
 
 /// Declares a table of interface strings: an enum of keys implementing [`Text`] with an `ALL`
 /// list for the completeness test. Feature modules declare their own tables with it.
+#[macro_export]
 macro_rules! strings {
     ($name:ident { $($key:ident => [$en:expr, $ru:expr, $zh:expr]),* $(,)? }) => {
         /// A string of the interface.
@@ -32,8 +33,6 @@ macro_rules! strings {
         }
     };
 }
-#[allow(unused_imports, reason = "feature modules declare their string tables with it")]
-pub(crate) use strings;
 
 strings! { Key {
     app_name => ["Caravan", "Караван", "驼队"],

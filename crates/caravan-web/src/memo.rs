@@ -14,10 +14,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use crate::certs::lock;
-
 /// A map of values loaded on demand, each kept for `ttl` (or until forgotten).
-pub(crate) struct Memo<K, V> {
+pub struct Memo<K, V> {
     ttl: Option<Duration>,
     slots: Mutex<HashMap<K, Slot<V>>>,
 }
@@ -31,7 +29,7 @@ struct Slot<V> {
 
 impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     /// Values kept for `ttl`; `None` keeps them until [`Memo::put`] or [`Memo::forget`].
-    pub(crate) fn new(ttl: Option<Duration>) -> Self {
+    pub fn new(ttl: Option<Duration>) -> Self {
         Memo { ttl, slots: Mutex::default() }
     }
 
@@ -41,7 +39,7 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     ///
     /// # Errors
     /// The error of `load`.
-    pub(crate) async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<V, E>
+    pub async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<V, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -68,14 +66,14 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
     }
 
     /// Sets `key` to a value known now (a write made by this process).
-    pub(crate) fn put(&self, key: K, value: V) {
+    pub fn put(&self, key: K, value: V) {
         let cell = Arc::new(OnceCell::new_with(Some(value)));
         lock(&self.slots).insert(key, Slot { made: Instant::now(), cell });
     }
 
     /// Forgets `key`: the next caller loads it again. A load already under way still answers
     /// the callers waiting for it.
-    pub(crate) fn forget<Q>(&self, key: &Q)
+    pub fn forget<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -86,3 +84,9 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
 
 #[cfg(test)]
 mod tests;
+
+/// Locks `mutex`, going on with its data if a thread panicked while holding it (every value a
+/// lock here guards stays consistent between statements).
+pub fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -195,7 +195,7 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
     let store = crate::config::open_store(args.db.as_deref(), dir.path()).await?;
     let backend = store.backend();
     let (refdata, _) = crate::refdata_files::load()?;
-    let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig::default())?;
+    let state = caravan_server::state(store.clone(), Arc::new(refdata), ServerConfig::default())?;
     let run: String = format!("{:08X}", rand::random::<u32>());
     let caller = Arc::new(
         member(&store, &format!("Bench Trade {run}"), OrgKind::TradingCompany, "KZ", Role::Trader)

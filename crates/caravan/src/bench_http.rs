@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use caravan_server::{AppState, ServerConfig};
+use caravan_server::ServerConfig;
 use clap::Args;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -100,7 +100,7 @@ pub(crate) fn run(args: BenchHttpArgs) -> anyhow::Result<ExitCode> {
         let (refdata, load_time) = crate::refdata_files::load()?;
         let cold_start = cold.elapsed();
         let codes: Vec<String> = refdata.hs_entries().iter().map(|e| e.code.to_string()).collect();
-        let state = AppState::new(store, Arc::new(refdata), ServerConfig::default())?;
+        let state = caravan_server::state(store, Arc::new(refdata), ServerConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -14,7 +14,7 @@ use anyhow::Context;
 use caravan_docsign::log::{Checkpoint, LogEntry};
 use caravan_docsign::merkle::{self, Hash};
 use caravan_docsign::sig::{Algorithm, PrivateKey};
-use caravan_server::{AppState, ServerConfig};
+use caravan_server::ServerConfig;
 use caravan_store::certs::{LogLeaf, LogNode};
 use caravan_store::{Actor, Change, Store};
 use clap::Args;
@@ -62,7 +62,8 @@ pub(crate) fn run(args: BenchLogsArgs) -> anyhow::Result<ExitCode> {
         ))?;
         let store: Arc<dyn Store> = Arc::new(store);
         let (refdata, _) = crate::refdata_files::load()?;
-        let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig::default())?;
+        let state =
+            caravan_server::state(store.clone(), Arc::new(refdata), ServerConfig::default())?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use caravan_server::{AppState, ServerConfig};
+use caravan_server::ServerConfig;
 use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store};
 use caravan_types::CountryCode;
 use clap::Args;
@@ -92,7 +92,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "First start: created the administrator.\n  username: admin\n  password: {password}\nThis password is shown once. Log in at http://{addr}/login and keep it safe."
             ))?;
         }
-        let state = AppState::new(store.clone(), Arc::new(refdata), ServerConfig { secure_cookies, data_dir: Some(data_dir.clone()) })?;
+        let state = caravan_server::state(store.clone(), Arc::new(refdata), ServerConfig { secure_cookies, data_dir: Some(data_dir.clone()) })?;
         let interrupted = caravan_server::land::recover(&state).await?;
         if interrupted > 0 {
             tracing::warn!(jobs = interrupted, "land jobs interrupted by the restart were marked failed");

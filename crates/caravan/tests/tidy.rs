@@ -93,3 +93,88 @@ fn no_machine_paths_in_sources() {
         }
     }
 }
+
+/// The web crates: the core, each feature, and the assembled server.
+fn web_sources() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(workspace_root().join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "caravan-server" || name.starts_with("caravan-web") {
+            rust_files(&dir.join("src"), &mut files);
+        }
+    }
+    files
+}
+
+/// Code, without `//` comments (doc comments may speak of HTTP).
+fn code_of(text: &str) -> String {
+    text.lines()
+        .map(|line| line.split_once("//").map_or(line, |(code, _)| code))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// "A service holds no HTTP type" (issue 19): a feature's service module takes the state, the
+/// caller and typed input and answers typed output or an `ApiError`, never an axum extractor,
+/// response, header map or status code, so the API and the pages can both be thin over it.
+#[test]
+fn service_modules_hold_no_http_type() {
+    let services: Vec<PathBuf> = web_sources()
+        .into_iter()
+        .filter(|f| f.file_stem().is_some_and(|s| s == "service"))
+        .collect();
+    assert!(!services.is_empty(), "the web crates have service modules");
+    for file in services {
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for http in ["axum", "StatusCode", "HeaderMap", "Response", "http::"] {
+            assert!(
+                !code.contains(http),
+                "{} is a service module but names {http}",
+                file.display()
+            );
+        }
+    }
+}
+
+/// "No page calls an HTTP handler" (issue 19): nothing in the web crates builds an extractor
+/// (`State(…)`, `Path(…)`, `ApiJson(…)`, `ApiQuery(…)`) to call a handler with; an extractor
+/// appears only as a pattern in a handler's parameters (`Path(id): Path<i64>`).
+#[test]
+fn no_page_calls_an_http_handler() {
+    let mut calls = Vec::new();
+    for file in web_sources() {
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for extractor in ["State(", "Path(", "ApiJson(", "ApiQuery("] {
+            let mut rest = code.as_str();
+            while let Some(at) = rest.find(extractor) {
+                let before = rest[..at].chars().next_back();
+                let after = &rest[at + extractor.len()..];
+                rest = after;
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue; // `MaybeState(`, `JsonPath(`: another name
+                }
+                // The matching parenthesis, then what follows it.
+                let mut depth = 1;
+                let end = after
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        depth += match c {
+                            '(' => 1,
+                            ')' => -1,
+                            _ => 0,
+                        };
+                        depth == 0
+                    })
+                    .map_or(after.len(), |(i, _)| i + 1);
+                let next = after[end..].trim_start().chars().next();
+                if next != Some(':') && next != Some('=') {
+                    let line = code[..code.len() - after.len()].lines().count();
+                    let shown = after[..end].lines().next().unwrap_or_default();
+                    calls.push(format!("{}:{line}: {extractor}{shown}", file.display()));
+                }
+            }
+        }
+    }
+    assert!(calls.is_empty(), "extractors built to call a handler: {calls:#?}");
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use caravan_docsign::credential::{DocumentType, sample_subject};
 use caravan_refdata::{ReferenceData, SOURCE_FILES, Sources};
-use caravan_server::{AppState, ServerConfig};
+use caravan_server::ServerConfig;
 use caravan_store::{Actor, Change, NewOrganisation, NewUser, OrgKind, Role, Store};
 use caravan_types::CountryCode;
 
@@ -68,7 +68,7 @@ fn start() -> Server {
                 tokens.push(secret);
             }
             let config = ServerConfig { secure_cookies: false, data_dir: Some(data_dir) };
-            let state = AppState::new(Arc::new(store), refdata(), config).unwrap();
+            let state = caravan_server::state(Arc::new(store), refdata(), config).unwrap();
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             tx.send((format!("http://{addr}"), tokens, org.id)).unwrap();

@@ -270,7 +270,7 @@ impl Fixture {
         let store: Arc<dyn Store> =
             Arc::new(caravan_store_sqlite::SqliteStore::open(&db).await.unwrap());
         let config = ServerConfig { secure_cookies: false, data_dir: Some(data.clone()) };
-        let mut state = AppState::new(store.clone(), refdata(), config).unwrap();
+        let mut state = caravan_server::state(store.clone(), refdata(), config).unwrap();
         state.clock = Arc::new(fixed_now);
         let mut vars = BTreeMap::new();
 
@@ -567,10 +567,13 @@ impl Fixture {
         let runtime = tokio::runtime::Handle::current();
         let open = move || runtime.block_on(caravan_store_sqlite::SqliteStore::open(&db));
         let store = tokio::task::spawn_blocking(open).await.unwrap().unwrap();
+        let features = (*self.state.features).clone();
+        let features = features
+            .with(caravan_server::declarations::Window::load().unwrap())
+            .with(caravan_server::certs::VerifyCache::default());
         AppState {
             store: Arc::new(store),
-            declarations: Arc::new(caravan_server::declarations::Window::load().unwrap()),
-            cert_cache: Arc::default(),
+            features: Arc::new(features),
             login_limiter: Arc::default(),
             ..self.state.clone()
         }

@@ -130,7 +130,7 @@ impl TestApp {
             };
             store.create_user(&change, &user).await.unwrap();
         }
-        let mut state = AppState::new(store, refdata(), ServerConfig::default()).unwrap();
+        let mut state = caravan_server::state(store, refdata(), ServerConfig::default()).unwrap();
         state.clock = Arc::new(fixed_now);
         TestApp {
             state,

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use time::macros::date;
 
 use crate::support::{Multipart, TestApp, body_text, error_code};
+use caravan_server::tariff::TariffState;
 
 fn dec(text: &str) -> Decimal {
     text.parse().unwrap()
@@ -17,7 +18,7 @@ fn dec(text: &str) -> Decimal {
 
 /// What the engine answers for the same declaration, as JSON.
 fn engine(app: &TestApp, declaration: &Declaration) -> Value {
-    let calc = caravan_tariff::calculate(&app.state.tariff.tariff, declaration).unwrap();
+    let calc = caravan_tariff::calculate(&app.state.tariff().tariff, declaration).unwrap();
     let mut value = serde_json::to_value(&calc).unwrap();
     // The API adds where the rates came from: a sample schedule's own.
     value["exchange_rates_from"] = json!("schedule");
@@ -388,7 +389,7 @@ async fn origin_assessment_matches_the_engine() {
     assert_eq!(list[0]["id"], "cca-illustrative");
     assert_eq!(list[0]["illustrative"], true);
 
-    let book = app.state.tariff.rule_book("cca-illustrative").unwrap();
+    let book = app.state.tariff().rule_book("cca-illustrative").unwrap();
     let product = caravan_origin::Product {
         hs_code: HsCode::parse("390110").unwrap(),
         exporter: CountryCode::parse("UZ").unwrap(),
@@ -483,7 +484,7 @@ async fn every_bad_assessment_input_is_a_4xx_naming_its_field() {
     assert_eq!(status, 422);
     assert_eq!(answer["error"]["field"], "agreement");
     // A product no rule set covers.
-    let book = app.state.tariff.rule_book("cca-illustrative").unwrap();
+    let book = app.state.tariff().rule_book("cca-illustrative").unwrap();
     let uncovered = (1..=97)
         .map(|ch| HsCode::parse(&format!("{ch:02}")).unwrap())
         .find(|code| book.rule_sets_for(code).is_empty())

@@ -9,7 +9,7 @@ fn pairs(items: &[(&str, &str)]) -> Pairs {
 #[test]
 fn every_page_string_has_three_languages() {
     for key in PageKey::ALL {
-        for (i, text) in crate::i18n::Text::table(*key).iter().enumerate() {
+        for (i, text) in caravan_web::i18n::Text::table(*key).iter().enumerate() {
             assert!(!text.is_empty(), "{key:?} lacks language {i}");
         }
     }
@@ -52,7 +52,7 @@ fn call_form_errors_name_the_field_and_row() {
     let (spec, rows) = spec_from_form(&form).unwrap();
     assert_eq!(spec.programmes[0].id, 3);
     assert_eq!(spec.application_deadline.unix_timestamp(), 1_803_902_400);
-    let api = ApiError::from(super::super::validate_spec(&spec).unwrap_err());
+    let api = crate::service::refused(caravan_scholarship::validate_spec(&spec).unwrap_err());
     assert_eq!(api.field.as_deref(), Some("programmes[0].seats"));
     assert_eq!(field_to_row(api, &rows).field.as_deref(), Some("programmes[2].seats"));
 }
