@@ -18,10 +18,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
-use super::{
-    IssueRequest, authority_org, can_issue, can_manage_keys, issue, qr_payload,
-    readable_certificate, revoke,
+use super::service::{
+    self, can_issue, can_manage_keys, issue, qr_payload, readable_certificate, revoke,
 };
+use super::{IssueRequest, NewKeyRequest};
 use caravan_store::certs::SigningKey;
 use caravan_web::AppState;
 use caravan_web::auth::{Caller, MaybeCaller};
@@ -369,7 +369,7 @@ async fn register_page(
                 h1 { (title) }
                 p {
                     a href="/verify" { (t(lang, CertKey::verify_title)) } " · " a href="/logs" { (t(lang, CertKey::log_monitor)) }
-                    @if super::is_authority_kind(caller.org.kind) && can_manage_keys(caller, &caller.org) {
+                    @if service::is_authority_kind(caller.org.kind) && can_manage_keys(caller, &caller.org) {
                         " · " a #keys-link href={ "/organisations/" (caller.org.id) "/signing-keys" } { (t(lang, CertKey::signing_keys)) }
                     }
                 }
@@ -629,7 +629,7 @@ async fn detail(
                 }
                 label for="qr" { (t(lang, CertKey::qr_payload)) }
                 textarea #qr readonly rows="4" cols="80" aria-describedby="qr-help" { (qr_text) }
-                @if cert.revoked_at.is_none() && super::can_revoke(&caller, &cert) {
+                @if cert.revoked_at.is_none() && service::can_revoke(&caller, &cert) {
                     h2 { (t(lang, CertKey::revoke)) }
                     form.card method="post" action={ "/certificates/" (cert.id) "/revoke" } {
                         input type="hidden" name="csrf_token" value=(caller.csrf_token());
@@ -735,18 +735,18 @@ async fn verify_submit(
 ) -> Response {
     let lang = ui_lang(&headers);
     // Another system's document (OpenAttestation, SPS XML, UNTP): its verdict, computed offline.
-    if let Some(verdict) = super::verify_other_format(form.payload.as_bytes()) {
+    if let Some(verdict) = service::verify_other_format(form.payload.as_bytes()) {
         let result = render_verdict(lang, &verdict);
         return page(
             StatusCode::OK,
             verify_page(lang, caller.0.as_ref(), &form.payload, Some(result)),
         );
     }
-    let report = match super::verify_presented(&state, form.payload.as_bytes()).await {
+    let report = match service::verify_presented(&state, form.payload.as_bytes()).await {
         Ok(report) => report,
         Err(err) => return error_page(lang, caller.0.as_ref(), &err),
     };
-    let doc = super::certificate_bytes(form.payload.as_bytes())
+    let doc = service::certificate_bytes(form.payload.as_bytes())
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok());
     let result = html! {
@@ -780,7 +780,7 @@ async fn logs(
 }
 
 async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result<Markup, ApiError> {
-    let file = super::trust_list_file(state).await?;
+    let file = service::trust_list_file(state).await?;
     let mut sections = Vec::new();
     for authority in &file.authorities {
         let size = state.store.log_size(&authority.log_id).await?;
@@ -805,7 +805,7 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
             plans.iter().flatten().flat_map(merkle::SubtreeProof::subtrees).collect();
         needed.sort_unstable();
         needed.dedup();
-        let subtrees = super::subtree_hashes(state, &authority.log_id, &needed).await?;
+        let subtrees = service::subtree_hashes(state, &authority.log_id, &needed).await?;
         let mut rows = Vec::new();
         for (idx, cp) in checkpoints.iter().enumerate() {
             let consistency = idx.checked_sub(1).map(|prev_idx| {
@@ -882,7 +882,7 @@ async fn inclusion_of(state: &AppState, id: &str) -> Result<Option<(String, u64,
     let mut needed = plan.subtrees();
     needed.extend(merkle::root_subtrees(size));
     needed.push(leaf);
-    let subtrees = super::subtree_hashes(state, &cert.log_id, &needed).await?;
+    let subtrees = service::subtree_hashes(state, &cert.log_id, &needed).await?;
     let lookup = |s| subtrees.get(&s).copied();
     let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
     let root = merkle::root_from_subtrees(size, lookup).map_err(ApiError::internal)?;
@@ -935,16 +935,9 @@ async fn keys_body(
     entered: &HashMap<String, Vec<String>>,
     error: Option<&ApiError>,
 ) -> Response {
-    let org = match authority_org(state, org_id).await {
-        Ok(org) if can_manage_keys(caller, &org) => org,
-        Ok(_) => {
-            return error_page(lang, Some(caller), &ApiError::forbidden(super::KEYS_FORBIDDEN));
-        }
+    let (org, keys) = match service::authority_keys(state, caller, org_id).await {
+        Ok(found) => found,
         Err(err) => return error_page(lang, Some(caller), &err),
-    };
-    let keys = match state.store.signing_keys(Some(org.id)).await {
-        Ok(keys) => keys,
-        Err(err) => return error_page(lang, Some(caller), &err.into()),
     };
     let now = (state.clock)();
     let status = error.map_or(StatusCode::OK, |err| err.status);
@@ -1040,17 +1033,13 @@ async fn generate_key_form(
         entered.entry(name).or_default().push(value);
     }
     let result = async {
-        let org = authority_org(&state, org_id).await?;
-        if !can_manage_keys(&caller, &org) {
-            return Err(ApiError::forbidden(super::KEYS_FORBIDDEN));
-        }
-        let alg = super::parse_alg(entered.get("alg").and_then(|v| v.first()).map(String::as_str))?;
-        // No box ticked is an empty list, which the check names; an absent field is not "all".
-        let types = super::parse_doc_types(Some(
-            entered.get("document_types").cloned().unwrap_or_default(),
-        ))?;
-        let rotate = entered.get("rotate").is_some_and(|v| v.iter().any(|r| r == "true"));
-        super::generate_key(&state, &caller, &org, alg, types, rotate).await
+        let request = NewKeyRequest {
+            alg: entered.get("alg").and_then(|v| v.first()).cloned(),
+            // No box ticked is an empty list, which the check names; an absent field is not "all".
+            document_types: Some(entered.get("document_types").cloned().unwrap_or_default()),
+            rotate: entered.get("rotate").is_some_and(|v| v.iter().any(|r| r == "true")),
+        };
+        service::add_key(&state, &caller, org_id, request).await
     }
     .await;
     match result {
@@ -1072,7 +1061,7 @@ async fn retire_key_form(
     Path(key_id): Path<i64>,
 ) -> Response {
     let lang = ui_lang(&headers);
-    match super::retire(&state, &caller, key_id).await {
+    match service::retire(&state, &caller, key_id).await {
         Ok(key) => {
             Redirect::to(&format!("/organisations/{}/signing-keys", key.org_id)).into_response()
         }
