@@ -8,6 +8,7 @@
 
 pub mod pages;
 pub mod rates;
+pub mod service;
 
 use std::collections::BTreeSet;
 
@@ -16,8 +17,8 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use caravan_origin::{AssessError, AssessOptions, Material, Product, RuleBook};
-use caravan_tariff::{Declaration, DutyError, Quantity, Schedule, Unit};
+use caravan_origin::{AssessOptions, Material, Product, RuleBook};
+use caravan_tariff::{Declaration, Quantity, Unit};
 use caravan_types::{CountryCode, CurrencyCode, Decimal, HsCode, Money};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -27,6 +28,7 @@ use caravan_web::AppState;
 use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 pub use pages::TariffKey;
+pub use service::{StoredRates, can_enter_rates};
 
 /// The schedule files shipped in `data/tariff/schedules/`, compiled in: the real KZ and KG
 /// schedules imported from the EAEU Common Customs Tariff, and the illustrative samples (see
@@ -82,10 +84,10 @@ pub struct TariffData {
     /// Codes of the documents the schedules ask for (for the calculator's check boxes).
     pub documents: Vec<String>,
     /// The official rates administrators entered, per schedule currency, as the calculator
-    /// reads them ([`rates::stored_rates_for`]); keyed by the currencies of the shipped
+    /// reads them ([`service::stored_rates_for`]); keyed by the currencies of the shipped
     /// schedules only, so the map stays as small as they are.
     pub(crate) stored_rates:
-        caravan_web::memo::Memo<CurrencyCode, std::sync::Arc<rates::StoredRates>>,
+        caravan_web::memo::Memo<CurrencyCode, std::sync::Arc<service::StoredRates>>,
 }
 
 impl TariffData {
@@ -115,7 +117,7 @@ impl TariffData {
             tariff,
             rule_books,
             documents: documents.into_iter().collect(),
-            stored_rates: caravan_web::memo::Memo::new(Some(rates::STORED_RATES_TTL)),
+            stored_rates: caravan_web::memo::Memo::new(Some(service::STORED_RATES_TTL)),
         })
     }
 
@@ -394,41 +396,6 @@ impl CalculateRequest {
     }
 }
 
-/// The request field a duty error is about (the engine speaks of the CLI's flags).
-fn duty_error(err: &DutyError) -> ApiError {
-    let (code, field) = match err {
-        DutyError::UnknownJurisdiction { .. } => ("tariff.unknown_jurisdiction", "jurisdiction"),
-        DutyError::DateOutsideSchedules { .. } | DutyError::LineNotValid { .. } => {
-            ("tariff.date_outside_validity", "date")
-        }
-        DutyError::UnknownCode { .. } => ("tariff.unknown_code", "code"),
-        DutyError::NonPositiveValue(_) => ("tariff.invalid_value", "value"),
-        DutyError::NegativeQuantity(_) => ("tariff.invalid_quantity", "quantity.amount"),
-        DutyError::MissingQuantity { .. } => ("tariff.quantity_required", "quantity"),
-        DutyError::IncompatibleUnit { .. } => ("tariff.incompatible_unit", "quantity.unit"),
-        DutyError::NoExchangeRate { .. } => ("tariff.no_exchange_rate", "currency"),
-        DutyError::NoRateOnDate { .. } => ("tariff.no_exchange_rate", "rates"),
-        DutyError::TooLarge { field, .. } => {
-            ("tariff.too_large", if *field == "quantity" { "quantity.amount" } else { field })
-        }
-        DutyError::Overflow { .. } => ("tariff.too_large", "value"),
-    };
-    // The engine's message tells the CLI user to "give --quantity and --unit".
-    let mut message = err
-        .to_string()
-        .replace("give --quantity and --unit", "give quantity.amount and quantity.unit");
-    if matches!(err, DutyError::NoExchangeRate { .. }) {
-        message.push_str(
-            ": give the official rate of the day in `rates` ({date, from, to, rate, source})",
-        );
-    }
-    ApiError::unprocessable(code, message).with_field(field)
-}
-
-fn today(state: &AppState) -> Date {
-    (state.clock)().date()
-}
-
 fn json_bytes(value: &impl Serialize) -> Result<Response, ApiError> {
     let body = serde_json::to_vec(value).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
@@ -445,71 +412,10 @@ pub async fn calculate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CalculateRequest>,
 ) -> Result<Response, ApiError> {
-    let declaration = req.declaration(&state.tariff().tariff, today(&state))?;
-    let given = rate_rows(&req.rates)?;
-    let (rates, from) = rates_for(&state, &declaration, given).await?;
-    let result = caravan_tariff::calculate_with_rates(&state.tariff().tariff, &declaration, &rates)
-        .map_err(|e| calculation_error(&e, &from))?;
-    // The ETT ships no descriptions: name the line as the line browser does.
-    let text = line_description(&state.refdata, &result.line.code, caravan_refdata::Lang::En);
-    json_bytes(&CalculateAnswer {
-        calculation: described(result, text.as_deref()),
-        exchange_rates_from: from.as_str(),
+    service::calculate_request(&state, &req, |calculation, from| {
+        json_bytes(&CalculateAnswer { calculation, exchange_rates_from: from.as_str() })
     })
-}
-
-/// Where a calculation's exchange rates came from.
-pub(crate) enum RatesFrom {
-    /// The request's `rates` (or the page's rates box).
-    Request,
-    /// The official rates entered on this server ([`rates`]), for a real schedule.
-    Stored(std::sync::Arc<rates::StoredRates>),
-    /// The schedule's own (illustrative samples) or none needed.
-    Schedule,
-}
-
-impl RatesFrom {
-    pub(crate) fn as_str(&self) -> &'static str {
-        match self {
-            RatesFrom::Request => "request",
-            RatesFrom::Stored(_) => "stored",
-            RatesFrom::Schedule => "schedule",
-        }
-    }
-}
-
-/// The rates a calculation uses: the request's when it gives any, else the official rates
-/// entered on this server for a real schedule's currency (the rows of the declaration date).
-///
-/// # Errors
-/// The store cannot be read.
-pub(crate) async fn rates_for(
-    state: &AppState,
-    declaration: &Declaration,
-    given: Vec<caravan_tariff::RateRow>,
-) -> Result<(Vec<caravan_tariff::RateRow>, RatesFrom), ApiError> {
-    if !given.is_empty() {
-        return Ok((given, RatesFrom::Request));
-    }
-    let Some(schedule) =
-        state.tariff().tariff.schedule_on(&declaration.jurisdiction, declaration.date)
-    else {
-        return Ok((given, RatesFrom::Schedule));
-    };
-    match rates::stored_rates_for(state, schedule).await? {
-        Some(stored) => Ok((stored.for_day(declaration.date), RatesFrom::Stored(stored))),
-        None => Ok((given, RatesFrom::Schedule)),
-    }
-}
-
-/// A duty error in the request's words; a missing stored rate says who enters it and where.
-pub(crate) fn calculation_error(err: &DutyError, from: &RatesFrom) -> ApiError {
-    match from {
-        RatesFrom::Stored(stored) => {
-            rates::stored_rate_error(err, stored).unwrap_or_else(|| duty_error(err))
-        }
-        _ => duty_error(err),
-    }
+    .await?
 }
 
 /// The answer of `POST /api/v1/tariff/calculate`: the breakdown and where its rates came from.
@@ -545,36 +451,11 @@ pub struct JurisdictionSummary {
     pub versions: Vec<ScheduleSummary>,
 }
 
-fn schedule_summary(s: &Schedule) -> ScheduleSummary {
-    ScheduleSummary {
-        title: s.title.clone(),
-        version: s.version.to_string(),
-        valid_from: s.valid_from.to_string(),
-        valid_to: s.valid_to.map(|d| d.to_string()),
-        illustrative: s.illustrative,
-        notice: s.notice.clone(),
-        currency: s.currency.to_string(),
-        nomenclature: s.nomenclature.clone(),
-        lines: s.lines.len(),
-        measures: s.measures.len(),
-    }
-}
-
-pub(crate) fn jurisdiction_summaries(data: &TariffData) -> Vec<JurisdictionSummary> {
-    data.tariff
-        .jurisdictions()
-        .map(|j| JurisdictionSummary {
-            jurisdiction: j.to_owned(),
-            versions: data.tariff.versions(j).iter().map(schedule_summary).collect(),
-        })
-        .collect()
-}
-
 /// The tariff schedules loaded, per jurisdiction, with their validity dates.
 #[utoipa::path(get, path = "/api/v1/tariff/jurisdictions", tag = "tariff",
     responses((status = 200, body = Vec<JurisdictionSummary>)))]
 pub async fn jurisdictions(State(state): State<AppState>) -> Result<Response, ApiError> {
-    json_bytes(&jurisdiction_summaries(state.tariff()))
+    json_bytes(&service::jurisdictions(&state))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -626,164 +507,8 @@ pub struct LinesAnswer {
     pub lines: Vec<LineView>,
 }
 
-/// Gives the lines a schedule ships without descriptions (the ETT bundle has none) the HS 2022
-/// subheading's description in `lang` and, where the shipped TN VED list has the line, its
-/// Russian name.
-pub(crate) fn describe_lines(
-    refdata: &caravan_refdata::ReferenceData,
-    answer: &mut LinesAnswer,
-    lang: caravan_refdata::Lang,
-) {
-    for line in answer.lines.iter_mut().filter(|line| line.description.is_empty()) {
-        let Ok(code) = HsCode::parse(&line.code) else { continue };
-        if let Some(text) = line_description(refdata, &code, lang) {
-            line.description = text;
-        }
-    }
-}
-
-/// `calc` with `text` as its line's description where the schedule gave none.
-pub(crate) fn described<'a>(
-    mut calc: caravan_tariff::Calculation<'a>,
-    text: Option<&'a str>,
-) -> caravan_tariff::Calculation<'a> {
-    if let Some(text) = text.filter(|_| calc.line.description.is_empty()) {
-        calc.line.description = text;
-    }
-    calc
-}
-
-/// The description of a line its schedule ships without one: the HS 2022 subheading's in
-/// `lang` and, where the shipped TN VED list has the line, its Russian name.
-pub(crate) fn line_description(
-    refdata: &caravan_refdata::ReferenceData,
-    code: &HsCode,
-    lang: caravan_refdata::Lang,
-) -> Option<String> {
-    let entry = refdata.hs(&code.truncate(6))?;
-    Some(match entry.national_lines.iter().find(|n| n.code == *code) {
-        Some(n) if n.name_source == caravan_refdata::NameSource::TnVed => {
-            format!("{} (TN VED: {})", entry.description(lang), n.name_ru)
-        }
-        // The shipped TN VED list lacks the line: say so rather than pass the subheading's
-        // text off as the line's own name.
-        Some(_) => format!(
-            "{} ({})",
-            entry.description(lang),
-            caravan_web::i18n::t(lang, pages::TariffKey::no_tnved_name)
-        ),
-        None => entry.description(lang).to_owned(),
-    })
-}
-
 /// The most lines one browse answers with.
 pub const MAX_LINES: usize = 200;
-
-/// The lines of `jurisdiction` at or under `code` valid on `date`, with their measures.
-///
-/// # Errors
-/// Unknown jurisdiction (`jurisdiction`), no schedule in force or no line valid on the date
-/// (`date`), no line under the code (404, `code`).
-pub(crate) fn lines_at(
-    data: &TariffData,
-    jurisdiction: &str,
-    code: &str,
-    date: Date,
-) -> Result<LinesAnswer, ApiError> {
-    let jurisdiction = normalise_jurisdiction(&data.tariff, jurisdiction);
-    let code = parse_code("code", code)?;
-    let versions = data.tariff.versions(&jurisdiction);
-    if versions.is_empty() {
-        let known: Vec<&str> = data.tariff.jurisdictions().collect();
-        return Err(ApiError::not_found(
-            "tariff.unknown_jurisdiction",
-            format!("no tariff schedule for {jurisdiction:?}; known: {}", known.join(", ")),
-        )
-        .with_field("jurisdiction"));
-    }
-    let Some(schedule) = data.tariff.schedule_on(&jurisdiction, date) else {
-        let coverage: Vec<String> = versions
-            .iter()
-            .map(|s| match s.valid_to {
-                Some(to) => format!("{} to {to}", s.valid_from),
-                None => format!("from {}", s.valid_from),
-            })
-            .collect();
-        return Err(ApiError::unprocessable(
-            "tariff.date_outside_validity",
-            format!(
-                "date: no {jurisdiction} schedule is in force on {date}; schedules cover {}",
-                coverage.join("; ")
-            ),
-        )
-        .with_field("date"));
-    };
-    let under: Vec<_> =
-        schedule.lines.iter().filter(|l| l.code.as_str().starts_with(code.as_str())).collect();
-    if under.is_empty() {
-        return Err(ApiError::not_found(
-            "tariff.unknown_code",
-            format!(
-                "code {code} is not a tariff line (nor a heading of one) in the {jurisdiction} schedule {}",
-                schedule.version
-            ),
-        )
-        .with_field("code"));
-    }
-    let valid: Vec<_> = under
-        .iter()
-        .filter(|l| date >= l.valid_from && l.valid_to.is_none_or(|to| date <= to))
-        .take(MAX_LINES)
-        .collect();
-    if valid.is_empty() {
-        let periods: Vec<String> = under
-            .iter()
-            .map(|l| match l.valid_to {
-                Some(to) => format!("{} from {} to {to}", l.code, l.valid_from),
-                None => format!("{} from {}", l.code, l.valid_from),
-            })
-            .collect();
-        return Err(ApiError::unprocessable(
-            "tariff.date_outside_validity",
-            format!("date: no line under {code} is valid on {date}; valid: {}", periods.join("; ")),
-        )
-        .with_field("date"));
-    }
-    let lines = valid
-        .into_iter()
-        .map(|line| LineView {
-            code: line.code.to_string(),
-            description: line.description.clone(),
-            valid_from: line.valid_from.to_string(),
-            valid_to: line.valid_to.map(|d| d.to_string()),
-            supplementary_unit: line.supplementary_unit.map(|u| u.code().to_owned()),
-            measures: schedule
-                .measures_in_force(&line.code, date)
-                .into_iter()
-                .map(|m| MeasureView {
-                    id: m.id.clone(),
-                    kind: m.kind.as_str().to_owned(),
-                    applies_to: m.applies_to.to_string(),
-                    origin: m.origin_label.clone(),
-                    excluded_origins: m.excluded_origins.iter().map(ToString::to_string).collect(),
-                    duty: m.duty_text.clone(),
-                    document: m.document.clone(),
-                    agreement: m.agreement.clone(),
-                    valid_from: m.valid_from.to_string(),
-                    valid_to: m.valid_to.map(|d| d.to_string()),
-                    legal_reference: m.legal_reference.clone(),
-                    provenance: if m.illustrative { "illustrative" } else { "real" }.to_owned(),
-                })
-                .collect(),
-        })
-        .collect();
-    Ok(LinesAnswer {
-        jurisdiction,
-        schedule: schedule_summary(schedule),
-        date: date.to_string(),
-        lines,
-    })
-}
 
 /// The national line(s) at or under a code and their measures in force at a date.
 #[utoipa::path(get, path = "/api/v1/tariff/lines/{jurisdiction}/{code}", tag = "tariff",
@@ -797,12 +522,8 @@ pub async fn lines(
     Path((jurisdiction, code)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<DateParam>,
 ) -> Result<Response, ApiError> {
-    let date = match params.date.as_deref().filter(|d| !d.trim().is_empty()) {
-        Some(text) => parse_date("date", text)?,
-        None => today(&state),
-    };
-    let mut answer = lines_at(state.tariff(), &jurisdiction, &code, date)?;
-    describe_lines(&state.refdata, &mut answer, caravan_refdata::Lang::En);
+    let date = params.date.as_deref().unwrap_or("");
+    let answer = service::lines(&state, &jurisdiction, &code, date, caravan_refdata::Lang::En)?;
     json_bytes(&answer)
 }
 
@@ -823,27 +544,11 @@ pub struct AgreementSummary {
     pub rule_sets: usize,
 }
 
-pub(crate) fn agreement_summaries(data: &TariffData) -> Vec<AgreementSummary> {
-    data.rule_books
-        .iter()
-        .map(|e| AgreementSummary {
-            id: e.id.to_owned(),
-            agreement: e.book.agreement.clone(),
-            illustrative: e.book.illustrative,
-            notice: e.book.notice.clone(),
-            parties: e.book.parties.iter().map(ToString::to_string).collect(),
-            cumulation: e.book.cumulation.iter().map(ToString::to_string).collect(),
-            tolerance_percent: e.book.tolerance_percent.map(|d| d.to_string()),
-            rule_sets: e.book.rule_sets.len(),
-        })
-        .collect()
-}
-
 /// The rule books of origin loaded.
 #[utoipa::path(get, path = "/api/v1/origin/agreements", tag = "origin",
     responses((status = 200, body = Vec<AgreementSummary>)))]
 pub async fn agreements(State(state): State<AppState>) -> Result<Response, ApiError> {
-    json_bytes(&agreement_summaries(state.tariff()))
+    json_bytes(&service::agreements(&state))
 }
 
 /// One input of the bill of materials.
@@ -972,15 +677,6 @@ impl AssessRequest {
     }
 }
 
-pub(crate) fn assess_error(err: &AssessError) -> ApiError {
-    let code = match err {
-        AssessError::NoRule { .. } => "origin.no_rule",
-        AssessError::BomExceedsPrice { .. } => "origin.bom_exceeds_price",
-        _ => "origin.invalid_input",
-    };
-    ApiError::unprocessable(code, err.to_string()).with_field(err.field())
-}
-
 /// Does a product qualify as originating under an agreement? The verdict, the rule applied
 /// and a step-by-step explanation. Public and stateless.
 #[utoipa::path(post, path = "/api/v1/origin/assess", tag = "origin", request_body = AssessRequest,
@@ -990,10 +686,7 @@ pub async fn assess(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AssessRequest>,
 ) -> Result<Response, ApiError> {
-    let a = req.validate(state.tariff())?;
-    let verdict = caravan_origin::assess(a.book, &a.product, &a.bom, &a.options)
-        .map_err(|e| assess_error(&e))?;
-    json_bytes(&verdict)
+    json_bytes(&service::assess(&state, &req)?)
 }
 
 /// The OpenAPI paths of this module, merged into `caravan_server::openapi`.

@@ -12,9 +12,9 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::{
     AssessRequest, BomLineInput, CalculateRequest, DecimalInput, LinesAnswer, QuantityInput,
-    assess_error, lines_at, parse_date,
 };
 use crate::TariffState;
+use crate::service;
 use caravan_web::AppState;
 use caravan_web::auth::{Caller, MaybeCaller};
 use caravan_web::error::ApiError;
@@ -509,16 +509,10 @@ pub async fn calculator(
                 let given = page_rates(field(&pairs, "rates"))?;
                 let declaration =
                     request_from_pairs(&pairs).declaration(&state.tariff().tariff, today)?;
-                let (rates, from) = super::rates_for(&state, &declaration, given).await?;
-                caravan_tariff::calculate_with_rates(&state.tariff().tariff, &declaration, &rates)
-                    .map(|calc| {
-                        // The ETT ships no descriptions: name the line as the line browser does.
-                        let described =
-                            super::line_description(&state.refdata, &calc.line.code, lang);
-                        let stored = matches!(from, super::RatesFrom::Stored(_));
-                        breakdown(lang, &super::described(calc, described.as_deref()), stored)
-                    })
-                    .map_err(|e| super::calculation_error(&e, &from))
+                service::calculate(&state, &declaration, given, lang, |calculation, from| {
+                    breakdown(lang, &calculation, matches!(from, service::RatesFrom::Stored(_)))
+                })
+                .await
             }
             .await,
         )
@@ -597,16 +591,8 @@ fn render_lines(
     date_text: &str,
 ) -> Response {
     let today = (state.clock)().date();
-    let outcome = (!code.trim().is_empty()).then(|| {
-        let date =
-            if date_text.trim().is_empty() { Ok(today) } else { parse_date("date", date_text) };
-        date.and_then(|date| lines_at(state.tariff(), jurisdiction, code, date)).map(
-            |mut answer| {
-                super::describe_lines(&state.refdata, &mut answer, lang);
-                answer
-            },
-        )
-    });
+    let outcome = (!code.trim().is_empty())
+        .then(|| service::lines(state, jurisdiction, code, date_text, lang));
     let status = match &outcome {
         Some(Err(err)) => err.status,
         _ => StatusCode::OK,
@@ -1023,23 +1009,20 @@ pub async fn origin_step(
         ),
         "bom" => {
             // Check step 1 alone (an empty bill of materials is valid at this point).
-            let mut request = match w.request() {
+            let request = match w.request() {
                 Ok(r) => r,
                 Err(err) => {
                     return show(err.status, step2(lang, caller, &w, filled.max(5), Some(&err)));
                 }
             };
-            request.bom.clear();
-            match request.validate(state.tariff()) {
+            match service::check_product(&state, request) {
                 Ok(_) => show(StatusCode::OK, step2(lang, caller, &w, filled.max(5), None)),
                 Err(err) => show(err.status, step1(&state, lang, caller, &w, Some(&err))),
             }
         }
         step @ ("assess" | "print") => {
             let outcome = w.request().and_then(|req| {
-                let a = req.validate(state.tariff())?;
-                let verdict = caravan_origin::assess(a.book, &a.product, &a.bom, &a.options)
-                    .map_err(|e| assess_error(&e))?;
+                let verdict = service::assess(&state, &req)?;
                 Ok(if step == "print" {
                     printable(lang, &verdict, &(state.clock)().date().to_string())
                 } else {

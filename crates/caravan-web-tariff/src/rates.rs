@@ -1,15 +1,8 @@
-//! Official exchange rates entered by administrators (issue 18): who may enter them
-//! ([`can_enter_rates`]), the API (`GET`/`POST /api/v1/tariff/rates`), the `/tariff/rates` page
-//! (paste or upload CSV `date,from,to,rate,source`, no JavaScript), and the working set the
-//! calculator reads when a request gives no rates of its own ([`stored_rates_for`]).
-//!
-//! Stored rates apply to the real schedules (KZ, KG): the illustrative samples carry their own
-//! illustrative rates. A pair with stored rates needs a row for the declaration date: the
-//! calculator never falls back to another day's rate.
-
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+//! Official exchange rates entered by administrators (issue 18) over HTTP: the API (`GET`/`POST
+//! /api/v1/tariff/rates`) and the `/tariff/rates` page (paste or upload CSV
+//! `date,from,to,rate,source`, no JavaScript), thin adapters over the `service` module, which
+//! holds who may enter them ([`can_enter_rates`]) and the working set the calculator reads when
+//! a request gives no rates of its own.
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
@@ -17,163 +10,23 @@ use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use caravan_refdata::Lang;
-use caravan_store::rates::{NewRate, PutRates, StoredRate};
-use caravan_store::{Change, StoreError};
-use caravan_tariff::{DutyError, ExchangeRate, RateRow, Schedule};
-use caravan_types::{CountryCode, CurrencyCode, Decimal};
+use caravan_store::rates::{PutRates, StoredRate};
+use caravan_types::CurrencyCode;
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{RateInput, TariffData, invalid, pages::TariffKey, parse_rate_inputs};
+use super::{RateInput, pages::TariffKey};
 use crate::TariffState;
+use crate::service;
+pub use crate::service::{
+    MAX_RATES_LISTED, MAX_RATES_PER_PUT, STORED_RATES_TTL, StoredRates, can_enter_rates,
+};
 use caravan_web::AppState;
 use caravan_web::auth::{Caller, MaybeCaller};
 use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 use caravan_web::i18n::t;
 use caravan_web::ui::{layout, page, ui_lang};
-
-/// The most rates one upload may enter.
-pub const MAX_RATES_PER_PUT: usize = 1_000;
-/// The most rates one listing answers with.
-pub const MAX_RATES_LISTED: i64 = 1_000;
-/// How long the calculator keeps a currency's stored rates before reading them again (another
-/// server on the same database may have entered some); this server's own entries are seen at once.
-pub const STORED_RATES_TTL: Duration = Duration::from_secs(2);
-
-/// The countries whose administrators enter rates into `to`: those of the real schedules kept in
-/// `to` (KZT → KZ, KGS → KG; the illustrative samples' currencies name their countries too).
-fn countries_of_currency(data: &TariffData, to: CurrencyCode) -> Vec<CountryCode> {
-    let mut countries: Vec<CountryCode> = data
-        .tariff
-        .jurisdictions()
-        .filter(|j| data.tariff.versions(j).iter().any(|s| s.currency == to))
-        .filter_map(|j| CountryCode::parse(j).ok())
-        .collect();
-    countries.dedup();
-    countries
-}
-
-/// Every currency a schedule is kept in: the `to` of a rate must be one of them.
-pub(crate) fn schedule_currencies(data: &TariffData) -> Vec<CurrencyCode> {
-    let mut currencies: Vec<CurrencyCode> = data
-        .tariff
-        .jurisdictions()
-        .flat_map(|j| data.tariff.versions(j).iter().map(|s| s.currency))
-        .collect();
-    currencies.sort();
-    currencies.dedup();
-    currencies
-}
-
-/// May the caller enter official rates into `to`? Platform administrators for every currency; a
-/// country administrator (an administrator of the customs administration) for the currency of
-/// their country's schedule. Anyone may read them: official rates are public.
-pub fn can_enter_rates(caller: &Caller, data: &TariffData, to: CurrencyCode) -> bool {
-    caller.is_global_admin()
-        || (caller.is_country_admin()
-            && countries_of_currency(data, to).contains(&caller.org.country))
-}
-
-/// The stored rates into one currency, by foreign currency, each list in day order.
-#[derive(Debug, Default)]
-pub struct StoredRates {
-    by_from: BTreeMap<CurrencyCode, Vec<RateRow>>,
-}
-
-impl StoredRates {
-    fn from_rows(rows: Vec<StoredRate>) -> StoredRates {
-        let mut by_from: BTreeMap<CurrencyCode, Vec<RateRow>> = BTreeMap::new();
-        for row in rows {
-            // The server validated the text when it was entered; a row that no longer reads as
-            // a decimal (edited by hand in the database) is left out rather than guessed.
-            let Ok(rate) = row.rate.parse::<Decimal>() else { continue };
-            by_from.entry(row.from).or_default().push(RateRow {
-                to: row.to,
-                rate: ExchangeRate {
-                    currency: row.from,
-                    rate,
-                    valid_from: row.date,
-                    source: row.source,
-                },
-            });
-        }
-        for rows in by_from.values_mut() {
-            rows.sort_by_key(|r| r.rate.valid_from);
-        }
-        StoredRates { by_from }
-    }
-
-    /// The rows the engine needs for `date`: each pair's row of that day, or, for a pair with no
-    /// row that day, its latest earlier row (or its first), so the engine sees the pair and
-    /// refuses the day ([`DutyError::NoRateOnDate`]) instead of taking another day's rate.
-    pub fn for_day(&self, date: Date) -> Vec<RateRow> {
-        self.by_from
-            .values()
-            .filter_map(|rows| {
-                let idx = match rows.binary_search_by_key(&date, |r| r.rate.valid_from) {
-                    Ok(idx) => idx,
-                    Err(idx) => idx.saturating_sub(1),
-                };
-                rows.get(idx).cloned()
-            })
-            .collect()
-    }
-
-    /// The latest day with a rate from `from`, for messages.
-    fn latest(&self, from: CurrencyCode) -> Option<Date> {
-        self.by_from.get(&from).and_then(|rows| rows.last()).map(|r| r.rate.valid_from)
-    }
-}
-
-/// The stored rates the calculator uses for `schedule` when a request gives none: the rows into
-/// its currency for the day, or nothing for an illustrative schedule (it carries its own rates).
-///
-/// # Errors
-/// The store cannot be read.
-pub(crate) async fn stored_rates_for(
-    state: &AppState,
-    schedule: &Schedule,
-) -> Result<Option<Arc<StoredRates>>, ApiError> {
-    if schedule.illustrative {
-        return Ok(None);
-    }
-    let to = schedule.currency;
-    let store = state.store.clone();
-    let rates = state
-        .tariff()
-        .stored_rates
-        .get_or_load(&to, || async move {
-            let rows = store.exchange_rates_into(to, Date::MIN).await?;
-            Ok::<_, StoreError>(Arc::new(StoredRates::from_rows(rows)))
-        })
-        .await?;
-    Ok(Some(rates))
-}
-
-/// The error of a calculation that used stored rates: a missing day says who enters it and where.
-pub(crate) fn stored_rate_error(err: &DutyError, stored: &StoredRates) -> Option<ApiError> {
-    match err {
-        DutyError::NoRateOnDate { currency, into, date } => {
-            let latest = match stored.latest(*currency) {
-                Some(day) => format!(" (the latest entered is for {day})"),
-                None => String::new(),
-            };
-            let message = format!(
-                "date: no official {currency} to {into} rate is entered for {date}{latest}; an administrator enters it on /tariff/rates (CSV date,from,to,rate,source), or give the day's rate in `rates`"
-            );
-            Some(ApiError::unprocessable("tariff.no_exchange_rate", message).with_field("date"))
-        }
-        DutyError::NoExchangeRate { currency, into, date } => {
-            let message = format!(
-                "currency: no official {currency} to {into} rate is entered for {date}; an administrator enters it on /tariff/rates (CSV date,from,to,rate,source), or give the day's rate in `rates`"
-            );
-            Some(ApiError::unprocessable("tariff.no_exchange_rate", message).with_field("currency"))
-        }
-        _ => None,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // API.
@@ -203,11 +56,6 @@ pub struct PutRatesAnswer {
     pub counts: PutRates,
 }
 
-fn parse_to(text: &str) -> Result<CurrencyCode, ApiError> {
-    CurrencyCode::parse(&text.trim().to_uppercase())
-        .map_err(|err| invalid("to", format!("to: {err} (an ISO 4217 code such as KZT)")))
-}
-
 /// The official exchange rates entered on this server, newest day first. Public: official rates
 /// are published data.
 #[utoipa::path(get, path = "/api/v1/tariff/rates", tag = "tariff", params(RatesQuery),
@@ -216,103 +64,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<RatesQuery>,
 ) -> Result<Json<Vec<StoredRate>>, ApiError> {
-    let to = query.to.as_deref().filter(|t| !t.trim().is_empty()).map(parse_to).transpose()?;
-    let limit = query.limit.unwrap_or(MAX_RATES_LISTED);
-    if !(1..=MAX_RATES_LISTED).contains(&limit) {
-        return Err(invalid("limit", format!("limit: between 1 and {MAX_RATES_LISTED}")));
-    }
-    Ok(Json(state.store.exchange_rates(to, limit).await?))
-}
-
-/// Checks rows for entry: each into a schedule currency the caller may enter, no day and pair
-/// twice, at most [`MAX_RATES_PER_PUT`].
-fn checked_rows(
-    state: &AppState,
-    caller: &Caller,
-    rows: Vec<RateRow>,
-    field: impl Fn(usize, &str) -> String,
-) -> Result<Vec<NewRate>, ApiError> {
-    if rows.is_empty() {
-        return Err(invalid("rates", "rates: give at least one rate (date,from,to,rate,source)"));
-    }
-    if rows.len() > MAX_RATES_PER_PUT {
-        return Err(invalid(
-            "rates",
-            format!("rates: at most {MAX_RATES_PER_PUT} rates at once, got {}", rows.len()),
-        ));
-    }
-    let currencies = schedule_currencies(state.tariff());
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for (idx, row) in rows.into_iter().enumerate() {
-        if !currencies.contains(&row.to) {
-            let known: Vec<&str> = currencies.iter().map(CurrencyCode::as_str).collect();
-            return Err(invalid(
-                field(idx, "to"),
-                format!(
-                    "{}: no schedule is kept in {}; rates go into a schedule's currency: {}",
-                    field(idx, "to"),
-                    row.to,
-                    known.join(", ")
-                ),
-            ));
-        }
-        if row.rate.currency == row.to {
-            return Err(invalid(
-                field(idx, "from"),
-                format!("{}: must differ from `to` ({})", field(idx, "from"), row.to),
-            ));
-        }
-        if !can_enter_rates(caller, state.tariff(), row.to) {
-            return Err(ApiError::forbidden(format!(
-                "{}: rates into {} are entered by a platform administrator or an administrator of the customs administration of {}",
-                field(idx, "to"),
-                row.to,
-                countries_of_currency(state.tariff(), row.to)
-                    .iter()
-                    .map(CountryCode::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            ))
-            .with_field(field(idx, "to")));
-        }
-        if !seen.insert((row.rate.valid_from, row.rate.currency, row.to)) {
-            return Err(invalid(
-                field(idx, "date"),
-                format!(
-                    "{}: a second {} to {} rate for {}; give one rate a day",
-                    field(idx, "date"),
-                    row.rate.currency,
-                    row.to,
-                    row.rate.valid_from
-                ),
-            ));
-        }
-        out.push(NewRate {
-            date: row.rate.valid_from,
-            from: row.rate.currency,
-            to: row.to,
-            rate: row.rate.rate.to_string(),
-            source: row.rate.source,
-        });
-    }
-    Ok(out)
-}
-
-async fn put_checked(
-    state: &AppState,
-    caller: &Caller,
-    rates: &[NewRate],
-) -> Result<PutRates, ApiError> {
-    let change = Change { actor: caller.actor(), at: (state.clock)() };
-    let put = state.store.put_exchange_rates(&change, rates).await?;
-    let mut currencies: Vec<CurrencyCode> = rates.iter().map(|r| r.to).collect();
-    currencies.sort();
-    currencies.dedup();
-    for to in currencies {
-        state.tariff().stored_rates.forget(&to);
-    }
-    Ok(put)
+    Ok(Json(service::list_rates(&state, query.to.as_deref(), query.limit).await?))
 }
 
 /// Enters official exchange rates (audited as `tariff.rates.put`); a row for a day and pair
@@ -326,15 +78,7 @@ pub async fn put(
     caller: Caller,
     ApiJson(req): ApiJson<PutRatesRequest>,
 ) -> Result<Json<PutRatesAnswer>, ApiError> {
-    if req.rates.len() > MAX_RATES_PER_PUT {
-        return Err(invalid(
-            "rates",
-            format!("rates: at most {MAX_RATES_PER_PUT} rates at once, got {}", req.rates.len()),
-        ));
-    }
-    let rows = parse_rate_inputs(&req.rates)?;
-    let rates = checked_rows(&state, &caller, rows, |idx, name| format!("rates[{idx}].{name}"))?;
-    Ok(Json(PutRatesAnswer { counts: put_checked(&state, &caller, &rates).await? }))
+    Ok(Json(PutRatesAnswer { counts: service::put_rates(&state, &caller, &req.rates).await? }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -346,18 +90,6 @@ const CSV_RULE: caravan_web::multipart::FileRule = caravan_web::multipart::FileR
     type_name: "CSV text file",
     accepts: |bytes| std::str::from_utf8(bytes).is_ok_and(|text| !text.contains('\0')),
 };
-
-/// Rates CSV from the page (pasted or uploaded), header line optional, read as the CLI reads
-/// `--rates`.
-fn page_rows(text: &str, field: &str) -> Result<Vec<RateRow>, ApiError> {
-    let text = text.trim().trim_start_matches('\u{feff}');
-    let header = caravan_tariff::RATES_HEADER.join(",");
-    let csv = if text.starts_with(&header) { text.to_owned() } else { format!("{header}\n{text}") };
-    caravan_tariff::parse_rates_csv(&csv).map_err(|err| {
-        ApiError::unprocessable("request.invalid_field", format!("{field}: {err}"))
-            .with_field(field)
-    })
-}
 
 fn rates_table(lang: Lang, rates: &[StoredRate]) -> Markup {
     html! {
@@ -404,13 +136,8 @@ async fn rates_page(
         Ok(rates) => rates,
         Err(err) => return caravan_web::ui::error_page(lang, caller, &ApiError::from(err)),
     };
-    let currencies = schedule_currencies(state.tariff());
-    let may_enter: Vec<&CurrencyCode> = match caller {
-        Some(caller) => {
-            currencies.iter().filter(|c| can_enter_rates(caller, state.tariff(), **c)).collect()
-        }
-        None => Vec::new(),
-    };
+    let currencies = service::schedule_currencies(state.tariff());
+    let may_enter = service::rate_currencies_for(state, caller);
     let body = html! {
         h1 { (t(lang, TariffKey::rates_title)) }
         p { (t(lang, TariffKey::rates_intro)) }
@@ -481,7 +208,7 @@ pub async fn page_get(
     let to = if to_text.trim().is_empty() {
         None
     } else {
-        match parse_to(to_text) {
+        match service::parse_to(to_text) {
             Ok(to) => Some(to),
             Err(err) => {
                 return rates_page(&state, lang, caller.as_ref(), None, Some(Err(&err)), "").await;
@@ -509,18 +236,8 @@ pub async fn page_post(
         })?;
         let form = caravan_web::multipart::read_form(multipart, &CSV_RULE).await?;
         form.field("rates").unwrap_or_default().clone_into(&mut pasted);
-        let mut rows = Vec::new();
-        if !pasted.trim().is_empty() {
-            rows.extend(page_rows(&pasted, "rates")?);
-        }
-        if let Some(file) = form.file("file") {
-            let text = String::from_utf8_lossy(&file.content);
-            rows.extend(page_rows(&text, "file")?);
-        }
-        let rates = checked_rows(&state, &caller, rows, |idx, name| {
-            format!("rates (row {}, column {name})", idx + 1)
-        })?;
-        put_checked(&state, &caller, &rates).await
+        let file = form.file("file").map(|file| &file.content[..]);
+        service::enter_rates_csv(&state, &caller, &pasted, file).await
     }
     .await;
     match outcome {
