@@ -8,14 +8,14 @@
 //! is taken as the spec has it (§3.3.2 steps 1–4), with or without a `@context` in its proof.
 
 use caravan_docsign::jcs;
+use caravan_docsign::proof::{decode_proof_value, hash_data};
 use caravan_docsign::sig::{self, Algorithm};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 /// The `type` of a Data Integrity proof.
-pub const DATA_INTEGRITY_PROOF: &str = "DataIntegrityProof";
+pub const DATA_INTEGRITY_PROOF: &str = caravan_docsign::proof::DATA_INTEGRITY_PROOF;
 /// The JCS EdDSA cryptosuite (§3.3).
-pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
+pub const EDDSA_JCS_2022: &str = caravan_docsign::proof::EDDSA_CRYPTOSUITE;
 /// The RDF Dataset Canonicalization EdDSA cryptosuite (§3.2).
 pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
 /// The proof purpose of an issuer's proof on a credential (VC Data Model 2.0 §4.12).
@@ -176,12 +176,8 @@ pub fn eddsa_jcs_2022_hash_data(
         ));
     }
     let transformed = jcs::to_canonical(&Value::Object(unsecured));
-    let canonical_config = jcs::to_canonical(&Value::Object(options));
-    // Step 7, §3.3.4 "Hashing": the configuration's hash first.
-    let mut res = [0u8; 64];
-    res[..32].copy_from_slice(&Sha256::digest(&canonical_config));
-    res[32..].copy_from_slice(&Sha256::digest(&transformed));
-    Ok(res)
+    // Step 7, §3.3.4 "Hashing": the configuration's hash first, as our own proofs are hashed.
+    Ok(hash_data(Algorithm::Ed25519, &Value::Object(options), &transformed))
 }
 
 /// §3.3.2 "Verify Proof (eddsa-jcs-2022)": the Ed25519 key the proof was verified under.
@@ -202,7 +198,7 @@ fn verify_eddsa_jcs_2022(
     let Some(proof_value) = proof.get("proofValue").and_then(Value::as_str) else {
         return Err(JcsFailure::Invalid("proof.proofValue is missing or not text".to_owned()));
     };
-    let signature = decode_base58btc(proof_value).ok_or_else(|| {
+    let signature = decode_proof_value(proof_value).map_err(|_| {
         JcsFailure::Invalid(
             "proof.proofValue is not multibase base58-btc (a 'z' then base58 digits)".to_owned(),
         )
@@ -244,7 +240,8 @@ fn did_key_ed25519(verification_method: &str) -> Result<[u8; 32], JcsFailure> {
             "{verification_method}: a did:key's verification method is #{id}"
         )));
     }
-    let bytes = decode_base58btc(id).ok_or_else(|| {
+    // The same multibase base58-btc as a proofValue.
+    let bytes = decode_proof_value(id).map_err(|_| {
         JcsFailure::Invalid(format!(
             "{verification_method}: the did:key is not multibase base58-btc"
         ))
@@ -255,10 +252,6 @@ fn did_key_ed25519(verification_method: &str) -> Result<[u8; 32], JcsFailure> {
             "{verification_method} is not an Ed25519 did:key (multicodec 0xed, 32 bytes)"
         ))),
     }
-}
-
-fn decode_base58btc(text: &str) -> Option<Vec<u8>> {
-    bs58::decode(text.strip_prefix('z')?).into_vec().ok()
 }
 
 /// A JSON-LD `@context` as a list of its values: one value is a list of one.

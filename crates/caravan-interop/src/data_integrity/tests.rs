@@ -2,6 +2,7 @@
 //! step by step, then each way a proof can be wrong.
 
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use super::*;
 
@@ -18,7 +19,7 @@ fn vector_json(file: &str) -> Value {
 /// (0x1300, varint `80 26`), then the 32-byte seed.
 pub(crate) fn w3c_test_key() -> caravan_docsign::sig::PrivateKey {
     let multibase = vector_json("keyPair.json")["privateKeyMultibase"].as_str().unwrap().to_owned();
-    let bytes = decode_base58btc(&multibase).unwrap();
+    let bytes = decode_proof_value(&multibase).unwrap();
     assert_eq!(&bytes[..2], &[0x80, 0x26]);
     let seed: [u8; 32] = bytes[2..].try_into().unwrap();
     caravan_docsign::sig::PrivateKey::from_secret_bytes(Algorithm::Ed25519, &seed, "").unwrap()
@@ -69,7 +70,7 @@ fn w3c_eddsa_jcs_2022_vector_step_by_step() {
     assert_eq!(hex::encode(hash_data), vector("combinedHashJCS.txt").trim());
     assert!(vector("combinedHashJCS.txt").trim().starts_with(vector("proofHashJCS.txt").trim()));
     // The signature (sigHexJCS.txt) is the proofValue, and the W3C key signs it the same.
-    let signature = decode_base58btc(proof["proofValue"].as_str().unwrap()).unwrap();
+    let signature = decode_proof_value(proof["proofValue"].as_str().unwrap()).unwrap();
     assert_eq!(hex::encode(&signature), vector("sigHexJCS.txt").trim());
     assert_eq!(hex::encode(w3c_test_key().sign(&hash_data)), vector("sigHexJCS.txt").trim());
     // §3.3.2: the whole verification.
