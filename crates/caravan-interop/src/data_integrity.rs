@@ -262,7 +262,7 @@ fn as_list(context: &Value) -> Vec<Value> {
     }
 }
 
-/// Whether `text` is an XML Schema 1.1 Part 2 `dateTime` (§3.3.7):
+/// Whether `text` is an XML Schema 1.1 Part 2 `dateTime`, as §3.3.5 step 3 asks of `created`:
 /// `-?YYYY-MM-DDThh:mm:ss(.s+)?(Z|(+|-)hh:mm)?`, with the value ranges of each part and
 /// `24:00:00` only as the end of a day.
 pub fn is_xsd_date_time(text: &str) -> bool {
