@@ -458,35 +458,24 @@ fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[Ch
     let numbered = |idx: usize, text: &str| {
         if n_proofs == 1 { text.to_owned() } else { format!("proof {}: {text}", idx + 1) }
     };
-    let invalid: Vec<String> = proofs
-        .iter()
-        .enumerate()
-        .filter_map(|(idx, p)| match &p.outcome {
-            ProofOutcome::Invalid(reason) => Some(numbered(idx, reason)),
-            _ => None,
-        })
-        .collect();
-    let not_checked: Vec<String> = proofs
-        .iter()
-        .enumerate()
-        .filter_map(|(idx, p)| match &p.outcome {
-            ProofOutcome::NotChecked(why) => Some(numbered(idx, why)),
-            _ => None,
-        })
-        .collect();
+    // The texts of the proofs whose outcome `pick` accepts, numbered when there are several.
+    let texts = |pick: fn(&ProofOutcome) -> Option<&str>| -> Vec<String> {
+        let picked =
+            proofs.iter().enumerate().filter_map(|(idx, p)| Some((idx, pick(&p.outcome)?)));
+        picked.map(|(idx, text)| numbered(idx, text)).collect()
+    };
+    let invalid =
+        texts(|o| if let ProofOutcome::Invalid(reason) = o { Some(reason.as_str()) } else { None });
+    let not_checked =
+        texts(|o| if let ProofOutcome::NotChecked(why) = o { Some(why.as_str()) } else { None });
     if !invalid.is_empty() {
         verdict.invalid("signature", invalid.join("; "));
     } else if !not_checked.is_empty() {
         verdict.not_checked("signature", not_checked.join("; "));
     } else {
-        let details: Vec<String> = proofs
-            .iter()
-            .enumerate()
-            .filter_map(|(idx, p)| match &p.outcome {
-                ProofOutcome::Valid { detail } => Some(numbered(idx, detail)),
-                _ => None,
-            })
-            .collect();
+        let details = texts(|o| {
+            if let ProofOutcome::Valid { detail } = o { Some(detail.as_str()) } else { None }
+        });
         verdict.valid("signature", details.join("; "));
     }
     let issuer_id =
