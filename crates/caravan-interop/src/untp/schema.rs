@@ -54,17 +54,9 @@ impl SchemaKey {
     /// The schema `credential` answers to: its UNTP type, and the version of that type's
     /// context (`https://test.uncefact.org/vocabulary/untp/<kind>/<version>/`).
     pub fn of_credential(credential: &Value) -> Option<Self> {
-        let types: Vec<&str> = match credential.get("type") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            Some(Value::String(one)) => vec![one.as_str()],
-            _ => Vec::new(),
-        };
+        let types = texts(credential.get("type"));
         let (_, kind) = KINDS.iter().find(|(name, _)| types.contains(name))?;
-        let contexts: Vec<&str> = match credential.get("@context") {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            Some(Value::String(one)) => vec![one.as_str()],
-            _ => Vec::new(),
-        };
+        let contexts = texts(credential.get("@context"));
         let marker = format!("/vocabulary/untp/{kind}/");
         let version = contexts.iter().find_map(|context| {
             let (_, rest) = context.split_once(&marker)?;
@@ -72,6 +64,15 @@ impl SchemaKey {
             (!version.is_empty()).then_some(version)
         })?;
         Some(Self { kind: (*kind).to_owned(), version: version.to_owned() })
+    }
+}
+
+/// The text values of a JSON-LD member that is one string or an array of them.
+fn texts(member: Option<&Value>) -> Vec<&str> {
+    match member {
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(Value::String(one)) => vec![one.as_str()],
+        _ => Vec::new(),
     }
 }
 
