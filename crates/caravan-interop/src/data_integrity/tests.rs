@@ -64,6 +64,7 @@ fn w3c_eddsa_jcs_2022_vector_step_by_step() {
     let mut config = proof.clone();
     config.remove("proofValue");
     let canonical_config = jcs::to_canonical(&Value::Object(config));
+    assert_eq!(hex::encode(Sha256::digest(&canonical_config)), vector("proofHashJCS.txt").trim());
     assert_eq!(String::from_utf8(canonical_config).unwrap(), vector("proofCanonJCS.txt").trim());
     // §3.3.4: config hash then document hash (combinedHashJCS.txt).
     let hash_data = eddsa_jcs_2022_hash_data(&signed, proof).unwrap();
