@@ -107,7 +107,8 @@ fn read_untp_schemas(dir: &Path) -> Result<UntpSchemas> {
     paths.sort();
     let mut schemas = UntpSchemas::default();
     for path in paths {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        // A name that is not UTF-8 is shown as best it can be, and refused as no UNTP name.
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let bytes = read_input(&path)?;
         let schema: Value = serde_json::from_slice(&bytes)
             .with_context(|| format!("{} is not JSON", path.display()))?;
