@@ -462,11 +462,9 @@ impl Prefix {
             return self.n - 1;
         }
         let start = block * MARK_EVERY;
-        let (mut a, _) = self.before(sorted, start);
+        let mut running = Running::before(self, sorted, start);
         for i in start..=block_end(block) {
-            a = if i.is_multiple_of(self.chunk) { self.offsets[i / self.chunk].0 } else { a };
-            a += sorted.w[i];
-            if a >= target {
+            if running.step(sorted.w[i], sorted.y[i]).0 >= target {
                 return i;
             }
         }
@@ -1149,3 +1147,6 @@ fn generalised_lorenz(sorted: &Sorted, prefix: &Prefix, p: f64, n: f64) -> Loren
     let total = t_before + (mass - w_before).max(0.0) * y[j];
     Lorenz { p, q: y[j], total }
 }
+
+#[cfg(test)]
+mod tests;
