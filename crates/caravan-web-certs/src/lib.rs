@@ -199,15 +199,6 @@ pub async fn get_trust_list(State(state): State<AppState>) -> Result<Response, A
 
 // Issuing.
 
-/// 503 when concurrent appends keep taking the log's next index.
-fn log_busy() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "certs.log_busy",
-        "the log is busy with other appends; try again",
-    )
-}
-
 /// A request to issue a certificate.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

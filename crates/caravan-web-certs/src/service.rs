@@ -589,7 +589,11 @@ async fn append_entry(
             Err(err) => return Err(err.into()),
         }
     }
-    Err(crate::log_busy())
+    // Concurrent appends kept taking the log's next index.
+    Err(ApiError::unavailable_now(
+        "certs.log_busy",
+        "the log is busy with other appends; try again",
+    ))
 }
 
 /// The active key that signs the organisation's checkpoints, as `(key, verification method)`.

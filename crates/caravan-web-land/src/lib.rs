@@ -100,8 +100,7 @@ fn require_use(caller: &Caller) -> Result<(), ApiError> {
 
 fn data_dir(state: &AppState) -> Result<&Path, ApiError> {
     state.config.data_dir.as_deref().ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::unavailable_now(
             "land.no_data_dir",
             "this server has no data folder, so it cannot keep rasters; start it with a data folder",
         )

@@ -87,6 +87,12 @@ impl ApiError {
         .with_retry_after(RETRY_AFTER_SECONDS)
     }
 
+    /// 503 for a feature that cannot answer now but may later (a busy log, a server without a
+    /// data folder): `message` says what to do.
+    pub fn unavailable_now(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
     pub fn with_retry_after(mut self, seconds: u16) -> ApiError {
         self.retry_after = Some(seconds);
         self
