@@ -87,6 +87,6 @@ mod tests;
 
 /// Locks `mutex`, going on with its data if a thread panicked while holding it (every value a
 /// lock here guards stays consistent between statements).
-pub fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
