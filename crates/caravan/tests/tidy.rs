@@ -107,10 +107,12 @@ fn web_sources() -> Vec<PathBuf> {
     files
 }
 
-/// Code, without `//` comments (doc comments may speak of HTTP).
+/// Code, without comment lines and trailing ` // ` comments (doc comments may speak of HTTP);
+/// a `//` inside a string (`"https://…"`) keeps the rest of its line, and lines keep their numbers.
 fn code_of(text: &str) -> String {
     text.lines()
-        .map(|line| line.split_once("//").map_or(line, |(code, _)| code))
+        .map(|line| if line.trim_start().starts_with("//") { "" } else { line })
+        .map(|line| line.split_once(" // ").map_or(line, |(code, _)| code))
         .collect::<Vec<_>>()
         .join("\n")
 }
