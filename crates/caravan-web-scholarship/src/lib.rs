@@ -41,9 +41,8 @@ pub mod service;
 
 pub use pages::PageKey;
 use service::{
-    blind_view, can_read_application, can_read_call, can_review, check_document_kind, invalid,
-    load_application, load_editable, load_review, my_reviews, published_result, statistics_rows,
-    store_document,
+    blind_view, can_read_call, check_document_kind, invalid, load_editable, load_review,
+    my_reviews, published_result, statistics_rows, store_document,
 };
 
 /// Largest PDF document accepted, in bytes (this route's own body limit).
@@ -248,28 +247,7 @@ pub async fn document(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let (meta, content) = state.store.document(id).await?.ok_or_else(|| {
-        ApiError::not_found("scholarship.no_document", format!("no document {id}")).with_field("id")
-    })?;
-    let app = state
-        .store
-        .application(meta.application_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("document without application"))?;
-    let call = state
-        .store
-        .call(app.call_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("application without call"))?;
-    let reviewer = state
-        .store
-        .reviews(call.id)
-        .await?
-        .iter()
-        .any(|r| r.application_id == app.id && can_review(&caller, r));
-    if !(can_read_application(&caller, &app, &call) || reviewer) {
-        return Err(ApiError::forbidden("you may not read this document"));
-    }
+    let content = service::document(&state, &caller, id).await?;
     // Served as a download, never rendered in the site's origin: a file that starts with %PDF-
     // may still hold HTML or script a browser would sniff.
     Ok((
@@ -383,14 +361,7 @@ pub async fn reviews(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<BlindApplication>>, ApiError> {
-    if caller.user.role != Role::Reviewer {
-        return Err(ApiError::forbidden("only reviewers have review assignments"));
-    }
-    let mut out = Vec::new();
-    for review in my_reviews(&state, &caller).await? {
-        out.push(blind_view(&state, &review).await?);
-    }
-    Ok(axum::Json(out))
+    Ok(axum::Json(service::reviews(&state, &caller).await?))
 }
 
 /// One review assignment, blind.
@@ -401,8 +372,7 @@ pub async fn review(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<BlindApplication>, ApiError> {
-    let review = load_review(&state, &caller, id).await?;
-    Ok(axum::Json(blind_view(&state, &review).await?))
+    Ok(axum::Json(service::review(&state, &caller, id).await?))
 }
 
 /// Scores on the call's criteria.
@@ -491,9 +461,7 @@ pub async fn result(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<ResultView>, ApiError> {
-    let (app, call) = load_application(&state, &caller, id).await?;
-    let published = published_result(&state, call.id).await?;
-    Ok(axum::Json(result_of(&app, &call, published.as_ref())))
+    Ok(axum::Json(service::result(&state, &caller, id).await?))
 }
 
 // ---------------------------------------------------------------------------------------------

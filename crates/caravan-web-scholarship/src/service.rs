@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use caravan_scholarship::{
-    ChoicesPage, Invalid, PlacementResult, Ranking, Reviewer, check_choices, check_personal,
-    check_scores, check_study, check_text, missing_parts, plan_assignments, rank, run_placement,
-    validate_spec,
+    ChoicesPage, Invalid, PlacementResult, Ranking, ResultView, Reviewer, check_choices,
+    check_personal, check_scores, check_study, check_text, missing_parts, plan_assignments, rank,
+    result_of, run_placement, validate_spec,
 };
 use caravan_store::scholarship::{
     Application, ApplicationBody, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta,
@@ -739,4 +739,61 @@ pub(crate) async fn store_document(
     check_text("filename", &filename, 200).map_err(refused)?;
     let doc = NewDocument { application_id: id, kind, filename, content };
     Ok(state.store.add_document(&change(state, caller), &doc).await?)
+}
+
+/// The caller's review assignments, blind (reviewers only).
+pub async fn reviews(state: &AppState, caller: &Caller) -> Result<Vec<BlindApplication>, ApiError> {
+    if caller.user.role != Role::Reviewer {
+        return Err(ApiError::forbidden("only reviewers have review assignments"));
+    }
+    let mut out = Vec::new();
+    for review in my_reviews(state, caller).await? {
+        out.push(blind_view(state, &review).await?);
+    }
+    Ok(out)
+}
+
+/// One of the caller's review assignments, blind.
+pub async fn review(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<BlindApplication, ApiError> {
+    let review = load_review(state, caller, id).await?;
+    blind_view(state, &review).await
+}
+
+/// The PDF of document `id`, for whoever may read its application or reviews it.
+pub async fn document(state: &AppState, caller: &Caller, id: i64) -> Result<Vec<u8>, ApiError> {
+    let (meta, content) = state.store.document(id).await?.ok_or_else(|| {
+        ApiError::not_found("scholarship.no_document", format!("no document {id}")).with_field("id")
+    })?;
+    let app = state
+        .store
+        .application(meta.application_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("document without application"))?;
+    let call = state
+        .store
+        .call(app.call_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("application without call"))?;
+    let reviewer = state
+        .store
+        .reviews(call.id)
+        .await?
+        .iter()
+        .any(|r| r.application_id == app.id && can_review(caller, r));
+    if !(can_read_application(caller, &app, &call) || reviewer) {
+        return Err(ApiError::forbidden("you may not read this document"));
+    }
+    Ok(content)
+}
+
+/// An application's result as its reader may see it: the published placement's outcome, with
+/// its explanation, or that none is published yet.
+pub async fn result(state: &AppState, caller: &Caller, id: i64) -> Result<ResultView, ApiError> {
+    let (app, call) = load_application(state, caller, id).await?;
+    let published = published_result(state, call.id).await?;
+    Ok(result_of(&app, &call, published.as_ref()))
 }
