@@ -17,11 +17,7 @@ pub use service::{
     can_manage_rules, can_read, decide_on, items_from_csv, lodge, lodge_saved_draft, lodge_text,
     preview, replace_items, request_digest,
 };
-use service::{
-    assess_and_route, country_param, current_rules, detail_json, forget_trader, limit, load,
-    load_of, new_event, save_draft_body, scope, status_filter, store_rules, transition_error,
-    validate,
-};
+use service::{country_param, detail_json, load_of, save_draft_body, scope};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -33,11 +29,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use caravan_customs::risk::{RiskRuleSet, RoutingTable};
-use caravan_customs::{CodeListSources, CodeLists, Event, Json, Selection, Status};
-use caravan_store::declarations::{
-    DeclarationFilter, DeclarationOrder, LodgeReceipt, Lodgement, TraderRecord, Transition,
-};
-use caravan_store::{Change, OrgKind, Role, Store, StoreResult};
+use caravan_customs::{CodeListSources, CodeLists, Json};
+use caravan_store::declarations::{LodgeReceipt, Lodgement, TraderRecord};
+use caravan_store::{Store, StoreResult};
 use caravan_types::CountryCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -324,14 +318,7 @@ pub async fn update_draft(
     Path(reference): Path<String>,
     ApiJson(request): ApiJson<DeclarationRequest>,
 ) -> Result<Response, ApiError> {
-    if request.declaration.get("reference").and_then(Value::as_str) != Some(reference.as_str()) {
-        return Err(ApiError::unprocessable(
-            "declaration.reference",
-            "the data set's reference must be the one in the URL",
-        )
-        .with_field("declaration.reference"));
-    }
-    let record = save_draft_body(&state, &caller, request.declaration).await?;
+    let record = service::update_draft(&state, &caller, &reference, request.declaration).await?;
     Ok(axum::Json(record).into_response())
 }
 
@@ -429,15 +416,7 @@ pub async fn list(
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let filter = scope(
-        &caller,
-        DeclarationFilter {
-            statuses: status_filter(&query)?,
-            limit: limit(&query)?,
-            ..DeclarationFilter::default()
-        },
-    )?;
-    Ok(axum::Json(state.store.declarations(&filter).await?).into_response())
+    Ok(axum::Json(service::list(&state, &caller, &query).await?).into_response())
 }
 
 /// The customs officers' queue of their country: declarations under control, riskiest first.
@@ -448,18 +427,7 @@ pub async fn queue(
     caller: Caller,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    if caller.user.role != Role::CustomsOfficer || caller.org.kind != OrgKind::CustomsAdministration
-    {
-        return Err(ApiError::forbidden("the queue is for customs officers"));
-    }
-    let filter = DeclarationFilter {
-        country: Some(caller.org.country),
-        statuses: vec![Status::UnderControl.to_string()],
-        order: DeclarationOrder::Risk,
-        limit: limit(&query)?,
-        ..DeclarationFilter::default()
-    };
-    Ok(axum::Json(state.store.declarations(&filter).await?).into_response())
+    Ok(axum::Json(service::queue(&state, &caller, &query).await?).into_response())
 }
 
 /// A declaration with every version, assessment (channel reasons, certificate verdicts,
@@ -533,56 +501,7 @@ pub async fn amend(
     Path(reference): Path<String>,
     ApiJson(request): ApiJson<DeclarationRequest>,
 ) -> Result<Response, ApiError> {
-    let (detail, lifecycle) = load(&state, &caller, &reference).await?;
-    if detail.record.org_id != caller.org.id || !can_lodge(&caller) {
-        return Err(ApiError::forbidden("only the declarant's traders amend a declaration"));
-    }
-    let declaration = validate(&state, &request.declaration)?;
-    if declaration.reference != reference {
-        return Err(ApiError::unprocessable(
-            "declaration.reference",
-            "an amendment keeps the reference",
-        )
-        .with_field("declaration.reference"));
-    }
-    let country = state.declarations().code_lists.offices.get(&declaration.office).copied();
-    if country != Some(detail.record.country) {
-        return Err(ApiError::unprocessable(
-            "declaration.office",
-            "an amendment stays at an office of the same country",
-        )
-        .with_field("declaration.office"));
-    }
-    let amended = lifecycle.apply(Event::Amend).map_err(|e| transition_error(&e))?;
-    let events = vec![new_event(lifecycle.version(), &lifecycle, &amended, &Event::Amend)];
-    let assessed = assess_and_route(
-        &state,
-        caller.org.id,
-        &declaration,
-        detail.record.country,
-        &request.certificates,
-        amended,
-        events,
-        Selection::Keyed(state.selection_key.as_slice()),
-    )
-    .await?;
-    let transition = Transition {
-        expected_events: detail.events.len() as i64,
-        events: assessed.events,
-        status: assessed.lifecycle.status().to_string(),
-        version: i64::from(assessed.lifecycle.version()),
-        new_body: Some(request.declaration),
-        assessment: Some(assessed.assessment),
-        clear_channel: false,
-        agencies: Some(assessed.agencies),
-        agency_decision: None,
-        audit_action: "declaration.amend",
-        audit_details: json!({ "version": assessed.lifecycle.version() }),
-    };
-    let change = Change { actor: caller.actor(), at: (state.clock)() };
-    state.store.apply_transition(&change, detail.record.id, &transition).await?;
-    forget_trader(&state, detail.record.org_id);
-    Ok(axum::Json(assessed.response).into_response())
+    Ok(axum::Json(service::amend(&state, &caller, &reference, request).await?).into_response())
 }
 
 /// A country's risk rules: the current set and every stored version.
@@ -594,13 +513,7 @@ pub async fn get_rules(
     caller: Caller,
     Path(country): Path<String>,
 ) -> Result<Response, ApiError> {
-    let country = country_param(&country)?;
-    let officer = caller.user.role == Role::CustomsOfficer && caller.org.country == country;
-    if !can_manage_rules(&caller, country) && !officer {
-        return Err(ApiError::forbidden("risk rules are for the customs of that country"));
-    }
-    let current = current_rules(&state, country).await?;
-    let versions = state.store.risk_rule_sets(country).await?;
+    let (current, versions) = service::rules(&state, &caller, country_param(&country)?).await?;
     Ok(axum::Json(json!({ "current": *current, "versions": versions })).into_response())
 }
 
@@ -616,13 +529,7 @@ pub async fn put_rules(
     Path(country): Path<String>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let country = country_param(&country)?;
-    if !can_manage_rules(&caller, country) {
-        return Err(ApiError::forbidden(
-            "only customs administrators of that country change its risk rules",
-        ));
-    }
-    let record = store_rules(&state, &caller, country, &body).await?;
+    let record = service::put_rules(&state, &caller, country_param(&country)?, &body).await?;
     Ok(axum::Json(record).into_response())
 }
 

@@ -426,13 +426,9 @@ async fn rules_page(
             &ApiError::forbidden("risk rules are managed by customs administrators"),
         );
     }
-    let current = match super::current_rules(state, country).await {
-        Ok(r) => r,
+    let (current, versions) = match super::service::rules(state, caller, country).await {
+        Ok(found) => found,
         Err(e) => return error_page(lang, Some(caller), &e),
-    };
-    let versions = match state.store.risk_rule_sets(country).await {
-        Ok(v) => v,
-        Err(e) => return error_page(lang, Some(caller), &e.into()),
     };
     let text = text.unwrap_or_else(|| serde_json::to_string_pretty(&*current).unwrap_or_default());
     page(
@@ -478,7 +474,7 @@ async fn save_rules(
         );
     }
     let result = match serde_json::from_str::<Value>(&form.rules) {
-        Ok(body) => super::store_rules(&state, &caller, country, &body).await.map(|_| ()),
+        Ok(body) => super::service::put_rules(&state, &caller, country, &body).await.map(drop),
         Err(err) => Err(ApiError::bad_request("request.invalid_json", format!("not JSON: {err}"))
             .with_field("rules")),
     };

@@ -16,8 +16,8 @@ use caravan_customs::{
 };
 use caravan_refdata::ReferenceData;
 use caravan_store::declarations::{
-    DeclarationDetail, DeclarationFilter, DeclarationRecord, Lodgement, NewAssessment, NewDraft,
-    NewEvent, TraderRecord, Transition,
+    DeclarationDetail, DeclarationFilter, DeclarationOrder, DeclarationRecord, Lodgement,
+    NewAssessment, NewDraft, NewEvent, RiskRuleSetRecord, TraderRecord, Transition,
 };
 use caravan_store::{Change, JsonText, OrgKind, Role};
 use caravan_types::{CountryCode, CurrencyCode, HsCode};
@@ -335,11 +335,11 @@ pub(crate) fn forget_trader(state: &AppState, org_id: i64) {
 
 /// What an assessment produced, ready to store.
 pub(crate) struct Assessed {
-    pub(crate) events: Vec<NewEvent>,
-    pub(crate) lifecycle: Lifecycle,
-    pub(crate) assessment: NewAssessment,
-    pub(crate) agencies: Vec<String>,
-    pub(crate) response: Value,
+    events: Vec<NewEvent>,
+    lifecycle: Lifecycle,
+    assessment: NewAssessment,
+    agencies: Vec<String>,
+    response: Value,
 }
 
 pub(crate) fn risk_score(channel: Channel, n_fired: usize) -> i64 {
@@ -963,7 +963,7 @@ pub(crate) async fn store_rules(
     caller: &Caller,
     country: CountryCode,
     body: &Value,
-) -> Result<caravan_store::declarations::RiskRuleSetRecord, ApiError> {
+) -> Result<RiskRuleSetRecord, ApiError> {
     let rules_json = json!({
         "version": "pending",
         "rules": body.get("rules").cloned().unwrap_or(Value::Null),
@@ -1129,4 +1129,170 @@ pub fn items_from_csv(text: &str) -> Result<Vec<Value>, ApiError> {
         .with_field("csv"));
     }
     Ok(items)
+}
+
+/// Saves the caller's draft `reference` with the data set `declaration`, whose own reference
+/// must be `reference`.
+///
+/// # Errors
+/// 422 naming `declaration.reference` when they differ; else as a new draft.
+pub async fn update_draft(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    declaration: Value,
+) -> Result<DeclarationRecord, ApiError> {
+    if declaration.get("reference").and_then(Value::as_str) != Some(reference) {
+        return Err(ApiError::unprocessable(
+            "declaration.reference",
+            "the data set's reference must be the one in the URL",
+        )
+        .with_field("declaration.reference"));
+    }
+    save_draft_body(state, caller, declaration).await
+}
+
+/// The declarations the caller may see: a trader's company's; an officer's country's; an
+/// agency's pending queue; filtered by `query`.
+///
+/// # Errors
+/// 400 naming `status` or `limit`; 403 for a caller who may see none.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    query: &ListQuery,
+) -> Result<Vec<DeclarationRecord>, ApiError> {
+    let filter = scope(
+        caller,
+        DeclarationFilter {
+            statuses: status_filter(query)?,
+            limit: limit(query)?,
+            ..DeclarationFilter::default()
+        },
+    )?;
+    Ok(state.store.declarations(&filter).await?)
+}
+
+/// The officer's queue: the country's declarations under control, riskiest first.
+///
+/// # Errors
+/// 403 for anyone but a customs officer; 400 naming `limit`.
+pub async fn queue(
+    state: &AppState,
+    caller: &Caller,
+    query: &ListQuery,
+) -> Result<Vec<DeclarationRecord>, ApiError> {
+    if caller.user.role != Role::CustomsOfficer || caller.org.kind != OrgKind::CustomsAdministration
+    {
+        return Err(ApiError::forbidden("the queue is for customs officers"));
+    }
+    let filter = DeclarationFilter {
+        country: Some(caller.org.country),
+        statuses: vec![Status::UnderControl.to_string()],
+        order: DeclarationOrder::Risk,
+        limit: limit(query)?,
+        ..DeclarationFilter::default()
+    };
+    Ok(state.store.declarations(&filter).await?)
+}
+
+/// Amends the caller's lodged declaration `reference`: a new version, validated, assessed and
+/// routed again, at an office of the same country; the new version's assessment.
+///
+/// # Errors
+/// 403 for anyone but the declarant's traders, 422 naming the field (validation, a changed
+/// reference or country), 409 when the lifecycle refuses an amendment now.
+pub async fn amend(
+    state: &AppState,
+    caller: &Caller,
+    reference: &str,
+    request: DeclarationRequest,
+) -> Result<Value, ApiError> {
+    let (detail, lifecycle) = load(state, caller, reference).await?;
+    if detail.record.org_id != caller.org.id || !can_lodge(caller) {
+        return Err(ApiError::forbidden("only the declarant's traders amend a declaration"));
+    }
+    let declaration = validate(state, &request.declaration)?;
+    if declaration.reference != reference {
+        return Err(ApiError::unprocessable(
+            "declaration.reference",
+            "an amendment keeps the reference",
+        )
+        .with_field("declaration.reference"));
+    }
+    let country = state.declarations().code_lists.offices.get(&declaration.office).copied();
+    if country != Some(detail.record.country) {
+        return Err(ApiError::unprocessable(
+            "declaration.office",
+            "an amendment stays at an office of the same country",
+        )
+        .with_field("declaration.office"));
+    }
+    let amended = lifecycle.apply(Event::Amend).map_err(|e| transition_error(&e))?;
+    let events = vec![new_event(lifecycle.version(), &lifecycle, &amended, &Event::Amend)];
+    let assessed = assess_and_route(
+        state,
+        caller.org.id,
+        &declaration,
+        detail.record.country,
+        &request.certificates,
+        amended,
+        events,
+        Selection::Keyed(state.selection_key.as_slice()),
+    )
+    .await?;
+    let transition = Transition {
+        expected_events: detail.events.len() as i64,
+        events: assessed.events,
+        status: assessed.lifecycle.status().to_string(),
+        version: i64::from(assessed.lifecycle.version()),
+        new_body: Some(request.declaration),
+        assessment: Some(assessed.assessment),
+        clear_channel: false,
+        agencies: Some(assessed.agencies),
+        agency_decision: None,
+        audit_action: "declaration.amend",
+        audit_details: json!({ "version": assessed.lifecycle.version() }),
+    };
+    let change = Change { actor: caller.actor(), at: (state.clock)() };
+    state.store.apply_transition(&change, detail.record.id, &transition).await?;
+    forget_trader(state, detail.record.org_id);
+    Ok(assessed.response)
+}
+
+/// A country's current risk rules and every stored version, for its customs administrators
+/// and officers.
+///
+/// # Errors
+/// 403 for anyone else.
+pub async fn rules(
+    state: &AppState,
+    caller: &Caller,
+    country: CountryCode,
+) -> Result<(Arc<RiskRuleSet>, Vec<RiskRuleSetRecord>), ApiError> {
+    let officer = caller.user.role == Role::CustomsOfficer && caller.org.country == country;
+    if !can_manage_rules(caller, country) && !officer {
+        return Err(ApiError::forbidden("risk rules are for the customs of that country"));
+    }
+    let current = current_rules(state, country).await?;
+    let versions = state.store.risk_rule_sets(country).await?;
+    Ok((current, versions))
+}
+
+/// Stores `body` as the next version of the country's risk rules (its customs administrators).
+///
+/// # Errors
+/// 403 for anyone else; 422 naming the field of a rule set that does not parse or check.
+pub async fn put_rules(
+    state: &AppState,
+    caller: &Caller,
+    country: CountryCode,
+    body: &Value,
+) -> Result<RiskRuleSetRecord, ApiError> {
+    if !can_manage_rules(caller, country) {
+        return Err(ApiError::forbidden(
+            "only customs administrators of that country change its risk rules",
+        ));
+    }
+    store_rules(state, caller, country, body).await
 }
