@@ -54,6 +54,15 @@ for target in "${targets[@]}"; do
   else
     tail -n 40 "$log"
     input=$(grep -oE 'fuzz/artifacts/[^ ]+|artifacts/[^ ]+' "$log" | tail -n 1 || true)
+    # A CI log keeps only its tail, and the artifact dies with the runner: the cause and the
+    # input itself (when small) go last, where they survive.
+    echo "--- $target: cause"
+    grep -m 8 -E 'panicked at|^ERROR: |^SUMMARY: |^==[0-9]+==ERROR' "$log" | sed 's/^/    /' || true
+    artifact="${input#fuzz/}"
+    if [[ -n "$artifact" && -f "$artifact" && $(stat -c %s "$artifact") -le 4096 ]]; then
+      echo "--- $target: the input, base64 (decode into a file and run the target on it)"
+      base64 -w 100 "$artifact" | sed 's/^/    /'
+    fi
     echo "!!! $target failed; input: fuzz/${input#fuzz/} (log: fuzz/$log)"
     echo "    reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run ${features[*]} $target fuzz/${input#fuzz/}"
     failed+=("$target")
