@@ -160,8 +160,26 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// The main menu of every page, in order: the public tools, each feature's pages (each link
+/// shown only to the visitors the feature's policy lets use it), then the account pages.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    [
+        caravan_web::ui::core_navigation(),
+        certs::navigation(),
+        tariff::navigation(),
+        declarations::navigation(),
+        trade::navigation(),
+        poverty::navigation(),
+        land::navigation(),
+        scholarship::navigation(),
+        caravan_web::ui::account_navigation(),
+    ]
+    .concat()
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    caravan_web::ui::install_navigation(navigation());
     let api = Router::new()
         .route("/hs/search", get(api::hs_search))
         .route("/hs/{code}", get(api::hs_get))

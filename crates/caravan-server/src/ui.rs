@@ -25,7 +25,7 @@ pub async fn home(
 ) -> Response {
     let lang = ui_lang(&headers);
     let Some(caller) = caller else {
-        return Redirect::to("/login").into_response();
+        return public_home(lang);
     };
     let org = &caller.org;
     page(
@@ -39,9 +39,42 @@ pub async fn home(
                 p { (org.name) " · " (country_name(&state, org.country, lang)) " · " (role_label(lang, caller.user.role)) }
                 p { (t(lang, Key::home_intro)) }
                 (search_form(lang, ""))
+                h2 { (t(lang, Key::your_pages)) }
+                (menu_cards(lang, Some(&caller)))
             },
         ),
     )
+}
+
+/// The home page of a visitor who has not signed in: what Caravan is, the public tools, and the
+/// way in for everyone else.
+fn public_home(lang: Lang) -> Response {
+    page(
+        StatusCode::OK,
+        layout(
+            lang,
+            None,
+            t(lang, Key::home),
+            html! {
+                h1 { (t(lang, Key::app_name)) }
+                p { (t(lang, Key::public_home_intro)) }
+                (menu_cards(lang, None))
+                p { (t(lang, Key::public_home_login)) " " a href="/login" { (t(lang, Key::login)) } }
+            },
+        ),
+    )
+}
+
+/// The pages of the main menu `caller` is shown, as a list of links (the home page's table of
+/// contents, also without the menu bar on a narrow screen).
+fn menu_cards(lang: Lang, caller: Option<&Caller>) -> Markup {
+    html! {
+        ul.menu-cards {
+            @for link in caravan_web::ui::navigation().iter().filter(|link| link.shown_to(caller)) {
+                li { a href=(link.href) { (t(lang, link.label)) } }
+            }
+        }
+    }
 }
 
 fn country_name(state: &AppState, code: CountryCode, lang: Lang) -> String {
@@ -666,12 +699,35 @@ pub async fn audit(
     )
 }
 
-/// Fallback for unknown paths: HTML for browsers, the JSON error for API clients.
-pub async fn not_found(headers: HeaderMap, uri: axum::http::Uri) -> Response {
-    let err =
-        ApiError::not_found("route.not_found", format!("no such page or endpoint: {}", uri.path()));
+/// Fallback for unknown paths: HTML for browsers (in the visitor's language, with their menu),
+/// the JSON error for API clients.
+pub async fn not_found(
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+    caller: Result<MaybeCaller, ApiError>,
+) -> Response {
     if uri.path().starts_with("/api/") {
+        let err = ApiError::not_found(
+            "route.not_found",
+            format!("no such page or endpoint: {}", uri.path()),
+        );
         return err.into_response();
     }
-    error_page(ui_lang(&headers), None, &err)
+    let lang = ui_lang(&headers);
+    // A session that fails to authenticate still gets the not-found page, anonymously.
+    let caller = caller.ok().and_then(|MaybeCaller(caller)| caller);
+    let heading = t(lang, Key::not_found);
+    page(
+        StatusCode::NOT_FOUND,
+        layout(
+            lang,
+            caller.as_ref(),
+            heading,
+            html! {
+                h1 { (heading) }
+                p role="alert" { (t(lang, Key::page_not_found_at)) " " a href="/" { (t(lang, Key::home)) } }
+                p { code { (uri.path()) } }
+            },
+        ),
+    )
 }

@@ -646,3 +646,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/logs/{log_id}/revocations", get(log_revocations))
         .merge(pages::routes())
 }
+
+/// The feature's links in the main menu: the verifier and the logs are public; the register
+/// (issuing, revoking, keys) is for members of a certifying authority and the platform
+/// operator's administrators, who may read every certificate.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![
+        NavLink::public("/verify", Key::nav_verify),
+        NavLink::public("/logs", Key::nav_logs),
+        NavLink::signed_in("/certificates", Key::nav_certificates, |caller| {
+            service::is_authority_kind(caller.org.kind) || caller.is_global_admin()
+        }),
+    ]
+}

@@ -583,3 +583,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/risk-rules/{country}", get(get_rules).put(put_rules))
         .merge(pages::routes())
 }
+
+/// The feature's link in the main menu, for those who have declarations to see: traders and
+/// brokers, customs officers and administrators, border agencies.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::signed_in("/declarations", Key::nav_declarations, service::can_list)]
+}

@@ -71,6 +71,12 @@ pub fn can_lodge(caller: &Caller) -> bool {
         && matches!(caller.org.kind, OrgKind::TradingCompany | OrgKind::CustomsBroker)
 }
 
+/// Does the caller have declarations to list (their organisation's, their country's queue, or
+/// their agency's parts)? The rule [`scope`] applies to every list.
+pub fn can_list(caller: &Caller) -> bool {
+    scope(caller, DeclarationFilter::default()).is_ok()
+}
+
 /// Who may read a declaration: its declarant's organisation; customs officers and
 /// administrators of its country; an agency with a part in it (same country).
 pub fn can_read(caller: &Caller, record: &DeclarationRecord, detail_agencies: &[String]) -> bool {

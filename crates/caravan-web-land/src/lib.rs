@@ -1080,6 +1080,13 @@ caravan_web::strings! { LandKey {
     back => ["Back to land degradation", "Назад к деградации земель", "返回土地退化"],
 } }
 
+/// The feature's link in the main menu, for those who may use the land service.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::signed_in("/land", Key::nav_land, can_use_land)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::LandKey;

@@ -768,3 +768,14 @@ async fn dataset_page(
         ui::layout(lang, Some(&caller), &dataset.name, body),
     )
 }
+
+/// The feature's link in the main menu, for those who work with datasets.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::signed_in(
+        "/poverty",
+        Key::nav_poverty,
+        caravan_web_datasets::service::can_upload_dataset,
+    )]
+}

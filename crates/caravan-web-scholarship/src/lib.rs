@@ -887,6 +887,13 @@ pub fn routes() -> Router<AppState> {
         .merge(pages::routes())
 }
 
+/// The feature's link in the main menu, for those with a part in scholarship programmes.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::signed_in("/scholarships", Key::nav_scholarships, service::takes_part)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,21 @@ use crate::{
     PlacementView, ScoreRequest, StatKey, StatRow, StatusRequest, rfc3339,
 };
 
+/// Does the caller have a part in scholarship programmes? Applicants, reviewers, the centers'
+/// programme administrators, and the administrators of nominating bodies (who endorse), of
+/// universities (who host) and of the platform operator.
+pub fn takes_part(caller: &Caller) -> bool {
+    matches!(caller.user.role, Role::Applicant | Role::Reviewer | Role::ProgrammeAdmin)
+        || (caller.is_admin()
+            && matches!(
+                caller.org.kind,
+                OrgKind::NominatingBody
+                    | OrgKind::University
+                    | OrgKind::EducationExchangeCenter
+                    | OrgKind::PlatformOperator
+            ))
+}
+
 /// May the caller open calls? Programme administrators of an education exchange center.
 pub fn can_open_call(caller: &Caller) -> bool {
     caller.user.role == Role::ProgrammeAdmin && caller.org.kind == OrgKind::EducationExchangeCenter

@@ -709,3 +709,10 @@ pub fn routes() -> Router<AppState> {
         .route("/tariff/lines/{jurisdiction}/{code}", get(pages::lines_page))
         .route("/origin", get(pages::origin_start).post(pages::origin_step))
 }
+
+/// The feature's links in the main menu: the duty calculator and the origin wizard are public.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::public("/tariff", Key::nav_tariff), NavLink::public("/origin", Key::nav_origin)]
+}

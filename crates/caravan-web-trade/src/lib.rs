@@ -1552,3 +1552,14 @@ fn analysis_page(
     };
     ui::page(status, ui::layout(lang, Some(caller), &d.name, body))
 }
+
+/// The feature's link in the main menu, for those who work with datasets.
+pub fn navigation() -> Vec<caravan_web::ui::NavLink> {
+    use caravan_web::i18n::Key;
+    use caravan_web::ui::NavLink;
+    vec![NavLink::signed_in(
+        "/trade",
+        Key::nav_trade,
+        caravan_web_datasets::service::can_upload_dataset,
+    )]
+}

@@ -161,6 +161,25 @@ strings! { Key {
     nav_poverty => ["Poverty", "Бедность", "减贫"],
     nav_land => ["Land degradation", "Деградация земель", "土地退化"],
     nav_scholarships => ["Scholarships", "Стипендии", "奖学金"],
+    nav_verify => ["Verify a certificate", "Проверить сертификат", "验证证书"],
+    nav_logs => ["Transparency logs", "Журналы прозрачности", "透明日志"],
+    main_menu => ["Main menu", "Главное меню", "主菜单"],
+    public_home_intro => [
+        "Caravan is the smooth-trade platform of the China–Central Asia cooperation mechanism. Without an account you can check a certificate, calculate the duty on a tariff line, find the rule of origin for a product and audit the certificate logs.",
+        "«Караван» — платформа упрощения торговли механизма сотрудничества «Китай — Центральная Азия». Без учётной записи можно проверить сертификат, рассчитать пошлину по товарной позиции, найти правило происхождения товара и проверить журналы сертификатов.",
+        "“商队”是中国—中亚合作机制的贸易畅通平台。无需账户即可验证证书、按税目计算关税、查询产品的原产地规则并审计证书日志。"
+    ],
+    public_home_login => [
+        "Traders, customs officers, certifying bodies, analysts and the centres' staff sign in to do their work.",
+        "Участники ВЭД, таможенники, органы сертификации, аналитики и сотрудники центров входят в систему для работы.",
+        "贸易商、海关官员、签证机构、分析人员和各中心工作人员请登录后办理业务。"
+    ],
+    your_pages => ["Your pages", "Ваши разделы", "您的功能"],
+    page_not_found_at => [
+        "There is no page at this address. Check the address, or start again from the home page:",
+        "По этому адресу страницы нет. Проверьте адрес или начните с главной страницы:",
+        "此地址没有页面。请检查地址，或从首页重新开始："
+    ],
 } }
 
 /// The string for `key` in `lang`, or in English where the translation is missing.

@@ -33,6 +33,76 @@ pub fn ui_lang(headers: &HeaderMap) -> Lang {
 
 pub const STYLESHEET: &str = include_str!("app.css");
 
+/// One link of the main navigation: a page, its label, and who is shown it. A feature crate
+/// defines its own links (the predicate is its policy: a link is shown only to the visitors who
+/// can use the page); the server installs them all, in order, with [`install_navigation`].
+#[derive(Clone, Copy)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: Key,
+    pub audience: Audience,
+}
+
+/// Who a [`NavLink`] is shown to.
+#[derive(Clone, Copy)]
+pub enum Audience {
+    /// Everyone, signed in or not: the public pages.
+    Everyone,
+    /// Signed-in visitors for whom the predicate holds.
+    SignedIn(fn(&Caller) -> bool),
+}
+
+impl NavLink {
+    /// A page everyone may use, signed in or not.
+    pub const fn public(href: &'static str, label: Key) -> NavLink {
+        NavLink { href, label, audience: Audience::Everyone }
+    }
+
+    /// A page for the signed-in visitors for whom `may` holds.
+    pub const fn signed_in(href: &'static str, label: Key, may: fn(&Caller) -> bool) -> NavLink {
+        NavLink { href, label, audience: Audience::SignedIn(may) }
+    }
+
+    /// Whether `caller` (`None`: an anonymous visitor) is shown this link.
+    pub fn shown_to(&self, caller: Option<&Caller>) -> bool {
+        match (self.audience, caller) {
+            (Audience::Everyone, _) => true,
+            (Audience::SignedIn(may), Some(caller)) => may(caller),
+            (Audience::SignedIn(_), None) => false,
+        }
+    }
+}
+
+static NAVIGATION: std::sync::OnceLock<Vec<NavLink>> = std::sync::OnceLock::new();
+
+/// Installs the main navigation of every page; the first call wins (one server, one menu).
+pub fn install_navigation(links: Vec<NavLink>) {
+    let _ = NAVIGATION.set(links);
+}
+
+/// The main navigation: what [`install_navigation`] installed, else the core's own pages.
+pub fn navigation() -> &'static [NavLink] {
+    NAVIGATION.get_or_init(|| [core_navigation(), account_navigation()].concat())
+}
+
+/// The core's pages in the navigation: HS search and reference data for everyone; the
+/// organisations page for administrators and customs officers; API tokens for every signed-in
+/// user; the audit log for those who may read it.
+pub fn core_navigation() -> Vec<NavLink> {
+    vec![NavLink::public("/hs", Key::hs_search), NavLink::public("/reference", Key::reference_data)]
+}
+
+/// The core's pages every signed-in visitor's menu ends with.
+pub fn account_navigation() -> Vec<NavLink> {
+    vec![
+        NavLink::signed_in("/admin/organisations", Key::organisations, |caller| {
+            caller.is_admin() || caller.user.role == Role::CustomsOfficer
+        }),
+        NavLink::signed_in("/tokens", Key::api_tokens, |_| true),
+        NavLink::signed_in("/audit", Key::audit_log, auth::can_read_audit),
+    ]
+}
+
 pub fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
@@ -59,35 +129,19 @@ pub fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) ->
                             }
                         }
                     }
-                    @if let Some(caller) = caller {
-                        nav.main aria-label="main" {
-                            a href="/hs" { (t(lang, Key::hs_search)) }
-                            a href="/reference" { (t(lang, Key::reference_data)) }
-                            a href="/tariff" { (t(lang, Key::nav_tariff)) }
-                            a href="/origin" { (t(lang, Key::nav_origin)) }
-                            a href="/declarations" { (t(lang, Key::nav_declarations)) }
-                            a href="/certificates" { (t(lang, Key::nav_certificates)) }
-                            a href="/trade" { (t(lang, Key::nav_trade)) }
-                            a href="/poverty" { (t(lang, Key::nav_poverty)) }
-                            a href="/land" { (t(lang, Key::nav_land)) }
-                            a href="/scholarships" { (t(lang, Key::nav_scholarships)) }
-                            @if caller.is_admin() || caller.user.role == Role::CustomsOfficer {
-                                a href="/admin/organisations" { (t(lang, Key::organisations)) }
-                            }
-                            a href="/tokens" { (t(lang, Key::api_tokens)) }
-                            @if auth::can_read_audit(caller) {
-                                a href="/audit" { (t(lang, Key::audit_log)) }
-                            }
+                    nav.main aria-label=(t(lang, Key::main_menu)) {
+                        @for link in navigation().iter().filter(|link| link.shown_to(caller)) {
+                            a href=(link.href) { (t(lang, link.label)) }
                         }
+                        @if caller.is_none() {
+                            a href="/login" { (t(lang, Key::login)) }
+                        }
+                    }
+                    @if let Some(caller) = caller {
                         form.logout method="post" action="/logout" {
                             span { (t(lang, Key::signed_in_as)) " " strong #current-user { (caller.user.username) } }
                             input type="hidden" name="csrf_token" value=(caller.csrf_token());
                             button type="submit" { (t(lang, Key::logout)) }
-                        }
-                    } @else {
-                        nav.main aria-label="main" {
-                            a href="/hs" { (t(lang, Key::hs_search)) }
-                            a href="/login" { (t(lang, Key::login)) }
                         }
                     }
                 }

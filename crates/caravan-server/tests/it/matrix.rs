@@ -756,3 +756,71 @@ async fn every_operation_answers_every_identity_as_the_policy_table_says() {
     );
     assert!(problems.is_empty(), "{} disagreements:\n{}", problems.len(), problems.join("\n"));
 }
+
+/// The `href`s of the main menu of a page.
+fn menu_links(page: &str) -> Vec<String> {
+    let start = page.find("<nav class=\"main\"").expect("a main menu");
+    let menu = &page[start..start + page[start..].find("</nav>").expect("the menu ends")];
+    menu.split("href=\"").skip(1).map(|rest| rest[..rest.find('"').unwrap()].to_owned()).collect()
+}
+
+/// The main menu (issue 21): every link a visitor is shown opens for them — a page, never a
+/// 403 nor the login redirect — and each class of user is shown the pages of its job, not the
+/// pages of others' jobs. Anonymous visitors get the public tools and the way in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_identity_is_shown_the_pages_it_can_use() {
+    let fixture = Fixture::build().await;
+    let mut identities: Vec<(String, Option<String>)> =
+        fixture.tokens.iter().map(|(i, t)| (i.clone(), Some(t.clone()))).collect();
+    identities.push(("anonymous".to_owned(), None));
+    let mut menus = BTreeMap::new();
+    for (identity, token) in &identities {
+        let (status, home) = send(&fixture.state, "GET", "/", token.as_deref(), None).await;
+        assert_eq!(status, 200, "{identity}: the home page");
+        let links = menu_links(home.as_str().unwrap());
+        for link in &links {
+            let (status, _) = send(&fixture.state, "GET", link, token.as_deref(), None).await;
+            assert_eq!(status, 200, "{identity} is shown {link}, which answers {status}");
+        }
+        menus.insert(identity.clone(), links);
+    }
+    let expected: [(&str, &[&str], &[&str]); 8] = [
+        (
+            "anonymous",
+            &["/hs", "/verify", "/tariff", "/origin", "/logs", "/login"],
+            &["/declarations", "/certificates", "/tokens", "/trade", "/audit"],
+        ),
+        (
+            "trader-a",
+            &["/declarations", "/verify", "/tariff", "/tokens"],
+            &["/land", "/certificates", "/trade", "/poverty", "/audit", "/scholarships", "/login"],
+        ),
+        (
+            "kz-officer",
+            &["/declarations", "/admin/organisations"],
+            &["/certificates", "/land", "/scholarships", "/trade"],
+        ),
+        ("kz-phyto", &["/declarations", "/certificates"], &["/land", "/trade", "/scholarships"]),
+        ("kz-cert", &["/certificates", "/verify"], &["/declarations", "/land", "/trade"]),
+        (
+            "analyst-a",
+            &["/trade", "/poverty", "/land"],
+            &["/declarations", "/certificates", "/scholarships", "/admin/organisations"],
+        ),
+        (
+            "aigerim",
+            &["/scholarships", "/tokens"],
+            &["/declarations", "/certificates", "/trade", "/land", "/admin/organisations"],
+        ),
+        ("root", &["/audit", "/certificates", "/land", "/scholarships", "/trade"], &["/login"]),
+    ];
+    for (identity, shown, hidden) in expected {
+        let menu = &menus[identity];
+        for link in shown {
+            assert!(menu.iter().any(|l| l == link), "{identity} is not shown {link}: {menu:?}");
+        }
+        for link in hidden {
+            assert!(!menu.iter().any(|l| l == link), "{identity} is shown {link}: {menu:?}");
+        }
+    }
+}

@@ -282,3 +282,63 @@ async fn pages_behind_a_login_redirect_visitors_to_the_login_page() {
     let html = body_text(response).await;
     assert!(html.contains("lang=\"ru\""), "the page is not in Russian");
 }
+
+/// An address with no page answers 404 in the visitor's language, with the menu they would see
+/// anywhere else (signed in: their pages and the logout button) and a way home; an API path
+/// keeps the JSON error.
+#[tokio::test]
+async fn the_not_found_page_speaks_the_visitors_language_and_keeps_their_menu() {
+    let app = TestApp::new().await;
+    let (session, _) = login(&app, "trader-a").await;
+    for (lang, text) in [
+        ("en", "There is no page at this address"),
+        ("ru", "По этому адресу страницы нет"),
+        ("zh", "此地址没有页面"),
+    ] {
+        let response = app
+            .send(
+                Request::get("/no-such-page")
+                    .header(
+                        header::COOKIE,
+                        format!("caravan_session={session}; caravan_lang={lang}"),
+                    )
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(response.status(), 404);
+        let html = body_text(response).await;
+        assert!(html.contains(text), "{lang}: {html}");
+        assert!(html.contains("action=\"/logout\""), "{lang}: the signed-in menu is missing");
+        assert!(html.contains("href=\"/declarations\""), "{lang}: the trader's pages are missing");
+        assert!(!html.contains("no such page or endpoint"), "{lang}: English API message");
+    }
+    let anonymous = app.send(Request::get("/nowhere").body(Body::empty()).unwrap()).await;
+    assert_eq!(anonymous.status(), 404);
+    let html = body_text(anonymous).await;
+    assert!(html.contains("href=\"/login\"") && !html.contains("action=\"/logout\""));
+    let api = app.send(Request::get("/api/v1/nowhere").body(Body::empty()).unwrap()).await;
+    assert_eq!(api.status(), 404);
+    assert!(body_text(api).await.contains("\"code\":\"route.not_found\""));
+}
+
+/// A visitor who has not signed in gets the public home page — what Caravan is and the public
+/// tools — not the login form.
+#[tokio::test]
+async fn anonymous_visitors_get_a_public_home_page() {
+    let app = TestApp::new().await;
+    let response = app
+        .send(
+            Request::get("/")
+                .header(header::COOKIE, "caravan_lang=ru")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let html = body_text(response).await;
+    assert!(html.contains("Без учётной записи можно проверить сертификат"), "{html}");
+    for link in ["/verify", "/tariff", "/origin", "/logs", "/login"] {
+        assert!(html.contains(&format!("href=\"{link}\"")), "{link} missing: {html}");
+    }
+}
