@@ -28,6 +28,7 @@ pub async fn home(
         return public_home(lang);
     };
     let org = &caller.org;
+    let declarations = crate::declarations::pages::home_panel(&state, &caller, lang).await;
     page(
         StatusCode::OK,
         layout(
@@ -38,6 +39,7 @@ pub async fn home(
                 h1 { (t(lang, Key::welcome)) ", " (caller.user.display_name) }
                 p { (org.name) " · " (country_name(&state, org.country, lang)) " · " (role_label(lang, caller.user.role)) }
                 p { (t(lang, Key::home_intro)) }
+                @if let Some(panel) = &declarations { (panel) }
                 (search_form(lang, ""))
                 h2 { (t(lang, Key::your_pages)) }
                 (menu_cards(lang, Some(&caller)))

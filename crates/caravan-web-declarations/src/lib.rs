@@ -9,7 +9,7 @@
 //! ([`Window`]) that commits every lodgement waiting at that moment in one durable transaction
 //! (group commit) and answers each request only after its batch committed.
 
-mod pages;
+pub mod pages;
 pub mod service;
 
 pub use service::{
@@ -94,6 +94,21 @@ caravan_web::strings! { DeclKey {
     save_version => ["Save as a new version", "Сохранить новую версию", "保存为新版本"],
     versions => ["Versions", "Версии", "版本"],
     fix_and_retry => ["Fix the fields named above and try again.", "Исправьте указанные поля и повторите.", "请修改上面指出的字段后重试。"],
+    status_draft => ["draft", "черновик", "草稿"],
+    status_lodged => ["lodged", "подана", "已申报"],
+    status_assessed => ["assessed", "оценена", "已审核"],
+    status_under_control => ["under customs control", "на таможенном контроле", "海关审查中"],
+    status_awaiting_approvals => ["awaiting agencies", "ожидает ведомств", "待相关机构审批"],
+    status_released => ["released", "выпущена", "已放行"],
+    status_rejected => ["rejected", "отказано", "已拒绝"],
+    channel_green => ["green", "зелёный", "绿色"],
+    channel_yellow => ["yellow", "жёлтый", "黄色"],
+    channel_red => ["red", "красный", "红色"],
+    attention => ["Declarations that need you", "Декларации, требующие внимания", "需要您处理的报关单"],
+    attention_none => ["Nothing waits for you.", "Ничего не ожидает вашего решения.", "目前没有待您处理的事项。"],
+    oldest_waiting => ["Waiting longest since", "Дольше всех ждёт с", "等待最久的自"],
+    open_list => ["Open the list", "Открыть список", "打开列表"],
+    more_than => ["more than", "более", "超过"],
 } }
 
 /// Most lodgements committed in one transaction.

@@ -29,6 +29,67 @@ fn k(lang: Lang, key: DeclKey) -> &'static str {
     t(lang, key)
 }
 
+/// A declaration status (`caravan_customs::Status` text) in words; an unknown one as it is.
+pub fn status_label(lang: Lang, status: &str) -> &str {
+    let key = match status {
+        "draft" => DeclKey::status_draft,
+        "lodged" => DeclKey::status_lodged,
+        "assessed" => DeclKey::status_assessed,
+        "under_control" => DeclKey::status_under_control,
+        "awaiting_approvals" => DeclKey::status_awaiting_approvals,
+        "released" => DeclKey::status_released,
+        "rejected" => DeclKey::status_rejected,
+        _ => return status,
+    };
+    k(lang, key)
+}
+
+/// A channel (`green`, `yellow`, `red`) in words; an unknown one as it is.
+pub fn channel_label(lang: Lang, channel: &str) -> &str {
+    match channel {
+        "green" => k(lang, DeclKey::channel_green),
+        "yellow" => k(lang, DeclKey::channel_yellow),
+        "red" => k(lang, DeclKey::channel_red),
+        _ => channel,
+    }
+}
+
+/// The home page's panel of what the caller's declarations need (`None` for those who see no
+/// declarations): counts by status, and for customs the queue by channel and its oldest entry.
+pub async fn home_panel(state: &AppState, caller: &Caller, lang: Lang) -> Option<Markup> {
+    let attention = super::service::attention(state, caller).await.ok()?;
+    let more = |n: usize| {
+        html! { @if attention.capped { (k(lang, DeclKey::more_than)) " " } (n) }
+    };
+    Some(html! {
+        section.attention #declarations-attention {
+            h2 { (k(lang, DeclKey::attention)) }
+            @if attention.by_status.is_empty() {
+                p { (k(lang, DeclKey::attention_none)) }
+            } @else {
+                ul {
+                    @for status in caravan_customs::Status::ALL.map(|s| s.to_string()) {
+                        @if let Some(n) = attention.by_status.get(&status) {
+                            li data-status=(status) { (status_label(lang, &status)) ": " strong { (more(*n)) } }
+                        }
+                    }
+                }
+            }
+            @if !attention.under_control_by_channel.is_empty() {
+                ul.channels {
+                    @for (channel, n) in &attention.under_control_by_channel {
+                        li { span class={ "tag channel-" (channel) } { (channel_label(lang, channel)) } ": " strong { (n) } }
+                    }
+                }
+            }
+            @if let Some(oldest) = attention.oldest_under_control {
+                p { (k(lang, DeclKey::oldest_waiting)) " " (oldest.date().to_string()) }
+            }
+            p { a href="/declarations" { (k(lang, DeclKey::open_list)) } }
+        }
+    })
+}
+
 const SAMPLE: &str = include_str!("../../../data/customs/samples/import-apples-cn-kz.json");
 
 fn records_table(lang: Lang, records: &[DeclarationRecord]) -> Markup {
@@ -41,7 +102,8 @@ fn records_table(lang: Lang, records: &[DeclarationRecord]) -> Markup {
                 } }
                 tbody { @for r in records { tr {
                     td { a href={ "/declarations/" (r.reference) "?declarant=" (r.org_id) } { (r.reference) } }
-                    td { (r.status) } td { (r.channel.as_deref().unwrap_or("—")) } td { (r.version) }
+                    td data-status=(r.status) { (status_label(lang, &r.status)) }
+                    td { (r.channel.as_deref().map_or("—", |c| channel_label(lang, c))) } td { (r.version) }
                 } } }
             }
         }

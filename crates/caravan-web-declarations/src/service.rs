@@ -77,6 +77,43 @@ pub fn can_list(caller: &Caller) -> bool {
     scope(caller, DeclarationFilter::default()).is_ok()
 }
 
+/// What a caller's declarations need, for their home page: how many of those they may see
+/// are in each status, and, of those under customs control, how many in each channel and since
+/// when the oldest has waited. Counted over the [`ATTENTION_LIMIT`] most recently changed.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Attention {
+    pub by_status: std::collections::BTreeMap<String, usize>,
+    pub under_control_by_channel: std::collections::BTreeMap<String, usize>,
+    pub oldest_under_control: Option<time::OffsetDateTime>,
+    /// The count reached [`ATTENTION_LIMIT`]: there may be more.
+    pub capped: bool,
+}
+
+/// Most declarations [`attention`] counts.
+pub const ATTENTION_LIMIT: i64 = 2_000;
+
+/// The caller's [`Attention`] summary.
+///
+/// # Errors
+/// 403 for those who see no declarations ([`can_list`]); store failures.
+pub async fn attention(state: &AppState, caller: &Caller) -> Result<Attention, ApiError> {
+    let filter = scope(caller, DeclarationFilter { limit: ATTENTION_LIMIT, ..Default::default() })?;
+    let records = state.store.declarations(&filter).await?;
+    let mut out =
+        Attention { capped: records.len() as i64 >= ATTENTION_LIMIT, ..Default::default() };
+    for record in &records {
+        *out.by_status.entry(record.status.clone()).or_default() += 1;
+        if record.status == "under_control" {
+            let channel = record.channel.clone().unwrap_or_default();
+            *out.under_control_by_channel.entry(channel).or_default() += 1;
+            out.oldest_under_control = Some(
+                out.oldest_under_control.map_or(record.updated_at, |t| t.min(record.updated_at)),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// Who may read a declaration: its declarant's organisation; customs officers and
 /// administrators of its country; an agency with a part in it (same country).
 pub fn can_read(caller: &Caller, record: &DeclarationRecord, detail_agencies: &[String]) -> bool {

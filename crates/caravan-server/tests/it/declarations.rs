@@ -417,6 +417,20 @@ async fn pages_show_the_queue_the_reasons_and_take_a_decision() {
     let (status, html) = page("/declarations", officer.clone()).await;
     assert_eq!(status, 200);
     assert!(html.contains("KZ-PAGE-1") && html.contains("Очередь"), "{html}");
+    assert!(html.contains("на таможенном контроле"), "the status in words: {html}");
+    // The officer's home page counts what waits, by channel; the trader's, by status.
+    let (status, html) = page("/", officer.clone()).await;
+    assert_eq!(status, 200);
+    let panel = &html[html.find("id=\"declarations-attention\"").expect("a panel")..];
+    assert!(panel.contains("Декларации, требующие внимания"), "{panel}");
+    assert!(
+        panel.contains("data-status=\"under_control\"") && panel.contains("<strong>1</strong>")
+    );
+    assert!(panel.contains("channel-red"), "KZ-PAGE-1 is red (no verified certificate): {panel}");
+    let (_, html) = page("/", trader.clone()).await;
+    assert!(html.contains("id=\"declarations-attention\""), "{html}");
+    let (_, html) = page("/", app.token("root").await).await;
+    assert!(!html.contains("id=\"declarations-attention\""), "the operator lists no declarations");
     let (status, html) = page("/declarations/KZ-PAGE-1", officer.clone()).await;
     assert_eq!(status, 200);
     assert!(
