@@ -1150,3 +1150,12 @@ fn generalised_lorenz(sorted: &Sorted, prefix: &Prefix, p: f64, n: f64) -> Loren
 
 #[cfg(test)]
 mod tests;
+
+/// The 95 % normal confidence interval `value ± 1.959964 se` of an estimate; `None` when the
+/// value or its standard error is missing or not finite.
+pub fn ci95(value: f64, se: Option<f64>) -> Option<(f64, f64)> {
+    let se = se.filter(|s| s.is_finite())?;
+    value
+        .is_finite()
+        .then_some((value - 1.959_963_984_540_054 * se, value + 1.959_963_984_540_054 * se))
+}

@@ -24,7 +24,7 @@ pub use compare::{
 pub use design::{Design, DesignError, LonelyPsu};
 pub use estimate::{
     Config, EstimateError, Estimates, GiniForm, LorenzPoint, N_ESTIMATES, NAMES, PoorIf, Variance,
-    estimate, index_of, restrict_order,
+    ci95, estimate, index_of, restrict_order,
 };
 pub use groups::{EntropyDecomposition, EntropySplit, GroupEstimates, by_group};
 pub use order::order_by_welfare;

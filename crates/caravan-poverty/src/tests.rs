@@ -572,3 +572,16 @@ fn quantile_se_is_convey_kernel_linearisation() {
         assert_relative_eq!(est.se_of(name).unwrap(), expected, max_relative = 1e-9);
     }
 }
+
+#[test]
+fn ci95_is_the_normal_interval_and_needs_finite_value_and_se() {
+    // The 97.5 % quantile of the standard normal, qnorm(0.975) in R.
+    let (lo, hi) = ci95(0.25, Some(0.01)).unwrap();
+    assert_relative_eq!(lo, 0.25 - 0.019_599_639_845_400_54, max_relative = 1e-15);
+    assert_relative_eq!(hi, 0.25 + 0.019_599_639_845_400_54, max_relative = 1e-15);
+    assert_eq!(ci95(3.0, Some(0.0)), Some((3.0, 3.0)));
+    assert_eq!(ci95(0.25, None), None);
+    assert_eq!(ci95(0.25, Some(f64::NAN)), None);
+    assert_eq!(ci95(f64::NAN, Some(0.01)), None);
+    assert_eq!(ci95(f64::INFINITY, Some(0.01)), None);
+}

@@ -9,8 +9,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caravan_docsign::credential::{DocumentType, Field, Kind, sample_subject};
-use caravan_docsign::log::SignedCheckpoint;
-use caravan_docsign::merkle;
 use caravan_docsign::verify::{CheckName, VerificationReport};
 use caravan_refdata::Lang;
 use maud::{Markup, html};
@@ -780,55 +778,9 @@ async fn logs(
 }
 
 async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result<Markup, ApiError> {
-    let file = service::trust_list_file(state).await?;
-    let mut sections = Vec::new();
-    for authority in &file.authorities {
-        let size = state.store.log_size(&authority.log_id).await?;
-        if size == 0 {
-            continue;
-        }
-        let stored = state.store.checkpoints(&authority.log_id, 0, super::MAX_ENTRIES_PAGE).await?;
-        let checkpoints: Vec<SignedCheckpoint> = stored
-            .iter()
-            .filter_map(|cp| SignedCheckpoint::from_json(&cp.checkpoint).ok())
-            .collect();
-        // Each successive pair's consistency proof from the kept subtree hashes, all read at
-        // once (RFC 9162 §2.1.4): no leaf is read.
-        let plans: Vec<Option<merkle::SubtreeProof>> = checkpoints
-            .windows(2)
-            .map(|pair| {
-                let (size1, size2) = (pair[0].checkpoint.size, pair[1].checkpoint.size);
-                (size2 <= size).then(|| merkle::SubtreeProof::consistency(size1, size2).ok())?
-            })
-            .collect();
-        let mut needed: Vec<merkle::Subtree> =
-            plans.iter().flatten().flat_map(merkle::SubtreeProof::subtrees).collect();
-        needed.sort_unstable();
-        needed.dedup();
-        let subtrees = service::subtree_hashes(state, &authority.log_id, &needed).await?;
-        let mut rows = Vec::new();
-        for (idx, cp) in checkpoints.iter().enumerate() {
-            let consistency = idx.checked_sub(1).map(|prev_idx| {
-                let prev = &checkpoints[prev_idx];
-                plans[prev_idx].as_ref().is_some_and(|plan| {
-                    plan.assemble(|s| subtrees.get(&s).copied()).is_ok_and(|proof| {
-                        merkle::verify_consistency(
-                            prev.checkpoint.size,
-                            cp.checkpoint.size,
-                            &proof,
-                            &prev.checkpoint.root,
-                            &cp.checkpoint.root,
-                        )
-                        .is_ok()
-                    })
-                })
-            });
-            rows.push((cp.clone(), consistency));
-        }
-        sections.push((authority, rows));
-    }
+    let sections = service::log_histories(state).await?;
     let found = match lookup.filter(|id| !id.is_empty()) {
-        Some(id) => Some(inclusion_of(state, id).await?),
+        Some(id) => Some(service::certificate_inclusion(state, id).await?),
         None => None,
     };
     Ok(html! {
@@ -846,7 +798,7 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
             }
         }
         @if sections.is_empty() { p { (t(lang, CertKey::no_logs)) } }
-        @for (authority, rows) in &sections {
+        @for service::LogHistory { authority, checkpoints: rows } in &sections {
             section.card {
                 h2 { (authority.name) " (" (authority.country) ") — " code { (authority.log_id) } }
                 table.checkpoints {
@@ -868,27 +820,6 @@ async fn logs_body(state: &AppState, lang: Lang, lookup: Option<&str>) -> Result
             }
         }
     })
-}
-
-/// Finds a certificate's issuance leaf and checks its inclusion proof against the newest root.
-async fn inclusion_of(state: &AppState, id: &str) -> Result<Option<(String, u64, u64)>, ApiError> {
-    let Some(cert) = state.store.certificate(id).await? else { return Ok(None) };
-    let size = state.store.log_size(&cert.log_id).await?;
-    let Ok(plan) = merkle::SubtreeProof::inclusion(cert.leaf_index, size) else {
-        return Ok(None);
-    };
-    // RFC 9162 §2.1.3 from the kept subtree hashes, O(log n) of them.
-    let leaf = merkle::Subtree { level: 0, index: cert.leaf_index };
-    let mut needed = plan.subtrees();
-    needed.extend(merkle::root_subtrees(size));
-    needed.push(leaf);
-    let subtrees = service::subtree_hashes(state, &cert.log_id, &needed).await?;
-    let lookup = |s| subtrees.get(&s).copied();
-    let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
-    let root = merkle::root_from_subtrees(size, lookup).map_err(ApiError::internal)?;
-    let Some(leaf_hash) = subtrees.get(&leaf) else { return Ok(None) };
-    let ok = merkle::verify_inclusion(leaf_hash, cert.leaf_index, size, &proof, &root).is_ok();
-    Ok(ok.then_some((cert.log_id, cert.leaf_index, size)))
 }
 
 fn key_status(

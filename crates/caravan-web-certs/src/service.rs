@@ -1031,3 +1031,96 @@ pub async fn log_revocations(state: &AppState, log: &str) -> Result<Value, ApiEr
         .collect();
     Ok(json!({"checkpoint": rev.checkpoint.to_json(), "revoked": revoked}))
 }
+
+/// One authority's log as the log monitor shows it: its checkpoints, oldest first, each with
+/// whether it extends the one before (`None` for the first).
+pub struct LogHistory {
+    pub authority: AuthorityFile,
+    pub checkpoints: Vec<(SignedCheckpoint, Option<bool>)>,
+}
+
+/// Every authority's non-empty log with its checkpoints (up to [`MAX_ENTRIES_PAGE`]), each
+/// successive pair's consistency checked by an RFC 9162 consistency proof. Public, as the
+/// trust list is.
+///
+/// # Errors
+/// Store failures.
+pub async fn log_histories(state: &AppState) -> Result<Vec<LogHistory>, ApiError> {
+    let file = trust_list_file(state).await?;
+    let mut histories = Vec::new();
+    for authority in file.authorities {
+        let size = state.store.log_size(&authority.log_id).await?;
+        if size == 0 {
+            continue;
+        }
+        let stored = state.store.checkpoints(&authority.log_id, 0, MAX_ENTRIES_PAGE).await?;
+        let checkpoints: Vec<SignedCheckpoint> = stored
+            .iter()
+            .filter_map(|cp| SignedCheckpoint::from_json(&cp.checkpoint).ok())
+            .collect();
+        // Each successive pair's consistency proof from the kept subtree hashes, all read at
+        // once (RFC 9162 §2.1.4): no leaf is read.
+        let plans: Vec<Option<SubtreeProof>> = checkpoints
+            .windows(2)
+            .map(|pair| {
+                let (size1, size2) = (pair[0].checkpoint.size, pair[1].checkpoint.size);
+                (size2 <= size).then(|| SubtreeProof::consistency(size1, size2).ok())?
+            })
+            .collect();
+        let mut needed: Vec<Subtree> =
+            plans.iter().flatten().flat_map(SubtreeProof::subtrees).collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let subtrees = subtree_hashes(state, &authority.log_id, &needed).await?;
+        let mut rows = Vec::new();
+        for (idx, cp) in checkpoints.iter().enumerate() {
+            let consistency = idx.checked_sub(1).map(|prev_idx| {
+                let prev = &checkpoints[prev_idx];
+                plans[prev_idx].as_ref().is_some_and(|plan| {
+                    plan.assemble(|s| subtrees.get(&s).copied()).is_ok_and(|proof| {
+                        merkle::verify_consistency(
+                            prev.checkpoint.size,
+                            cp.checkpoint.size,
+                            &proof,
+                            &prev.checkpoint.root,
+                            &cp.checkpoint.root,
+                        )
+                        .is_ok()
+                    })
+                })
+            });
+            rows.push((cp.clone(), consistency));
+        }
+        histories.push(LogHistory { authority, checkpoints: rows });
+    }
+    Ok(histories)
+}
+
+/// Finds certificate `id`'s issuance leaf and checks its inclusion proof against the newest
+/// root: `(log, leaf index, tree size)` when it is included, `None` for an unknown certificate
+/// or a proof that fails.
+///
+/// # Errors
+/// Store failures.
+pub async fn certificate_inclusion(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<(String, u64, u64)>, ApiError> {
+    let Some(cert) = state.store.certificate(id).await? else { return Ok(None) };
+    let size = state.store.log_size(&cert.log_id).await?;
+    let Ok(plan) = SubtreeProof::inclusion(cert.leaf_index, size) else {
+        return Ok(None);
+    };
+    // RFC 9162 §2.1.3 from the kept subtree hashes, O(log n) of them.
+    let leaf = Subtree { level: 0, index: cert.leaf_index };
+    let mut needed = plan.subtrees();
+    needed.extend(merkle::root_subtrees(size));
+    needed.push(leaf);
+    let subtrees = subtree_hashes(state, &cert.log_id, &needed).await?;
+    let lookup = |s| subtrees.get(&s).copied();
+    let proof = plan.assemble(lookup).map_err(ApiError::internal)?;
+    let root = merkle::root_from_subtrees(size, lookup).map_err(ApiError::internal)?;
+    let Some(leaf_hash) = subtrees.get(&leaf) else { return Ok(None) };
+    let ok = merkle::verify_inclusion(leaf_hash, cert.leaf_index, size, &proof, &root).is_ok();
+    Ok(ok.then_some((cert.log_id, cert.leaf_index, size)))
+}

@@ -26,10 +26,9 @@ use caravan_web::i18n::t;
 
 pub mod service;
 
-use service::readable;
 pub use service::{
     Table, can_delete_dataset, can_read_dataset, can_upload_dataset, create, load, parse_table,
-    remove, visible,
+    readable, remove, visible,
 };
 
 /// The OpenAPI paths of this crate, merged into `caravan_server::openapi`.

@@ -172,11 +172,11 @@ pub async fn load(
     Ok((dataset, table))
 }
 
-pub(crate) async fn readable(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> Result<Dataset, ApiError> {
+/// Dataset `id` when the caller may read it ([`can_read_dataset`]).
+///
+/// # Errors
+/// 404 unknown, 403 not shared with the caller.
+pub async fn readable(state: &AppState, caller: &Caller, id: i64) -> Result<Dataset, ApiError> {
     let dataset = state.store.dataset(id).await?.ok_or_else(|| {
         ApiError::not_found("dataset.not_found", format!("no dataset {id}")).with_field("id")
     })?;

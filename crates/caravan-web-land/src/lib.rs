@@ -6,10 +6,10 @@
 //! blocking thread; its outputs go to `<data_dir>/land/jobs/<id>/`. Jobs interrupted by a
 //! restart are marked failed by [`recover`]. The owner organisation and the desertification
 //! control centre can read rasters and jobs; analysts and administrators may use the service.
+//! The operations and that policy are in [`service`]; the handlers and pages here only read
+//! their request and shape the answer.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use axum::Json;
 use axum::Router;
@@ -18,15 +18,18 @@ use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use caravan_store::{Actor, Change, JobStatus, LandJob, NewRaster, OrgKind, Raster, Role};
+use caravan_store::{LandJob, Raster};
 use futures_util::StreamExt as _;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 use utoipa::OpenApi;
 
 use caravan_web::AppState;
 use caravan_web::auth::Caller;
 use caravan_web::error::{ApiError, ApiJson, ApiQuery};
+
+pub mod service;
+
+pub use service::{can_read_land, can_use_land, recover};
 
 /// Largest raster upload, in bytes.
 pub const MAX_RASTER_BYTES: u64 = 512 * 1024 * 1024;
@@ -76,100 +79,6 @@ pub fn routes() -> Router<AppState> {
         .route("/land/jobs/{id}", get(pages::job))
 }
 
-/// Whether the caller may use the land service at all: analysts and administrators.
-pub fn can_use_land(caller: &Caller) -> bool {
-    matches!(caller.user.role, Role::Analyst | Role::Admin)
-}
-
-/// Whether the caller may read a raster or job owned by `owner_org`: its own organisation's,
-/// or any when the caller works at the desertification control centre.
-pub fn can_read_land(caller: &Caller, owner_org: i64) -> bool {
-    can_use_land(caller)
-        && (caller.org.id == owner_org || caller.org.kind == OrgKind::DesertificationControlCenter)
-}
-
-fn require_use(caller: &Caller) -> Result<(), ApiError> {
-    if can_use_land(caller) {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden(
-            "only analysts and administrators may use the land degradation service",
-        ))
-    }
-}
-
-fn data_dir(state: &AppState) -> Result<&Path, ApiError> {
-    state.config.data_dir.as_deref().ok_or_else(|| {
-        ApiError::unavailable_now(
-            "land.no_data_dir",
-            "this server has no data folder, so it cannot keep rasters; start it with a data folder",
-        )
-    })
-}
-
-fn change(state: &AppState, caller: &Caller) -> Change {
-    Change { actor: caller.actor(), at: (state.clock)() }
-}
-
-/// Reads the TIFF header of `path`; the error names `name` and the problem.
-fn inspect(path: &Path, name: &str) -> Result<caravan_geotiff::RasterInfo, ApiError> {
-    let reader = caravan_geotiff::GeoTiffReader::open(path).map_err(|err| {
-        ApiError::unprocessable("land.bad_raster", format!("{name}: not a readable GeoTIFF: {err}"))
-            .with_field("file")
-    })?;
-    let info = reader.info().clone();
-    if info.transform.is_none() {
-        return Err(ApiError::unprocessable(
-            "land.bad_raster",
-            format!("{name}: the TIFF has no georeferencing (ModelPixelScale/ModelTiepoint)"),
-        )
-        .with_field("file"));
-    }
-    Ok(info)
-}
-
-fn new_raster(
-    org_id: i64,
-    name: &str,
-    file: String,
-    size: u64,
-    info: &caravan_geotiff::RasterInfo,
-) -> NewRaster {
-    let grid = info.transform.map_or(serde_json::Value::Null, |t| {
-        serde_json::json!({
-            "origin_x": t.origin_x, "origin_y": t.origin_y,
-            "pixel_width": t.pixel_width, "pixel_height": t.pixel_height,
-            "crs": info.crs.to_string(),
-        })
-    });
-    let int = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
-    NewRaster {
-        org_id,
-        name: name.to_owned(),
-        file,
-        size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
-        bands: int(info.bands),
-        width: int(info.width),
-        height: int(info.height),
-        grid,
-    }
-}
-
-fn check_name(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.chars().count() <= 200
-        && !name.chars().any(|c| c.is_control() || c == '/' || c == '\\');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "request.invalid_name",
-            "name must be 1 to 200 characters without slashes, e.g. ndvi_2000_2015.tif",
-        )
-        .with_field("name"))
-    }
-}
-
 /// Query of a raster upload.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -192,82 +101,9 @@ pub async fn upload_raster(
     ApiQuery(params): ApiQuery<UploadParams>,
     body: Body,
 ) -> Result<(StatusCode, Json<Raster>), ApiError> {
-    require_use(&caller)?;
-    check_name(&params.name)?;
     let chunks = Box::pin(body.into_data_stream().map(|r| r.map_err(|err| err.to_string())));
-    let raster = store_uploaded(&state, &caller, &params.name, chunks).await?;
+    let raster = service::upload(&state, &caller, &params.name, chunks).await?;
     Ok((StatusCode::CREATED, Json(raster)))
-}
-
-/// Streams an upload's bytes to a new file of the raster folder, checks that it is a GeoTIFF
-/// Caravan can read, and records it; a failed upload leaves no file behind.
-async fn store_uploaded(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, String>> + Unpin,
-) -> Result<Raster, ApiError> {
-    let dir = data_dir(state)?.join("land").join("rasters");
-    tokio::fs::create_dir_all(&dir).await.map_err(ApiError::internal)?;
-    let stem = caravan_web::auth::random_secret("").chars().take(24).collect::<String>();
-    let rel = format!("land/rasters/{stem}.tif");
-    let path = dir.join(format!("{stem}.tif"));
-    let size = match stream_to_file(chunks, &path, name).await {
-        Ok(size) => size,
-        Err(err) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(err);
-        }
-    };
-    let info = {
-        let (path, name) = (path.clone(), name.to_owned());
-        tokio::task::spawn_blocking(move || inspect(&path, &name))
-            .await
-            .map_err(ApiError::internal)?
-    };
-    let info = match info {
-        Ok(info) => info,
-        Err(err) => {
-            let _ = tokio::fs::remove_file(&path).await;
-            return Err(err);
-        }
-    };
-    let new = new_raster(caller.org.id, name, rel, size, &info);
-    Ok(state.store.create_raster(&change(state, caller), &new).await?)
-}
-
-async fn stream_to_file(
-    mut chunks: impl futures_util::Stream<Item = Result<axum::body::Bytes, String>> + Unpin,
-    path: &Path,
-    name: &str,
-) -> Result<u64, ApiError> {
-    let mut file = tokio::fs::File::create(path).await.map_err(ApiError::internal)?;
-    let mut size = 0u64;
-    while let Some(chunk) = chunks.next().await {
-        let data = chunk.map_err(|err| {
-            ApiError::bad_request("request.body", format!("{name}: the upload broke off: {err}"))
-        })?;
-        size += data.len() as u64;
-        if size > MAX_RASTER_BYTES {
-            return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "land.too_large",
-                format!("{name}: larger than 512 MiB; put it in the server's import folder and register it instead"),
-            )
-            .with_field("file"));
-        }
-        file.write_all(&data).await.map_err(ApiError::internal)?;
-    }
-    if size == 0 {
-        return Err(ApiError::unprocessable(
-            "land.bad_raster",
-            format!("{name}: the upload is empty"),
-        )
-        .with_field("file"));
-    }
-    // An acknowledged upload survives a crash.
-    file.sync_all().await.map_err(ApiError::internal)?;
-    Ok(size)
 }
 
 /// `POST /land/rasters/upload`: the browser's multipart form (`csrf_token` first, checked by
@@ -280,7 +116,7 @@ pub async fn upload_form(
     caller: &Caller,
     mut multipart: axum::extract::Multipart,
 ) -> Result<Raster, ApiError> {
-    require_use(caller)?;
+    service::require_use(caller)?;
     while let Some(field) = multipart.next_field().await.map_err(|err| {
         ApiError::bad_request(
             "upload.malformed",
@@ -297,9 +133,8 @@ pub async fn upload_form(
         if name.is_empty() {
             break;
         }
-        check_name(&name)?;
         let chunks = Box::pin(field.map(|r| r.map_err(|err| err.body_text())));
-        return store_uploaded(state, caller, &name, chunks).await;
+        return service::upload(state, caller, &name, chunks).await;
     }
     Err(ApiError::bad_request("upload.malformed", "choose a GeoTIFF file to upload")
         .with_field("file"))
@@ -323,51 +158,7 @@ pub async fn register_raster(
     caller: Caller,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Raster>), ApiError> {
-    Ok((StatusCode::CREATED, Json(register_checked(&state, &caller, &req).await?)))
-}
-
-/// Checks and registers a file of the import folder; shared by the API and the page.
-async fn register_checked(
-    state: &AppState,
-    caller: &Caller,
-    req: &RegisterRequest,
-) -> Result<Raster, ApiError> {
-    require_use(caller)?;
-    let data = data_dir(state)?;
-    let root = data.join("land").join("import");
-    let bad_path = |why: &str| {
-        ApiError::unprocessable("land.bad_path", format!("{}: {why}", req.path)).with_field("path")
-    };
-    let root = tokio::fs::canonicalize(&root).await.map_err(|_| {
-        bad_path("the server has no import folder (land/import under its data folder)")
-    })?;
-    // One answer for every refusal, so the answer never tells what exists outside the folder.
-    let full = plain_file_under(&root, &req.path).await.ok_or_else(|| {
-        bad_path(
-            "not a regular file inside the import folder (give a path relative to it, without \
-             '..' or symbolic links)",
-        )
-    })?;
-    let name = match &req.name {
-        Some(name) => name.clone(),
-        None => full.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-    };
-    check_name(&name)?;
-    let size = tokio::fs::metadata(&full).await.map_err(ApiError::internal)?.len();
-    let info = {
-        let (full, name) = (full.clone(), name.clone());
-        tokio::task::spawn_blocking(move || inspect(&full, &name))
-            .await
-            .map_err(ApiError::internal)??
-    };
-    let canonical_data = tokio::fs::canonicalize(data).await.map_err(ApiError::internal)?;
-    let rel = full
-        .strip_prefix(&canonical_data)
-        .map_err(ApiError::internal)?
-        .to_string_lossy()
-        .into_owned();
-    let new = new_raster(caller.org.id, &name, rel, size, &info);
-    Ok(state.store.create_raster(&change(state, caller), &new).await?)
+    Ok((StatusCode::CREATED, Json(service::register(&state, &caller, &req).await?)))
 }
 
 /// The rasters the caller may read.
@@ -378,9 +169,7 @@ pub async fn rasters(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<Raster>>, ApiError> {
-    require_use(&caller)?;
-    let all = state.store.rasters(None).await?;
-    Ok(Json(all.into_iter().filter(|r| can_read_land(&caller, r.org_id)).collect()))
+    Ok(Json(service::rasters(&state, &caller).await?))
 }
 
 /// The `land sdg15` parameters; rasters are given by id.
@@ -414,86 +203,6 @@ pub struct JobRequest {
     pub water: Option<String>,
 }
 
-/// `root`/`rel` when `rel` is a relative path of plain names (no `..`, no root, no prefix) and
-/// neither it nor any folder on the way is a symbolic link, and it is a regular file; `None`
-/// otherwise. Checked without following links (`symlink_metadata`), so a link planted in the
-/// import folder cannot point a registration outside it.
-pub(crate) async fn plain_file_under(root: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = Path::new(rel);
-    let plain = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
-    if rel.as_os_str().is_empty() || !plain {
-        return None;
-    }
-    let mut path = root.to_path_buf();
-    let n = rel.components().count();
-    for (idx, component) in rel.components().enumerate() {
-        path.push(component);
-        let meta = tokio::fs::symlink_metadata(&path).await.ok()?;
-        let want = if idx + 1 == n { meta.file_type().is_file() } else { meta.is_dir() };
-        if meta.file_type().is_symlink() || !want {
-            return None;
-        }
-    }
-    Some(path)
-}
-
-async fn raster_paths(
-    state: &AppState,
-    caller: &Caller,
-    field: &str,
-    ids: &[i64],
-    data: &Path,
-) -> Result<Vec<PathBuf>, ApiError> {
-    if ids.is_empty() {
-        return Err(ApiError::unprocessable(
-            "land.missing_raster",
-            format!("{field} needs at least one raster id"),
-        )
-        .with_field(field));
-    }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        match state.store.raster(*id).await? {
-            Some(r) if can_read_land(caller, r.org_id) => {
-                // Checked again at each job: a registered file later replaced by a symbolic link
-                // (or a folder) is refused, never followed.
-                let path = plain_file_under(data, &r.file).await.ok_or_else(|| {
-                    ApiError::unprocessable(
-                        "land.raster_missing",
-                        format!(
-                            "{field}: raster {id}'s file is no longer a regular file in the \
-                             server's data folder; upload or register it again"
-                        ),
-                    )
-                    .with_field(field)
-                })?;
-                out.push(path);
-            }
-            _ => {
-                return Err(ApiError::unprocessable(
-                    "land.unknown_raster",
-                    format!("{field}: no raster {id} that you may use; upload it first"),
-                )
-                .with_field(field));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn check_choice(field: &str, value: Option<&str>, allowed: &[&str]) -> Result<String, ApiError> {
-    let value = value.unwrap_or(allowed[0]);
-    if allowed.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::unprocessable(
-            "request.invalid_choice",
-            format!("{field} must be one of {}, got {value:?}", allowed.join(", ")),
-        )
-        .with_field(field))
-    }
-}
-
 /// Start an SDG 15.3.1 job; it runs in the background (poll its status).
 #[utoipa::path(post, path = "/api/v1/land/jobs", tag = "land", request_body = JobRequest,
     responses((status = 202, body = LandJob), (status = 403, body = caravan_web::error::ErrorBody), (status = 422, body = caravan_web::error::ErrorBody)),
@@ -503,133 +212,7 @@ pub async fn create_job(
     caller: Caller,
     ApiJson(req): ApiJson<JobRequest>,
 ) -> Result<(StatusCode, Json<LandJob>), ApiError> {
-    Ok((StatusCode::ACCEPTED, Json(create_job_checked(&state, &caller, req).await?)))
-}
-
-/// Checks the parameters, records the job and starts it; shared by the API and the page.
-async fn create_job_checked(
-    state: &AppState,
-    caller: &Caller,
-    req: JobRequest,
-) -> Result<LandJob, ApiError> {
-    require_use(caller)?;
-    let data = data_dir(state)?.to_path_buf();
-    let profile =
-        check_choice("profile", req.profile.as_deref(), &["gpg2", "gpg1", "trends-earth"])?;
-    let legend =
-        check_choice("land_cover_legend", req.land_cover_legend.as_deref(), &["unccd", "esa-cci"])?;
-    let water = check_choice("water", req.water.as_deref(), &["either", "final", "baseline"])?;
-    for (field, text) in [
-        ("ndvi_years", Some(&req.ndvi_years)),
-        ("baseline", req.baseline.as_ref()),
-        ("recent", req.recent.as_ref()),
-    ] {
-        if let Some(text) = text {
-            let ok = text
-                .split_once('-')
-                .is_some_and(|(a, b)| a.parse::<i32>().is_ok() && b.parse::<i32>().is_ok());
-            if !ok {
-                return Err(ApiError::unprocessable(
-                    "request.invalid_period",
-                    format!("{field} must look like 2000-2015, got {text:?}"),
-                )
-                .with_field(field));
-            }
-        }
-    }
-    let ndvi = raster_paths(state, caller, "ndvi", &req.ndvi, &data).await?;
-    let land_cover = raster_paths(state, caller, "land_cover", &req.land_cover, &data).await?;
-    let soc = raster_paths(state, caller, "soc", &req.soc, &data).await?;
-    let zones = raster_paths(state, caller, "zones", &req.zones, &data).await?;
-    let params = serde_json::to_value(&req).map_err(ApiError::internal)?;
-    let stem = caravan_web::auth::random_secret("").chars().take(16).collect::<String>();
-    let rel_out = format!("land/jobs/{stem}");
-    let job = state
-        .store
-        .create_land_job(&change(state, caller), caller.org.id, &params, &rel_out)
-        .await?;
-    let out = data.join(&rel_out);
-    let args = caravan_cmd_land::Sdg15Args {
-        ndvi,
-        ndvi_years: req.ndvi_years.clone(),
-        land_cover,
-        soc,
-        zones,
-        regions: req.regions.as_ref().map(|_| out.join("regions.geojson")),
-        baseline: req.baseline.clone(),
-        recent: req.recent.clone(),
-        profile,
-        land_cover_legend: legend,
-        transition_matrix: None,
-        water,
-        out: out.clone(),
-        block_rows: 64,
-    };
-    tokio::spawn(run_job(state.clone(), job.id, args, req.regions.clone()));
-    Ok(job)
-}
-
-async fn run_job(
-    state: AppState,
-    id: i64,
-    args: caravan_cmd_land::Sdg15Args,
-    regions: Option<serde_json::Value>,
-) {
-    let done = Arc::new(AtomicU64::new(0));
-    let total = Arc::new(AtomicU64::new(1));
-    let (d, t) = (done.clone(), total.clone());
-    let out = args.out.clone();
-    let mut task = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-        std::fs::create_dir_all(&out)?;
-        if let Some(regions) = regions {
-            std::fs::write(out.join("regions.geojson"), regions.to_string())?;
-        }
-        caravan_cmd_land::run_sdg15(args, &|done, total| {
-            d.store(done, Ordering::Relaxed);
-            t.store(total.max(1), Ordering::Relaxed);
-        })
-    });
-    let result = loop {
-        tokio::select! {
-            result = &mut task => break result,
-            () = tokio::time::sleep(std::time::Duration::from_millis(250)) => {
-                let pct = done.load(Ordering::Relaxed) * 99 / total.load(Ordering::Relaxed).max(1);
-                let _ = state.store.set_land_job_progress(id, i64::try_from(pct).unwrap_or(99)).await;
-            }
-        }
-    };
-    let (status, message) = match result {
-        Ok(Ok(pixels)) => (JobStatus::Succeeded, format!("{pixels} pixels assessed")),
-        Ok(Err(err)) => (JobStatus::Failed, format!("{err:#}")),
-        Err(err) => (JobStatus::Failed, format!("the job stopped unexpectedly: {err}")),
-    };
-    let change = Change { actor: Actor::system("land job"), at: (state.clock)() };
-    if let Err(err) = state.store.finish_land_job(&change, id, status, &message).await {
-        tracing::error!(job = id, %err, "recording the end of a land job");
-    }
-}
-
-/// Marks jobs a restart interrupted as failed; call once on start.
-///
-/// # Errors
-/// When the store fails.
-pub async fn recover(state: &AppState) -> Result<u64, caravan_store::StoreError> {
-    let change = Change { actor: Actor::system("server start"), at: (state.clock)() };
-    state
-        .store
-        .fail_running_land_jobs(&change, "the server restarted while this job ran; start it again")
-        .await
-}
-
-async fn readable_job(state: &AppState, caller: &Caller, id: i64) -> Result<LandJob, ApiError> {
-    require_use(caller)?;
-    match state.store.land_job(id).await? {
-        Some(job) if can_read_land(caller, job.org_id) => Ok(job),
-        Some(_) => Err(ApiError::forbidden("this job belongs to another organisation")),
-        None => {
-            Err(ApiError::not_found("land.job_not_found", format!("no job {id}")).with_field("id"))
-        }
-    }
+    Ok((StatusCode::ACCEPTED, Json(service::create_job(&state, &caller, req).await?)))
 }
 
 /// One job with its status and progress.
@@ -641,7 +224,7 @@ pub async fn job(
     caller: Caller,
     UrlPath(id): UrlPath<i64>,
 ) -> Result<Json<LandJob>, ApiError> {
-    Ok(Json(readable_job(&state, &caller, id).await?))
+    Ok(Json(service::job(&state, &caller, id).await?))
 }
 
 /// The jobs the caller may read, newest first.
@@ -652,9 +235,7 @@ pub async fn jobs(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<LandJob>>, ApiError> {
-    require_use(&caller)?;
-    let all = state.store.land_jobs(None).await?;
-    Ok(Json(all.into_iter().filter(|j| can_read_land(&caller, j.org_id)).collect()))
+    Ok(Json(service::jobs(&state, &caller).await?))
 }
 
 /// Download one output file of a finished job.
@@ -667,27 +248,7 @@ pub async fn job_file(
     caller: Caller,
     UrlPath((id, name)): UrlPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
-    let job = readable_job(&state, &caller, id).await?;
-    let Some(name) = OUTPUT_FILES.iter().find(|f| **f == name) else {
-        return Err(ApiError::not_found(
-            "land.no_such_output",
-            format!("{name} is not an output; use one of {}", OUTPUT_FILES.join(", ")),
-        )
-        .with_field("name"));
-    };
-    if job.status != JobStatus::Succeeded {
-        return Err(ApiError::not_found(
-            "land.not_ready",
-            format!("job {id} has not finished; outputs appear when it succeeds"),
-        )
-        .with_field("id"));
-    }
-    let path = data_dir(&state)?.join(&job.out_dir).join(name);
-    // Outputs are read whole: a 10,000 × 10,000 int16 COG compresses to well under its 200 MB.
-    let bytes = tokio::fs::read(&path).await.map_err(|_| {
-        ApiError::not_found("land.output_missing", format!("{name} of job {id} is missing on disk"))
-            .with_field("name")
-    })?;
+    let (name, bytes) = service::job_output(&state, &caller, id, &name).await?;
     let kind = match Path::new(name).extension().and_then(|e| e.to_str()) {
         Some("csv") => "text/csv; charset=utf-8",
         Some("png") => "image/png",
@@ -710,28 +271,17 @@ mod pages {
     use axum::http::{HeaderMap, StatusCode};
     use axum::response::{IntoResponse, Redirect, Response};
     use caravan_refdata::Lang;
-    use caravan_store::{JobStatus, LandJob, Raster};
+    use caravan_store::{JobStatus, Raster};
     use maud::{Markup, html};
     use serde::Deserialize;
 
-    use super::{JobRequest, LandKey, OUTPUT_FILES, RegisterRequest, can_read_land};
+    use super::service::{self, can_use_land};
+    use super::{JobRequest, LandKey, OUTPUT_FILES, RegisterRequest};
     use caravan_web::AppState;
     use caravan_web::auth::Caller;
     use caravan_web::error::ApiError;
     use caravan_web::i18n::t;
     use caravan_web::ui::{PageCaller, error_page, layout, page, ui_lang};
-
-    async fn lists(
-        state: &AppState,
-        caller: &Caller,
-    ) -> Result<(Vec<Raster>, Vec<LandJob>), ApiError> {
-        let rasters = state.store.rasters(None).await?;
-        let jobs = state.store.land_jobs(None).await?;
-        Ok((
-            rasters.into_iter().filter(|r| can_read_land(caller, r.org_id)).collect(),
-            jobs.into_iter().filter(|j| can_read_land(caller, j.org_id)).collect(),
-        ))
-    }
 
     fn raster_select(
         lang: Lang,
@@ -757,14 +307,20 @@ mod pages {
         caller: &Caller,
         message: Option<String>,
     ) -> Response {
-        if !super::can_use_land(caller) {
+        if !can_use_land(caller) {
             return error_page(
                 lang,
                 Some(caller),
                 &ApiError::forbidden(t(lang, LandKey::not_allowed)),
             );
         }
-        let (rasters, jobs) = match lists(state, caller).await {
+        let lists = async {
+            Ok::<_, ApiError>((
+                service::rasters(state, caller).await?,
+                service::jobs(state, caller).await?,
+            ))
+        };
+        let (rasters, jobs) = match lists.await {
             Ok(v) => v,
             Err(err) => return error_page(lang, Some(caller), &err),
         };
@@ -873,7 +429,7 @@ mod pages {
     ) -> Response {
         let lang = ui_lang(&headers);
         let req = RegisterRequest { path: form.path, name: None };
-        match super::register_checked(&state, &caller, &req).await {
+        match service::register(&state, &caller, &req).await {
             Ok(_) => Redirect::to("/land").into_response(),
             Err(err) if err.status == StatusCode::FORBIDDEN => {
                 error_page(lang, Some(&caller), &err)
@@ -937,7 +493,7 @@ mod pages {
             land_cover_legend: None,
             water: None,
         };
-        match super::create_job_checked(&state, &caller, req).await {
+        match service::create_job(&state, &caller, req).await {
             Ok(job) => Redirect::to(&format!("/land/jobs/{}", job.id)).into_response(),
             Err(err) if err.status == StatusCode::FORBIDDEN => {
                 error_page(lang, Some(&caller), &err)
@@ -952,22 +508,9 @@ mod pages {
         PageCaller { caller, lang }: PageCaller,
         UrlPath(id): UrlPath<i64>,
     ) -> Response {
-        let job = match super::readable_job(&state, &caller, id).await {
-            Ok(job) => job,
+        let (job, table) = match service::job_report(&state, &caller, id).await {
+            Ok(report) => report,
             Err(err) => return error_page(lang, Some(&caller), &err),
-        };
-        let table = if job.status == JobStatus::Succeeded {
-            let path = state
-                .config
-                .data_dir
-                .as_deref()
-                .map(|d| d.join(&job.out_dir).join("area_by_region.csv"));
-            match path {
-                Some(path) => tokio::fs::read_to_string(path).await.ok(),
-                None => None,
-            }
-        } else {
-            None
         };
         let rows: Vec<Vec<String>> = table
             .as_deref()

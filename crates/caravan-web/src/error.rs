@@ -58,6 +58,12 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
 
+    /// 413: the request's body is larger than the operation accepts; `message` says the limit
+    /// and what to do instead.
+    pub fn too_large(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    }
+
     /// 409: the request is well formed but the thing is not in a state that allows it.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)

@@ -117,9 +117,10 @@ fn code_of(text: &str) -> String {
         .join("\n")
 }
 
-/// "A service holds no HTTP type" (issue 19): a feature's service module takes the state, the
-/// caller and typed input and answers typed output or an `ApiError`, never an axum extractor,
-/// response, header map or status code, so the API and the pages can both be thin over it.
+/// "A service holds no HTTP type" (issue 19): every feature crate has a service module, which
+/// takes the state, the caller and typed input and answers typed output or an `ApiError`, never
+/// an axum extractor, response, header map or status code, so the API and the pages can both be
+/// thin over it.
 #[test]
 fn service_modules_hold_no_http_type() {
     let services: Vec<PathBuf> = web_sources()
@@ -127,6 +128,17 @@ fn service_modules_hold_no_http_type() {
         .filter(|f| f.file_stem().is_some_and(|s| s == "service"))
         .collect();
     assert!(!services.is_empty(), "the web crates have service modules");
+    // Every feature crate has one, so the rule is checked for every feature.
+    for entry in std::fs::read_dir(workspace_root().join("crates")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("caravan-web-") {
+            assert!(
+                dir.join("src").join("service.rs").is_file(),
+                "{name} is a feature crate without a service module (src/service.rs)"
+            );
+        }
+    }
     for file in services {
         let code = code_of(&std::fs::read_to_string(&file).unwrap());
         for http in ["axum", "StatusCode", "HeaderMap", "Response", "http::"] {
