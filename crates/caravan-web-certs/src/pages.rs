@@ -351,9 +351,9 @@ async fn register_page(
     error: Option<&ApiError>,
 ) -> Response {
     let example = serde_json::to_string_pretty(&sample_subject(doc_type)).unwrap_or_default();
-    let list = match state.store.certificates(caller.org.id).await {
+    let list = match super::service::certificates(state, caller).await {
         Ok(list) => list,
-        Err(err) => return error_page(lang, Some(caller), &err.into()),
+        Err(err) => return error_page(lang, Some(caller), &err),
     };
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let title = t(lang, CertKey::certificates);
