@@ -937,12 +937,16 @@ async fn keys_body(
                         @for d in all_types {
                             @let id = format!("type-{}", d.as_str());
                             @let checked = chosen_types.is_none_or(|types| types.iter().any(|t| t == d.as_str()));
-                            input type="checkbox" id=(id) name="document_types" value=(d.as_str()) checked[checked];
-                            label for=(id) { (type_label(lang, d.as_str())) }
+                            div.check {
+                                input type="checkbox" id=(id) name="document_types" value=(d.as_str()) checked[checked];
+                                label for=(id) { (type_label(lang, d.as_str())) }
+                            }
                         }
                     }
-                    input type="checkbox" #rotate name="rotate" value="true" checked[entered.contains_key("rotate")];
-                    label for="rotate" { (t(lang, CertKey::rotate)) }
+                    div.check {
+                        input type="checkbox" #rotate name="rotate" value="true" checked[entered.contains_key("rotate")];
+                        label for="rotate" { (t(lang, CertKey::rotate)) }
+                    }
                     button type="submit" { (t(lang, CertKey::generate_key)) }
                 }
             },
