@@ -95,11 +95,9 @@ impl Refusal {
     }
 }
 
-/// Checks `envelope` for the node of country `me`: addressed to it, from a peer, signed by the
-/// peer's current keys (every signature verifies; an Ed25519 one always, an SM2 one when the
-/// peer has a current SM2 key), then placed in its pair's sequence. `applied_hash(sequence)`
-/// gives the hash of an envelope already applied from this sender (the inbox row), for
-/// duplicates.
+/// Checks `envelope` for the node of country `me`: [`verify_origin`], then [`place`] in its
+/// pair's sequence. `applied_hash(sequence)` gives the hash of an envelope already applied from
+/// this sender (the inbox row), for duplicates.
 ///
 /// # Errors
 /// [`Refusal`], the first check that failed.
@@ -110,6 +108,17 @@ pub fn check(
     pair: &PairState,
     applied_hash: impl Fn(u64) -> Option<String>,
 ) -> Result<Outcome, Refusal> {
+    verify_origin(envelope, me, peers)?;
+    place(envelope, pair, applied_hash)
+}
+
+/// Who sent it and to whom: addressed to `me`, from a peer, signed by the peer's current keys
+/// (every signature verifies; an Ed25519 one always, an SM2 one too when the peer has a current
+/// SM2 key). What `caravan exchange verify` checks offline.
+///
+/// # Errors
+/// [`Refusal`], the first check that failed.
+pub fn verify_origin(envelope: &Envelope, me: CountryCode, peers: &Peers) -> Result<(), Refusal> {
     let header = &envelope.header;
     let from = header.from;
     if header.to != me {
@@ -148,7 +157,19 @@ pub fn check(
     if peer.current(Algorithm::Sm2).next().is_some() && !signed_by.contains(&Algorithm::Sm2) {
         return Err(Refusal::MissingSm2Signature { from });
     }
+    Ok(())
+}
 
+/// Where an envelope of a verified origin falls in its pair's sequence.
+///
+/// # Errors
+/// [`Refusal::Conflict`], [`Refusal::FromTheFuture`], [`Refusal::ChainBroken`].
+pub fn place(
+    envelope: &Envelope,
+    pair: &PairState,
+    applied_hash: impl Fn(u64) -> Option<String>,
+) -> Result<Outcome, Refusal> {
+    let header = &envelope.header;
     let sequence = header.sequence;
     let expected = pair.last_applied + 1;
     if sequence < expected {

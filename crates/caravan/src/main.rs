@@ -58,6 +58,9 @@ enum Command {
     /// Scholarship placement: stable matching of students to programmes, and its audit.
     #[command(subcommand)]
     Scholarship(caravan_cmd_scholarship::Command),
+    /// The exchange between national nodes: seal an envelope, check one offline.
+    #[command(subcommand)]
+    Exchange(caravan_cmd_exchange::Command),
     /// Benchmarks that print measured numbers (not tests).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Origin(cmd) => caravan_cmd_tariff::run_origin(cmd),
         Command::Land(cmd) => caravan_cmd_land::run(cmd),
         Command::Scholarship(cmd) => caravan_cmd_scholarship::run(cmd),
+        Command::Exchange(cmd) => caravan_cmd_exchange::run(cmd),
         Command::Bench(BenchCommand::Http(args)) => bench_http::run(args),
         Command::Bench(BenchCommand::Complexity(args)) => {
             caravan_cmd_trade::bench(args).map(|()| ExitCode::SUCCESS)
