@@ -397,16 +397,21 @@ pub fn pick_period<'r>(run: &'r Run, period: Option<&str>) -> Result<&'r PeriodR
     }
 }
 
-fn profile(run: &Run, params: &ComplexityParams) -> Result<Profile, ApiError> {
-    let period = pick_period(run, params.period.as_deref())?;
-    let country = required(params.country.as_deref(), "country")?;
-    let l = period.locations.iter().position(|c| c == country).ok_or_else(|| {
+/// The row of `country` in `period`, or a 422 naming `country`.
+fn location_index(period: &PeriodRun, country: &str) -> Result<usize, ApiError> {
+    period.locations.iter().position(|c| c == country).ok_or_else(|| {
         ApiError::unprocessable(
             "trade.unknown_country",
             format!("{country:?} does not export in {}", period.time),
         )
         .with_field("country")
-    })?;
+    })
+}
+
+fn profile(run: &Run, params: &ComplexityParams) -> Result<Profile, ApiError> {
+    let period = pick_period(run, params.period.as_deref())?;
+    let country = required(params.country.as_deref(), "country")?;
+    let l = location_index(period, country)?;
     let res = &period.result;
     let products = ranked(period.products.len(), |p| res.rca[[l, p]])
         .into_iter()
@@ -432,13 +437,7 @@ fn profile(run: &Run, params: &ComplexityParams) -> Result<Profile, ApiError> {
 fn opportunities_of(run: &Run, params: &ComplexityParams) -> Result<Opportunities, ApiError> {
     let period = pick_period(run, params.period.as_deref())?;
     let country = required(params.country.as_deref(), "country")?;
-    let l = period.locations.iter().position(|c| c == country).ok_or_else(|| {
-        ApiError::unprocessable(
-            "trade.unknown_country",
-            format!("{country:?} does not export in {}", period.time),
-        )
-        .with_field("country")
-    })?;
+    let l = location_index(period, country)?;
     let res = &period.result;
     let products = opportunities(period.values.view(), res, l)
         .into_iter()
