@@ -17,7 +17,7 @@ pub use service::{
     can_manage_rules, can_read, decide_on, items_from_csv, lodge, lodge_saved_draft, lodge_text,
     preview, replace_items, request_digest,
 };
-use service::{country_param, detail_json, load_of, save_draft_body, scope};
+use service::{country_param, detail_json, load_of, save_draft_body};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -9,15 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caravan_refdata::Lang;
-use caravan_store::Role;
-use caravan_store::declarations::{DeclarationFilter, DeclarationOrder, DeclarationRecord};
+use caravan_store::declarations::DeclarationRecord;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{
-    DeclKey, DeclarationRequest, agency_of, can_decide, can_lodge, can_manage_rules, scope,
-};
+use super::{DeclKey, DeclarationRequest, agency_of, can_decide, can_lodge, can_manage_rules};
 use caravan_web::AppState;
 use caravan_web::auth::Caller;
 use caravan_web::error::ApiError;
@@ -181,27 +178,14 @@ async fn list_page(
     notice: Option<Markup>,
     text: &str,
 ) -> Response {
-    let (heading, filter) = if caller.user.role == Role::CustomsOfficer {
-        (
-            k(lang, DeclKey::queue),
-            DeclarationFilter {
-                statuses: vec!["under_control".to_owned()],
-                order: DeclarationOrder::Risk,
-                limit: 200,
-                ..Default::default()
-            },
-        )
-    } else if agency_of(caller).is_some() {
-        (k(lang, DeclKey::agency_queue), DeclarationFilter { limit: 200, ..Default::default() })
-    } else {
-        (k(lang, DeclKey::title), DeclarationFilter { limit: 200, ..Default::default() })
-    };
-    let records = match scope(caller, filter) {
-        Ok(filter) => match state.store.declarations(&filter).await {
-            Ok(records) => records,
-            Err(err) => return error_page(lang, Some(caller), &err.into()),
-        },
+    let (list, records) = match super::service::home_list(state, caller).await {
+        Ok(found) => found,
         Err(err) => return error_page(lang, Some(caller), &err),
+    };
+    let heading = match list {
+        super::service::HomeList::Queue => k(lang, DeclKey::queue),
+        super::service::HomeList::AgencyParts => k(lang, DeclKey::agency_queue),
+        super::service::HomeList::Own => k(lang, DeclKey::title),
     };
     let country = caller.org.country;
     page(

@@ -77,6 +77,42 @@ pub fn can_list(caller: &Caller) -> bool {
     scope(caller, DeclarationFilter::default()).is_ok()
 }
 
+/// Which list the declarations page shows its visitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeList {
+    /// A customs officer's queue: their country's declarations under control, riskiest first.
+    Queue,
+    /// An agency officer's parts awaiting their agency.
+    AgencyParts,
+    /// Everyone else's: the declarations they may see, most recently changed first.
+    Own,
+}
+
+/// The list the declarations page opens on, by the caller's role ([`HomeList`]), at most 200.
+///
+/// # Errors
+/// 403 for those who see no declarations ([`can_list`]); store failures.
+pub async fn home_list(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<(HomeList, Vec<DeclarationRecord>), ApiError> {
+    let (list, filter) = if caller.user.role == Role::CustomsOfficer {
+        let queue = DeclarationFilter {
+            statuses: vec!["under_control".to_owned()],
+            order: DeclarationOrder::Risk,
+            limit: 200,
+            ..Default::default()
+        };
+        (HomeList::Queue, queue)
+    } else if agency_of(caller).is_some() {
+        (HomeList::AgencyParts, DeclarationFilter { limit: 200, ..Default::default() })
+    } else {
+        (HomeList::Own, DeclarationFilter { limit: 200, ..Default::default() })
+    };
+    let filter = scope(caller, filter)?;
+    Ok((list, state.store.declarations(&filter).await?))
+}
+
 /// What a caller's declarations need, for their home page: how many of those they may see
 /// are in each status, and, of those under customs control, how many in each channel and since
 /// when the oldest has waited. Counted over the [`ATTENTION_LIMIT`] most recently changed.

@@ -21,7 +21,6 @@ pub use caravan_scholarship::{
     PlacementResult, PoolCutoff, RankRow, Ranking, ResultView, ShortOfReviewers, has_conflict,
     rank, run_placement, weighted_total,
 };
-use caravan_scholarship::{missing_parts, result_of};
 use caravan_store::Role;
 use caravan_store::scholarship::{
     Application, ApplicationStatus, Call, CallSpec, CallStatus, DocumentMeta, Review,
@@ -41,8 +40,8 @@ pub mod service;
 
 pub use pages::PageKey;
 use service::{
-    blind_view, can_read_call, check_document_kind, invalid, load_editable, load_review,
-    my_reviews, published_result, statistics_rows, store_document,
+    blind_view, check_document_kind, invalid, load_editable, load_review, statistics_rows,
+    store_document,
 };
 
 /// Largest PDF document accepted, in bytes (this route's own body limit).
@@ -604,27 +603,7 @@ fn title_in(call: &Call, lang: Lang) -> &str {
 }
 
 async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Markup, ApiError> {
-    let calls: Vec<Call> =
-        state.store.calls().await?.into_iter().filter(|c| can_read_call(caller, c)).collect();
-    let mine = state.store.applications_of(caller.user.id).await?;
-    let mut results = Vec::new();
-    for app in &mine {
-        if let Some(call) = calls.iter().find(|c| c.id == app.call_id) {
-            let published = published_result(state, call.id).await?;
-            let docs = state.store.documents(app.id).await?;
-            results.push((
-                app,
-                call,
-                result_of(app, call, published.as_ref()),
-                missing_parts(app, call, &docs),
-            ));
-        }
-    }
-    let reviews = if caller.user.role == Role::Reviewer {
-        my_reviews(state, caller).await?
-    } else {
-        Vec::new()
-    };
+    let service::Home { calls, mine, reviews } = service::home(state, caller).await?;
     Ok(html! {
         h1 { (t(lang, SchKey::title)) }
         p { a href="/scholarships/statistics" { (t(lang, SchKey::statistics)) } }
@@ -636,14 +615,14 @@ async fn home_markup(state: &AppState, caller: &Caller, lang: Lang) -> Result<Ma
                 thead { tr { th scope="col" { "#" } th scope="col" { (t(lang, SchKey::title)) } th scope="col" { (t(lang, SchKey::deadline)) } th scope="col" { (t(lang, SchKey::status)) } td {} } }
                 tbody { @for c in &calls { tr id={ "call-" (c.id) } {
                     td { (c.id) } td { (title_in(c, lang)) } td { (rfc3339(c.spec.application_deadline)) } td { (c.status.as_str()) }
-                    td { (pages::call_actions(lang, caller, c, mine.iter().any(|a| a.call_id == c.id))) }
+                    td { (pages::call_actions(lang, caller, c, mine.iter().any(|m| m.app.call_id == c.id))) }
                 } } }
             }
         }
-        @if !results.is_empty() {
+        @if !mine.is_empty() {
             h2 { (t(lang, SchKey::my_applications)) }
             p { (t(lang, SchKey::api_hint)) }
-            @for (app, call, result, missing) in &results {
+            @for service::MyApplication { app, call, result, missing } in &mine {
                 section.application id={ "application-" (app.id) } {
                     h3 { (title_in(call, lang)) " — #" (app.id) " " (pages::application_link(lang, app)) }
                     p { (t(lang, SchKey::status)) ": " strong { (status_text(app.status)) } }

@@ -280,7 +280,7 @@ async fn summary_response(
     let built = async {
         let (app, call) = service::load_application(state, caller, id).await?;
         let published = service::published_result(state, call.id).await?;
-        let result = super::result_of(&app, &call, published.as_ref());
+        let result = caravan_scholarship::result_of(&app, &call, published.as_ref());
         let view = service::view_of(state, app, &call).await?;
         Ok::<_, ApiError>(summary_markup(lang, caller, &call, &view, &result, error))
     }
@@ -737,9 +737,9 @@ async fn endorsement(
     };
     match decided {
         Ok(call_id) => see_other(format!("/scholarships/calls/{call_id}/nominations")),
-        Err(err) => match state.store.application(id).await {
-            Ok(Some(app)) if service::can_endorse(&caller, &app) => {
-                nominations_response(&state, &caller, lang, app.call_id, Some(&err)).await
+        Err(err) => match service::endorsable_call_of(&state, &caller, id).await {
+            Ok(Some(call_id)) => {
+                nominations_response(&state, &caller, lang, call_id, Some(&err)).await
             }
             _ => error_page(lang, Some(&caller), &err),
         },
@@ -1135,20 +1135,7 @@ async fn manage_response(
     error: Option<&ApiError>,
     notice: Notice,
 ) -> Response {
-    let built = async {
-        let call = service::load_managed_call(state, caller, id).await?;
-        let apps = state.store.applications(id).await?;
-        let (_, ranking) = service::call_ranking(state, &call).await?;
-        let runs: Vec<super::PlacementView> = state
-            .store
-            .placements(id)
-            .await?
-            .into_iter()
-            .map(service::placement_view)
-            .collect::<Result<_, _>>()?;
-        Ok::<_, ApiError>((call, apps, ranking, runs))
-    }
-    .await;
+    let built = service::managed_call(state, caller, id).await;
     let (call, apps, ranking, runs) = match built {
         Ok(found) => found,
         Err(err) => return error_page(lang, Some(caller), &err),

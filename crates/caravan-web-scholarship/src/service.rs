@@ -27,6 +27,85 @@ use crate::{
     PlacementView, ScoreRequest, StatKey, StatRow, StatusRequest, rfc3339,
 };
 
+/// What the scholarships page shows its visitor: the calls they may see, their own
+/// applications with each one's call, result and missing parts, and (reviewers) their reviews.
+pub struct Home {
+    pub calls: Vec<Call>,
+    pub mine: Vec<MyApplication>,
+    pub reviews: Vec<Review>,
+}
+
+/// One of the caller's applications on [`Home`].
+pub struct MyApplication {
+    pub app: Application,
+    pub call: Call,
+    pub result: ResultView,
+    pub missing: Vec<String>,
+}
+
+/// The caller's [`Home`].
+///
+/// # Errors
+/// Store failures.
+pub async fn home(state: &AppState, caller: &Caller) -> Result<Home, ApiError> {
+    let calls: Vec<Call> =
+        state.store.calls().await?.into_iter().filter(|c| can_read_call(caller, c)).collect();
+    let mut mine = Vec::new();
+    for app in state.store.applications_of(caller.user.id).await? {
+        if let Some(call) = calls.iter().find(|c| c.id == app.call_id) {
+            let published = published_result(state, call.id).await?;
+            let docs = state.store.documents(app.id).await?;
+            mine.push(MyApplication {
+                result: result_of(&app, call, published.as_ref()),
+                missing: missing_parts(&app, call, &docs),
+                call: call.clone(),
+                app,
+            });
+        }
+    }
+    let reviews = if caller.user.role == Role::Reviewer {
+        my_reviews(state, caller).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Home { calls, mine, reviews })
+}
+
+/// The call of application `id` when the caller endorses for it (to show its nominations
+/// again after a refused decision); `None` otherwise.
+///
+/// # Errors
+/// Store failures.
+pub async fn endorsable_call_of(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Option<i64>, ApiError> {
+    Ok(state.store.application(id).await?.filter(|app| can_endorse(caller, app)).map(|a| a.call_id))
+}
+
+/// A managed call's applications and placement runs, for its administration page.
+///
+/// # Errors
+/// As [`load_managed_call`]; store failures.
+pub async fn managed_call(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<(Call, Vec<Application>, Ranking, Vec<PlacementView>), ApiError> {
+    let call = load_managed_call(state, caller, id).await?;
+    let apps = state.store.applications(id).await?;
+    let (_, ranking) = call_ranking(state, &call).await?;
+    let runs = state
+        .store
+        .placements(id)
+        .await?
+        .into_iter()
+        .map(placement_view)
+        .collect::<Result<_, _>>()?;
+    Ok((call, apps, ranking, runs))
+}
+
 /// Does the caller have a part in scholarship programmes? Applicants, reviewers, the centers'
 /// programme administrators, and the administrators of nominating bodies (who endorse), of
 /// universities (who host) and of the platform operator.

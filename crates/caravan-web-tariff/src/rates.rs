@@ -132,10 +132,11 @@ async fn rates_page(
         Some(Err(err)) => err.status,
         _ => StatusCode::OK,
     };
-    let stored = match state.store.exchange_rates(to, 200).await {
-        Ok(rates) => rates,
-        Err(err) => return caravan_web::ui::error_page(lang, caller, &ApiError::from(err)),
-    };
+    let stored =
+        match service::list_rates(state, to.as_ref().map(CurrencyCode::as_str), Some(200)).await {
+            Ok(rates) => rates,
+            Err(err) => return caravan_web::ui::error_page(lang, caller, &err),
+        };
     let currencies = service::schedule_currencies(state.tariff());
     let may_enter = service::rate_currencies_for(state, caller);
     let body = html! {

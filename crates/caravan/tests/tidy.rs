@@ -192,3 +192,32 @@ fn no_page_calls_an_http_handler() {
     }
     assert!(calls.is_empty(), "extractors built to call a handler: {calls:#?}");
 }
+
+/// "The API and the pages are thin adapters over the service" (issue 19): in a feature crate,
+/// only the service module reads or writes the store (`state.store…`); a handler or page that
+/// did would hold the policy check and the rule it skips.
+#[test]
+fn only_service_modules_touch_the_store() {
+    let mut offenders = Vec::new();
+    for file in web_sources() {
+        let crate_dir = file.components().map(|c| c.as_os_str().to_string_lossy().into_owned());
+        let in_feature = crate_dir.clone().any(|c| c.starts_with("caravan-web-"));
+        let is_service_or_test = file.file_stem().is_some_and(|s| s == "service" || s == "tests")
+            || crate_dir.clone().any(|c| c == "tests" || c == "service");
+        if !in_feature || is_service_or_test {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(&file).unwrap());
+        for (idx, line) in code.lines().enumerate() {
+            let chained = line.trim() == ".store" || line.trim_end().ends_with("state.store");
+            if line.contains("state.store.") || chained {
+                offenders.push(format!("{}:{}: {}", file.display(), idx + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "store access outside a service module:\n{}",
+        offenders.join("\n")
+    );
+}
