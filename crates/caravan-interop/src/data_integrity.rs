@@ -44,11 +44,18 @@ pub struct CheckedProof {
     pub verification_method: Option<String>,
     /// The controller the verification method belongs to: the method without its fragment.
     pub controller: Option<String>,
-    /// Whether the key came from a `did:key`, whose DID document is the key itself: then the
-    /// controller is established offline.
-    pub self_certifying: bool,
     /// What came out.
     pub outcome: ProofOutcome,
+}
+
+impl CheckedProof {
+    /// Whether the verification method is a `did:key`, whose DID document is the key itself
+    /// (W3C did:key §3.1.2, "Document Creation Algorithm"): a proof that verified under it
+    /// establishes its controller offline. Derived from the method alone, so it cannot
+    /// disagree with it.
+    pub fn self_certifying(&self) -> bool {
+        is_did_key(self.verification_method.as_deref())
+    }
 }
 
 /// Checks every proof of `document` (one proof, or a proof set as an array). None when the
@@ -63,7 +70,6 @@ pub fn verify_proofs(document: &Value) -> Option<Vec<CheckedProof>> {
         return Some(vec![CheckedProof {
             verification_method: None,
             controller: None,
-            self_certifying: false,
             outcome: ProofOutcome::Invalid("proof is an empty array".to_owned()),
         }]);
     }
@@ -78,7 +84,6 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
     let mut res = CheckedProof {
         verification_method: verification_method.map(str::to_owned),
         controller,
-        self_certifying: false,
         outcome: ProofOutcome::NotChecked(String::new()),
     };
     let Some(proof) = proof.as_object() else {
@@ -89,19 +94,13 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
     let cryptosuite = proof.get("cryptosuite").and_then(Value::as_str).unwrap_or_default();
     res.outcome = match (proof_type, cryptosuite) {
         (DATA_INTEGRITY_PROOF, EDDSA_JCS_2022) => match verify_eddsa_jcs_2022(document, proof) {
-            Ok(key) => {
-                res.self_certifying = true;
-                ProofOutcome::Valid {
-                    detail: format!(
-                        "the eddsa-jcs-2022 proof verifies under the Ed25519 key {}: nothing was changed after signing",
-                        hex::encode(key)
-                    ),
-                }
-            }
-            Err(JcsFailure::Invalid(reason)) => {
-                res.self_certifying = is_did_key(verification_method);
-                ProofOutcome::Invalid(reason)
-            }
+            Ok(key) => ProofOutcome::Valid {
+                detail: format!(
+                    "the eddsa-jcs-2022 proof verifies under the Ed25519 key {}: nothing was changed after signing",
+                    hex::encode(key)
+                ),
+            },
+            Err(JcsFailure::Invalid(reason)) => ProofOutcome::Invalid(reason),
             Err(JcsFailure::NotChecked(why)) => ProofOutcome::NotChecked(why),
         },
         (DATA_INTEGRITY_PROOF, EDDSA_RDFC_2022) => ProofOutcome::NotChecked(

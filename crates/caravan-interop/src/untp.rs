@@ -497,7 +497,7 @@ fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[Ch
         );
     } else if by_issuer
         .iter()
-        .any(|p| p.self_certifying && matches!(p.outcome, ProofOutcome::Valid { .. }))
+        .any(|p| p.self_certifying() && matches!(p.outcome, ProofOutcome::Valid { .. }))
     {
         verdict.valid(
             "identity",
