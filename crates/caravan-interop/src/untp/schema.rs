@@ -90,6 +90,17 @@ pub enum SchemaError {
         "{0}: a UNTP schema file is named untp-<dcc|dpp|dfr|dte|dia>-schema-<version>.json, as UNTP publishes it"
     )]
     FileName(String),
+    /// The file is not JSON.
+    #[error("{file}: not JSON: {reason}")]
+    NotJson {
+        /// The file name.
+        file: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// No file of the set is a UNTP schema.
+    #[error("no UNTP JSON Schema (untp-<kind>-schema-<version>.json) among the files given")]
+    NoSchema,
     /// Not a JSON Schema the validator accepts.
     #[error("{file}: not a usable JSON Schema: {reason}")]
     Invalid {
@@ -130,6 +141,33 @@ impl UntpSchemas {
             })?;
         self.validators.insert(key, validator);
         Ok(())
+    }
+
+    /// The schemas of a folder's `*.json` files, given as (file name, contents), in name order:
+    /// the one loader of the shells (`caravan cert verify --untp-schemas`, `caravan serve
+    /// --untp-schemas`), which only read the folder. Other files are not looked at.
+    ///
+    /// # Errors
+    /// The first file that is not JSON, not named as UNTP publishes its schemas, or not a
+    /// usable schema, named; or no schema at all ([`SchemaError::NoSchema`]).
+    pub fn from_files<N: AsRef<str>, B: AsRef<[u8]>>(
+        files: impl IntoIterator<Item = (N, B)>,
+    ) -> Result<Self, SchemaError> {
+        let mut files: Vec<(N, B)> =
+            files.into_iter().filter(|(name, _)| name.as_ref().ends_with(".json")).collect();
+        files.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let mut schemas = Self::default();
+        for (name, bytes) in &files {
+            let name = name.as_ref();
+            let schema: Value = serde_json::from_slice(bytes.as_ref()).map_err(|err| {
+                SchemaError::NotJson { file: name.to_owned(), reason: err.to_string() }
+            })?;
+            schemas.insert(name, &schema)?;
+        }
+        if schemas.is_empty() {
+            return Err(SchemaError::NoSchema);
+        }
+        Ok(schemas)
     }
 
     /// Whether no schema is at hand.
