@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use super::service::{
     self, can_issue, can_manage_keys, issue, qr_payload, readable_certificate, revoke,
 };
-use super::{IssueRequest, NewKeyRequest};
+use super::{CertState as _, IssueRequest, NewKeyRequest};
 use caravan_store::certs::SigningKey;
 use caravan_web::AppState;
 use caravan_web::auth::{Caller, MaybeCaller};
@@ -154,6 +154,7 @@ caravan_web::strings! { CertKey {
     check_skipped => ["not checked", "не проверялась", "未检查"],
     check_well_formed => ["Readable document", "Документ читается", "文件可读"],
     check_structure => ["Known certificate type and fields", "Известный тип и поля сертификата", "证书类型与字段有效"],
+    check_schema => ["Conforms to the UNTP JSON Schema", "Соответствует JSON-схеме UNTP", "符合 UNTP JSON Schema"],
     check_issuer => ["Issuer authorised for this type, country and date", "Орган уполномочен на этот тип, страну и дату", "签发机构对该类型、国家和日期有授权"],
     check_signature => ["Signature: nothing was changed", "Подпись: ничего не изменено", "签名：内容未被篡改"],
     check_sm2 => ["Second signature (SM2)", "Вторая подпись (SM2)", "第二签名（SM2）"],
@@ -321,6 +322,7 @@ fn interop_check_label(lang: Lang, name: &str) -> &str {
         "revocation" => CertKey::check_revocation,
         "well-formed" => CertKey::check_well_formed,
         "structure" => CertKey::check_structure,
+        "schema" => CertKey::check_schema,
         _ => return "",
     };
     t(lang, key)
@@ -735,7 +737,9 @@ async fn verify_submit(
 ) -> Response {
     let lang = ui_lang(&headers);
     // Another system's document (OpenAttestation, SPS XML, UNTP): its verdict, computed offline.
-    if let Some(verdict) = service::verify_other_format(form.payload.as_bytes()) {
+    if let Some(verdict) =
+        service::verify_other_format(form.payload.as_bytes(), state.untp_schemas())
+    {
         let result = render_verdict(lang, &verdict);
         return page(
             StatusCode::OK,
