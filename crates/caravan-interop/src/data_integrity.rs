@@ -12,6 +12,8 @@ use caravan_docsign::proof::{decode_proof_value, hash_data};
 use caravan_docsign::sig::{self, Algorithm};
 use serde_json::{Map, Value};
 
+use crate::verdict::{Reason, Why};
+
 /// The `type` of a Data Integrity proof.
 pub const DATA_INTEGRITY_PROOF: &str = caravan_docsign::proof::DATA_INTEGRITY_PROOF;
 /// The JCS EdDSA cryptosuite (§3.3).
@@ -46,11 +48,14 @@ pub struct CheckedProof {
     pub controller: Option<String>,
     /// What came out.
     pub outcome: ProofOutcome,
+    /// The outcome's fixed explanation, when it has one (its English form is the outcome's
+    /// text).
+    pub reason: Option<Reason>,
 }
 
 impl CheckedProof {
     /// Whether the verification method is a `did:key`, whose DID document is the key itself
-    /// (W3C did:key §3.1.2, "Document Creation Algorithm"): a proof that verified under it
+    /// (W3C CCG did:key Method, "Document Creation Algorithm"): a proof that verified under it
     /// establishes its controller offline. Derived from the method alone, so it cannot
     /// disagree with it.
     pub fn self_certifying(&self) -> bool {
@@ -70,6 +75,7 @@ pub fn verify_proofs(document: &Value) -> Option<Vec<CheckedProof>> {
         return Some(vec![CheckedProof {
             verification_method: None,
             controller: None,
+            reason: None,
             outcome: ProofOutcome::Invalid("proof is an empty array".to_owned()),
         }]);
     }
@@ -85,6 +91,7 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
         verification_method: verification_method.map(str::to_owned),
         controller,
         outcome: ProofOutcome::NotChecked(String::new()),
+        reason: None,
     };
     let Some(proof) = proof.as_object() else {
         res.outcome = ProofOutcome::Invalid("proof is not an object".to_owned());
@@ -94,18 +101,21 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
     let cryptosuite = proof.get("cryptosuite").and_then(Value::as_str).unwrap_or_default();
     res.outcome = match (proof_type, cryptosuite) {
         (DATA_INTEGRITY_PROOF, EDDSA_JCS_2022) => match verify_eddsa_jcs_2022(document, proof) {
-            Ok(key) => ProofOutcome::Valid {
-                detail: format!(
-                    "the eddsa-jcs-2022 proof verifies under the Ed25519 key {}: nothing was changed after signing",
-                    hex::encode(key)
-                ),
-            },
+            Ok(key) => {
+                let reason = Reason::new(Why::DiJcsValid, &[&hex::encode(key)]);
+                let detail = reason.english();
+                res.reason = Some(reason);
+                ProofOutcome::Valid { detail }
+            }
             Err(JcsFailure::Invalid(reason)) => ProofOutcome::Invalid(reason),
             Err(JcsFailure::NotChecked(why)) => ProofOutcome::NotChecked(why),
         },
-        (DATA_INTEGRITY_PROOF, EDDSA_RDFC_2022) => ProofOutcome::NotChecked(
-            "an eddsa-rdfc-2022 proof signs the credential's RDF form: that needs its JSON-LD contexts fetched over the network, then RDF Dataset Canonicalization (RDFC-1.0), which is not done offline here".to_owned(),
-        ),
+        (DATA_INTEGRITY_PROOF, EDDSA_RDFC_2022) => {
+            let reason = Reason::new(Why::DiRdfc, &[]);
+            let why = reason.english();
+            res.reason = Some(reason);
+            ProofOutcome::NotChecked(why)
+        }
         (DATA_INTEGRITY_PROOF, other) => ProofOutcome::NotChecked(format!(
             "cryptosuite {other:?} is not verified here (eddsa-jcs-2022 is)"
         )),

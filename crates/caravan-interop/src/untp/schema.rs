@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, Why};
 
 /// UNTP's credential types and the short name of each in its context URLs and schema files.
 const KINDS: [(&str, &str); 5] = [
@@ -184,23 +184,17 @@ impl UntpSchemas {
 /// Adds the `schema` check: `credential` against the schema of its type and version.
 pub(crate) fn check_schema(verdict: &mut Verdict, credential: &Value, schemas: &UntpSchemas) {
     let Some(key) = SchemaKey::of_credential(credential) else {
-        verdict.not_checked(
-            "schema",
-            "no UNTP type with a versioned UNTP context, so no UNTP JSON Schema applies",
-        );
+        verdict.not_checked_why("schema", Why::UntpNoSchemaApplies, &[]);
         return;
     };
     let file = key.file_name();
     let Some(validator) = schemas.validators.get(&key) else {
-        let why = if schemas.is_empty() {
-            format!("no UNTP JSON Schemas are loaded; UNTP publishes this one as {file}")
+        if schemas.is_empty() {
+            verdict.not_checked_why("schema", Why::UntpNoSchemasLoaded, &[&file]);
         } else {
-            format!(
-                "UNTP JSON Schema {file} is not loaded (loaded: {})",
-                schemas.file_names().join(", ")
-            )
-        };
-        verdict.not_checked("schema", why);
+            let loaded = schemas.file_names().join(", ");
+            verdict.not_checked_why("schema", Why::UntpSchemaNotLoaded, &[&file, &loaded]);
+        }
         return;
     };
     let mut n_errors = 0usize;
@@ -214,7 +208,7 @@ pub(crate) fn check_schema(verdict: &mut Verdict, credential: &Value, schemas: &
         }
     }
     if n_errors == 0 {
-        verdict.valid("schema", format!("conforms to the UNTP JSON Schema {file}"));
+        verdict.valid_why("schema", Why::UntpConforms, &[&file]);
     } else {
         let more = if n_errors > listed.len() {
             format!("; and {} more", n_errors - listed.len())
