@@ -1251,3 +1251,76 @@ async fn issue_17_the_server_checks_untp_credentials_against_its_schemas() {
         assert!(html.contains(&format!("{label}</strong>")), "{lang}: {html}");
     }
 }
+
+/// Issue 17: on a Russian or Chinese `/verify` page, the explanations of another format's
+/// checks (what was established, why a check could not run offline) are in that language,
+/// their variable parts (hashes, keys, addresses) put in; the English page keeps the English.
+#[tokio::test]
+async fn issue_17_the_verify_page_explains_checks_in_russian_and_chinese() {
+    let app = TestApp::new().await;
+    let page_of = async |file: &str, lang: &str| {
+        let form = format!("payload={}", url_encode(&interop_vector(file)));
+        let mut req = form_request("/verify", None, form);
+        req.headers_mut().insert(header::ACCEPT_LANGUAGE, lang.parse().unwrap());
+        body_text(app.send(req).await).await
+    };
+    // (vector, English explanations it shows, the Russian and Chinese of one of them)
+    let cases: [(&str, &[&str], &str, &str); 4] = [
+        (
+            "oa/v2/not-obfuscated-wrapped.json",
+            &[
+                "the salted data hashes to targetHash",
+                "needs an Ethereum node: is merkleRoot issued on the document store",
+                "needs an Ethereum node: revocation is recorded",
+                "DNS-TXT: needs the TXT records of",
+            ],
+            "нужен узел Ethereum: выпущен ли merkleRoot в хранилище документов",
+            "需要以太坊节点：merkleRoot 是否已在文件存储合约",
+        ),
+        (
+            "oa/v3/did-signed.json",
+            &[
+                "the salted fields hash to targetHash",
+                "EIP-191 signature over merkleRoot by",
+                "DID: the issuer is identified by",
+                "the issuer declares no revocation method",
+            ],
+            "эмитент не объявляет способа отзыва",
+            "签发者未声明撤销方式",
+        ),
+        (
+            "untp/product-passport-simple-eddsa-jcs-2022.json",
+            &[
+                "a UNTP credential read as a",
+                "no UNTP JSON Schemas are loaded",
+                "the eddsa-jcs-2022 proof verifies under the Ed25519 key",
+                "is the did:key that signed",
+            ],
+            "JSON-схемы UNTP не загружены; UNTP публикует нужную как untp-dpp-schema-0.6.1.json",
+            "未加载任何 UNTP JSON Schema；UNTP 以 untp-dpp-schema-0.6.1.json 发布所需的架构",
+        ),
+        (
+            "untp/valid-v2-enveloped-dpp.json",
+            &[
+                "a VC-JWT enveloped as",
+                "the EdDSA JWS verifies under the Ed25519 key",
+                "needs its DID document, fetched over the network",
+            ],
+            "нужен его DID-документ, получаемый по сети",
+            "需要通过网络获取其 DID 文档",
+        ),
+    ];
+    for (file, english, ru, zh) in cases {
+        let en_page = page_of(file, "en").await;
+        for text in english {
+            assert!(en_page.contains(text), "en {file}: no {text:?} in {en_page}");
+        }
+        for (lang, own) in [("ru", ru), ("zh", zh)] {
+            let html = page_of(file, lang).await;
+            for text in english {
+                assert!(!html.contains(text), "{lang} {file}: {text:?} in {html}");
+            }
+            assert!(html.contains(own), "{lang} {file}: no {own:?} in {html}");
+        }
+    }
+}
