@@ -95,32 +95,25 @@ fn read_dns_records(path: &Path) -> Result<PinnedRecords> {
     PinnedRecords::parse(text).with_context(|| format!("reading --dns-records {}", path.display()))
 }
 
-/// Every `*.json` file of `dir` as a UNTP JSON Schema, named as UNTP publishes it.
-fn read_untp_schemas(dir: &Path) -> Result<UntpSchemas> {
-    let context = || format!("reading --untp-schemas {}", dir.display());
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .with_context(context)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<std::io::Result<_>>()
-        .with_context(context)?;
-    paths.retain(|p| p.extension().is_some_and(|ext| ext == "json"));
-    paths.sort();
-    let mut schemas = UntpSchemas::default();
-    for path in paths {
+/// Every `*.json` file of `dir` as a UNTP JSON Schema, named as UNTP publishes it: the folder
+/// is read here, the schemas are taken by `caravan-interop`'s one loader
+/// ([`UntpSchemas::from_files`]). `caravan serve --untp-schemas` loads its folder with this too.
+///
+/// # Errors
+/// The folder or a file cannot be read, or the loader refuses a file (the error names it) or
+/// finds no schema.
+pub fn read_untp_schemas(dir: &Path) -> Result<UntpSchemas> {
+    let context = || format!("reading UNTP JSON Schemas from {}", dir.display());
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(context)? {
+        let path = entry.with_context(context)?.path();
         // A name that is not UTF-8 is shown as best it can be, and refused as no UNTP name.
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let bytes = read_input(&path)?;
-        let schema: Value = serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
-        schemas.insert(&name, &schema).with_context(context)?;
+        if name.ends_with(".json") {
+            files.push((name, read_input(&path)?));
+        }
     }
-    if schemas.is_empty() {
-        anyhow::bail!(
-            "{} holds no UNTP JSON Schema (untp-<kind>-schema-<version>.json)",
-            dir.display()
-        );
-    }
-    Ok(schemas)
+    UntpSchemas::from_files(files).with_context(context)
 }
 
 /// `caravan cert export --format sps-xml|untp CERT.json --out FILE`.

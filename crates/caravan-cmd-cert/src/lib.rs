@@ -29,6 +29,7 @@ use rand::RngCore as _;
 use time::OffsetDateTime;
 
 pub use bench::{BenchArgs, bench};
+pub use interop::read_untp_schemas;
 use logdir::{LocalLog, LogConfig};
 
 /// `caravan cert ...`

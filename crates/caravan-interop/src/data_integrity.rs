@@ -12,6 +12,8 @@ use caravan_docsign::proof::{decode_proof_value, hash_data};
 use caravan_docsign::sig::{self, Algorithm};
 use serde_json::{Map, Value};
 
+use crate::verdict::{Reason, Why};
+
 /// The `type` of a Data Integrity proof.
 pub const DATA_INTEGRITY_PROOF: &str = caravan_docsign::proof::DATA_INTEGRITY_PROOF;
 /// The JCS EdDSA cryptosuite (§3.3).
@@ -44,11 +46,21 @@ pub struct CheckedProof {
     pub verification_method: Option<String>,
     /// The controller the verification method belongs to: the method without its fragment.
     pub controller: Option<String>,
-    /// Whether the key came from a `did:key`, whose DID document is the key itself: then the
-    /// controller is established offline.
-    pub self_certifying: bool,
     /// What came out.
     pub outcome: ProofOutcome,
+    /// The outcome's fixed explanation, when it has one (its English form is the outcome's
+    /// text).
+    pub reason: Option<Reason>,
+}
+
+impl CheckedProof {
+    /// Whether the verification method is a `did:key`, whose DID document is the key itself
+    /// (W3C CCG did:key Method, "Document Creation Algorithm"): a proof that verified under it
+    /// establishes its controller offline. Derived from the method alone, so it cannot
+    /// disagree with it.
+    pub fn self_certifying(&self) -> bool {
+        is_did_key(self.verification_method.as_deref())
+    }
 }
 
 /// Checks every proof of `document` (one proof, or a proof set as an array). None when the
@@ -63,7 +75,7 @@ pub fn verify_proofs(document: &Value) -> Option<Vec<CheckedProof>> {
         return Some(vec![CheckedProof {
             verification_method: None,
             controller: None,
-            self_certifying: false,
+            reason: None,
             outcome: ProofOutcome::Invalid("proof is an empty array".to_owned()),
         }]);
     }
@@ -78,8 +90,8 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
     let mut res = CheckedProof {
         verification_method: verification_method.map(str::to_owned),
         controller,
-        self_certifying: false,
         outcome: ProofOutcome::NotChecked(String::new()),
+        reason: None,
     };
     let Some(proof) = proof.as_object() else {
         res.outcome = ProofOutcome::Invalid("proof is not an object".to_owned());
@@ -90,23 +102,20 @@ pub fn verify_proof(document: &Value, proof: &Value) -> CheckedProof {
     res.outcome = match (proof_type, cryptosuite) {
         (DATA_INTEGRITY_PROOF, EDDSA_JCS_2022) => match verify_eddsa_jcs_2022(document, proof) {
             Ok(key) => {
-                res.self_certifying = true;
-                ProofOutcome::Valid {
-                    detail: format!(
-                        "the eddsa-jcs-2022 proof verifies under the Ed25519 key {}: nothing was changed after signing",
-                        hex::encode(key)
-                    ),
-                }
+                let reason = Reason::new(Why::DiJcsValid, &[&hex::encode(key)]);
+                let detail = reason.english();
+                res.reason = Some(reason);
+                ProofOutcome::Valid { detail }
             }
-            Err(JcsFailure::Invalid(reason)) => {
-                res.self_certifying = is_did_key(verification_method);
-                ProofOutcome::Invalid(reason)
-            }
+            Err(JcsFailure::Invalid(reason)) => ProofOutcome::Invalid(reason),
             Err(JcsFailure::NotChecked(why)) => ProofOutcome::NotChecked(why),
         },
-        (DATA_INTEGRITY_PROOF, EDDSA_RDFC_2022) => ProofOutcome::NotChecked(
-            "an eddsa-rdfc-2022 proof signs the credential's RDF form: that needs its JSON-LD contexts fetched over the network, then RDF Dataset Canonicalization (RDFC-1.0), which is not done offline here".to_owned(),
-        ),
+        (DATA_INTEGRITY_PROOF, EDDSA_RDFC_2022) => {
+            let reason = Reason::new(Why::DiRdfc, &[]);
+            let why = reason.english();
+            res.reason = Some(reason);
+            ProofOutcome::NotChecked(why)
+        }
         (DATA_INTEGRITY_PROOF, other) => ProofOutcome::NotChecked(format!(
             "cryptosuite {other:?} is not verified here (eddsa-jcs-2022 is)"
         )),

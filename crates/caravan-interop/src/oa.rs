@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::dns::PinnedRecords;
 use crate::eth;
 use crate::js;
-use crate::verdict::Verdict;
+use crate::verdict::{Outcome, Reason, Verdict, Why};
 
 /// `version` of a v2 document.
 pub const V2_SCHEMA: &str = "https://schema.openattestation.com/2.0/schema.json";
@@ -156,10 +156,7 @@ fn did_ethr_address(did: &str) -> Option<String> {
 /// controller; a controller changed on the ERC-1056 registry would need Ethereum.
 fn check_did_signature(verdict: &mut Verdict, merkle_root: &str, key: &str, signature: &str) {
     let Some(address) = did_ethr_address(key) else {
-        verdict.not_checked(
-            "signature",
-            format!("key {key} is not a did:ethr address; resolving other DIDs needs the network"),
-        );
+        verdict.not_checked_why("signature", Why::OaKeyNotDidEthr, &[key]);
         return;
     };
     let root = match hash32(merkle_root, "merkleRoot") {
@@ -171,32 +168,23 @@ fn check_did_signature(verdict: &mut Verdict, merkle_root: &str, key: &str, sign
         return verdict.invalid("signature", format!("signature is not hex: {signature:?}"));
     };
     match eth::recover_personal_sign(&root, &sig) {
-        Ok(signer) if signer == address => verdict.valid(
-            "signature",
-            format!("EIP-191 signature over merkleRoot by {address}, the address of {key} (its default controller; on-chain key changes are not checked offline)"),
-        ),
-        Ok(signer) => verdict.invalid(
-            "signature",
-            format!("the signature over merkleRoot was made by {signer}, not by {address} ({key})"),
-        ),
+        Ok(signer) if signer == address => {
+            verdict.valid_why("signature", Why::OaDidSignature, &[&address, key]);
+        }
+        Ok(signer) => {
+            verdict.invalid_why("signature", Why::OaWrongSigner, &[&signer, &address, key])
+        }
         Err(err) => verdict.invalid("signature", err),
     }
 }
 
 fn check_dns_did(verdict: &mut Verdict, dns: Option<&PinnedRecords>, location: &str, key: &str) {
     match dns {
-        None => verdict.not_checked(
-            "identity",
-            format!(
-                "DNS-DID: needs the TXT records of {location} (none pinned; pass --dns-records)"
-            ),
-        ),
-        Some(records) if records.has_dns_did(location, key) => verdict
-            .valid("identity", format!("DNS-DID: a pinned TXT record of {location} names {key}")),
-        Some(_) => verdict.invalid(
-            "identity",
-            format!("DNS-DID: no pinned TXT record of {location} names {key}"),
-        ),
+        None => verdict.not_checked_why("identity", Why::OaDnsDidNeedsRecords, &[location]),
+        Some(records) if records.has_dns_did(location, key) => {
+            verdict.valid_why("identity", Why::OaDnsDidPinned, &[location, key]);
+        }
+        Some(_) => verdict.invalid_why("identity", Why::OaDnsDidNotPinned, &[location, key]),
     }
 }
 
@@ -207,38 +195,35 @@ fn check_dns_txt(
     address: &str,
 ) {
     match dns {
-        None => verdict.not_checked(
-            "identity",
-            format!(
-                "DNS-TXT: needs the TXT records of {location} (none pinned; pass --dns-records)"
-            ),
-        ),
-        Some(records) if records.has_dns_txt(location, address) => verdict.valid(
-            "identity",
-            format!("DNS-TXT: a pinned TXT record of {location} names {address}"),
-        ),
-        Some(_) => verdict.invalid(
-            "identity",
-            format!("DNS-TXT: no pinned TXT record of {location} names {address}"),
-        ),
+        None => verdict.not_checked_why("identity", Why::OaDnsTxtNeedsRecords, &[location]),
+        Some(records) if records.has_dns_txt(location, address) => {
+            verdict.valid_why("identity", Why::OaDnsTxtPinned, &[location, address]);
+        }
+        Some(_) => verdict.invalid_why("identity", Why::OaDnsTxtNotPinned, &[location, address]),
     }
 }
 
 fn check_revocation(verdict: &mut Verdict, kind: &str, location: Option<&str>) {
-    let at = location.map(|l| format!(" at {l}")).unwrap_or_default();
-    match kind {
-        "NONE" => verdict.valid("revocation", "the issuer declares no revocation method"),
-        "OCSP_RESPONDER" | "OpenAttestationOcspResponder" => {
-            verdict.not_checked("revocation", format!("needs the OCSP responder{at} (network)"))
+    let name = "revocation";
+    match (kind, location) {
+        ("NONE", _) => verdict.valid_why(name, Why::OaNoRevocationMethod, &[]),
+        ("OCSP_RESPONDER" | "OpenAttestationOcspResponder", None) => {
+            verdict.not_checked_why(name, Why::OaOcsp, &[]);
         }
-        "REVOCATION_STORE" => verdict.not_checked(
-            "revocation",
-            format!("needs an Ethereum node to read the revocation store{at}"),
-        ),
-        other => verdict.not_checked(
-            "revocation",
-            format!("revocation method {other:?}{at} cannot be checked offline"),
-        ),
+        ("OCSP_RESPONDER" | "OpenAttestationOcspResponder", Some(at)) => {
+            verdict.not_checked_why(name, Why::OaOcspAt, &[at]);
+        }
+        ("REVOCATION_STORE", None) => verdict.not_checked_why(name, Why::OaRevocationStore, &[]),
+        ("REVOCATION_STORE", Some(at)) => {
+            verdict.not_checked_why(name, Why::OaRevocationStoreAt, &[at]);
+        }
+        (other, None) => {
+            verdict.not_checked_why(name, Why::OaRevocationOther, &[&format!("{other:?}")]);
+        }
+        (other, Some(at)) => {
+            let other = format!("{other:?}");
+            verdict.not_checked_why(name, Why::OaRevocationOtherAt, &[&other, at]);
+        }
     }
 }
 
@@ -337,12 +322,13 @@ fn v2_str<'a>(value: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 /// The integrity of a v2 document, as `verifySignature` of `@govtechsg/open-attestation`
 /// checks it: the salted data hashes to `signature.targetHash`, and `signature.proof` leads from
-/// it to `signature.merkleRoot`. `Ok` says what was established, `Err` why it fails.
+/// it to `signature.merkleRoot`. `Ok` says what was established (its English form is
+/// [`Reason::english`]), `Err` why it fails.
 ///
 /// # Errors
 /// The reason the document fails: changed data, a proof that leads elsewhere, or no
 /// `SHA3MerkleProof` signature block.
-pub fn v2_integrity(doc: &Value) -> Result<String, String> {
+pub fn v2_integrity(doc: &Value) -> Result<Reason, String> {
     let signature = doc.get("signature");
     let target = signature.and_then(|s| s.get("targetHash")).and_then(Value::as_str);
     let root = signature.and_then(|s| s.get("merkleRoot")).and_then(Value::as_str);
@@ -362,10 +348,7 @@ pub fn v2_integrity(doc: &Value) -> Result<String, String> {
         ));
     }
     check_merkle(proof, root, target)?;
-    Ok(format!(
-        "the salted data hashes to targetHash {target}; the proof of {} step(s) leads to merkleRoot {root}",
-        proof.len()
-    ))
+    Ok(Reason::new(Why::OaIntegrityV2, &[target, &proof.len().to_string(), root]))
 }
 
 fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
@@ -373,7 +356,7 @@ fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
     verdict.document_id =
         doc.pointer("/data/id").and_then(Value::as_str).map(|s| unsalt(s).to_owned());
     match v2_integrity(doc) {
-        Ok(detail) => verdict.valid("integrity", detail),
+        Ok(reason) => verdict.push_reason("integrity", Outcome::Valid(reason.english()), reason),
         Err(reason) => verdict.invalid("integrity", reason),
     }
     let root = doc.pointer("/signature/merkleRoot").and_then(Value::as_str).unwrap_or_default();
@@ -399,17 +382,11 @@ fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
             .into_iter()
             .find_map(|field| v2_str(issuer, &[field]).map(|address| (field, address)));
         if let Some((field, address)) = store {
-            let what =
-                if field == "tokenRegistry" { "the token registry" } else { "the document store" };
-            verdict.not_checked(
-                "issuance",
-                format!("needs an Ethereum node: is merkleRoot issued on {what} {address}?"),
-            );
-            if field != "tokenRegistry" {
-                verdict.not_checked(
-                    "revocation",
-                    format!("needs an Ethereum node: revocation is recorded on {what} {address}"),
-                );
+            if field == "tokenRegistry" {
+                verdict.not_checked_why("issuance", Why::OaIssuedOnTokenRegistry, &[address]);
+            } else {
+                verdict.not_checked_why("issuance", Why::OaIssuedOnDocumentStore, &[address]);
+                verdict.not_checked_why("revocation", Why::OaRevokedOnDocumentStore, &[address]);
             }
             match identity_type {
                 "DNS-TXT" => check_dns_txt(&mut verdict, dns, location, address),
@@ -439,7 +416,7 @@ fn verify_v2(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
                 if identity_type == "DNS-DID" {
                     check_dns_did(&mut verdict, dns, location, key);
                 } else {
-                    verdict.valid("identity", format!("DID: the issuer is identified by {key} alone (no domain binds it)"));
+                    verdict.valid_why("identity", Why::OaDidIdentity, &[key]);
                 }
                 let revocation = v2_str(issuer, &["revocation", "type"]).unwrap_or("NONE");
                 check_revocation(&mut verdict, revocation, v2_str(issuer, &["revocation", "location"]));
@@ -548,15 +525,14 @@ fn check_integrity(verdict: &mut Verdict, doc: &Value, digest: Result<String, St
         .map(Vec::as_slice)
         .unwrap_or_default();
     match digest {
-        Ok(digest) if digest != target => verdict.invalid(
-            "integrity",
-            format!("the document hashes to {digest}, not to proof.targetHash {target:?}: the document was changed"),
-        ),
+        Ok(digest) if digest != target => {
+            verdict.invalid_why("integrity", Why::OaChanged, &[&digest, &format!("{target:?}")]);
+        }
         Ok(_) => match check_merkle(proofs, root, target) {
-            Ok(()) => verdict.valid(
-                "integrity",
-                format!("the salted fields hash to targetHash {target}; the proof of {} step(s) leads to merkleRoot {root}", proofs.len()),
-            ),
+            Ok(()) => {
+                let steps = proofs.len().to_string();
+                verdict.valid_why("integrity", Why::OaIntegrity, &[target, &steps, root]);
+            }
             Err(err) => verdict.invalid("integrity", err),
         },
         Err(err) => verdict.invalid("integrity", err),
@@ -581,10 +557,11 @@ fn verify_v3(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
     let location = str_at(&meta, &["identityProof", "identifier"]).unwrap_or_default();
     match method {
         "DOCUMENT_STORE" | "TOKEN_REGISTRY" => {
-            let what = if method == "TOKEN_REGISTRY" { "the token registry" } else { "the document store" };
-            verdict.not_checked("issuance", format!("needs an Ethereum node: is merkleRoot issued on {what} {value}?"));
-            if method == "DOCUMENT_STORE" {
-                verdict.not_checked("revocation", format!("needs an Ethereum node: revocation is recorded on {what} {value}"));
+            if method == "TOKEN_REGISTRY" {
+                verdict.not_checked_why("issuance", Why::OaIssuedOnTokenRegistry, &[value]);
+            } else {
+                verdict.not_checked_why("issuance", Why::OaIssuedOnDocumentStore, &[value]);
+                verdict.not_checked_why("revocation", Why::OaRevokedOnDocumentStore, &[value]);
             }
             match identity {
                 "DNS-TXT" => check_dns_txt(&mut verdict, dns, location, value),
@@ -603,7 +580,7 @@ fn verify_v3(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
             }
             match identity {
                 "DNS-DID" => check_dns_did(&mut verdict, dns, location, key),
-                "DID" => verdict.valid("identity", format!("DID: the issuer is identified by {value} alone (no domain binds it)")),
+                "DID" => verdict.valid_why("identity", Why::OaDidIdentity, &[value]),
                 other => verdict.invalid("identity", format!("identity proof type {other:?} is not DID or DNS-DID")),
             }
             let revocation = str_at(&meta, &["proof", "revocation", "type"]).unwrap_or("NONE");
@@ -692,19 +669,14 @@ fn verify_v4(doc: &Value, dns: Option<&PinnedRecords>) -> Verdict {
     let location = str_at(doc, &["issuer", "identityProof", "identifier"]).unwrap_or_default();
     match identity {
         "DNS-DID" => check_dns_did(&mut verdict, dns, location, key),
-        "DID" => verdict.valid(
-            "identity",
-            format!("DID: the issuer is identified by {issuer_id} alone (no domain binds it)"),
-        ),
+        "DID" => verdict.valid_why("identity", Why::OaDidIdentity, &[issuer_id]),
         other => verdict.invalid(
             "identity",
             format!("issuer.identityProof.identityProofType {other:?} is not DNS-DID or DID"),
         ),
     }
     match doc.get("credentialStatus") {
-        None | Some(Value::Null) => {
-            verdict.valid("revocation", "the document declares no credential status")
-        }
+        None | Some(Value::Null) => verdict.valid_why("revocation", Why::OaNoCredentialStatus, &[]),
         Some(status) => {
             let kind = str_at(status, &["type"]).unwrap_or_default();
             let location = str_at(status, &["id"]).or_else(|| str_at(status, &["location"]));

@@ -15,7 +15,7 @@ use caravan_docsign::credential::{DocumentType, string_at};
 use serde_json::{Map, Value, json};
 
 use crate::MAX_DOCUMENT_BYTES;
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, Why};
 use crate::xml::{self, Element, XmlError, escape};
 
 /// The SPSCertificate namespace (D17A, schema version 17).
@@ -577,10 +577,7 @@ pub fn verify(text: &str) -> Result<Verdict, SpsError> {
     let cert = &import.certificate;
     verdict.document_id = string_at(cert, &["id"]).map(str::to_owned);
     verdict.issuer = string_at(cert, &["issuer"]).map(str::to_owned);
-    verdict.valid(
-        "well-formed",
-        "XML without DTD or entities, root {urn:…:SPSCertificate:17}SPSCertificate",
-    );
+    verdict.valid_why("well-formed", Why::SpsWellFormed, &[]);
     let mut missing = Vec::new();
     for (path, what) in [
         (&["id"][..], "SPSExchangedDocument/ID"),
@@ -597,21 +594,13 @@ pub fn verify(text: &str) -> Result<Verdict, SpsError> {
     }
     if missing.is_empty() {
         let type_code = string_at(cert, &["typeCode"]).unwrap_or_default();
-        verdict.valid(
-            "structure",
-            format!(
-                "document {} of type {type_code}, {} unmapped element(s) listed on import",
-                verdict.document_id.clone().unwrap_or_default(),
-                import.unmapped.len()
-            ),
-        );
+        let id = verdict.document_id.clone().unwrap_or_default();
+        let unmapped = import.unmapped.len().to_string();
+        verdict.valid_why("structure", Why::SpsStructure, &[&id, type_code, &unmapped]);
     } else {
         verdict.invalid("structure", format!("missing {}", missing.join(", ")));
     }
-    verdict.not_checked(
-        "signature",
-        "SPS XML carries no signature of its own: the ePhyto Hub's envelope and channel authenticate it, which a file alone cannot show",
-    );
+    verdict.not_checked_why("signature", Why::SpsNoSignature, &[]);
     Ok(verdict)
 }
 

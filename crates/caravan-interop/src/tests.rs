@@ -52,3 +52,16 @@ fn unknown_versions_and_oversized_input_are_named() {
     let big = vec![b' '; crate::MAX_DOCUMENT_BYTES + 1];
     assert!(detect(&big).unwrap_err().to_string().contains("bytes"));
 }
+
+/// Each fixed explanation has its own stable code, and its template takes its variable parts
+/// where it names them, leaving other braces as they are.
+#[test]
+fn fixed_explanations_have_distinct_codes_and_fill_their_parts() {
+    use crate::verdict::{Reason, Why, fill};
+    let codes: std::collections::HashSet<&str> = Why::ALL.iter().map(|w| w.code()).collect();
+    assert_eq!(codes.len(), Why::ALL.len());
+    let reason = Reason::new(Why::OaDnsTxtPinned, &["example.com", "0xabc"]);
+    assert_eq!(reason.english(), "DNS-TXT: a pinned TXT record of example.com names 0xabc");
+    assert_eq!(fill("{x} {1} {0} {", &["a".to_owned()]), "{x} {1} a {");
+    assert!(Reason::new(Why::SpsWellFormed, &[]).english().contains("{urn:…:SPSCertificate:17}"));
+}

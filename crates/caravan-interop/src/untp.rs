@@ -13,7 +13,7 @@ use caravan_docsign::credential::{CARAVAN_CONTEXT, DocumentType, VC_V2_CONTEXT, 
 use serde_json::{Map, Value, json};
 
 use crate::data_integrity::{self, CheckedProof, ProofOutcome};
-use crate::verdict::Verdict;
+use crate::verdict::{Outcome, Verdict, Why};
 
 pub mod schema;
 
@@ -356,13 +356,10 @@ pub fn verify_with(credential: &Value, schemas: &UntpSchemas) -> Verdict {
         Some(proofs) => check_embedded_proofs(&mut verdict, credential, &proofs),
         None => {
             let original = credential.pointer("/relatedDocument/0/linkURL").and_then(Value::as_str);
-            let why = match original {
-                Some(id) => format!(
-                    "the credential carries no proof: it is an unsigned view of {id}, verify that certificate"
-                ),
-                None => "the credential carries no proof".to_owned(),
-            };
-            verdict.not_checked("signature", why);
+            match original {
+                Some(id) => verdict.not_checked_why("signature", Why::UntpUnsignedView, &[id]),
+                None => verdict.not_checked_why("signature", Why::UntpNoProof, &[]),
+            }
         }
     }
     check_status(&mut verdict, credential);
@@ -382,7 +379,7 @@ fn issuer_of(credential: &Value) -> Option<String> {
 fn check_structure(verdict: &mut Verdict, credential: &Value) {
     match read(credential) {
         Ok((doc_type, _)) => {
-            verdict.valid("structure", format!("a UNTP credential read as a {doc_type} document"))
+            verdict.valid_why("structure", Why::UntpRead, &[&doc_type.to_string()])
         }
         Err(err) => {
             let types = credential.get("type").map(Value::to_string).unwrap_or_default();
@@ -400,12 +397,11 @@ fn check_status(verdict: &mut Verdict, credential: &Value) {
         let list = status
             .get("statusListCredential")
             .or_else(|| status.pointer("/0/statusListCredential"))
-            .and_then(Value::as_str)
-            .unwrap_or("its status list");
-        verdict.not_checked(
-            "revocation",
-            format!("the status list {list} is fetched over the network, not offline"),
-        );
+            .and_then(Value::as_str);
+        match list {
+            Some(list) => verdict.not_checked_why("revocation", Why::UntpStatusList, &[list]),
+            None => verdict.not_checked_why("revocation", Why::UntpStatusListUnnamed, &[]),
+        }
     }
 }
 
@@ -468,7 +464,19 @@ fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[Ch
         texts(|o| if let ProofOutcome::Invalid(reason) = o { Some(reason.as_str()) } else { None });
     let not_checked =
         texts(|o| if let ProofOutcome::NotChecked(why) = o { Some(why.as_str()) } else { None });
-    if !invalid.is_empty() {
+    // One proof whose outcome has a fixed explanation: that explanation, with its code.
+    let single = match proofs {
+        [proof] => proof.reason.clone().map(|reason| (proof.outcome.clone(), reason)),
+        _ => None,
+    };
+    if let Some((outcome, reason)) = single {
+        let outcome = match outcome {
+            ProofOutcome::Valid { .. } => Outcome::Valid(reason.english()),
+            ProofOutcome::Invalid(_) => Outcome::Invalid(reason.english()),
+            ProofOutcome::NotChecked(_) => Outcome::NotChecked(reason.english()),
+        };
+        verdict.push_reason("signature", outcome, reason);
+    } else if !invalid.is_empty() {
         verdict.invalid("signature", invalid.join("; "));
     } else if !not_checked.is_empty() {
         verdict.not_checked("signature", not_checked.join("; "));
@@ -481,7 +489,7 @@ fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[Ch
     let issuer_id =
         string_at(credential, &["issuer", "id"]).or_else(|| string_at(credential, &["issuer"]));
     let Some(issuer) = issuer_id else {
-        verdict.invalid("identity", "the credential names no issuer");
+        verdict.invalid_why("identity", Why::UntpNoIssuer, &[]);
         return;
     };
     let by_issuer: Vec<&CheckedProof> =
@@ -497,22 +505,13 @@ fn check_embedded_proofs(verdict: &mut Verdict, credential: &Value, proofs: &[Ch
         );
     } else if by_issuer
         .iter()
-        .any(|p| p.self_certifying && matches!(p.outcome, ProofOutcome::Valid { .. }))
+        .any(|p| p.self_certifying() && matches!(p.outcome, ProofOutcome::Valid { .. }))
     {
-        verdict.valid(
-            "identity",
-            format!("the issuer {issuer} is the did:key that signed: its DID document is the key itself, nothing to fetch"),
-        );
+        verdict.valid_why("identity", Why::UntpIssuerIsDidKey, &[issuer]);
     } else if by_issuer.iter().all(|p| matches!(p.outcome, ProofOutcome::Invalid(_))) {
-        verdict.not_checked(
-            "identity",
-            "the issuer's proof does not verify, so it shows no key of the issuer",
-        );
+        verdict.not_checked_why("identity", Why::UntpIssuerProofFails, &[]);
     } else {
-        verdict.not_checked(
-            "identity",
-            format!("that the signing key is {issuer}'s needs its DID document, fetched over the network"),
-        );
+        verdict.not_checked_why("identity", Why::UntpNeedsDidDocument, &[issuer]);
     }
 }
 
@@ -545,7 +544,7 @@ fn verify_enveloped(envelope: &Value, schemas: &UntpSchemas) -> Verdict {
     let credential = &jws.payload;
     verdict.document_id = string_at(credential, &["id"]).map(str::to_owned);
     verdict.issuer = issuer_of(credential);
-    verdict.valid("well-formed", format!("a VC-JWT enveloped as {media_type}"));
+    verdict.valid_why("well-formed", Why::UntpVcJwt, &[media_type]);
     check_structure(&mut verdict, credential);
     schema::check_schema(&mut verdict, credential, schemas);
 
@@ -562,38 +561,27 @@ fn verify_enveloped(envelope: &Value, schemas: &UntpSchemas) -> Verdict {
                 "",
             );
             match res {
-                Ok(()) => verdict.valid(
-                    "signature",
-                    format!("the EdDSA JWS verifies under the Ed25519 key {} its kid names: nothing was changed after signing", hex::encode(key)),
-                ),
+                Ok(()) => verdict.valid_why("signature", Why::UntpJwsValid, &[&hex::encode(key)]),
                 Err(err) => verdict.invalid(
                     "signature",
                     format!("the EdDSA JWS does not verify under the key its kid names ({err}): the credential was changed after signing, or signed with another key"),
                 ),
             }
         }
-        ("EdDSA", None) => verdict.not_checked(
-            "signature",
-            format!("the key {kid:?} is named, not given: it is in the issuer's DID document, which is fetched over the network"),
-        ),
-        (other, _) => verdict.not_checked(
-            "signature",
-            format!("JWS algorithm {other} is not verified offline here (EdDSA is)"),
-        ),
+        ("EdDSA", None) => {
+            verdict.not_checked_why("signature", Why::UntpKidNotGiven, &[&format!("{kid:?}")]);
+        }
+        (other, _) => verdict.not_checked_why("signature", Why::UntpJwsAlgorithm, &[other]),
     }
     let signer = kid.split_once('#').map_or(kid, |(did, _)| did);
     let issuer_id =
         string_at(credential, &["issuer", "id"]).or_else(|| string_at(credential, &["issuer"]));
     match issuer_id {
-        Some(issuer) if !signer.is_empty() && issuer != signer => verdict.invalid(
-            "identity",
-            format!("signed with a key of {signer}, but the credential names {issuer} as its issuer"),
-        ),
-        Some(issuer) => verdict.not_checked(
-            "identity",
-            format!("that the signing key is {issuer}'s needs its DID document, fetched over the network"),
-        ),
-        None => verdict.invalid("identity", "the credential names no issuer"),
+        Some(issuer) if !signer.is_empty() && issuer != signer => {
+            verdict.invalid_why("identity", Why::UntpSignerNotIssuer, &[signer, issuer]);
+        }
+        Some(issuer) => verdict.not_checked_why("identity", Why::UntpNeedsDidDocument, &[issuer]),
+        None => verdict.invalid_why("identity", Why::UntpNoIssuer, &[]),
     }
     check_status(&mut verdict, credential);
     verdict

@@ -46,7 +46,9 @@ use utoipa::OpenApi;
 use crate::error::ApiError;
 
 /// Every feature's own state, fresh: the tariff schedules and rule books compiled, the single
-/// window's code lists and writer, the certificate verification cache and signature batcher.
+/// window's code lists and writer, the certificate verification cache and signature batcher,
+/// and no UNTP JSON Schemas (`caravan serve --untp-schemas` installs its own with
+/// [`Features::with`]).
 ///
 /// # Errors
 /// A shipped schedule, rule book or code list that does not compile (a build defect; the
@@ -56,7 +58,8 @@ pub fn features() -> anyhow::Result<Features> {
         .with(tariff::TariffData::load()?)
         .with(declarations::Window::load()?)
         .with(certs::VerifyCache::default())
-        .with(certs::signatures::SignatureBatcher::default()))
+        .with(certs::signatures::SignatureBatcher::default())
+        .with(certs::UntpSchemas::default()))
 }
 
 /// The state of a server over `store`, with every feature's state ([`features`]) and the

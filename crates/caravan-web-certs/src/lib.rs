@@ -52,6 +52,10 @@ pub use service::{
 use service::{readable_certificate, revoke};
 
 pub use caravan_docsign::qr::{LEGACY_QR_PREFIX, QR_PREFIX};
+/// The UNTP JSON Schemas UNTP credentials are checked against: part of this feature's state,
+/// installed empty by `caravan_server::features` and loaded from `caravan serve
+/// --untp-schemas DIR` (GPL-3.0 files kept beside the server, never built into it).
+pub use caravan_interop::untp::UntpSchemas;
 /// Most entries one `entries` request returns.
 pub const MAX_ENTRIES_PAGE: u64 = 1000;
 
@@ -66,6 +70,8 @@ pub trait CertState {
     fn cert_cache(&self) -> &VerifyCache;
     /// Ed25519 signatures of presented certificates, checked in batches.
     fn signatures(&self) -> &signatures::SignatureBatcher;
+    /// The UNTP JSON Schemas at hand (none unless the server was started with some).
+    fn untp_schemas(&self) -> &UntpSchemas;
 }
 
 impl CertState for AppState {
@@ -75,6 +81,10 @@ impl CertState for AppState {
 
     fn signatures(&self) -> &signatures::SignatureBatcher {
         self.feature::<signatures::SignatureBatcher>()
+    }
+
+    fn untp_schemas(&self) -> &UntpSchemas {
+        self.feature::<UntpSchemas>()
     }
 }
 

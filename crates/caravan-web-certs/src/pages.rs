@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use caravan_docsign::credential::{DocumentType, Field, Kind, sample_subject};
 use caravan_docsign::verify::{CheckName, VerificationReport};
+use caravan_interop::verdict::{Why, fill};
 use caravan_refdata::Lang;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use std::collections::HashMap;
 use super::service::{
     self, can_issue, can_manage_keys, issue, qr_payload, readable_certificate, revoke,
 };
-use super::{IssueRequest, NewKeyRequest};
+use super::{CertState as _, IssueRequest, NewKeyRequest};
 use caravan_store::certs::SigningKey;
 use caravan_web::AppState;
 use caravan_web::auth::{Caller, MaybeCaller};
@@ -152,6 +153,56 @@ caravan_web::strings! { CertKey {
     check_skipped => ["not checked", "не проверялась", "未检查"],
     check_well_formed => ["Readable document", "Документ читается", "文件可读"],
     check_structure => ["Known certificate type and fields", "Известный тип и поля сертификата", "证书类型与字段有效"],
+    check_schema => ["Conforms to the UNTP JSON Schema", "Соответствует JSON-схеме UNTP", "符合 UNTP JSON Schema"],
+    // The fixed explanations of other formats' checks (caravan_interop::verdict::Why), `{0}`,
+    // `{1}`, ... being their variable parts.
+    why_oa_key_not_did_ethr => ["key {0} is not a did:ethr address; resolving other DIDs needs the network", "ключ {0} — не адрес did:ethr; для разрешения других DID нужна сеть", "密钥 {0} 不是 did:ethr 地址；解析其他 DID 需要联网"],
+    why_oa_did_signature => ["EIP-191 signature over merkleRoot by {0}, the address of {1} (its default controller; on-chain key changes are not checked offline)", "подпись EIP-191 над merkleRoot сделана {0}, адресом {1} (его контроллер по умолчанию; смена ключей в блокчейне без сети не проверяется)", "merkleRoot 上的 EIP-191 签名由 {0} 作出，即 {1} 的地址（其默认控制者；链上密钥变更不做离线检查）"],
+    why_oa_wrong_signer => ["the signature over merkleRoot was made by {0}, not by {1} ({2})", "подпись над merkleRoot сделана {0}, а не {1} ({2})", "merkleRoot 上的签名由 {0} 作出，而非 {1}（{2}）"],
+    why_oa_dns_did_needs_records => ["DNS-DID: needs the TXT records of {0} (none pinned; pass --dns-records)", "DNS-DID: нужны TXT-записи {0} (закреплённых нет; передайте --dns-records)", "DNS-DID：需要 {0} 的 TXT 记录（未固定任何记录；请提供 --dns-records）"],
+    why_oa_dns_did_pinned => ["DNS-DID: a pinned TXT record of {0} names {1}", "DNS-DID: закреплённая TXT-запись {0} называет {1}", "DNS-DID：{0} 的一条固定 TXT 记录指明了 {1}"],
+    why_oa_dns_did_not_pinned => ["DNS-DID: no pinned TXT record of {0} names {1}", "DNS-DID: ни одна закреплённая TXT-запись {0} не называет {1}", "DNS-DID：{0} 的固定 TXT 记录均未指明 {1}"],
+    why_oa_dns_txt_needs_records => ["DNS-TXT: needs the TXT records of {0} (none pinned; pass --dns-records)", "DNS-TXT: нужны TXT-записи {0} (закреплённых нет; передайте --dns-records)", "DNS-TXT：需要 {0} 的 TXT 记录（未固定任何记录；请提供 --dns-records）"],
+    why_oa_dns_txt_pinned => ["DNS-TXT: a pinned TXT record of {0} names {1}", "DNS-TXT: закреплённая TXT-запись {0} называет {1}", "DNS-TXT：{0} 的一条固定 TXT 记录指明了 {1}"],
+    why_oa_dns_txt_not_pinned => ["DNS-TXT: no pinned TXT record of {0} names {1}", "DNS-TXT: ни одна закреплённая TXT-запись {0} не называет {1}", "DNS-TXT：{0} 的固定 TXT 记录均未指明 {1}"],
+    why_oa_no_revocation_method => ["the issuer declares no revocation method", "эмитент не объявляет способа отзыва", "签发者未声明撤销方式"],
+    why_oa_ocsp => ["needs the OCSP responder (network)", "нужен OCSP-ответчик (сеть)", "需要 OCSP 应答服务（联网）"],
+    why_oa_ocsp_at => ["needs the OCSP responder at {0} (network)", "нужен OCSP-ответчик по адресу {0} (сеть)", "需要位于 {0} 的 OCSP 应答服务（联网）"],
+    why_oa_revocation_store => ["needs an Ethereum node to read the revocation store", "нужен узел Ethereum, чтобы прочитать хранилище отзывов", "需要以太坊节点读取撤销存储"],
+    why_oa_revocation_store_at => ["needs an Ethereum node to read the revocation store at {0}", "нужен узел Ethereum, чтобы прочитать хранилище отзывов {0}", "需要以太坊节点读取位于 {0} 的撤销存储"],
+    why_oa_revocation_other => ["revocation method {0} cannot be checked offline", "способ отзыва {0} нельзя проверить без сети", "撤销方式 {0} 无法离线检查"],
+    why_oa_revocation_other_at => ["revocation method {0} at {1} cannot be checked offline", "способ отзыва {0} по адресу {1} нельзя проверить без сети", "位于 {1} 的撤销方式 {0} 无法离线检查"],
+    why_oa_issued_on_document_store => ["needs an Ethereum node: is merkleRoot issued on the document store {0}?", "нужен узел Ethereum: выпущен ли merkleRoot в хранилище документов {0}?", "需要以太坊节点：merkleRoot 是否已在文件存储合约 {0} 上签发？"],
+    why_oa_issued_on_token_registry => ["needs an Ethereum node: is merkleRoot issued on the token registry {0}?", "нужен узел Ethereum: выпущен ли merkleRoot в реестре токенов {0}?", "需要以太坊节点：merkleRoot 是否已在代币注册合约 {0} 上签发？"],
+    why_oa_revoked_on_document_store => ["needs an Ethereum node: revocation is recorded on the document store {0}", "нужен узел Ethereum: отзыв записывается в хранилище документов {0}", "需要以太坊节点：撤销记录在文件存储合约 {0} 上"],
+    why_oa_did_identity => ["DID: the issuer is identified by {0} alone (no domain binds it)", "DID: эмитент определяется только {0} (ни один домен его не подтверждает)", "DID：签发者仅由 {0} 标识（没有域名与之绑定）"],
+    why_oa_integrity_v2 => ["the salted data hashes to targetHash {0}; the proof of {1} step(s) leads to merkleRoot {2}", "данные с солью дают хеш targetHash {0}; доказательство из {1} шаг(ов) ведёт к merkleRoot {2}", "加盐数据的哈希为 targetHash {0}；{1} 步证明通向 merkleRoot {2}"],
+    why_oa_integrity => ["the salted fields hash to targetHash {0}; the proof of {1} step(s) leads to merkleRoot {2}", "поля с солью дают хеш targetHash {0}; доказательство из {1} шаг(ов) ведёт к merkleRoot {2}", "加盐字段的哈希为 targetHash {0}；{1} 步证明通向 merkleRoot {2}"],
+    why_oa_changed => ["the document hashes to {0}, not to proof.targetHash {1}: the document was changed", "хеш документа {0}, а не proof.targetHash {1}: документ изменён", "文件哈希为 {0}，而非 proof.targetHash {1}：文件已被修改"],
+    why_oa_no_credential_status => ["the document declares no credential status", "документ не объявляет статуса (credentialStatus)", "文件未声明凭证状态"],
+    why_sps_well_formed => ["XML without DTD or entities, root {urn:…:SPSCertificate:17}SPSCertificate", "XML без DTD и сущностей, корень {urn:…:SPSCertificate:17}SPSCertificate", "不含 DTD 或实体的 XML，根元素 {urn:…:SPSCertificate:17}SPSCertificate"],
+    why_sps_structure => ["document {0} of type {1}, {2} unmapped element(s) listed on import", "документ {0} типа {1}; несопоставленных элементов, перечисленных при импорте: {2}", "类型为 {1} 的文件 {0}，导入时列出 {2} 个未映射元素"],
+    why_sps_no_signature => ["SPS XML carries no signature of its own: the ePhyto Hub's envelope and channel authenticate it, which a file alone cannot show", "у SPS XML нет собственной подписи: его подлинность удостоверяют конверт и канал ePhyto Hub, чего один файл показать не может", "SPS XML 本身不带签名：其真实性由 ePhyto Hub 的信封和通道保证，单个文件无法体现"],
+    why_untp_read => ["a UNTP credential read as a {0} document", "учётные данные UNTP, прочитанные как документ «{0}»", "UNTP 凭证，按“{0}”文件读取"],
+    why_untp_no_schema_applies => ["no UNTP type with a versioned UNTP context, so no UNTP JSON Schema applies", "нет типа UNTP с версионным контекстом UNTP, поэтому ни одна JSON-схема UNTP не применима", "没有带版本化 UNTP 上下文的 UNTP 类型，因此不适用任何 UNTP JSON Schema"],
+    why_untp_no_schemas_loaded => ["no UNTP JSON Schemas are loaded; UNTP publishes this one as {0}", "JSON-схемы UNTP не загружены; UNTP публикует нужную как {0}", "未加载任何 UNTP JSON Schema；UNTP 以 {0} 发布所需的架构"],
+    why_untp_schema_not_loaded => ["UNTP JSON Schema {0} is not loaded (loaded: {1})", "JSON-схема UNTP {0} не загружена (загружены: {1})", "未加载 UNTP JSON Schema {0}（已加载：{1}）"],
+    why_untp_conforms => ["conforms to the UNTP JSON Schema {0}", "соответствует JSON-схеме UNTP {0}", "符合 UNTP JSON Schema {0}"],
+    why_untp_unsigned_view => ["the credential carries no proof: it is an unsigned view of {0}, verify that certificate", "у учётных данных нет доказательства: это неподписанное представление {0}, проверьте тот сертификат", "该凭证不带证明：它是 {0} 的未签名视图，请核验该证书"],
+    why_untp_no_proof => ["the credential carries no proof", "у учётных данных нет доказательства (proof)", "该凭证不带证明"],
+    why_untp_status_list => ["the status list {0} is fetched over the network, not offline", "список статусов {0} получают по сети, без сети он не проверяется", "状态列表 {0} 需通过网络获取，无法离线检查"],
+    why_untp_status_list_unnamed => ["its status list is fetched over the network, not offline", "список статусов получают по сети, без сети он не проверяется", "状态列表需通过网络获取，无法离线检查"],
+    why_untp_issuer_is_did_key => ["the issuer {0} is the did:key that signed: its DID document is the key itself, nothing to fetch", "эмитент {0} — это did:key, которым подписано: его DID-документ и есть сам ключ, загружать нечего", "签发者 {0} 就是签名所用的 did:key：其 DID 文档即密钥本身，无需获取"],
+    why_untp_issuer_proof_fails => ["the issuer's proof does not verify, so it shows no key of the issuer", "доказательство эмитента не проходит проверку, поэтому не показывает ключа эмитента", "签发者的证明未通过验证，因此无法表明签发者的密钥"],
+    why_untp_needs_did_document => ["that the signing key is {0}'s needs its DID document, fetched over the network", "чтобы установить, что ключ подписи принадлежит {0}, нужен его DID-документ, получаемый по сети", "要确认签名密钥属于 {0}，需要通过网络获取其 DID 文档"],
+    why_untp_no_issuer => ["the credential names no issuer", "в учётных данных не указан эмитент", "该凭证未列明签发者"],
+    why_untp_vc_jwt => ["a VC-JWT enveloped as {0}", "VC-JWT в конверте {0}", "以 {0} 封装的 VC-JWT"],
+    why_untp_jws_valid => ["the EdDSA JWS verifies under the Ed25519 key {0} its kid names: nothing was changed after signing", "EdDSA JWS проверяется ключом Ed25519 {0}, названным в kid: после подписания ничего не изменено", "EdDSA JWS 可用其 kid 所指的 Ed25519 密钥 {0} 验证：签名后未作任何修改"],
+    why_untp_kid_not_given => ["the key {0} is named, not given: it is in the issuer's DID document, which is fetched over the network", "ключ {0} назван, но не дан: он в DID-документе эмитента, который получают по сети", "密钥 {0} 仅被指名而未给出：它位于签发者的 DID 文档中，需通过网络获取"],
+    why_untp_jws_algorithm => ["JWS algorithm {0} is not verified offline here (EdDSA is)", "алгоритм JWS {0} здесь без сети не проверяется (проверяется EdDSA)", "此处不离线验证 JWS 算法 {0}（仅验证 EdDSA）"],
+    why_untp_signer_not_issuer => ["signed with a key of {0}, but the credential names {1} as its issuer", "подписано ключом {0}, но эмитентом в учётных данных назван {1}", "由 {0} 的密钥签名，但凭证列明的签发者是 {1}"],
+    why_di_jcs_valid => ["the eddsa-jcs-2022 proof verifies under the Ed25519 key {0}: nothing was changed after signing", "доказательство eddsa-jcs-2022 проверяется ключом Ed25519 {0}: после подписания ничего не изменено", "eddsa-jcs-2022 证明可用 Ed25519 密钥 {0} 验证：签名后未作任何修改"],
+    why_di_rdfc => ["an eddsa-rdfc-2022 proof signs the credential's RDF form: that needs its JSON-LD contexts fetched over the network, then RDF Dataset Canonicalization (RDFC-1.0), which is not done offline here", "доказательство eddsa-rdfc-2022 подписывает RDF-форму учётных данных: для проверки нужны её JSON-LD-контексты из сети, затем канонизация RDF (RDFC-1.0), которая здесь без сети не выполняется", "eddsa-rdfc-2022 证明签署的是凭证的 RDF 形式：这需要通过网络获取其 JSON-LD 上下文，再进行 RDF 数据集规范化（RDFC-1.0），此处不离线执行"],
     check_issuer => ["Issuer authorised for this type, country and date", "Орган уполномочен на этот тип, страну и дату", "签发机构对该类型、国家和日期有授权"],
     check_signature => ["Signature: nothing was changed", "Подпись: ничего не изменено", "签名：内容未被篡改"],
     check_sm2 => ["Second signature (SM2)", "Вторая подпись (SM2)", "第二签名（SM2）"],
@@ -303,10 +354,72 @@ fn render_verdict(lang: Lang, verdict: &caravan_interop::verdict::Verdict) -> Ma
                 };
                 li data-check=(check.name) {
                     span aria-hidden="true" { (mark) " " }
-                    strong { (interop_check_label(lang, &check.name)) } ": " (word) " — " (text)
+                    strong { (interop_check_label(lang, &check.name)) } ": " (word) " — " (explanation(lang, check, text))
                 }
             }
         }
+    }
+}
+
+/// The key of a fixed explanation of another format's check.
+fn why_key(why: Why) -> CertKey {
+    match why {
+        Why::OaKeyNotDidEthr => CertKey::why_oa_key_not_did_ethr,
+        Why::OaDidSignature => CertKey::why_oa_did_signature,
+        Why::OaWrongSigner => CertKey::why_oa_wrong_signer,
+        Why::OaDnsDidNeedsRecords => CertKey::why_oa_dns_did_needs_records,
+        Why::OaDnsDidPinned => CertKey::why_oa_dns_did_pinned,
+        Why::OaDnsDidNotPinned => CertKey::why_oa_dns_did_not_pinned,
+        Why::OaDnsTxtNeedsRecords => CertKey::why_oa_dns_txt_needs_records,
+        Why::OaDnsTxtPinned => CertKey::why_oa_dns_txt_pinned,
+        Why::OaDnsTxtNotPinned => CertKey::why_oa_dns_txt_not_pinned,
+        Why::OaNoRevocationMethod => CertKey::why_oa_no_revocation_method,
+        Why::OaOcsp => CertKey::why_oa_ocsp,
+        Why::OaOcspAt => CertKey::why_oa_ocsp_at,
+        Why::OaRevocationStore => CertKey::why_oa_revocation_store,
+        Why::OaRevocationStoreAt => CertKey::why_oa_revocation_store_at,
+        Why::OaRevocationOther => CertKey::why_oa_revocation_other,
+        Why::OaRevocationOtherAt => CertKey::why_oa_revocation_other_at,
+        Why::OaIssuedOnDocumentStore => CertKey::why_oa_issued_on_document_store,
+        Why::OaIssuedOnTokenRegistry => CertKey::why_oa_issued_on_token_registry,
+        Why::OaRevokedOnDocumentStore => CertKey::why_oa_revoked_on_document_store,
+        Why::OaDidIdentity => CertKey::why_oa_did_identity,
+        Why::OaIntegrityV2 => CertKey::why_oa_integrity_v2,
+        Why::OaIntegrity => CertKey::why_oa_integrity,
+        Why::OaChanged => CertKey::why_oa_changed,
+        Why::OaNoCredentialStatus => CertKey::why_oa_no_credential_status,
+        Why::SpsWellFormed => CertKey::why_sps_well_formed,
+        Why::SpsStructure => CertKey::why_sps_structure,
+        Why::SpsNoSignature => CertKey::why_sps_no_signature,
+        Why::UntpRead => CertKey::why_untp_read,
+        Why::UntpNoSchemaApplies => CertKey::why_untp_no_schema_applies,
+        Why::UntpNoSchemasLoaded => CertKey::why_untp_no_schemas_loaded,
+        Why::UntpSchemaNotLoaded => CertKey::why_untp_schema_not_loaded,
+        Why::UntpConforms => CertKey::why_untp_conforms,
+        Why::UntpUnsignedView => CertKey::why_untp_unsigned_view,
+        Why::UntpNoProof => CertKey::why_untp_no_proof,
+        Why::UntpStatusList => CertKey::why_untp_status_list,
+        Why::UntpStatusListUnnamed => CertKey::why_untp_status_list_unnamed,
+        Why::UntpIssuerIsDidKey => CertKey::why_untp_issuer_is_did_key,
+        Why::UntpIssuerProofFails => CertKey::why_untp_issuer_proof_fails,
+        Why::UntpNeedsDidDocument => CertKey::why_untp_needs_did_document,
+        Why::UntpNoIssuer => CertKey::why_untp_no_issuer,
+        Why::UntpVcJwt => CertKey::why_untp_vc_jwt,
+        Why::UntpJwsValid => CertKey::why_untp_jws_valid,
+        Why::UntpKidNotGiven => CertKey::why_untp_kid_not_given,
+        Why::UntpJwsAlgorithm => CertKey::why_untp_jws_algorithm,
+        Why::UntpSignerNotIssuer => CertKey::why_untp_signer_not_issuer,
+        Why::DiJcsValid => CertKey::why_di_jcs_valid,
+        Why::DiRdfc => CertKey::why_di_rdfc,
+    }
+}
+
+/// A check's explanation in the page's language: a fixed explanation translated with its
+/// variable parts put in, else the verdict's own text.
+fn explanation(lang: Lang, check: &caravan_interop::verdict::Check, text: &str) -> String {
+    match &check.reason {
+        Some(reason) => fill(t(lang, why_key(reason.why)), &reason.args),
+        None => text.to_owned(),
     }
 }
 
@@ -319,6 +432,7 @@ fn interop_check_label(lang: Lang, name: &str) -> &str {
         "revocation" => CertKey::check_revocation,
         "well-formed" => CertKey::check_well_formed,
         "structure" => CertKey::check_structure,
+        "schema" => CertKey::check_schema,
         _ => return "",
     };
     t(lang, key)
@@ -733,7 +847,9 @@ async fn verify_submit(
 ) -> Response {
     let lang = ui_lang(&headers);
     // Another system's document (OpenAttestation, SPS XML, UNTP): its verdict, computed offline.
-    if let Some(verdict) = service::verify_other_format(form.payload.as_bytes()) {
+    if let Some(verdict) =
+        service::verify_other_format(form.payload.as_bytes(), state.untp_schemas())
+    {
         let result = render_verdict(lang, &verdict);
         return page(
             StatusCode::OK,
@@ -1016,4 +1132,32 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/signing-keys/{id}/retire", post(retire_key_form))
         .route("/verify", get(verify_form).post(verify_submit))
         .route("/logs", get(logs))
+}
+
+#[cfg(test)]
+mod tests {
+    use caravan_web::i18n::Text as _;
+
+    use super::*;
+
+    /// The English of every fixed explanation is the domain crate's own text, and each
+    /// translation takes the same variable parts.
+    #[test]
+    fn every_fixed_explanation_is_translated_with_its_variable_parts() {
+        let placeholders = |text: &str| {
+            let mut found: Vec<usize> =
+                (0..10).filter(|i| text.contains(&format!("{{{i}}}"))).collect();
+            found.sort_unstable();
+            found
+        };
+        for why in Why::ALL {
+            let [en, ru, zh] = why_key(*why).table();
+            assert_eq!(en, why.english(), "{}", why.code());
+            assert_ne!(ru, en, "{}", why.code());
+            assert_ne!(zh, en, "{}", why.code());
+            let wanted = placeholders(en);
+            assert_eq!(placeholders(ru), wanted, "{}", why.code());
+            assert_eq!(placeholders(zh), wanted, "{}", why.code());
+        }
+    }
 }

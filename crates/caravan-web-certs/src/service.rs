@@ -188,10 +188,14 @@ pub fn qr_payload(document: &str) -> Result<String, ApiError> {
 }
 
 /// The verdict on another system's document (OpenAttestation, UN/CEFACT SPS XML, UNTP) through
-/// `caravan-interop`, offline and with no pinned DNS records: `None` when the bytes are ours (or
-/// nothing recognised), so our verifier answers for them as before. A recognised document that
-/// cannot be read gets a verdict whose `well-formed` check failed with the reason.
-pub fn verify_other_format(bytes: &[u8]) -> Option<caravan_interop::verdict::Verdict> {
+/// `caravan-interop`, offline and with no pinned DNS records, a UNTP credential against
+/// `schemas` (the server's, [`crate::CertState::untp_schemas`]): `None` when the bytes are ours
+/// (or nothing recognised), so our verifier answers for them as before. A recognised document
+/// that cannot be read gets a verdict whose `well-formed` check failed with the reason.
+pub fn verify_other_format(
+    bytes: &[u8],
+    schemas: &caravan_interop::untp::UntpSchemas,
+) -> Option<caravan_interop::verdict::Verdict> {
     use caravan_interop::detect::{Format, detect};
     use caravan_interop::verdict::Verdict;
     use caravan_interop::{oa, sps, untp};
@@ -206,7 +210,9 @@ pub fn verify_other_format(bytes: &[u8]) -> Option<caravan_interop::verdict::Ver
         Ok(format @ Format::OpenAttestation(version)) => {
             Some(json(format, bytes, &|doc| oa::verify(doc, version, None)))
         }
-        Ok(format @ Format::Untp) => Some(json(format, bytes, &untp::verify)),
+        Ok(format @ Format::Untp) => {
+            Some(json(format, bytes, &|doc| untp::verify_with(doc, schemas)))
+        }
         Ok(Format::SpsXml) => {
             let format = Format::SpsXml.as_str();
             Some(match std::str::from_utf8(bytes) {
@@ -816,7 +822,7 @@ pub(crate) async fn revoke(
 /// # Errors
 /// Store failures (an invalid document is an answer, not an error).
 pub async fn verify(state: &AppState, presented: &[u8]) -> Result<VerifyAnswer, ApiError> {
-    if let Some(verdict) = verify_other_format(presented) {
+    if let Some(verdict) = verify_other_format(presented, state.untp_schemas()) {
         return Ok(VerifyAnswer::of_verdict(&verdict));
     }
     let report = verify_presented(state, presented).await?;

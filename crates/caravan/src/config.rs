@@ -18,6 +18,7 @@ pub(crate) struct FileConfig {
     pub log_format: Option<String>,
     pub secure_cookies: Option<bool>,
     pub operator_country: Option<String>,
+    pub untp_schemas: Option<PathBuf>,
 }
 
 impl FileConfig {

@@ -27,7 +27,7 @@ pub(crate) struct ServeArgs {
     /// Database URL: postgres://user@host:5432/db for PostgreSQL; default is SQLite in --data-dir.
     #[arg(long, env = "CARAVAN_DB")]
     db: Option<String>,
-    /// Optional TOML configuration file (keys: addr, data_dir, db, log_format, secure_cookies, operator_country).
+    /// Optional TOML configuration file (keys: addr, data_dir, db, log_format, secure_cookies, operator_country, untp_schemas).
     #[arg(long, env = "CARAVAN_CONFIG")]
     config: Option<PathBuf>,
     /// Log format: human or json [default: human]. The filter is CARAVAN_LOG (e.g. "info,caravan_server=debug").
@@ -39,6 +39,11 @@ pub(crate) struct ServeArgs {
     /// Country of the platform operator organisation made on first start [default: KZ].
     #[arg(long, env = "CARAVAN_OPERATOR_COUNTRY")]
     operator_country: Option<String>,
+    /// A folder of UNTP JSON Schemas, named as UNTP publishes them (`untp-dpp-schema-0.6.1.json`,
+    /// ...): `/verify` and the verify API check UNTP credentials against them. UNTP publishes
+    /// them under GPL-3.0, so they are kept beside the server, not built into it.
+    #[arg(long, env = "CARAVAN_UNTP_SCHEMAS")]
+    untp_schemas: Option<PathBuf>,
 }
 
 pub(crate) fn init_tracing(format: &str) -> anyhow::Result<()> {
@@ -71,6 +76,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             )
         })?;
     init_tracing(&log_format)?;
+    // Before anything is opened: a bad schema folder stops the start with the file named.
+    let untp_schemas = match args.untp_schemas.or(file.untp_schemas) {
+        Some(dir) => caravan_cmd_cert::read_untp_schemas(&dir).context("--untp-schemas")?,
+        None => caravan_server::certs::UntpSchemas::default(),
+    };
+    if !untp_schemas.is_empty() {
+        tracing::info!(schemas = ?untp_schemas.file_names(), "UNTP JSON Schemas loaded");
+    }
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -92,7 +105,9 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 "First start: created the administrator.\n  username: admin\n  password: {password}\nThis password is shown once. Log in at http://{addr}/login and keep it safe."
             ))?;
         }
-        let state = caravan_server::state(store.clone(), Arc::new(refdata), ServerConfig { secure_cookies, data_dir: Some(data_dir.clone()) })?;
+        let config = ServerConfig { secure_cookies, data_dir: Some(data_dir.clone()) };
+        let features = caravan_server::features()?.with(untp_schemas);
+        let state = caravan_server::AppState::new(store.clone(), Arc::new(refdata), config, features)?;
         let interrupted = caravan_server::land::recover(&state).await?;
         if interrupted > 0 {
             tracing::warn!(jobs = interrupted, "land jobs interrupted by the restart were marked failed");

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use caravan_cmd_cert::{CertCommand, LogCommand, run_cert, run_log};
-use clap::Parser as _;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 #[derive(clap::Parser)]
 struct Cli {
@@ -29,14 +29,40 @@ enum Noun {
     Log(LogCommand),
 }
 
-/// Parses `caravan <args>` and runs it, returning the exit code as a number.
+/// Parses `caravan <args>` and runs it, returning the exit code as a number. The tests run
+/// the command in this process, so `cert verify`'s `--untp-schemas` is cut off from the
+/// environment (`CARAVAN_UNTP_SCHEMAS`): what a test passes is all it gets, whatever the shell
+/// running the tests has set.
 fn run(args: &[&str]) -> anyhow::Result<u8> {
-    let cli = Cli::try_parse_from(std::iter::once("caravan").chain(args.iter().copied()))?;
+    let matches = command_without_env()
+        .try_get_matches_from(std::iter::once("caravan").chain(args.iter().copied()))?;
+    let cli = Cli::from_arg_matches(&matches)?;
     let code = match cli.noun {
         Noun::Cert(cmd) => run_cert(cmd)?,
         Noun::Log(cmd) => run_log(cmd)?,
     };
     Ok(exit_number(code))
+}
+
+/// The command line of the tests: `cert verify --untp-schemas` not read from the environment.
+fn command_without_env() -> clap::Command {
+    Cli::command().mut_subcommand("cert", |cert| {
+        cert.mut_subcommand("verify", |verify| {
+            verify.mut_arg("untp_schemas", |arg| arg.env(None::<&str>))
+        })
+    })
+}
+
+/// The binary's `--untp-schemas` reads `CARAVAN_UNTP_SCHEMAS`; the tests' command does not.
+#[test]
+fn the_tests_do_not_read_untp_schemas_from_the_environment() {
+    let env_of = |mut command: clap::Command| {
+        let verify = command.find_subcommand_mut("cert").unwrap().find_subcommand_mut("verify");
+        let arg = verify.unwrap().get_arguments().find(|a| a.get_id() == "untp_schemas");
+        arg.unwrap().get_env().map(|name| name.to_string_lossy().into_owned())
+    };
+    assert_eq!(env_of(Cli::command()).as_deref(), Some("CARAVAN_UNTP_SCHEMAS"));
+    assert_eq!(env_of(command_without_env()), None);
 }
 
 fn exit_number(code: ExitCode) -> u8 {

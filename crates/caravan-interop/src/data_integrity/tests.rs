@@ -78,7 +78,7 @@ fn w3c_eddsa_jcs_2022_vector_step_by_step() {
     let checked = verify_proofs(&signed).unwrap();
     assert_eq!(checked.len(), 1);
     assert!(matches!(checked[0].outcome, ProofOutcome::Valid { .. }), "{checked:?}");
-    assert!(checked[0].self_certifying);
+    assert!(checked[0].self_certifying());
     assert_eq!(
         checked[0].controller.as_deref(),
         Some("did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::verdict::Verdict;
+use crate::verdict::{Verdict, Why};
 
 /// UNTP's credential types and the short name of each in its context URLs and schema files.
 const KINDS: [(&str, &str); 5] = [
@@ -90,6 +90,17 @@ pub enum SchemaError {
         "{0}: a UNTP schema file is named untp-<dcc|dpp|dfr|dte|dia>-schema-<version>.json, as UNTP publishes it"
     )]
     FileName(String),
+    /// The file is not JSON.
+    #[error("{file}: not JSON: {reason}")]
+    NotJson {
+        /// The file name.
+        file: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// No file of the set is a UNTP schema.
+    #[error("no UNTP JSON Schema (untp-<kind>-schema-<version>.json) among the files given")]
+    NoSchema,
     /// Not a JSON Schema the validator accepts.
     #[error("{file}: not a usable JSON Schema: {reason}")]
     Invalid {
@@ -132,6 +143,33 @@ impl UntpSchemas {
         Ok(())
     }
 
+    /// The schemas of a folder's `*.json` files, given as (file name, contents), in name order:
+    /// the one loader of the shells (`caravan cert verify --untp-schemas`, `caravan serve
+    /// --untp-schemas`), which only read the folder. Other files are not looked at.
+    ///
+    /// # Errors
+    /// The first file that is not JSON, not named as UNTP publishes its schemas, or not a
+    /// usable schema, named; or no schema at all ([`SchemaError::NoSchema`]).
+    pub fn from_files<N: AsRef<str>, B: AsRef<[u8]>>(
+        files: impl IntoIterator<Item = (N, B)>,
+    ) -> Result<Self, SchemaError> {
+        let mut files: Vec<(N, B)> =
+            files.into_iter().filter(|(name, _)| name.as_ref().ends_with(".json")).collect();
+        files.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+        let mut schemas = Self::default();
+        for (name, bytes) in &files {
+            let name = name.as_ref();
+            let schema: Value = serde_json::from_slice(bytes.as_ref()).map_err(|err| {
+                SchemaError::NotJson { file: name.to_owned(), reason: err.to_string() }
+            })?;
+            schemas.insert(name, &schema)?;
+        }
+        if schemas.is_empty() {
+            return Err(SchemaError::NoSchema);
+        }
+        Ok(schemas)
+    }
+
     /// Whether no schema is at hand.
     pub fn is_empty(&self) -> bool {
         self.validators.is_empty()
@@ -146,23 +184,17 @@ impl UntpSchemas {
 /// Adds the `schema` check: `credential` against the schema of its type and version.
 pub(crate) fn check_schema(verdict: &mut Verdict, credential: &Value, schemas: &UntpSchemas) {
     let Some(key) = SchemaKey::of_credential(credential) else {
-        verdict.not_checked(
-            "schema",
-            "no UNTP type with a versioned UNTP context, so no UNTP JSON Schema applies",
-        );
+        verdict.not_checked_why("schema", Why::UntpNoSchemaApplies, &[]);
         return;
     };
     let file = key.file_name();
     let Some(validator) = schemas.validators.get(&key) else {
-        let why = if schemas.is_empty() {
-            format!("no UNTP JSON Schemas are loaded; UNTP publishes this one as {file}")
+        if schemas.is_empty() {
+            verdict.not_checked_why("schema", Why::UntpNoSchemasLoaded, &[&file]);
         } else {
-            format!(
-                "UNTP JSON Schema {file} is not loaded (loaded: {})",
-                schemas.file_names().join(", ")
-            )
-        };
-        verdict.not_checked("schema", why);
+            let loaded = schemas.file_names().join(", ");
+            verdict.not_checked_why("schema", Why::UntpSchemaNotLoaded, &[&file, &loaded]);
+        }
         return;
     };
     let mut n_errors = 0usize;
@@ -176,7 +208,7 @@ pub(crate) fn check_schema(verdict: &mut Verdict, credential: &Value, schemas: &
         }
     }
     if n_errors == 0 {
-        verdict.valid("schema", format!("conforms to the UNTP JSON Schema {file}"));
+        verdict.valid_why("schema", Why::UntpConforms, &[&file]);
     } else {
         let more = if n_errors > listed.len() {
             format!("; and {} more", n_errors - listed.len())

@@ -1185,3 +1185,142 @@ async fn issue_17_the_verify_page_shows_every_format_in_english_russian_and_chin
         }
     }
 }
+
+/// Issue 17: with UNTP JSON Schemas installed (as `caravan serve --untp-schemas` does), the
+/// verify API and page check a UNTP credential against the schema of its type and version; with
+/// none, the schema check says it was not checked. The schema is a small one of our own,
+/// under the name UNTP publishes the passport's schema under (not UNTP's GPL-3.0 file).
+#[tokio::test]
+async fn issue_17_the_server_checks_untp_credentials_against_its_schemas() {
+    let mut app = TestApp::new().await;
+    let signed = interop_vector("untp/product-passport-simple-eddsa-jcs-2022.json");
+    let schema_of = |answer: &Value| {
+        let checks = answer["checks"].as_array().unwrap();
+        checks.iter().find(|c| c["name"] == "schema").cloned().unwrap_or(Value::Null)
+    };
+    // No schemas: everything but the schema holds, so the verdict is incomplete.
+    let (_, answer) = app.post_json("/api/v1/certificates/verify", None, &signed).await;
+    assert_eq!(schema_of(&answer)["status"], "not_checked", "{answer:#}");
+    assert_eq!(answer["status"], "not_checked", "{answer:#}");
+
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "required": ["issuer", "credentialSubject"],
+        "properties": {"credentialSubject": {
+            "type": "object",
+            "required": ["product"],
+            "properties": {"product": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string"}},
+            }},
+        }},
+    });
+    let schema = serde_json::to_vec(&schema).unwrap();
+    let schemas = caravan_server::certs::UntpSchemas::from_files([(
+        "untp-dpp-schema-0.6.1.json",
+        schema.as_slice(),
+    )])
+    .unwrap();
+    app.state.features = std::sync::Arc::new(caravan_server::features().unwrap().with(schemas));
+
+    // The signed passport conforms: every check holds offline.
+    let (_, answer) = app.post_json("/api/v1/certificates/verify", None, &signed).await;
+    assert_eq!(schema_of(&answer)["status"], "valid", "{answer:#}");
+    assert_eq!(answer["status"], "valid", "{answer:#}");
+    // A passport whose product name is a number breaks it, named by JSON pointer.
+    let mut broken: Value =
+        serde_json::from_str(&interop_vector("untp/product-passport-simple.json")).unwrap();
+    broken["credentialSubject"]["product"]["name"] = json!(12);
+    let (_, answer) = app.post_json("/api/v1/certificates/verify", None, &broken.to_string()).await;
+    assert_eq!(answer["failedCheck"], "schema", "{answer:#}");
+    let reason = schema_of(&answer)["reason"].as_str().unwrap().to_owned();
+    assert!(reason.contains("/credentialSubject/product/name"), "{reason}");
+
+    // The page names the check in the reader's language.
+    for (lang, label) in [
+        ("en", "Conforms to the UNTP JSON Schema"),
+        ("ru", "Соответствует JSON-схеме UNTP"),
+        ("zh", "符合 UNTP JSON Schema"),
+    ] {
+        let mut req = form_request("/verify", None, format!("payload={}", url_encode(&signed)));
+        req.headers_mut().insert(header::ACCEPT_LANGUAGE, lang.parse().unwrap());
+        let html = body_text(app.send(req).await).await;
+        assert!(html.contains("data-status=\"valid\""), "{lang}: {html}");
+        assert!(html.contains(&format!("{label}</strong>")), "{lang}: {html}");
+    }
+}
+
+/// Issue 17: on a Russian or Chinese `/verify` page, the explanations of another format's
+/// checks (what was established, why a check could not run offline) are in that language,
+/// their variable parts (hashes, keys, addresses) put in; the English page keeps the English.
+#[tokio::test]
+async fn issue_17_the_verify_page_explains_checks_in_russian_and_chinese() {
+    let app = TestApp::new().await;
+    let page_of = async |file: &str, lang: &str| {
+        let form = format!("payload={}", url_encode(&interop_vector(file)));
+        let mut req = form_request("/verify", None, form);
+        req.headers_mut().insert(header::ACCEPT_LANGUAGE, lang.parse().unwrap());
+        body_text(app.send(req).await).await
+    };
+    // (vector, English explanations it shows, the Russian and Chinese of one of them)
+    let cases: [(&str, &[&str], &str, &str); 4] = [
+        (
+            "oa/v2/not-obfuscated-wrapped.json",
+            &[
+                "the salted data hashes to targetHash",
+                "needs an Ethereum node: is merkleRoot issued on the document store",
+                "needs an Ethereum node: revocation is recorded",
+                "DNS-TXT: needs the TXT records of",
+            ],
+            "нужен узел Ethereum: выпущен ли merkleRoot в хранилище документов",
+            "需要以太坊节点：merkleRoot 是否已在文件存储合约",
+        ),
+        (
+            "oa/v3/did-signed.json",
+            &[
+                "the salted fields hash to targetHash",
+                "EIP-191 signature over merkleRoot by",
+                "DID: the issuer is identified by",
+                "the issuer declares no revocation method",
+            ],
+            "эмитент не объявляет способа отзыва",
+            "签发者未声明撤销方式",
+        ),
+        (
+            "untp/product-passport-simple-eddsa-jcs-2022.json",
+            &[
+                "a UNTP credential read as a",
+                "no UNTP JSON Schemas are loaded",
+                "the eddsa-jcs-2022 proof verifies under the Ed25519 key",
+                "is the did:key that signed",
+            ],
+            "JSON-схемы UNTP не загружены; UNTP публикует нужную как untp-dpp-schema-0.6.1.json",
+            "未加载任何 UNTP JSON Schema；UNTP 以 untp-dpp-schema-0.6.1.json 发布所需的架构",
+        ),
+        (
+            "untp/valid-v2-enveloped-dpp.json",
+            &[
+                "a VC-JWT enveloped as",
+                "the EdDSA JWS verifies under the Ed25519 key",
+                "needs its DID document, fetched over the network",
+            ],
+            "нужен его DID-документ, получаемый по сети",
+            "需要通过网络获取其 DID 文档",
+        ),
+    ];
+    for (file, english, ru, zh) in cases {
+        let en_page = page_of(file, "en").await;
+        for text in english {
+            assert!(en_page.contains(text), "en {file}: no {text:?} in {en_page}");
+        }
+        for (lang, own) in [("ru", ru), ("zh", zh)] {
+            let html = page_of(file, lang).await;
+            for text in english {
+                assert!(!html.contains(text), "{lang} {file}: {text:?} in {html}");
+            }
+            assert!(html.contains(own), "{lang} {file}: no {own:?} in {html}");
+        }
+    }
+}

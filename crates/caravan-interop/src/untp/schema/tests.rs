@@ -10,17 +10,38 @@ fn data(rel: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-/// Every schema file of tests/data/untp-schema, loaded as the CLI loads a folder.
+/// Every schema file of tests/data/untp-schema, loaded as the shells load a folder.
 pub(crate) fn all_schemas() -> UntpSchemas {
     let dir = format!("{}/tests/data/untp-schema", env!("CARGO_MANIFEST_DIR"));
-    let mut schemas = UntpSchemas::default();
-    for entry in std::fs::read_dir(dir).unwrap() {
+    let files = std::fs::read_dir(dir).unwrap().map(|entry| {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        let schema: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        schemas.insert(&name, &schema).unwrap();
-    }
-    schemas
+        (name, std::fs::read(&path).unwrap())
+    });
+    UntpSchemas::from_files(files).unwrap()
+}
+
+/// The shells' loader names the file it refused, skips what is not `*.json`, and refuses a
+/// folder with no schema.
+#[test]
+fn the_loader_names_the_file_it_refuses() {
+    let schema = br#"{"type": "object"}"#.as_slice();
+    let loaded = UntpSchemas::from_files([
+        ("untp-dpp-schema-0.6.1.json", schema),
+        ("README.md", b"not json".as_slice()),
+    ])
+    .unwrap();
+    assert_eq!(loaded.file_names(), ["untp-dpp-schema-0.6.1.json"]);
+    let err = UntpSchemas::from_files([
+        ("untp-dpp-schema-0.6.1.json", schema),
+        ("untp-dcc-schema-0.6.1.json", b"{not json".as_slice()),
+    ])
+    .unwrap_err();
+    assert!(err.to_string().starts_with("untp-dcc-schema-0.6.1.json: not JSON"), "{err}");
+    let err = UntpSchemas::from_files([("notes.json", schema)]).unwrap_err();
+    assert!(err.to_string().starts_with("notes.json: a UNTP schema file is named"), "{err}");
+    let none: [(&str, &[u8]); 0] = [];
+    assert!(matches!(UntpSchemas::from_files(none), Err(SchemaError::NoSchema)));
 }
 
 /// The `schema` check of `credential`.
