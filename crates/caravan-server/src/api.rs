@@ -223,11 +223,12 @@ pub async fn login(
             "auth.invalid_credentials",
             "wrong username or password",
         )),
-        LoginOutcome::RateLimited => Err(ApiError::new(
+        LoginOutcome::RateLimited { retry_after } => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "auth.rate_limited",
-            "too many failed logins; wait 15 minutes and try again",
-        )),
+            format!("too many failed logins; try again in {retry_after} s"),
+        )
+        .with_retry_after(retry_after)),
     }
 }
 

@@ -142,18 +142,26 @@ pub async fn login_submit(
         auth::login(&state, form.username.trim(), &form.password, auth::client_ip(&extensions))
             .await
             .map_err(|e| error_page(lang, None, &e))?;
-    let message = match outcome {
+    let (status, message, retry_after) = match outcome {
         LoginOutcome::Ok { secret, .. } => {
             let cookie = auth::session_cookie(&secret, state.config.secure_cookies);
             return Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response());
         }
-        LoginOutcome::Invalid => t(lang, Key::login_failed),
-        LoginOutcome::RateLimited => t(lang, Key::login_rate_limited),
+        LoginOutcome::Invalid => {
+            (StatusCode::UNAUTHORIZED, t(lang, Key::login_failed).to_owned(), None)
+        }
+        LoginOutcome::RateLimited { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t(lang, Key::login_rate_limited).replace("{seconds}", &retry_after.to_string()),
+            Some(retry_after),
+        ),
     };
-    Ok(page(
-        StatusCode::UNAUTHORIZED,
-        login_page(lang, &form.csrf_token, Some(message), &form.username),
-    ))
+    let mut response =
+        page(status, login_page(lang, &form.csrf_token, Some(&message), &form.username));
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    }
+    Ok(response)
 }
 
 /// `POST /logout`.

@@ -53,9 +53,9 @@ strings! { Key {
         "用户名或密码错误。请检查后重试。"
     ],
     login_rate_limited => [
-        "Too many failed attempts. Wait 15 minutes, then try again.",
-        "Слишком много неудачных попыток. Подождите 15 минут и попробуйте снова.",
-        "失败次数过多。请等待15分钟后重试。"
+        "Too many failed attempts. Try again in {seconds} s.",
+        "Слишком много неудачных попыток. Попробуйте снова через {seconds} с.",
+        "失败次数过多。请等待{seconds}秒后重试。"
     ],
     signed_in_as => ["Signed in as", "Вы вошли как", "当前用户"],
     home => ["Home", "Главная", "首页"],

@@ -99,6 +99,33 @@ async fn a_wrong_password_shows_a_message_and_no_session() {
 }
 
 #[tokio::test]
+async fn a_slowed_login_says_in_words_how_long_to_wait() {
+    let app = TestApp::new().await;
+    let form = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let (pre, _) = set_cookie_value(&form, "caravan_login_csrf").unwrap();
+    let attempt = |lang: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_login_csrf={pre}; caravan_lang={lang}"))
+            .body(Body::from(format!("username=trader-a&password=nope&csrf_token={pre}")))
+            .unwrap()
+    };
+    for _ in 0..caravan_server::auth::LoginLimiter::FREE_PER_USER {
+        assert_eq!(app.send(attempt("en")).await.status(), 401);
+    }
+    for (lang, words) in
+        [("en", "Try again in 1 s."), ("ru", "Попробуйте снова через 1 с."), ("zh", "请等待1秒后重试")]
+    {
+        let response = app.send(attempt(lang)).await;
+        assert_eq!(response.status(), 429, "{lang}");
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1", "{lang}");
+        let html = body_text(response).await;
+        assert!(html.contains(words), "{lang}: {html}");
+        assert!(!html.contains("{seconds}"), "{lang}");
+    }
+}
+
+#[tokio::test]
 async fn session_forms_need_the_csrf_token() {
     let app = TestApp::new().await;
     let (session, csrf) = login(&app, "trader-a").await;
