@@ -531,6 +531,72 @@ pub async fn set_user_active(
     Ok(Json(state.store.set_user_active(&change(&state, &caller), id, req.active).await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    #[schema(min_length = 1, max_length = 1024)]
+    pub current_password: String,
+    /// At least 12 characters, and not the current password.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub new_password: String,
+}
+
+/// Changes the caller's own password after checking the current one; shared by the API and the
+/// web form. Wrong current passwords count as failed logins, so a stolen session cannot be used
+/// to guess the password faster than the login form allows.
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    caller: &Caller,
+    ip: Option<std::net::IpAddr>,
+    req: &PasswordChangeRequest,
+) -> Result<(), ApiError> {
+    let now = (state.clock)();
+    if let Err(wait) = state.login_limiter.check(&caller.user.username, ip, now) {
+        let seconds = auth::wait_seconds(wait);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth.rate_limited",
+            format!("too many wrong passwords; try again in {seconds} s"),
+        )
+        .with_retry_after(seconds));
+    }
+    if req.current_password.len() > 1024
+        || !auth::verify_password(&req.current_password, &caller.user.password_hash)
+    {
+        state.login_limiter.record_failure(&caller.user.username, ip, now);
+        return Err(ApiError::unprocessable(
+            "user.wrong_current_password",
+            "the current password is not right; type the password you logged in with",
+        )
+        .with_field("current_password"));
+    }
+    validate_password(&req.new_password).map_err(|e| e.with_field("new_password"))?;
+    if req.new_password == req.current_password {
+        return Err(ApiError::unprocessable(
+            "user.same_password",
+            "the new password must differ from the current one",
+        )
+        .with_field("new_password"));
+    }
+    let hash = auth::hash_password(&req.new_password).map_err(ApiError::internal)?;
+    state.store.set_user_password(&change(state, caller), caller.user.id, &hash).await?;
+    Ok(())
+}
+
+/// Change your own password (the current one is asked again).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    parts: axum::http::Extensions,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    change_own_password(&state, &caller, auth::client_ip(&parts), &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The caller's API tokens (never the secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "auth", responses((status = 200, body = Vec<ApiToken>)),
     security(("bearer" = []), ("session" = [])))]

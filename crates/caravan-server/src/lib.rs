@@ -77,7 +77,8 @@ pub fn state(
     info(title = "Caravan API", description = "China–Central Asia smooth-trade platform. Errors: {\"error\": {\"code\", \"message\", \"field\"}}."),
     paths(
         api::hs_get, api::hs_search, api::countries, api::currencies, api::units,
-        api::login, api::logout, api::me, api::tokens, api::create_token, api::revoke_token,
+        api::login, api::logout, api::me, api::change_password, api::tokens, api::create_token,
+        api::revoke_token,
         api::organisations, api::create_organisation, api::organisation, api::organisation_users,
         api::create_user, api::set_user_active, api::audit, api::healthz,
     ),
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(api::login))
         .route("/auth/logout", post(api::logout))
         .route("/me", get(api::me))
+        .route("/me/password", post(api::change_password))
         .route("/tokens", get(api::tokens).post(api::create_token))
         .route("/tokens/{id}", delete(api::revoke_token))
         .route("/organisations", get(api::organisations).post(api::create_organisation))

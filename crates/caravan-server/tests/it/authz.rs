@@ -244,3 +244,42 @@ async fn the_audit_log_records_changes_and_is_for_platform_admins_only() {
     let all = caravan_server::all_audit_entries(app.state.store.as_ref()).await.unwrap();
     caravan_store::verify_audit_chain(&all).unwrap();
 }
+
+#[tokio::test]
+async fn users_change_their_own_password() {
+    let app = TestApp::new().await;
+    let token = app.token("trader-a").await;
+    let change = |current: &str, new: &str| {
+        serde_json::json!({"current_password": current, "new_password": new}).to_string()
+    };
+    let path = "/api/v1/me/password";
+    let (status, body) =
+        app.post_json(path, Some(&token), &change("not my password", "a brand new password")).await;
+    assert_eq!(
+        (status, error_code(&body), body["error"]["field"].as_str()),
+        (422, "user.wrong_current_password", Some("current_password"))
+    );
+    let (status, body) =
+        app.post_json(path, Some(&token), &change(crate::support::PASSWORD, "short")).await;
+    assert_eq!(
+        (status, error_code(&body), body["error"]["field"].as_str()),
+        (422, "user.weak_password", Some("new_password"))
+    );
+    let (status, _) = app.post_json(path, None, &change(crate::support::PASSWORD, "x")).await;
+    assert_eq!(status, 401);
+    let new = "a brand new password";
+    let (status, body) =
+        app.post_json(path, Some(&token), &change(crate::support::PASSWORD, new)).await;
+    assert_eq!(status, 204, "{body}");
+    let login = |password: &str| {
+        serde_json::json!({"username": "trader-a", "password": password}).to_string()
+    };
+    let (status, _) = app.post_json("/api/v1/auth/login", None, &login(new)).await;
+    assert_eq!(status, 200, "the new password logs in");
+    let (status, _) =
+        app.post_json("/api/v1/auth/login", None, &login(crate::support::PASSWORD)).await;
+    assert_eq!(status, 401, "the old one no longer does");
+    let root = app.token("root").await;
+    let (_, audit) = app.get("/api/v1/audit", Some(&root)).await;
+    assert!(audit.to_string().contains("user.set_password"), "the change is audited: {audit}");
+}
