@@ -218,6 +218,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tokens", get(ui::tokens).post(ui::create_token))
         .route("/tokens/{id}/revoke", post(ui::revoke_token))
         .route("/audit", get(ui::audit))
+        .route("/account/password", get(ui::password_form).post(ui::change_password))
         .merge(certs::routes())
         .merge(declarations::routes())
         .merge(tariff::routes())

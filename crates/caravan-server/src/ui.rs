@@ -673,6 +673,92 @@ pub async fn revoke_token(
     }
 }
 
+/// The change-password form, with what went wrong (an error) or right (a notice).
+fn password_page(
+    lang: Lang,
+    caller: &Caller,
+    error: Option<(&str, String)>,
+    done: bool,
+) -> Response {
+    let field = error.as_ref().map(|(field, _)| *field);
+    let status = match &error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    page(
+        status,
+        layout(
+            lang,
+            Some(caller),
+            t(lang, Key::change_password),
+            html! {
+                h1 { (t(lang, Key::change_password)) }
+                @if done {
+                    p.ok role="status" #password-changed { (t(lang, Key::password_changed)) }
+                }
+                @if let Some((_, message)) = &error {
+                    p.error role="alert" #password-error { (message) }
+                }
+                form.card method="post" action="/account/password" {
+                    input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                    label for="current-password" { (t(lang, Key::current_password)) }
+                    input #current-password type="password" name="current_password" required
+                        autocomplete="current-password" maxlength="1024"
+                        aria-invalid=[(field == Some("current_password")).then_some("true")];
+                    label for="new-password" { (t(lang, Key::new_password)) }
+                    input #new-password type="password" name="new_password" required
+                        autocomplete="new-password" minlength="12" maxlength="1024"
+                        aria-invalid=[(field == Some("new_password")).then_some("true")];
+                    button type="submit" { (t(lang, Key::change_password)) }
+                }
+            },
+        ),
+    )
+}
+
+/// `GET /account/password`.
+pub async fn password_form(PageCaller { caller, lang }: PageCaller) -> Response {
+    password_page(lang, &caller, None, false)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+/// `POST /account/password`: the same operation as the API, its errors in the page's language.
+pub async fn change_password(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    PageCaller { caller, lang }: PageCaller,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let req = api::PasswordChangeRequest {
+        current_password: form.current_password,
+        new_password: form.new_password,
+    };
+    let ip = auth::client_ip(&extensions);
+    match api::change_own_password(&state, &caller, ip, &req).await {
+        Ok(()) => password_page(lang, &caller, None, true),
+        Err(err) => {
+            let message = match err.code {
+                "user.wrong_current_password" => t(lang, Key::password_wrong_current).to_owned(),
+                "user.weak_password" => t(lang, Key::password_too_weak).to_owned(),
+                "user.same_password" => t(lang, Key::password_same).to_owned(),
+                "auth.rate_limited" => t(lang, Key::login_rate_limited)
+                    .replace("{seconds}", &err.retry_after.unwrap_or(1).to_string()),
+                _ => return error_page(lang, Some(&caller), &err),
+            };
+            let field = err.field.as_deref().unwrap_or("current_password");
+            let field = if field == "new_password" { "new_password" } else { "current_password" };
+            password_page(lang, &caller, Some((field, message)), false)
+        }
+    }
+}
+
 /// `GET /audit`: the latest entries and whether the chain verifies.
 pub async fn audit(
     State(state): State<AppState>,

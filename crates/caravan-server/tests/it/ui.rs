@@ -113,9 +113,11 @@ async fn a_slowed_login_says_in_words_how_long_to_wait() {
     for _ in 0..caravan_server::auth::LoginLimiter::FREE_PER_USER {
         assert_eq!(app.send(attempt("en")).await.status(), 401);
     }
-    for (lang, words) in
-        [("en", "Try again in 1 s."), ("ru", "Попробуйте снова через 1 с."), ("zh", "请等待1秒后重试")]
-    {
+    for (lang, words) in [
+        ("en", "Try again in 1 s."),
+        ("ru", "Попробуйте снова через 1 с."),
+        ("zh", "请等待1秒后重试"),
+    ] {
         let response = app.send(attempt(lang)).await;
         assert_eq!(response.status(), 429, "{lang}");
         assert_eq!(response.headers()[header::RETRY_AFTER], "1", "{lang}");
@@ -368,4 +370,44 @@ async fn anonymous_visitors_get_a_public_home_page() {
     for link in ["/verify", "/tariff", "/origin", "/logs", "/login"] {
         assert!(html.contains(&format!("href=\"{link}\"")), "{link} missing: {html}");
     }
+}
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_and_says_what_went_wrong() {
+    let app = TestApp::new().await;
+    let (session, csrf) = login(&app, "trader-a").await;
+    let home = app
+        .send(
+            Request::get("/")
+                .header(header::COOKIE, format!("caravan_session={session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(body_text(home).await.contains("href=\"/account/password\""), "linked from every page");
+    let post = |current: &str, new: &str| {
+        let body = format!(
+            "current_password={}&new_password={}&csrf_token={csrf}",
+            current.replace(' ', "+"),
+            new.replace(' ', "+")
+        );
+        Request::post("/account/password")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_session={session}; caravan_lang=ru"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let response = app.send(post("not my password", "a brand new password")).await;
+    assert_eq!(response.status(), 422);
+    let html = body_text(response).await;
+    assert!(html.contains("Текущий пароль неверен"), "{html}");
+    assert!(html.contains("name=\"current_password\" required autocomplete=\"current-password\" maxlength=\"1024\" aria-invalid=\"true\""), "{html}");
+    let response = app.send(post(PASSWORD, "short")).await;
+    assert_eq!(response.status(), 422);
+    assert!(body_text(response).await.contains("от 12 до 1024 символов"));
+    let response = app.send(post(PASSWORD, "a brand new password")).await;
+    assert_eq!(response.status(), 200);
+    assert!(body_text(response).await.contains("Пароль изменён."));
+    let user = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
+    assert!(caravan_server::auth::verify_password("a brand new password", &user.password_hash));
 }
