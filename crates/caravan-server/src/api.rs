@@ -507,6 +507,18 @@ pub async fn set_user_active(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<ActiveRequest>,
 ) -> Result<Json<User>, ApiError> {
+    Ok(Json(set_user_active_checked(&state, &caller, id, req.active).await?))
+}
+
+/// Deactivates or reactivates a user after the policy check ([`auth::can_set_active`]); shared by
+/// the API and the organisation page. A deactivated user's sessions and tokens stop working at
+/// once: [`auth::authenticate`] refuses them.
+pub(crate) async fn set_user_active_checked(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    active: bool,
+) -> Result<User, ApiError> {
     let user = state.store.user(id).await?.ok_or_else(|| {
         ApiError::not_found("user.not_found", format!("no user {id}")).with_field("id")
     })?;
@@ -515,20 +527,20 @@ pub async fn set_user_active(
         .organisation(user.org_id)
         .await?
         .ok_or_else(|| ApiError::internal("user without organisation"))?;
-    if user.id == caller.user.id && !req.active {
+    if user.id == caller.user.id && !active {
         return Err(ApiError::unprocessable(
             "user.cannot_disable_self",
             "you cannot disable your own account",
         )
         .with_field("active"));
     }
-    if !auth::can_set_active(&caller, &user, &org) {
+    if !auth::can_set_active(caller, &user, &org) {
         return Err(ApiError::forbidden(
             "only an administrator above this user (of their organisation, their country's customs \
              administration, or the platform operator) may change the account",
         ));
     }
-    Ok(Json(state.store.set_user_active(&change(&state, &caller), id, req.active).await?))
+    Ok(state.store.set_user_active(&change(state, caller), id, active).await?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

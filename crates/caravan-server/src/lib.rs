@@ -215,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/organisations", get(ui::organisations).post(ui::create_organisation))
         .route("/admin/organisations/{id}", get(ui::organisation))
         .route("/admin/organisations/{id}/users", post(ui::create_user))
+        .route("/admin/users/{id}/active", post(ui::set_user_active))
         .route("/tokens", get(ui::tokens).post(ui::create_token))
         .route("/tokens/{id}/revoke", post(ui::revoke_token))
         .route("/audit", get(ui::audit))

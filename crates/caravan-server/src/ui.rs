@@ -492,7 +492,18 @@ async fn organisation_page(
                 h2 { (t(lang, Key::users)) }
                 table #users {
                     thead { tr { th scope="col" { (t(lang, Key::username)) } th scope="col" { (t(lang, Key::display_name)) } th scope="col" { (t(lang, Key::role)) } th scope="col" { (t(lang, Key::active)) } } }
-                    tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } td { @if u.active { "✓" } @else { "—" } } } } }
+                    tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } td {
+                        @if u.active { "✓" } @else { "—" }
+                        @if u.id != caller.user.id && auth::can_set_active(caller, u, &org) {
+                            " "
+                            form.inline method="post" action={ "/admin/users/" (u.id) "/active" } {
+                                input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                                input type="hidden" name="active" value=(if u.active { "false" } else { "true" });
+                                @let label = t(lang, if u.active { Key::deactivate } else { Key::reactivate });
+                                button type="submit" aria-label={ (label) " " (u.username) } { (label) }
+                            }
+                        }
+                    } } } }
                 }
                 @if auth::can_manage(caller, &org) {
                     h2 { (t(lang, Key::new_user)) }
@@ -669,6 +680,27 @@ pub async fn revoke_token(
     let lang = ui_lang(&headers);
     match api::revoke_token_checked(&state, &caller, id).await {
         Ok(_) => Redirect::to("/tokens").into_response(),
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    pub active: bool,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+/// `POST /admin/users/{id}/active`: deactivates or reactivates a user, back to their
+/// organisation's page.
+pub async fn set_user_active(
+    State(state): State<AppState>,
+    PageCaller { caller, lang }: PageCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<ActiveForm>,
+) -> Response {
+    match api::set_user_active_checked(&state, &caller, id, form.active).await {
+        Ok(user) => Redirect::to(&format!("/admin/organisations/{}", user.org_id)).into_response(),
         Err(err) => error_page(lang, Some(&caller), &err),
     }
 }

@@ -58,6 +58,8 @@ strings! { Key {
         "失败次数过多。请等待{seconds}秒后重试。"
     ],
     signed_in_as => ["Signed in as", "Вы вошли как", "当前用户"],
+    deactivate => ["Deactivate", "Отключить", "停用"],
+    reactivate => ["Reactivate", "Включить снова", "重新启用"],
     change_password => ["Change password", "Сменить пароль", "修改密码"],
     current_password => ["Current password", "Текущий пароль", "当前密码"],
     new_password => [

@@ -411,3 +411,42 @@ async fn the_account_page_changes_the_password_and_says_what_went_wrong() {
     let user = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
     assert!(caravan_server::auth::verify_password("a brand new password", &user.password_hash));
 }
+
+#[tokio::test]
+async fn the_organisation_page_deactivates_and_reactivates_a_user() {
+    let app = TestApp::new().await;
+    let trader_token = app.token("trader-a").await;
+    let (trader_session, _) = login(&app, "trader-a").await;
+    let (session, csrf) = login(&app, "kz-admin").await;
+    let trader = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
+    let org_page = format!("/admin/organisations/{}", app.ids.kz_trader_a);
+    let get = |path: &str, cookie: &str| {
+        Request::get(path)
+            .header(header::COOKIE, format!("caravan_session={cookie}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let html = body_text(app.send(get(&org_page, &session)).await).await;
+    let action = format!("action=\"/admin/users/{}/active\"", trader.id);
+    assert!(html.contains(&action) && html.contains("Deactivate"), "{html}");
+    let set = |active: bool| {
+        Request::post(format!("/admin/users/{}/active", trader.id))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_session={session}"))
+            .body(Body::from(format!("active={active}&csrf_token={csrf}")))
+            .unwrap()
+    };
+    let response = app.send(set(false)).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], org_page.as_str());
+    // The deactivated user's token and session stop working at once.
+    let (status, body) = app.get("/api/v1/me", Some(&trader_token)).await;
+    assert_eq!((status, crate::support::error_code(&body)), (401, "auth.user_disabled"));
+    let response = app.send(get("/api/v1/me", &trader_session)).await;
+    assert_eq!(response.status(), 401);
+    let html = body_text(app.send(get(&org_page, &session)).await).await;
+    assert!(html.contains("Reactivate"), "{html}");
+    assert_eq!(app.send(set(true)).await.status(), 303);
+    let (status, _) = app.get("/api/v1/me", Some(&trader_token)).await;
+    assert_eq!(status, 200, "reactivated");
+}
