@@ -223,11 +223,12 @@ pub async fn login(
             "auth.invalid_credentials",
             "wrong username or password",
         )),
-        LoginOutcome::RateLimited => Err(ApiError::new(
+        LoginOutcome::RateLimited { retry_after } => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "auth.rate_limited",
-            "too many failed logins; wait 15 minutes and try again",
-        )),
+            format!("too many failed logins; try again in {retry_after} s"),
+        )
+        .with_retry_after(retry_after)),
     }
 }
 
@@ -506,6 +507,18 @@ pub async fn set_user_active(
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<ActiveRequest>,
 ) -> Result<Json<User>, ApiError> {
+    Ok(Json(set_user_active_checked(&state, &caller, id, req.active).await?))
+}
+
+/// Deactivates or reactivates a user after the policy check ([`auth::can_set_active`]); shared by
+/// the API and the organisation page. A deactivated user's sessions and tokens stop working at
+/// once: [`auth::authenticate`] refuses them.
+pub(crate) async fn set_user_active_checked(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    active: bool,
+) -> Result<User, ApiError> {
     let user = state.store.user(id).await?.ok_or_else(|| {
         ApiError::not_found("user.not_found", format!("no user {id}")).with_field("id")
     })?;
@@ -514,20 +527,86 @@ pub async fn set_user_active(
         .organisation(user.org_id)
         .await?
         .ok_or_else(|| ApiError::internal("user without organisation"))?;
-    if user.id == caller.user.id && !req.active {
+    if user.id == caller.user.id && !active {
         return Err(ApiError::unprocessable(
             "user.cannot_disable_self",
             "you cannot disable your own account",
         )
         .with_field("active"));
     }
-    if !auth::can_set_active(&caller, &user, &org) {
+    if !auth::can_set_active(caller, &user, &org) {
         return Err(ApiError::forbidden(
             "only an administrator above this user (of their organisation, their country's customs \
              administration, or the platform operator) may change the account",
         ));
     }
-    Ok(Json(state.store.set_user_active(&change(&state, &caller), id, req.active).await?))
+    Ok(state.store.set_user_active(&change(state, caller), id, active).await?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    #[schema(min_length = 1, max_length = 1024)]
+    pub current_password: String,
+    /// At least 12 characters, and not the current password.
+    #[schema(min_length = 12, max_length = 1024)]
+    pub new_password: String,
+}
+
+/// Changes the caller's own password after checking the current one; shared by the API and the
+/// web form. Wrong current passwords count as failed logins, so a stolen session cannot be used
+/// to guess the password faster than the login form allows.
+pub(crate) async fn change_own_password(
+    state: &AppState,
+    caller: &Caller,
+    ip: Option<std::net::IpAddr>,
+    req: &PasswordChangeRequest,
+) -> Result<(), ApiError> {
+    let now = (state.clock)();
+    if let Err(wait) = state.login_limiter.check(&caller.user.username, ip, now) {
+        let seconds = auth::wait_seconds(wait);
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "auth.rate_limited",
+            format!("too many wrong passwords; try again in {seconds} s"),
+        )
+        .with_retry_after(seconds));
+    }
+    if req.current_password.len() > 1024
+        || !auth::verify_password(&req.current_password, &caller.user.password_hash)
+    {
+        state.login_limiter.record_failure(&caller.user.username, ip, now);
+        return Err(ApiError::unprocessable(
+            "user.wrong_current_password",
+            "the current password is not right; type the password you logged in with",
+        )
+        .with_field("current_password"));
+    }
+    validate_password(&req.new_password).map_err(|e| e.with_field("new_password"))?;
+    if req.new_password == req.current_password {
+        return Err(ApiError::unprocessable(
+            "user.same_password",
+            "the new password must differ from the current one",
+        )
+        .with_field("new_password"));
+    }
+    let hash = auth::hash_password(&req.new_password).map_err(ApiError::internal)?;
+    state.store.set_user_password(&change(state, caller), caller.user.id, &hash).await?;
+    Ok(())
+}
+
+/// Change your own password (the current one is asked again).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth", request_body = PasswordChangeRequest,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    parts: axum::http::Extensions,
+    caller: Caller,
+    ApiJson(req): ApiJson<PasswordChangeRequest>,
+) -> Result<StatusCode, ApiError> {
+    change_own_password(&state, &caller, auth::client_ip(&parts), &req).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The caller's API tokens (never the secrets).

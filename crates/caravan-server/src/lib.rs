@@ -80,7 +80,8 @@ pub fn state(
     info(title = "Caravan API", description = "China–Central Asia smooth-trade platform. Errors: {\"error\": {\"code\", \"message\", \"field\"}}."),
     paths(
         api::hs_get, api::hs_search, api::countries, api::currencies, api::units,
-        api::login, api::logout, api::me, api::tokens, api::create_token, api::revoke_token,
+        api::login, api::logout, api::me, api::change_password, api::tokens, api::create_token,
+        api::revoke_token,
         api::organisations, api::create_organisation, api::organisation, api::organisation_users,
         api::create_user, api::set_user_active, api::audit, api::healthz,
     ),
@@ -192,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(api::login))
         .route("/auth/logout", post(api::logout))
         .route("/me", get(api::me))
+        .route("/me/password", post(api::change_password))
         .route("/tokens", get(api::tokens).post(api::create_token))
         .route("/tokens/{id}", delete(api::revoke_token))
         .route("/organisations", get(api::organisations).post(api::create_organisation))
@@ -216,9 +218,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/organisations", get(ui::organisations).post(ui::create_organisation))
         .route("/admin/organisations/{id}", get(ui::organisation))
         .route("/admin/organisations/{id}/users", post(ui::create_user))
+        .route("/admin/users/{id}/active", post(ui::set_user_active))
         .route("/tokens", get(ui::tokens).post(ui::create_token))
         .route("/tokens/{id}/revoke", post(ui::revoke_token))
         .route("/audit", get(ui::audit))
+        .route("/account/password", get(ui::password_form).post(ui::change_password))
         .merge(certs::routes())
         .merge(declarations::routes())
         .merge(tariff::routes())

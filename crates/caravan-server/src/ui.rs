@@ -144,18 +144,26 @@ pub async fn login_submit(
         auth::login(&state, form.username.trim(), &form.password, auth::client_ip(&extensions))
             .await
             .map_err(|e| error_page(lang, None, &e))?;
-    let message = match outcome {
+    let (status, message, retry_after) = match outcome {
         LoginOutcome::Ok { secret, .. } => {
             let cookie = auth::session_cookie(&secret, state.config.secure_cookies);
             return Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response());
         }
-        LoginOutcome::Invalid => t(lang, Key::login_failed),
-        LoginOutcome::RateLimited => t(lang, Key::login_rate_limited),
+        LoginOutcome::Invalid => {
+            (StatusCode::UNAUTHORIZED, t(lang, Key::login_failed).to_owned(), None)
+        }
+        LoginOutcome::RateLimited { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t(lang, Key::login_rate_limited).replace("{seconds}", &retry_after.to_string()),
+            Some(retry_after),
+        ),
     };
-    Ok(page(
-        StatusCode::UNAUTHORIZED,
-        login_page(lang, &form.csrf_token, Some(message), &form.username),
-    ))
+    let mut response =
+        page(status, login_page(lang, &form.csrf_token, Some(&message), &form.username));
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+    }
+    Ok(response)
 }
 
 /// `POST /logout`.
@@ -486,7 +494,18 @@ async fn organisation_page(
                 h2 { (t(lang, Key::users)) }
                 table #users {
                     thead { tr { th scope="col" { (t(lang, Key::username)) } th scope="col" { (t(lang, Key::display_name)) } th scope="col" { (t(lang, Key::role)) } th scope="col" { (t(lang, Key::active)) } } }
-                    tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } td { @if u.active { "✓" } @else { "—" } } } } }
+                    tbody { @for u in &users { tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } td {
+                        @if u.active { "✓" } @else { "—" }
+                        @if u.id != caller.user.id && auth::can_set_active(caller, u, &org) {
+                            " "
+                            form.inline method="post" action={ "/admin/users/" (u.id) "/active" } {
+                                input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                                input type="hidden" name="active" value=(if u.active { "false" } else { "true" });
+                                @let label = t(lang, if u.active { Key::deactivate } else { Key::reactivate });
+                                button type="submit" aria-label={ (label) " " (u.username) } { (label) }
+                            }
+                        }
+                    } } } }
                 }
                 @if auth::can_manage(caller, &org) {
                     h2 { (t(lang, Key::new_user)) }
@@ -664,6 +683,113 @@ pub async fn revoke_token(
     match api::revoke_token_checked(&state, &caller, id).await {
         Ok(_) => Redirect::to("/tokens").into_response(),
         Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ActiveForm {
+    pub active: bool,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+/// `POST /admin/users/{id}/active`: deactivates or reactivates a user, back to their
+/// organisation's page.
+pub async fn set_user_active(
+    State(state): State<AppState>,
+    PageCaller { caller, lang }: PageCaller,
+    Path(id): Path<i64>,
+    Form(form): Form<ActiveForm>,
+) -> Response {
+    match api::set_user_active_checked(&state, &caller, id, form.active).await {
+        Ok(user) => Redirect::to(&format!("/admin/organisations/{}", user.org_id)).into_response(),
+        Err(err) => error_page(lang, Some(&caller), &err),
+    }
+}
+
+/// The change-password form, with what went wrong (an error) or right (a notice).
+fn password_page(
+    lang: Lang,
+    caller: &Caller,
+    error: Option<(&str, String)>,
+    done: bool,
+) -> Response {
+    let field = error.as_ref().map(|(field, _)| *field);
+    let status = match &error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    page(
+        status,
+        layout(
+            lang,
+            Some(caller),
+            t(lang, Key::change_password),
+            html! {
+                h1 { (t(lang, Key::change_password)) }
+                @if done {
+                    p.ok role="status" #password-changed { (t(lang, Key::password_changed)) }
+                }
+                @if let Some((_, message)) = &error {
+                    p.error role="alert" #password-error { (message) }
+                }
+                form.card method="post" action="/account/password" {
+                    input type="hidden" name="csrf_token" value=(caller.csrf_token());
+                    label for="current-password" { (t(lang, Key::current_password)) }
+                    input #current-password type="password" name="current_password" required
+                        autocomplete="current-password" maxlength="1024"
+                        aria-invalid=[(field == Some("current_password")).then_some("true")];
+                    label for="new-password" { (t(lang, Key::new_password)) }
+                    input #new-password type="password" name="new_password" required
+                        autocomplete="new-password" minlength="12" maxlength="1024"
+                        aria-invalid=[(field == Some("new_password")).then_some("true")];
+                    button type="submit" { (t(lang, Key::change_password)) }
+                }
+            },
+        ),
+    )
+}
+
+/// `GET /account/password`.
+pub async fn password_form(PageCaller { caller, lang }: PageCaller) -> Response {
+    password_page(lang, &caller, None, false)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub current_password: String,
+    pub new_password: String,
+    #[serde(rename = "csrf_token")]
+    pub _csrf_token: String,
+}
+
+/// `POST /account/password`: the same operation as the API, its errors in the page's language.
+pub async fn change_password(
+    State(state): State<AppState>,
+    extensions: axum::http::Extensions,
+    PageCaller { caller, lang }: PageCaller,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let req = api::PasswordChangeRequest {
+        current_password: form.current_password,
+        new_password: form.new_password,
+    };
+    let ip = auth::client_ip(&extensions);
+    match api::change_own_password(&state, &caller, ip, &req).await {
+        Ok(()) => password_page(lang, &caller, None, true),
+        Err(err) => {
+            let message = match err.code {
+                "user.wrong_current_password" => t(lang, Key::password_wrong_current).to_owned(),
+                "user.weak_password" => t(lang, Key::password_too_weak).to_owned(),
+                "user.same_password" => t(lang, Key::password_same).to_owned(),
+                "auth.rate_limited" => t(lang, Key::login_rate_limited)
+                    .replace("{seconds}", &err.retry_after.unwrap_or(1).to_string()),
+                _ => return error_page(lang, Some(&caller), &err),
+            };
+            let field = err.field.as_deref().unwrap_or("current_password");
+            let field = if field == "new_password" { "new_password" } else { "current_password" };
+            password_page(lang, &caller, Some((field, message)), false)
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Authentication (argon2id passwords, session cookies, bearer API tokens), CSRF protection,
 //! the login rate limiter, and the authorization policy every handler asks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 
@@ -332,49 +332,118 @@ pub fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
     parts_extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
-/// Counts failed logins per username and per client address within a sliding window.
+/// Slows repeated failed logins per account and per client address with an exponential delay,
+/// never a hard lock.
 ///
-/// Its memory is bounded whatever anonymous callers send: a key is at most
-/// [`Self::MAX_KEY_CHARS`] characters of the username (longer names cannot exist), each key keeps
-/// no more failure times than its limit, and past [`Self::MAX_KEYS`] keys the expired ones are
-/// dropped, then the least recently failed half.
+/// After [`Self::FREE_PER_USER`] failures for a username (or [`Self::FREE_PER_ADDRESS`] from an
+/// address) the next attempt is refused until `last failure + BASE × 2^(failures − free)`,
+/// capped at [`Self::MAX_USER_DELAY`] for an account and [`Self::MAX_ADDRESS_DELAY`] for an
+/// address; a key whose last failure is older than [`Self::FORGET_AFTER`] starts again from zero.
+///
+/// The per-account counter stops one attacker spreading guesses over many addresses (OWASP's
+/// Authentication Cheat Sheet, "Account Lockout": count failures against the account, prefer an
+/// exponential lockout starting at about a second, and take care that the lockout cannot be used
+/// to deny the owner). So that nobody can keep the owner out, the account's delay is capped low
+/// and applies only to addresses that have themselves been failing: a correct password from an
+/// address without recent failures is let through even while the account is slowed. The
+/// attacker's own addresses are slowed by their address counters, up to a quarter of an hour.
+///
+/// Memory is bounded whatever anonymous callers send: one small record per key, a key is at most
+/// [`Self::MAX_KEY_CHARS`] characters of the username (longer names cannot exist), and past
+/// [`Self::MAX_KEYS`] keys the forgotten ones are dropped, then the least recently failed half.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
+    failures: Mutex<HashMap<String, Failures>>,
+}
+
+/// The failures remembered for one key: how many in a row, and when the last one was.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: OffsetDateTime,
 }
 
 impl LoginLimiter {
-    /// Failures allowed per username within [`Self::WINDOW`].
-    pub const MAX_PER_USER: usize = 5;
-    /// Failures allowed per client address within [`Self::WINDOW`].
-    pub const MAX_PER_ADDRESS: usize = 20;
-    pub const WINDOW: Duration = Duration::minutes(15);
+    /// Failures for one username before it is slowed.
+    pub const FREE_PER_USER: u32 = 5;
+    /// Failures from one client address before it is slowed.
+    pub const FREE_PER_ADDRESS: u32 = 20;
+    /// The first delay; each further failure doubles it.
+    pub const BASE_DELAY: Duration = Duration::seconds(1);
+    /// The longest an account is slowed: short, so that an attacker cannot keep its owner out.
+    pub const MAX_USER_DELAY: Duration = Duration::seconds(60);
+    /// The longest an address is slowed.
+    pub const MAX_ADDRESS_DELAY: Duration = Duration::minutes(15);
+    /// A key without a failure for this long is forgotten (longer than the longest delay, so that
+    /// an address at the cap stays there).
+    pub const FORGET_AFTER: Duration = Duration::minutes(30);
     /// The most keys (usernames and addresses) remembered at once.
     pub const MAX_KEYS: usize = 50_000;
     /// Usernames are at most 64 characters ([`crate::api::validate_username`]).
     pub const MAX_KEY_CHARS: usize = 64;
 
-    fn keys(username: &str, ip: Option<IpAddr>) -> [(String, usize); 2] {
+    fn user_key(username: &str) -> String {
         let name: String = username.chars().take(Self::MAX_KEY_CHARS).collect();
-        [
-            (format!("user:{}", name.to_lowercase()), Self::MAX_PER_USER),
-            (
-                format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default()),
-                Self::MAX_PER_ADDRESS,
-            ),
-        ]
+        format!("user:{}", name.to_lowercase())
     }
 
-    /// Whether a login attempt is allowed now.
+    fn address_key(ip: Option<IpAddr>) -> String {
+        format!("ip:{}", ip.map(|ip| ip.to_string()).unwrap_or_default())
+    }
+
+    /// The delay after `count` failures when `free` of them are allowed, at most `cap`.
+    pub fn delay(count: u32, free: u32, cap: Duration) -> Duration {
+        if count < free {
+            return Duration::ZERO;
+        }
+        // Twenty doublings are far past any cap; stopping there keeps the product small.
+        let doublings = (count - free).min(20);
+        (Self::BASE_DELAY * (1_i32 << doublings)).min(cap)
+    }
+
+    /// How long the key must still wait, if at all.
+    fn wait(
+        failures: &HashMap<String, Failures>,
+        key: &str,
+        free: u32,
+        cap: Duration,
+        now: OffsetDateTime,
+    ) -> Option<Duration> {
+        let entry = failures.get(key).filter(|f| f.last > now - Self::FORGET_AFTER)?;
+        let until = entry.last + Self::delay(entry.count, free, cap);
+        (until > now).then(|| until - now)
+    }
+
+    /// Whether a login attempt may be checked now; otherwise how long to wait.
+    ///
+    /// # Errors
+    /// The time left while the address, or the account for an address that has been failing,
+    /// is slowed.
+    pub fn check(
+        &self,
+        username: &str,
+        ip: Option<IpAddr>,
+        now: OffsetDateTime,
+    ) -> Result<(), Duration> {
+        let failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let address = Self::address_key(ip);
+        let address_wait =
+            Self::wait(&failures, &address, Self::FREE_PER_ADDRESS, Self::MAX_ADDRESS_DELAY, now);
+        if let Some(wait) = address_wait {
+            return Err(wait);
+        }
+        let address_failing =
+            failures.get(&address).is_some_and(|f| f.last > now - Self::FORGET_AFTER);
+        let user = Self::user_key(username);
+        match Self::wait(&failures, &user, Self::FREE_PER_USER, Self::MAX_USER_DELAY, now) {
+            Some(wait) if address_failing => Err(wait),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether a login attempt may be checked now.
     pub fn allows(&self, username: &str, ip: Option<IpAddr>, now: OffsetDateTime) -> bool {
-        let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Self::keys(username, ip).iter().all(|(key, max)| {
-            let Some(times) = failures.get_mut(key) else { return true };
-            while times.front().is_some_and(|t| *t <= now - Self::WINDOW) {
-                times.pop_front();
-            }
-            times.len() < *max
-        })
+        self.check(username, ip, now).is_ok()
     }
 
     pub fn record_failure(&self, username: &str, ip: Option<IpAddr>, now: OffsetDateTime) {
@@ -382,26 +451,25 @@ impl LoginLimiter {
         if failures.len() + 2 > Self::MAX_KEYS {
             Self::evict(&mut failures, now);
         }
-        for (key, max) in Self::keys(username, ip) {
-            let times = failures.entry(key).or_default();
-            times.push_back(now);
-            while times.len() > max {
-                times.pop_front();
+        for key in [Self::user_key(username), Self::address_key(ip)] {
+            let entry = failures.entry(key).or_insert(Failures { count: 0, last: now });
+            if entry.last <= now - Self::FORGET_AFTER {
+                entry.count = 0;
             }
+            entry.count = entry.count.saturating_add(1);
+            entry.last = now;
         }
     }
 
-    /// Drops the keys whose failures all left the window, then, if still full, the half that
-    /// failed least recently.
-    fn evict(failures: &mut HashMap<String, VecDeque<OffsetDateTime>>, now: OffsetDateTime) {
-        failures.retain(|_, times| times.back().is_some_and(|t| *t > now - Self::WINDOW));
+    /// Drops the forgotten keys, then, if still full, the half that failed least recently.
+    fn evict(failures: &mut HashMap<String, Failures>, now: OffsetDateTime) {
+        failures.retain(|_, f| f.last > now - Self::FORGET_AFTER);
         if failures.len() + 2 > Self::MAX_KEYS {
-            let mut last: Vec<OffsetDateTime> =
-                failures.values().filter_map(|times| times.back().copied()).collect();
+            let mut last: Vec<OffsetDateTime> = failures.values().map(|f| f.last).collect();
             let middle = last.len() / 2;
             let (_, cutoff, _) = last.select_nth_unstable(middle);
             let cutoff = *cutoff;
-            failures.retain(|_, times| times.back().is_some_and(|t| *t > cutoff));
+            failures.retain(|_, f| f.last > cutoff);
         }
     }
 
@@ -423,10 +491,18 @@ impl LoginLimiter {
         self.len() == 0
     }
 
+    /// Forgets the account's failures (not the address's: logging into one's own account must
+    /// not clear the failures an address made against others).
     pub fn record_success(&self, username: &str) {
         let mut failures = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        failures.remove(&Self::keys(username, None)[0].0);
+        failures.remove(&Self::user_key(username));
     }
+}
+
+/// Whole seconds to wait, rounded up, at least one: what `Retry-After` and the pages say.
+pub fn wait_seconds(wait: Duration) -> u16 {
+    let millis = wait.whole_milliseconds().max(1);
+    u16::try_from((millis + 999) / 1000).unwrap_or(u16::MAX)
 }
 
 /// Outcome of a login attempt.
@@ -442,7 +518,10 @@ pub enum LoginOutcome {
         user: User,
     },
     Invalid,
-    RateLimited,
+    /// Too many recent failures: try again after this many seconds.
+    RateLimited {
+        retry_after: u16,
+    },
 }
 
 /// Checks the password, applies the rate limit, creates the session and audits the login.
@@ -456,8 +535,8 @@ pub async fn login(
     ip: Option<IpAddr>,
 ) -> Result<LoginOutcome, ApiError> {
     let now = (state.clock)();
-    if !state.login_limiter.allows(username, ip, now) {
-        return Ok(LoginOutcome::RateLimited);
+    if let Err(wait) = state.login_limiter.check(username, ip, now) {
+        return Ok(LoginOutcome::RateLimited { retry_after: wait_seconds(wait) });
     }
     // Names longer than any username and passwords longer than any allowed one cannot match:
     // refuse them before the store or argon2 spends anything on them.

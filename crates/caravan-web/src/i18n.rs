@@ -53,11 +53,40 @@ strings! { Key {
         "用户名或密码错误。请检查后重试。"
     ],
     login_rate_limited => [
-        "Too many failed attempts. Wait 15 minutes, then try again.",
-        "Слишком много неудачных попыток. Подождите 15 минут и попробуйте снова.",
-        "失败次数过多。请等待15分钟后重试。"
+        "Too many failed attempts. Try again in {seconds} s.",
+        "Слишком много неудачных попыток. Попробуйте снова через {seconds} с.",
+        "失败次数过多。请等待{seconds}秒后重试。"
     ],
     signed_in_as => ["Signed in as", "Вы вошли как", "当前用户"],
+    deactivate => ["Deactivate", "Отключить", "停用"],
+    reactivate => ["Reactivate", "Включить снова", "重新启用"],
+    change_password => ["Change password", "Сменить пароль", "修改密码"],
+    current_password => ["Current password", "Текущий пароль", "当前密码"],
+    new_password => [
+        "New password (at least 12 characters)",
+        "Новый пароль (не меньше 12 символов)",
+        "新密码（至少12个字符）"
+    ],
+    password_changed => [
+        "Your password was changed.",
+        "Пароль изменён.",
+        "密码已修改。"
+    ],
+    password_wrong_current => [
+        "The current password is not right. Type the password you logged in with.",
+        "Текущий пароль неверен. Введите пароль, с которым вы вошли.",
+        "当前密码不正确。请输入您登录时使用的密码。"
+    ],
+    password_too_weak => [
+        "The new password must be 12 to 1024 characters long.",
+        "Новый пароль должен содержать от 12 до 1024 символов.",
+        "新密码长度须为12至1024个字符。"
+    ],
+    password_same => [
+        "The new password must differ from the current one.",
+        "Новый пароль должен отличаться от текущего.",
+        "新密码不能与当前密码相同。"
+    ],
     home => ["Home", "Главная", "首页"],
     welcome => ["Welcome", "Добро пожаловать", "欢迎"],
     home_intro => [

@@ -140,6 +140,7 @@ pub fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) ->
                     @if let Some(caller) = caller {
                         form.logout method="post" action="/logout" {
                             span { (t(lang, Key::signed_in_as)) " " strong #current-user { (caller.user.username) } }
+                            " " a href="/account/password" { (t(lang, Key::change_password)) } " "
                             input type="hidden" name="csrf_token" value=(caller.csrf_token());
                             button type="submit" { (t(lang, Key::logout)) }
                         }

@@ -1,6 +1,9 @@
 //! Authorization: every endpoint that reads or writes someone's data denies the wrong caller.
 
-use crate::support::{TestApp, error_code};
+use axum::body::Body;
+use axum::http::{Request, header};
+
+use crate::support::{TestApp, error_code, json_of};
 
 #[tokio::test]
 async fn no_credentials_is_401_everywhere_private() {
@@ -184,26 +187,41 @@ fn body_dup(org: i64) -> String {
     )
 }
 
+/// A login request from `ip` (the server reads the client's address from the connection).
+fn login_from(username: &str, password: &str, ip: [u8; 4]) -> Request<Body> {
+    let addr = std::net::SocketAddr::from((ip, 40_000));
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    let mut req = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    req
+}
+
 #[tokio::test]
 async fn logins_are_rate_limited_per_username() {
     let app = TestApp::new().await;
-    for _ in 0..caravan_server::auth::LoginLimiter::MAX_PER_USER {
-        let (status, _) = app
-            .post_json(
-                "/api/v1/auth/login",
-                None,
-                r#"{"username": "trader-a", "password": "wrong password!"}"#,
-            )
-            .await;
-        assert_eq!(status, 401);
+    let attacker = [203, 0, 113, 7];
+    for _ in 0..caravan_server::auth::LoginLimiter::FREE_PER_USER {
+        let response = app.send(login_from("trader-a", "wrong password!", attacker)).await;
+        assert_eq!(response.status(), 401);
     }
-    let good = format!(r#"{{"username": "trader-a", "password": "{}"}}"#, crate::support::PASSWORD);
-    let (status, body) = app.post_json("/api/v1/auth/login", None, &good).await;
+    // From the failing address, even the right password waits, and is told for how long.
+    let response = app.send(login_from("trader-a", crate::support::PASSWORD, attacker)).await;
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+    let (status, body) = json_of(response).await;
     assert_eq!(
         (status, error_code(&body)),
         (429, "auth.rate_limited"),
         "even the right password waits"
     );
+    assert_eq!(retry_after.as_ref().and_then(|v| v.to_str().ok()), Some("1"));
+    assert!(body["error"]["message"].as_str().unwrap().contains("try again in 1 s"), "{body}");
+    // The owner, from an address that has not been failing, is not locked out.
+    let response =
+        app.send(login_from("trader-a", crate::support::PASSWORD, [198, 51, 100, 1])).await;
+    assert_eq!(response.status(), 200, "the attacker cannot lock the owner out");
 }
 
 #[tokio::test]
@@ -225,4 +243,43 @@ async fn the_audit_log_records_changes_and_is_for_platform_admins_only() {
     assert!(actions.iter().any(|a| a == "api_token.create"));
     let all = caravan_server::all_audit_entries(app.state.store.as_ref()).await.unwrap();
     caravan_store::verify_audit_chain(&all).unwrap();
+}
+
+#[tokio::test]
+async fn users_change_their_own_password() {
+    let app = TestApp::new().await;
+    let token = app.token("trader-a").await;
+    let change = |current: &str, new: &str| {
+        serde_json::json!({"current_password": current, "new_password": new}).to_string()
+    };
+    let path = "/api/v1/me/password";
+    let (status, body) =
+        app.post_json(path, Some(&token), &change("not my password", "a brand new password")).await;
+    assert_eq!(
+        (status, error_code(&body), body["error"]["field"].as_str()),
+        (422, "user.wrong_current_password", Some("current_password"))
+    );
+    let (status, body) =
+        app.post_json(path, Some(&token), &change(crate::support::PASSWORD, "short")).await;
+    assert_eq!(
+        (status, error_code(&body), body["error"]["field"].as_str()),
+        (422, "user.weak_password", Some("new_password"))
+    );
+    let (status, _) = app.post_json(path, None, &change(crate::support::PASSWORD, "x")).await;
+    assert_eq!(status, 401);
+    let new = "a brand new password";
+    let (status, body) =
+        app.post_json(path, Some(&token), &change(crate::support::PASSWORD, new)).await;
+    assert_eq!(status, 204, "{body}");
+    let login = |password: &str| {
+        serde_json::json!({"username": "trader-a", "password": password}).to_string()
+    };
+    let (status, _) = app.post_json("/api/v1/auth/login", None, &login(new)).await;
+    assert_eq!(status, 200, "the new password logs in");
+    let (status, _) =
+        app.post_json("/api/v1/auth/login", None, &login(crate::support::PASSWORD)).await;
+    assert_eq!(status, 401, "the old one no longer does");
+    let root = app.token("root").await;
+    let (_, audit) = app.get("/api/v1/audit", Some(&root)).await;
+    assert!(audit.to_string().contains("user.set_password"), "the change is audited: {audit}");
 }

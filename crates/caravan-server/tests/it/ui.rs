@@ -99,6 +99,35 @@ async fn a_wrong_password_shows_a_message_and_no_session() {
 }
 
 #[tokio::test]
+async fn a_slowed_login_says_in_words_how_long_to_wait() {
+    let app = TestApp::new().await;
+    let form = app.send(Request::get("/login").body(Body::empty()).unwrap()).await;
+    let (pre, _) = set_cookie_value(&form, "caravan_login_csrf").unwrap();
+    let attempt = |lang: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_login_csrf={pre}; caravan_lang={lang}"))
+            .body(Body::from(format!("username=trader-a&password=nope&csrf_token={pre}")))
+            .unwrap()
+    };
+    for _ in 0..caravan_server::auth::LoginLimiter::FREE_PER_USER {
+        assert_eq!(app.send(attempt("en")).await.status(), 401);
+    }
+    for (lang, words) in [
+        ("en", "Try again in 1 s."),
+        ("ru", "Попробуйте снова через 1 с."),
+        ("zh", "请等待1秒后重试"),
+    ] {
+        let response = app.send(attempt(lang)).await;
+        assert_eq!(response.status(), 429, "{lang}");
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1", "{lang}");
+        let html = body_text(response).await;
+        assert!(html.contains(words), "{lang}: {html}");
+        assert!(!html.contains("{seconds}"), "{lang}");
+    }
+}
+
+#[tokio::test]
 async fn session_forms_need_the_csrf_token() {
     let app = TestApp::new().await;
     let (session, csrf) = login(&app, "trader-a").await;
@@ -341,4 +370,83 @@ async fn anonymous_visitors_get_a_public_home_page() {
     for link in ["/verify", "/tariff", "/origin", "/logs", "/login"] {
         assert!(html.contains(&format!("href=\"{link}\"")), "{link} missing: {html}");
     }
+}
+
+#[tokio::test]
+async fn the_account_page_changes_the_password_and_says_what_went_wrong() {
+    let app = TestApp::new().await;
+    let (session, csrf) = login(&app, "trader-a").await;
+    let home = app
+        .send(
+            Request::get("/")
+                .header(header::COOKIE, format!("caravan_session={session}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(body_text(home).await.contains("href=\"/account/password\""), "linked from every page");
+    let post = |current: &str, new: &str| {
+        let body = format!(
+            "current_password={}&new_password={}&csrf_token={csrf}",
+            current.replace(' ', "+"),
+            new.replace(' ', "+")
+        );
+        Request::post("/account/password")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_session={session}; caravan_lang=ru"))
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let response = app.send(post("not my password", "a brand new password")).await;
+    assert_eq!(response.status(), 422);
+    let html = body_text(response).await;
+    assert!(html.contains("Текущий пароль неверен"), "{html}");
+    assert!(html.contains("name=\"current_password\" required autocomplete=\"current-password\" maxlength=\"1024\" aria-invalid=\"true\""), "{html}");
+    let response = app.send(post(PASSWORD, "short")).await;
+    assert_eq!(response.status(), 422);
+    assert!(body_text(response).await.contains("от 12 до 1024 символов"));
+    let response = app.send(post(PASSWORD, "a brand new password")).await;
+    assert_eq!(response.status(), 200);
+    assert!(body_text(response).await.contains("Пароль изменён."));
+    let user = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
+    assert!(caravan_server::auth::verify_password("a brand new password", &user.password_hash));
+}
+
+#[tokio::test]
+async fn the_organisation_page_deactivates_and_reactivates_a_user() {
+    let app = TestApp::new().await;
+    let trader_token = app.token("trader-a").await;
+    let (trader_session, _) = login(&app, "trader-a").await;
+    let (session, csrf) = login(&app, "kz-admin").await;
+    let trader = app.state.store.user_by_username("trader-a").await.unwrap().unwrap();
+    let org_page = format!("/admin/organisations/{}", app.ids.kz_trader_a);
+    let get = |path: &str, cookie: &str| {
+        Request::get(path)
+            .header(header::COOKIE, format!("caravan_session={cookie}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let html = body_text(app.send(get(&org_page, &session)).await).await;
+    let action = format!("action=\"/admin/users/{}/active\"", trader.id);
+    assert!(html.contains(&action) && html.contains("Deactivate"), "{html}");
+    let set = |active: bool| {
+        Request::post(format!("/admin/users/{}/active", trader.id))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("caravan_session={session}"))
+            .body(Body::from(format!("active={active}&csrf_token={csrf}")))
+            .unwrap()
+    };
+    let response = app.send(set(false)).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], org_page.as_str());
+    // The deactivated user's token and session stop working at once.
+    let (status, body) = app.get("/api/v1/me", Some(&trader_token)).await;
+    assert_eq!((status, crate::support::error_code(&body)), (401, "auth.user_disabled"));
+    let response = app.send(get("/api/v1/me", &trader_session)).await;
+    assert_eq!(response.status(), 401);
+    let html = body_text(app.send(get(&org_page, &session)).await).await;
+    assert!(html.contains("Reactivate"), "{html}");
+    assert_eq!(app.send(set(true)).await.status(), 303);
+    let (status, _) = app.get("/api/v1/me", Some(&trader_token)).await;
+    assert_eq!(status, 200, "reactivated");
 }
