@@ -239,17 +239,12 @@ pub(crate) fn draft_header(
     Ok((reference.to_owned(), country))
 }
 
-/// The tariff schedule of the country of a customs office: the EAEU's for a member of the union
-/// ([`caravan_tariff::is_eaeu_member`]), else the country's own when one is shipped.
-///
-/// KZ and KG offices still use the illustrative EAEU sample here, not their real schedules: a
-/// real schedule converts the declared value at the official rate of the declaration date, and
-/// the single window does not yet take those rates (issue 18, left open for it). Every amount it
-/// computes is marked illustrative.
+/// The tariff schedule of the country of a customs office: the country's own when one is
+/// shipped (KZ and KG: the real EAEU Common Customs Tariff in their currency, with their national
+/// taxes), else the illustrative `EAEU` sample for another member of the union
+/// ([`caravan_tariff::jurisdiction_of`]), else none. A real schedule converts at the official
+/// rates entered on this server for the declaration date ([`duties`]).
 pub(crate) fn jurisdiction(state: &AppState, country: CountryCode) -> Option<String> {
-    if caravan_tariff::is_eaeu_member(&country) {
-        return Some("EAEU".to_owned());
-    }
     let tariff = &state.tariff().tariff;
     caravan_tariff::jurisdiction_of(&country, |j| !tariff.versions(j).is_empty())
 }
@@ -313,8 +308,15 @@ pub(crate) async fn verdicts(
     Ok(out)
 }
 
-/// Duties of an import declaration, each item under the schedule of the office's country.
-pub(crate) fn duties(
+/// Duties of an import declaration, each item under the schedule of the office's country. A
+/// real schedule (KZ, KG) converts at the official rates entered on this server for the
+/// declaration date, read once for the whole declaration; an illustrative sample at its own.
+///
+/// # Errors
+/// 422 naming the field at fault: `declaration.office` without a schedule, an item's field the
+/// engine refuses, or `declaration.declaration_date` when the day has no official rate for a
+/// pair of currencies the declaration needs (another day's rate is never taken).
+pub(crate) async fn duties(
     state: &AppState,
     declaration: &Declaration,
     country: CountryCode,
@@ -330,6 +332,9 @@ pub(crate) fn duties(
         )
         .with_field("declaration.office"));
     };
+    let date = declaration.declaration_date;
+    let official = caravan_web_tariff::official_rates_on(state, &jurisdiction, date).await?;
+    let rates = official.as_ref().map(|(rows, _)| rows.as_slice()).unwrap_or_default();
     let mut lines = Vec::new();
     for (idx, item) in declaration.items.iter().enumerate() {
         let preferential =
@@ -339,7 +344,7 @@ pub(crate) fn duties(
             .map(|unit| caravan_tariff::Quantity { amount: item.quantity.value, unit });
         let input = caravan_tariff::Declaration {
             jurisdiction: jurisdiction.clone(),
-            date: declaration.declaration_date,
+            date,
             code: item.hs_code,
             origin: item.origin,
             customs_value: item.customs_value,
@@ -347,21 +352,14 @@ pub(crate) fn duties(
             documents: if preferential { vec!["origin-cert".to_owned()] } else { Vec::new() },
         };
         let calculation =
-            caravan_tariff::calculate(&state.tariff().tariff, &input).map_err(|err| {
-                let field = match err.field() {
-                    "code" => "hs_code",
-                    "value" | "currency" => "customs_value",
-                    "date" => "declaration_date",
-                    other => other,
-                };
-                let path = if field == "declaration_date" {
-                    "declaration.declaration_date".to_owned()
-                } else {
-                    format!("declaration.items[{idx}].{field}")
-                };
-                ApiError::unprocessable("declaration.duty", format!("item {idx}: {err}"))
-                    .with_field(path)
-            })?;
+            caravan_tariff::calculate_with_rates(&state.tariff().tariff, &input, rates).map_err(
+                |err| match &official {
+                    Some((_, stored)) => {
+                        missing_rate(&err, stored, date).unwrap_or_else(|| duty_error(&err, idx))
+                    }
+                    None => duty_error(&err, idx),
+                },
+            )?;
         for applied in &calculation.applied {
             let tax_type = match applied.kind {
                 caravan_tariff::MeasureKind::Vat => "vat",
@@ -379,6 +377,50 @@ pub(crate) fn duties(
         }
     }
     Ok(lines)
+}
+
+/// The refusal of a lodgement whose date has no official rate for a pair it needs (the value's
+/// currency or a specific duty's): the date is at fault, and the message says which rate, the
+/// latest day entered, and where a customs administrator enters it.
+fn missing_rate(
+    err: &caravan_tariff::DutyError,
+    stored: &caravan_web_tariff::StoredRates,
+    date: time::Date,
+) -> Option<ApiError> {
+    let (caravan_tariff::DutyError::NoRateOnDate { currency, into, .. }
+    | caravan_tariff::DutyError::NoExchangeRate { currency, into, .. }) = err
+    else {
+        return None;
+    };
+    let latest = match stored.latest(*currency) {
+        Some(day) => format!(" (the latest entered is for {day})"),
+        None => String::new(),
+    };
+    Some(
+        ApiError::unprocessable(
+            "declaration.no_exchange_rate",
+            format!(
+                "no official {currency}\u{2192}{into} rate for {date}{latest}: a customs administrator enters it at /tariff/rates"
+            ),
+        )
+        .with_field("declaration.declaration_date"),
+    )
+}
+
+/// An engine refusal of item `idx`, naming the declaration's field.
+fn duty_error(err: &caravan_tariff::DutyError, idx: usize) -> ApiError {
+    let field = match err.field() {
+        "code" => "hs_code",
+        "value" | "currency" => "customs_value",
+        "date" => "declaration_date",
+        other => other,
+    };
+    let path = if field == "declaration_date" {
+        "declaration.declaration_date".to_owned()
+    } else {
+        format!("declaration.items[{idx}].{field}")
+    };
+    ApiError::unprocessable("declaration.duty", format!("item {idx}: {err}")).with_field(path)
 }
 
 /// The country's current risk rules (stored, else the shipped ones).
@@ -478,7 +520,7 @@ pub(crate) async fn assess_and_route(
     selection: Selection<'_>,
 ) -> Result<Assessed, ApiError> {
     let verdicts = verdicts(state, declaration, presented).await?;
-    let duty_lines = duties(state, declaration, country, &verdicts)?;
+    let duty_lines = duties(state, declaration, country, &verdicts).await?;
     let rules = current_rules(state, country).await?;
     let record = trader_record(state, org_id).await?;
     let history = TraderHistory {

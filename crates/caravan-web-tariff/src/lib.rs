@@ -28,7 +28,7 @@ use caravan_web::AppState;
 use caravan_web::error::{ApiError, ApiJson, ApiQuery, ErrorBody};
 
 pub use pages::TariffKey;
-pub use service::{StoredRates, can_enter_rates};
+pub use service::{StoredRates, can_enter_rates, official_rates_on};
 
 /// The schedule files shipped in `data/tariff/schedules/`, compiled in: the real KZ and KG
 /// schedules imported from the EAEU Common Customs Tariff, and the illustrative samples (see

@@ -302,7 +302,7 @@ impl StoredRates {
     }
 
     /// The latest day with a rate from `from`, for messages.
-    fn latest(&self, from: CurrencyCode) -> Option<Date> {
+    pub fn latest(&self, from: CurrencyCode) -> Option<Date> {
         self.by_from.get(&from).and_then(|rows| rows.last()).map(|r| r.rate.valid_from)
     }
 }
@@ -330,6 +330,26 @@ pub(crate) async fn stored_rates_for(
         })
         .await?;
     Ok(Some(rates))
+}
+
+/// The official exchange rates entered on this server that a calculation under `jurisdiction`'s
+/// schedule in force on `date` uses: the rows of `date` into the schedule's currency (see
+/// [`StoredRates::for_day`]) with the working set they came from (for [`StoredRates::latest`]);
+/// `None` when no real schedule is in force then (an illustrative sample carries its own rates).
+/// Public and policy-free, for any caller (the single window's lodgements too): official rates
+/// are published data. Read once per call, so a caller with many lines on one date reads once.
+///
+/// # Errors
+/// The store cannot be read.
+pub async fn official_rates_on(
+    state: &AppState,
+    jurisdiction: &str,
+    date: Date,
+) -> Result<Option<(Vec<RateRow>, Arc<StoredRates>)>, ApiError> {
+    let Some(schedule) = state.tariff().tariff.schedule_on(jurisdiction, date) else {
+        return Ok(None);
+    };
+    Ok(stored_rates_for(state, schedule).await?.map(|stored| (stored.for_day(date), stored)))
 }
 
 /// The error of a calculation that used stored rates: a missing day says who enters it and where.

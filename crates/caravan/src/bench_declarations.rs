@@ -68,7 +68,6 @@ fn request(
     let items: Vec<Value> = (0..n_items)
         .map(|item_idx| {
             let mut item = sample["items"][0].clone();
-            item["hs_code"] = json!("0808108002");
             let (cert, pooled) = if per_item {
                 (format!("CO-{reference}-{item_idx}"), (idx * n_items + item_idx) % pool.len())
             } else {
@@ -177,6 +176,30 @@ async fn member(
     Ok(Caller { user, org, credential: Credential::Token(token) })
 }
 
+/// Example rates of the sample's date into KZT, NOT the official rates of the National Bank of
+/// Kazakhstan: a lodgement under the real KZ schedule needs the day's rate of the customs
+/// value's currency (USD) and of the apples' specific duty (EUR per kg). They go into the
+/// bench's own store (a kept database says where they came from in their `source`).
+async fn enter_example_rates(store: &Arc<dyn Store>, sample: &Value) -> anyhow::Result<()> {
+    let date = sample["declaration_date"].as_str().context("the sample's date")?;
+    let date = time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]"))
+        .context("the sample's date")?;
+    let kzt = caravan_types::CurrencyCode::parse("KZT").context("KZT")?;
+    let mut rates = Vec::new();
+    for (from, rate) in [("EUR", "545.00"), ("USD", "505.00")] {
+        rates.push(caravan_store::rates::NewRate {
+            date,
+            from: caravan_types::CurrencyCode::parse(from).context("a currency")?,
+            to: kzt,
+            rate: rate.to_owned(),
+            source: "caravan bench: example rate, not the official one".to_owned(),
+        });
+    }
+    let change = Change { actor: Actor::system("bench"), at: time::OffsetDateTime::now_utc() };
+    store.put_exchange_rates(&change, &rates).await?;
+    Ok(())
+}
+
 pub(crate) fn run(args: BenchDeclarationsArgs) -> anyhow::Result<std::process::ExitCode> {
     anyhow::ensure!(args.declarations > 0, "--declarations must be at least 1");
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
@@ -202,6 +225,7 @@ async fn bench(args: BenchDeclarationsArgs) -> anyhow::Result<()> {
             .await?,
     );
     let sample: Value = serde_json::from_str(SAMPLE).context("the shipped sample")?;
+    enter_example_rates(&store, &sample).await?;
     let pool = issue_pool(&state, &store, &run, &sample, args.certificate_pool).await?;
     let mut out = std::io::stdout().lock();
     writeln!(

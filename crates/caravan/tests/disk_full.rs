@@ -203,10 +203,59 @@ fn login_and_create_token(base: &str, name: &str) -> Option<String> {
     }
 }
 
+/// The sample's date and example rates for it, NOT the official rates of the National Bank of
+/// Kazakhstan: the sample's customs value is in USD and the apples' ETT duty in EUR per kg, and
+/// a lodgement under the real KZ schedule needs the day's rate of each.
+const EXAMPLE_RATES: &str = r#"{"rates": [
+  {"date": "2026-11-20", "from": "EUR", "to": "KZT", "rate": "545.00", "source": "example rate for tests, not the official one"},
+  {"date": "2026-11-20", "from": "USD", "to": "KZT", "rate": "505.00", "source": "example rate for tests, not the official one"}]}"#;
+
+/// A customs administrator of KZ, made through the CLI, logs in and enters [`EXAMPLE_RATES`].
+fn enter_example_rates(base: &str, data_dir: &Path, password: &str) {
+    let out = admin(
+        data_dir,
+        &[
+            "create-org",
+            "--name",
+            "KZ Customs",
+            "--kind",
+            "customs_administration",
+            "--country",
+            "KZ",
+        ],
+        None,
+    );
+    let org_id = out.split_whitespace().nth(2).unwrap().to_owned();
+    let args = [
+        "create-user",
+        "--username",
+        "kz-rates",
+        "--role",
+        "admin",
+        "--org",
+        &org_id,
+        "--password-stdin",
+    ];
+    admin(data_dir, &args, Some(&format!("{password}\n")));
+    let login = ureq::post(&format!("{base}/api/v1/auth/login"))
+        .timeout(Duration::from_secs(20))
+        .send_json(json!({ "username": "kz-rates", "password": password }))
+        .unwrap();
+    let cookie = login.header("set-cookie").unwrap().split(';').next().unwrap().to_owned();
+    let body: Value = login.into_json().unwrap();
+    let rates: Value = serde_json::from_str(EXAMPLE_RATES).unwrap();
+    let put = ureq::post(&format!("{base}/api/v1/tariff/rates"))
+        .set("Cookie", &cookie)
+        .set("X-CSRF-Token", body["csrf_token"].as_str().unwrap())
+        .timeout(Duration::from_secs(20))
+        .send_json(rates)
+        .unwrap();
+    assert_eq!(put.status(), 200);
+}
+
 fn declaration(reference: &str) -> Value {
     let mut value: Value = serde_json::from_str(SAMPLE).unwrap();
     value["reference"] = json!(reference);
-    value["items"][0]["hs_code"] = json!("0808108002");
     json!({ "declaration": value })
 }
 
@@ -322,6 +371,7 @@ fn issue_22_writes_recover_after_the_disk_was_full() {
         ],
         Some(&format!("{PASSWORD}\n")),
     );
+    enter_example_rates(&server.base, &data_dir, PASSWORD);
     let mut token = login_and_create_token(&server.base, "before").expect("a token with space");
     let mut acknowledged = Vec::new();
     for idx in 0..40 {

@@ -38,7 +38,7 @@ fn checked_declaration_keeps_the_values() {
     let declaration = validate_value(&apples(), &fixture.context(date!(2026 - 11 - 28))).unwrap();
     assert_eq!(declaration.reference, "KZ-2026-000123");
     assert_eq!(declaration.declaration_type, DeclarationType::Import);
-    assert_eq!(declaration.items[0].hs_code.as_str(), "0808108000");
+    assert_eq!(declaration.items[0].hs_code.as_str(), "0808108008");
     assert_eq!(declaration.items[0].net_mass_kg, Decimal::from(20000));
     assert_eq!(declaration.items[0].documents.len(), 2);
     assert_eq!(declaration.documents[1].issue_date, None);

@@ -12,22 +12,53 @@ use crate::support::{TestApp, error_code, fixed_now, json_of};
 
 const SAMPLE: &str = include_str!("../../../../data/customs/samples/import-apples-cn-kz.json");
 
-/// The apples sample, dated before the fixture's clock, on a line of the EAEU schedule.
+/// The apples sample as shipped (dated 2026-11-20, line 0808108008 of the real KZ schedule).
 pub(crate) fn declaration(reference: &str) -> Value {
     let mut value: Value = serde_json::from_str(SAMPLE).unwrap();
     value["reference"] = json!(reference);
-    value["declaration_date"] = json!("2025-11-20");
-    value["items"][0]["hs_code"] = json!("0808108002");
-    for doc in value["items"][0]["documents"].as_array_mut().unwrap() {
-        doc["issue_date"] = json!("2025-11-15");
-    }
-    value["documents"][0]["issue_date"] = json!("2025-11-14");
     value
 }
 
-/// The fixture plus a KZ plant-protection service with an agency officer.
+/// The sample's declaration date, the day the official rates must be entered for.
+pub(crate) const SAMPLE_DATE: &str = "2026-11-20";
+
+/// Example rates for tests, NOT the official rates of the National Bank of Kazakhstan: the
+/// sample's customs value is in USD and the apples' ETT duty is specific, in EUR per kg.
+pub(crate) const EXAMPLE_RATES: [(&str, &str); 2] = [("EUR", "545.00"), ("USD", "505.00")];
+
+/// The single window's clock: nine days after the sample's date, so a lodgement of the sample
+/// is not dated in the future (the fixture's own clock is in 2025, before the real schedules).
+pub(crate) fn lodging_now() -> time::OffsetDateTime {
+    fixed_now() + time::Duration::days(365)
+}
+
+/// The official-rates rows of [`EXAMPLE_RATES`] for `date`, as the tariff API takes them.
+pub(crate) fn example_rates(date: &str) -> Value {
+    let rows: Vec<Value> = EXAMPLE_RATES
+        .iter()
+        .map(|(from, rate)| {
+            json!({"date": date, "from": from, "to": "KZT", "rate": rate,
+                   "source": "example rate for tests, not the official one"})
+        })
+        .collect();
+    json!({ "rates": rows })
+}
+
+/// The fixture on [`lodging_now`] with the example rates of the sample's date entered by the KZ
+/// customs administrator, so the sample lodges.
+pub(crate) async fn lodging_app() -> TestApp {
+    let mut app = TestApp::new().await;
+    app.state.clock = std::sync::Arc::new(lodging_now);
+    let admin = app.token("kz-admin").await;
+    let body = example_rates(SAMPLE_DATE).to_string();
+    let (status, put) = app.post_json("/api/v1/tariff/rates", Some(&admin), &body).await;
+    assert_eq!(status, 200, "{put}");
+    app
+}
+
+/// [`lodging_app`] plus a KZ plant-protection service with an agency officer.
 async fn app() -> TestApp {
-    let app = TestApp::new().await;
+    let app = lodging_app().await;
     let change = Change { actor: Actor::system("test"), at: fixed_now() };
     for (name, country, user) in
         [("KZ Plant Protection", "KZ", "kz-phyto"), ("CN Plant Protection", "CN", "cn-phyto")]
@@ -340,7 +371,7 @@ async fn drafts_csv_items_and_lodging_a_draft() {
     let (status, saved) = app.post_json("/api/v1/declarations", Some(&trader), &body).await;
     assert_eq!((status, saved["status"].clone()), (201, json!("draft")), "{saved}");
     let csv = "description,hs_code,origin,preferential_origin,quantity,unit,gross_mass_kg,net_mass_kg,packages,package_kind,customs_value,currency,valuation_method,procedure\n\
-               Fresh apples,0808108002,CN,,20000,KGM,21500,20000,1000,CT,16000.00,USD,1,4000\n";
+               Fresh apples,0808108008,CN,,20000,KGM,21500,20000,1000,CT,16000.00,USD,1,4000\n";
     let req = Request::post("/api/v1/declarations/KZ-DRAFT-1/items")
         .header(header::CONTENT_TYPE, "text/csv")
         .header(header::AUTHORIZATION, format!("Bearer {trader}"))
@@ -437,11 +468,12 @@ async fn pages_show_the_queue_the_reasons_and_take_a_decision() {
         html.contains("R07-CERTIFICATE-NOT-VERIFIED") && html.contains("name=\"decision\""),
         "{html}"
     );
-    // Each duty line says where its rate comes from; the single window's KZ office still uses
-    // the illustrative EAEU sample, so the page says so above the amounts (issue 18).
+    // Each duty line says where its rate comes from; a KZ office applies the real schedule, so
+    // every line is marked real and the illustrative notice is absent (issue 18).
     assert!(html.contains("id=\"duty-lines\""), "{html}");
-    assert!(html.contains("id=\"duties-illustrative\""), "{html}");
-    assert!(html.contains("иллюстративная (пример ставки)"), "{html}");
+    assert!(!html.contains("id=\"duties-illustrative\""), "{html}");
+    assert!(!html.contains("иллюстративная (пример ставки)"), "{html}");
+    assert!(html.contains("действующая ставка"), "{html}");
     let req = Request::post("/declarations/KZ-PAGE-1/decision")
         .header(header::AUTHORIZATION, format!("Bearer {officer}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -570,12 +602,18 @@ async fn a_certificate_issued_on_the_platform_verifies_at_lodging() {
         .map(|r| r["reason"].as_str().unwrap())
         .collect();
     assert!(cert_rules.iter().all(|r| !r.contains(&origin_ref)), "{cert_rules:?}");
-    // The preference applies: less is due than on the same goods lodged without the certificate.
+    // The real KZ schedule models no preference yet (no CIS FTA measure: README, "not
+    // modelled"), so the verified certificate claims none: the same is due as on the same goods
+    // lodged without it, and no duty line is preferential.
     let (status, plain) = lodge(&app, &trader, &uzbek("KZ-CERT-0"), None).await;
     assert_eq!(status, 201, "{plain}");
-    let total = |v: &Value| v["totals"][0]["amount"].as_str().unwrap().parse::<f64>().unwrap();
-    assert_eq!(lodged["totals"][0]["currency"], plain["totals"][0]["currency"]);
-    assert!(total(&lodged) < total(&plain), "{} vs {}", lodged["totals"], plain["totals"]);
+    assert_eq!(lodged["totals"], plain["totals"]);
+    let (_, detail) = app.get("/api/v1/declarations/KZ-CERT-1", Some(&trader)).await;
+    let lines = detail["assessments"][0]["body"]["duty_lines"].as_array().unwrap().clone();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|l| l["preferential"] == json!(false)),
+        "{detail}"
+    );
 
     let (status, lodged) = lodge_with("KZ-CERT-2", &wheat).await;
     assert_eq!(status, 201, "{lodged}");
@@ -596,4 +634,81 @@ async fn a_certificate_issued_on_the_platform_verifies_at_lodging() {
     assert_eq!(status, 201, "{lodged}");
     let verdict = verdict_of(&lodged);
     assert_eq!(verdict["verified"], json!(false), "{verdict}");
+}
+
+/// Issue 18: a KZ lodgement is assessed under the real schedule at the official rates entered
+/// for its date. The apples' duty is the ETT's specific rate of the line (read here from the
+/// schedule file) times the quantity, converted at the entered EUR rate; VAT is the schedule's
+/// rate on the customs value (at the USD rate) plus that duty; every line is marked real. A
+/// date with no entered rate is refused, naming the date and the rate to enter.
+#[tokio::test]
+async fn kz_duties_use_the_real_schedule_and_the_official_rates_of_the_day() {
+    use caravan_types::Decimal;
+
+    let app = app().await;
+    let trader = app.token("trader-a").await;
+    let sample = declaration("KZ-REAL-1");
+    let (status, lodged) = lodge(&app, &trader, &sample, None).await;
+    assert_eq!(status, 201, "{lodged}");
+
+    let path =
+        format!("{}/../../data/tariff/schedules/KZ/2026-01-01.json", env!("CARGO_MANIFEST_DIR"));
+    let schedule: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let code = sample["items"][0]["hs_code"].as_str().unwrap();
+    let line = schedule["lines"].as_array().unwrap().iter().find(|l| l["code"] == json!(code));
+    let mfn = line.unwrap_or_else(|| panic!("{code} is a line of the KZ schedule"))["mfn"]
+        .as_str()
+        .unwrap();
+    let per_kg: Decimal =
+        mfn.strip_suffix(" EUR/KGM").expect("a specific rate in EUR per kg").parse().unwrap();
+    let vat_measure =
+        schedule["measures"].as_array().unwrap().iter().find(|m| {
+            m["kind"] == json!("vat") && code.starts_with(m["applies_to"].as_str().unwrap())
+        });
+    let vat_rate: Decimal =
+        vat_measure.unwrap()["duty"].as_str().unwrap().strip_suffix(" %").unwrap().parse().unwrap();
+    let rate = |currency: &str| -> Decimal {
+        EXAMPLE_RATES.iter().find(|(c, _)| *c == currency).unwrap().1.parse().unwrap()
+    };
+    let decimal = |v: &Value| -> Decimal { v.as_str().unwrap().parse().unwrap() };
+    let item = &sample["items"][0];
+    assert_eq!(
+        (item["quantity"]["unit"].as_str(), item["customs_value"]["currency"].as_str()),
+        (Some("KGM"), Some("USD"))
+    );
+    // To the tiyn, half away from zero (the amounts are positive), as the engine rounds.
+    let round =
+        |d: Decimal| (d * Decimal::from(100) + Decimal::new(5, 1)).floor() / Decimal::from(100);
+    let duty = round(decimal(&item["quantity"]["value"]) * per_kg * rate("EUR"));
+    let customs_value = round(decimal(&item["customs_value"]["amount"]) * rate("USD"));
+    let vat = round((customs_value + duty) * vat_rate / Decimal::from(100));
+
+    let (_, detail) = app.get("/api/v1/declarations/KZ-REAL-1", Some(&trader)).await;
+    let lines = detail["assessments"][0]["body"]["duty_lines"].as_array().unwrap().clone();
+    let amount_of = |tax: &str| {
+        let line = lines
+            .iter()
+            .find(|l| l["tax_type"] == json!(tax))
+            .unwrap_or_else(|| panic!("{tax}: {detail}"));
+        assert_eq!(line["amount"]["currency"], json!("KZT"), "{line}");
+        assert_eq!(line["provenance"], json!("real"), "{line}");
+        decimal(&line["amount"]["amount"])
+    };
+    assert_eq!(amount_of("customs_duty"), duty, "{lines:?}");
+    assert_eq!(amount_of("vat"), vat, "{lines:?}");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(decimal(&lodged["totals"][0]["amount"]), duty + vat, "{lodged}");
+
+    // The day after has no entered rate: refused, naming the date, the rate and where to enter it.
+    let mut next_day = declaration("KZ-REAL-2");
+    next_day["declaration_date"] = json!("2026-11-21");
+    let (status, err) = lodge(&app, &trader, &next_day, None).await;
+    assert_eq!((status, error_code(&err)), (422, "declaration.no_exchange_rate"), "{err}");
+    assert_eq!(err["error"]["field"], json!("declaration.declaration_date"), "{err}");
+    let message = err["error"]["message"].as_str().unwrap();
+    assert!(message.contains("KZT rate for 2026-11-21"), "{message}");
+    assert!(message.contains(SAMPLE_DATE) && message.contains("/tariff/rates"), "{message}");
+    // Nothing was stored for it.
+    let (status, _) = app.get("/api/v1/declarations/KZ-REAL-2", Some(&trader)).await;
+    assert_eq!(status, 404);
 }

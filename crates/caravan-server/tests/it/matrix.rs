@@ -257,7 +257,7 @@ fn survey_csv(shift: f64) -> String {
     csv
 }
 
-const ITEMS_CSV: &str = "description,hs_code,origin,preferential_origin,quantity,unit,gross_mass_kg,net_mass_kg,packages,package_kind,customs_value,currency,valuation_method,procedure\nFresh apples,0808108002,CN,CN,20000,KGM,21500,20000,1000,CT,16000.00,USD,1,4000\n";
+const ITEMS_CSV: &str = "description,hs_code,origin,preferential_origin,quantity,unit,gross_mass_kg,net_mass_kg,packages,package_kind,customs_value,currency,valuation_method,procedure\nFresh apples,0808108008,CN,CN,20000,KGM,21500,20000,1000,CT,16000.00,USD,1,4000\n";
 
 const PDF: &str = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
@@ -398,11 +398,19 @@ impl Fixture {
         vars.insert("json:origin_subject".into(), subject.to_string());
         vars.insert("text:leaf_hash".into(), "0".repeat(64));
 
-        // Declarations of trader A: one under control, one awaiting the agency, one draft.
+        // Declarations of trader A: one under control, one awaiting the agency, one draft. The
+        // sample is dated 2026-11-20, under the real KZ schedule: lodged on a clock after that
+        // day (the fixture's is in 2025), with the day's example rates entered by the KZ
+        // administrator. The copies keep the fixture's clock, so a lodging row answers the
+        // allowed callers 422 (dated in the future), still past the authorization check.
+        let mut later = state.clone();
+        later.clock = Arc::new(crate::declarations::lodging_now);
+        let rates = crate::declarations::example_rates(crate::declarations::SAMPLE_DATE);
+        setup(&later, "POST", "/api/v1/tariff/rates", &token("kz-admin"), rates, 200).await;
         for reference in ["KZ-MX-LODGED", "KZ-MX-AWAIT"] {
             let body = json!({"declaration": declaration(reference)});
             let lodged =
-                setup(&state, "POST", "/api/v1/declarations/lodge", &token("trader-a"), body, 201)
+                setup(&later, "POST", "/api/v1/declarations/lodge", &token("trader-a"), body, 201)
                     .await;
             assert_eq!(lodged["agencies"], json!(["plant-protection"]), "{lodged}");
         }

@@ -297,7 +297,7 @@ fn fired(answer: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_preview_never_reveals_random_selection_and_an_inspection_survives_amendment() {
-    let app = TestApp::new().await;
+    let app = crate::declarations::lodging_app().await;
     // Every declaration is selected at random (rate 1): lodging shows it, a preview never does.
     put_rules(
         &app,
@@ -348,7 +348,7 @@ async fn a_preview_never_reveals_random_selection_and_an_inspection_survives_ame
 
 #[tokio::test]
 async fn a_random_selection_is_kept_through_amendments() {
-    let app = TestApp::new().await;
+    let app = crate::declarations::lodging_app().await;
     // A 50 % rule: whatever a reference drew at lodging, each amendment draws the same.
     put_rules(
         &app,
@@ -375,7 +375,7 @@ async fn a_random_selection_is_kept_through_amendments() {
 
 #[tokio::test]
 async fn an_idempotency_key_reused_for_another_declaration_is_refused() {
-    let app = TestApp::new().await;
+    let app = crate::declarations::lodging_app().await;
     let trader = app.token("trader-a").await;
     let (status, first) = lodge(&app, &trader, &declaration("KZ-KEY-1"), Some("k-1")).await;
     assert_eq!(status, 201, "{first}");
@@ -414,7 +414,7 @@ fn urlencoding(text: &str) -> String {
 
 #[tokio::test]
 async fn a_reference_is_the_declarants_own_and_tells_nothing_about_others() {
-    let app = TestApp::new().await;
+    let app = crate::declarations::lodging_app().await;
     let trader_a = app.token("trader-a").await;
     let trader_b = app.token("trader-b").await;
     let (status, first) = lodge(&app, &trader_a, &declaration("KZ-SAME-1"), None).await;
@@ -453,7 +453,7 @@ async fn a_reference_is_the_declarants_own_and_tells_nothing_about_others() {
 /// declaration it was shown for — not the other declarant's, and not a 409 page.
 #[tokio::test]
 async fn an_officers_pages_tell_two_declarants_references_apart() {
-    let app = TestApp::new().await;
+    let app = crate::declarations::lodging_app().await;
     let trader_a = app.token("trader-a").await;
     let trader_b = app.token("trader-b").await;
     for token in [&trader_a, &trader_b] {
