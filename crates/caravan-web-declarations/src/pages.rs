@@ -132,11 +132,13 @@ fn money_text(m: &Value) -> String {
 
 fn answer_view(lang: Lang, answer: &Value) -> Markup {
     html! {
-        p { strong { (k(lang, DeclKey::channel)) ": " } span #channel { (answer["channel"].as_str().unwrap_or("—")) }
-            " · " (k(lang, DeclKey::status)) ": " (answer["status"].as_str().unwrap_or("—")) }
+        @let channel = answer["channel"].as_str().unwrap_or("—");
+        @let status = answer["status"].as_str().unwrap_or("—");
+        p { strong { (k(lang, DeclKey::channel)) ": " } span #channel data-channel=(channel) { (channel_label(lang, channel)) }
+            " · " (k(lang, DeclKey::status)) ": " span data-status=(status) { (status_label(lang, status)) } }
         h3 { (k(lang, DeclKey::reasons)) }
         ul { @for r in answer["reasons"].as_array().into_iter().flatten() {
-            li { code { (r["rule_id"].as_str().unwrap_or("")) } " (" (r["channel"].as_str().unwrap_or("")) "): " (r["reason"].as_str().unwrap_or("")) }
+            li { code { (r["rule_id"].as_str().unwrap_or("")) } " (" (channel_label(lang, r["channel"].as_str().unwrap_or(""))) "): " (r["reason"].as_str().unwrap_or("")) }
         } }
         h3 { (k(lang, DeclKey::certificates)) }
         ul { @for c in answer["certificates"].as_array().into_iter().flatten() {
@@ -313,7 +315,7 @@ async fn detail_page(
             html! {
                 h1 { (k(lang, DeclKey::title)) " " (reference) }
                 @if let Some(notice) = notice { (notice) }
-                p { (k(lang, DeclKey::status)) ": " strong #status { (record.status) } " · " (k(lang, DeclKey::version)) " " (record.version) }
+                p { (k(lang, DeclKey::status)) ": " strong #status data-status=(record.status) { (status_label(lang, &record.status)) } " · " (k(lang, DeclKey::version)) " " (record.version) }
                 @if let Some(answer) = &answer { (answer_view(lang, answer)) }
                 @if !detail.agencies.is_empty() {
                     h3 { (k(lang, DeclKey::agencies)) }

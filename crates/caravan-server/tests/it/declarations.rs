@@ -465,6 +465,10 @@ async fn pages_show_the_queue_the_reasons_and_take_a_decision() {
     let (status, html) = page("/declarations/KZ-PAGE-1", officer.clone()).await;
     assert_eq!(status, 200);
     assert!(
+        html.contains("data-status=\"under_control\">на таможенном контроле<"),
+        "the status in words, its value kept for tools: {html}"
+    );
+    assert!(
         html.contains("R07-CERTIFICATE-NOT-VERIFIED") && html.contains("name=\"decision\""),
         "{html}"
     );
