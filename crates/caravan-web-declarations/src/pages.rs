@@ -41,6 +41,17 @@ pub fn status_label(lang: Lang, status: &str) -> &str {
     k(lang, key)
 }
 
+/// A duty line's tax type in words; an unknown one as it is.
+pub fn tax_label(lang: Lang, tax: &str) -> &str {
+    match tax {
+        "customs_duty" => k(lang, DeclKey::tax_customs_duty),
+        "vat" => k(lang, DeclKey::tax_vat),
+        "excise" => k(lang, DeclKey::tax_excise),
+        "additional_duty" => k(lang, DeclKey::tax_additional_duty),
+        _ => tax,
+    }
+}
+
 /// A channel (`green`, `yellow`, `red`) in words; an unknown one as it is.
 pub fn channel_label(lang: Lang, channel: &str) -> &str {
     match channel {
@@ -161,7 +172,8 @@ fn answer_view(lang: Lang, answer: &Value) -> Markup {
                 } }
                 tbody { @for line in lines { tr {
                     td { (line["item_idx"].as_u64().map_or(0, |i| i + 1)) }
-                    td { code { (line["tax_type"].as_str().unwrap_or("")) } }
+                    @let tax = line["tax_type"].as_str().unwrap_or("");
+                    td data-tax=(tax) { (tax_label(lang, tax)) }
                     td { (money_text(&line["amount"])) }
                     td { @if real(line) { (k(lang, DeclKey::provenance_real)) } @else { (k(lang, DeclKey::provenance_illustrative)) } }
                 } } }
@@ -313,7 +325,7 @@ async fn detail_page(
             Some(caller),
             reference,
             html! {
-                h1 { (k(lang, DeclKey::title)) " " (reference) }
+                h1 { (k(lang, DeclKey::declaration)) " " (reference) }
                 @if let Some(notice) = notice { (notice) }
                 p { (k(lang, DeclKey::status)) ": " strong #status data-status=(record.status) { (status_label(lang, &record.status)) } " · " (k(lang, DeclKey::version)) " " (record.version) }
                 @if let Some(answer) = &answer { (answer_view(lang, answer)) }

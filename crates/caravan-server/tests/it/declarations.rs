@@ -468,6 +468,8 @@ async fn pages_show_the_queue_the_reasons_and_take_a_decision() {
         html.contains("data-status=\"under_control\">на таможенном контроле<"),
         "the status in words, its value kept for tools: {html}"
     );
+    assert!(html.contains("<h1>Декларация KZ-PAGE-1</h1>"), "{html}");
+    assert!(html.contains("data-tax=\"vat\">НДС<"), "tax types in words: {html}");
     assert!(
         html.contains("R07-CERTIFICATE-NOT-VERIFIED") && html.contains("name=\"decision\""),
         "{html}"
