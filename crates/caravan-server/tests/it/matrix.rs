@@ -401,8 +401,9 @@ impl Fixture {
         // Declarations of trader A: one under control, one awaiting the agency, one draft. The
         // sample is dated 2026-11-20, under the real KZ schedule: lodged on a clock after that
         // day (the fixture's is in 2025), with the day's example rates entered by the KZ
-        // administrator. The copies keep the fixture's clock, so a lodging row answers the
-        // allowed callers 422 (dated in the future), still past the authorization check.
+        // administrator. The copies run on that later clock too, so a lodging or amending row
+        // answers its allowed callers 201/200: the request is carried out, not only let past
+        // the authorization check.
         let mut later = state.clone();
         later.clock = Arc::new(crate::declarations::lodging_now);
         let rates = crate::declarations::example_rates(crate::declarations::SAMPLE_DATE);
@@ -583,6 +584,7 @@ impl Fixture {
             store: Arc::new(store),
             features: Arc::new(features),
             login_limiter: Arc::default(),
+            clock: Arc::new(crate::declarations::lodging_now),
             ..self.state.clone()
         }
     }
