@@ -490,7 +490,8 @@ fn growth_chart(res: &service::Growth, value: &str) -> String {
 
 /// The growth chart (SVG line chart, one series per group).
 #[utoipa::path(get, path = "/trade/datasets/{id}/growth.svg", tag = "trade", params(("id" = i64, Path), GrowthParams),
-    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 403, body = ErrorBody)))]
+    responses((status = 200, content_type = "image/svg+xml", body = String), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "Not a trade dataset, or a parameter names what it does not hold", body = ErrorBody)))]
 pub async fn growth_svg(
     State(state): State<AppState>,
     caller: Caller,

@@ -207,3 +207,24 @@ async fn issue_22_an_unparsable_path_parameter_answers_the_error_shape() {
     assert_eq!(body["error"]["code"], "request.invalid_path");
     assert_eq!(body["error"]["field"], "id");
 }
+
+/// Every analysis of one dataset (`…/datasets/{id}/…`) reads the dataset through one loader that
+/// answers 422 `dataset.wrong_kind` for a dataset of the other kind (a survey asked for trade
+/// growth): each documents that 422 (schemathesis found the growth chart did not).
+#[test]
+fn every_dataset_analysis_documents_the_wrong_kind_answer() {
+    let doc = document();
+    let mut problems = Vec::new();
+    let mut analyses = 0;
+    for (path, method, op) in operations(&doc) {
+        let analysis = path.contains("/datasets/{id}/") && method == "get";
+        if analysis {
+            analyses += 1;
+            if op["responses"].get("422").is_none() {
+                problems.push(format!("{method} {path} does not document 422"));
+            }
+        }
+    }
+    assert!(analyses >= 10, "the trade and poverty analyses are found ({analyses})");
+    check(problems);
+}
