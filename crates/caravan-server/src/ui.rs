@@ -72,7 +72,7 @@ fn public_home(lang: Lang) -> Response {
 fn menu_cards(lang: Lang, caller: Option<&Caller>) -> Markup {
     html! {
         ul.menu-cards {
-            @for link in caravan_web::ui::navigation().iter().filter(|link| link.shown_to(caller)) {
+            @for link in caravan_web::ui::menu_for(caller) {
                 li { a href=(link.href) { (t(lang, link.label)) } }
             }
         }

@@ -75,14 +75,24 @@ impl NavLink {
 
 static NAVIGATION: std::sync::OnceLock<Vec<NavLink>> = std::sync::OnceLock::new();
 
+/// The menu before [`install_navigation`]: the core's own pages.
+static CORE_NAVIGATION: std::sync::LazyLock<Vec<NavLink>> =
+    std::sync::LazyLock::new(|| [core_navigation(), account_navigation()].concat());
+
 /// Installs the main navigation of every page; the first call wins (one server, one menu).
 pub fn install_navigation(links: Vec<NavLink>) {
     let _ = NAVIGATION.set(links);
 }
 
-/// The main navigation: what [`install_navigation`] installed, else the core's own pages.
+/// The main navigation: what [`install_navigation`] installed, else the core's own pages. A page
+/// drawn before the server installs its menu does not fix the core's menu for good.
 pub fn navigation() -> &'static [NavLink] {
-    NAVIGATION.get_or_init(|| [core_navigation(), account_navigation()].concat())
+    NAVIGATION.get().unwrap_or(&CORE_NAVIGATION)
+}
+
+/// The links of the main navigation `caller` (`None`: anonymous) is shown.
+pub fn menu_for(caller: Option<&Caller>) -> impl Iterator<Item = &'static NavLink> {
+    navigation().iter().filter(move |link| link.shown_to(caller))
 }
 
 /// The core's pages in the navigation: HS search and reference data for everyone; the
@@ -130,7 +140,7 @@ pub fn layout(lang: Lang, caller: Option<&Caller>, title: &str, body: Markup) ->
                         }
                     }
                     nav.main aria-label=(t(lang, Key::main_menu)) {
-                        @for link in navigation().iter().filter(|link| link.shown_to(caller)) {
+                        @for link in menu_for(caller) {
                             a href=(link.href) { (t(lang, link.label)) }
                         }
                         @if caller.is_none() {
