@@ -147,7 +147,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
 pub fn seal(args: &SealArgs) -> Result<Envelope> {
     let created_at = match &args.created_at {
         Some(at) => at.clone(),
-        None => now_rfc3339()?,
+        None => caravan_docsign::credential::format_time(time::OffsetDateTime::now_utc()),
     };
     let header = Header {
         from: country("--from", &args.from)?,
@@ -220,11 +220,6 @@ fn country(flag: &str, text: &str) -> Result<CountryCode> {
 fn word<T: serde::de::DeserializeOwned>(flag: &str, text: &str) -> Result<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .with_context(|| format!("{flag}: {text:?} is not one of the values --help lists"))
-}
-
-fn now_rfc3339() -> Result<String> {
-    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0)?;
-    Ok(now.format(&time::format_description::well_known::Rfc3339)?)
 }
 
 #[cfg(test)]

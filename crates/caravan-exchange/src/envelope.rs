@@ -231,37 +231,9 @@ impl Header {
     }
 }
 
-/// `YYYY-MM-DDThh:mm:ss[.fraction]Z` (RFC 3339 §5.6, UTC), with plausible field ranges.
+/// RFC 3339 (§5.6) in UTC: docsign's parser, and the `Z` offset.
 fn is_utc_timestamp(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits = |range: std::ops::Range<usize>| b[range].iter().all(u8::is_ascii_digit);
-    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(u32::MAX);
-    if b.len() < 20 || !text.is_ascii() || b[b.len() - 1] != b'Z' {
-        return false;
-    }
-    let shape = digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b'T'
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19);
-    let fraction = &text[19..text.len() - 1];
-    let fraction_ok = fraction.is_empty()
-        || (fraction.len() >= 2
-            && fraction.starts_with('.')
-            && fraction[1..].bytes().all(|c| c.is_ascii_digit()));
-    shape
-        && fraction_ok
-        && (1..=12).contains(&number(5..7))
-        && (1..=31).contains(&number(8..10))
-        && number(11..13) <= 23
-        && number(14..16) <= 59
-        && number(17..19) <= 60
+    text.ends_with('Z') && caravan_docsign::credential::parse_time(text, "created_at").is_ok()
 }
 
 impl Envelope {
