@@ -27,18 +27,24 @@ fn k(lang: Lang, key: DeclKey) -> &'static str {
 }
 
 /// A declaration status (`caravan_customs::Status` text) in words; an unknown one as it is.
+/// The match is over the enum, so a new status does not compile without its words.
 pub fn status_label(lang: Lang, status: &str) -> &str {
-    let key = match status {
-        "draft" => DeclKey::status_draft,
-        "lodged" => DeclKey::status_lodged,
-        "assessed" => DeclKey::status_assessed,
-        "under_control" => DeclKey::status_under_control,
-        "awaiting_approvals" => DeclKey::status_awaiting_approvals,
-        "released" => DeclKey::status_released,
-        "rejected" => DeclKey::status_rejected,
-        _ => return status,
+    use caravan_customs::Status;
+    let Some(known) = Status::ALL.into_iter().find(|s| s.to_string() == status) else {
+        return status;
     };
-    k(lang, key)
+    k(
+        lang,
+        match known {
+            Status::Draft => DeclKey::status_draft,
+            Status::Lodged => DeclKey::status_lodged,
+            Status::Assessed => DeclKey::status_assessed,
+            Status::UnderControl => DeclKey::status_under_control,
+            Status::AwaitingApprovals => DeclKey::status_awaiting_approvals,
+            Status::Released => DeclKey::status_released,
+            Status::Rejected => DeclKey::status_rejected,
+        },
+    )
 }
 
 /// A duty line's tax type in words; an unknown one as it is.
