@@ -296,14 +296,7 @@ fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
-/// Writes `text` and a newline; a closed pipe is not an error (as ripgrep does).
-pub(crate) fn say(text: &str) -> Result<()> {
-    let mut stdout = out();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
-        _ => Ok(()),
-    }
-}
+pub(crate) use caravan_io::process::say;
 
 /// Exit 2 with a message on standard error (unreadable input).
 pub(crate) fn unreadable(err: &anyhow::Error) -> ExitCode {

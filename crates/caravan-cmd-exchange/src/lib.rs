@@ -10,6 +10,7 @@ use caravan_docsign::sig::{Algorithm, KeyFile, PrivateKey};
 use caravan_exchange::envelope::{DocumentStatus, Envelope, Header, MessageKind};
 use caravan_exchange::identity::{NodeIdentity, Peers};
 use caravan_exchange::receive;
+use caravan_io::process::say;
 use caravan_types::CountryCode;
 use clap::Subcommand;
 use serde::Serialize;
@@ -185,16 +186,6 @@ pub fn verify(envelope: &Envelope, peers: &Peers, to: Option<CountryCode>) -> Ve
         document_id: header.document_id.clone(),
         sequence: header.sequence,
         hash: envelope.hash(),
-    }
-}
-
-/// Writes a line on standard output; a closed pipe (`| head`) is not an error.
-fn say(text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
-        _ => Ok(()),
     }
 }
 

@@ -1,4 +1,20 @@
-//! What the benches report about their own process: CPU time and peak memory (Linux `/proc`).
+//! What a command's process does with its own output, and what the benches report about it:
+//! a line on standard output that a closed pipe does not fail, CPU time and peak memory (Linux
+//! `/proc`).
+
+/// Writes `text` and a newline on standard output through one locked handle and flushes; a
+/// closed pipe (`caravan … | head`) is not an error, as ripgrep treats it.
+///
+/// # Errors
+/// Any other write error.
+pub fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
 
 /// User plus system CPU seconds of this process so far (`/proc/self/stat`, 100 ticks a second),
 /// which a loaded or virtual machine inflates far less than wall time. `None` off Linux.
