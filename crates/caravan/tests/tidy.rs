@@ -200,10 +200,11 @@ fn no_page_calls_an_http_handler() {
 fn only_service_modules_touch_the_store() {
     let mut offenders = Vec::new();
     for file in web_sources() {
-        let crate_dir = file.components().map(|c| c.as_os_str().to_string_lossy().into_owned());
-        let in_feature = crate_dir.clone().any(|c| c.starts_with("caravan-web-"));
-        let is_service_or_test = file.file_stem().is_some_and(|s| s == "service" || s == "tests")
-            || crate_dir.clone().any(|c| c == "tests" || c == "service");
+        // Path components (a crate directory, `service/`, `tests/`) and the file's own stem.
+        let parts: Vec<String> =
+            file.with_extension("").iter().map(|c| c.to_string_lossy().into_owned()).collect();
+        let in_feature = parts.iter().any(|c| c.starts_with("caravan-web-"));
+        let is_service_or_test = parts.iter().any(|c| c == "service" || c == "tests");
         if !in_feature || is_service_or_test {
             continue;
         }
