@@ -156,6 +156,17 @@ impl TestApp {
         secret
     }
 
+    /// A page as a browser asks for it: with `cookie` (`caravan_session=…; caravan_lang=…`)
+    /// when given; the status and the HTML.
+    pub(crate) async fn page(&self, path: &str, cookie: Option<&str>) -> (u16, String) {
+        let mut req = Request::get(path);
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        let response = self.send(req.body(Body::empty()).unwrap()).await;
+        (response.status().as_u16(), body_text(response).await)
+    }
+
     pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> (u16, serde_json::Value) {
         let mut req = Request::get(path);
         if let Some(token) = token {

@@ -175,19 +175,9 @@ async fn pages_render_in_the_chosen_language() {
         ("ru", "Организации", "Таможенная администрация"),
         ("zh", "机构", "海关"),
     ] {
-        let response = app
-            .send(
-                Request::get("/admin/organisations")
-                    .header(
-                        header::COOKIE,
-                        format!("caravan_session={session}; caravan_lang={lang}"),
-                    )
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        let html = body_text(response).await;
+        let cookie = format!("caravan_session={session}; caravan_lang={lang}");
+        let (status, html) = app.page("/admin/organisations", Some(&cookie)).await;
+        assert_eq!(status, 200);
         assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{lang}");
         assert!(html.contains(expected), "{lang}: {expected}");
         // Organisation kinds read as words in the language, never as the API's identifiers.
@@ -324,27 +314,16 @@ async fn the_not_found_page_speaks_the_visitors_language_and_keeps_their_menu() 
         ("ru", "По этому адресу страницы нет"),
         ("zh", "此地址没有页面"),
     ] {
-        let response = app
-            .send(
-                Request::get("/no-such-page")
-                    .header(
-                        header::COOKIE,
-                        format!("caravan_session={session}; caravan_lang={lang}"),
-                    )
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status(), 404);
-        let html = body_text(response).await;
+        let cookie = format!("caravan_session={session}; caravan_lang={lang}");
+        let (status, html) = app.page("/no-such-page", Some(&cookie)).await;
+        assert_eq!(status, 404);
         assert!(html.contains(text), "{lang}: {html}");
         assert!(html.contains("action=\"/logout\""), "{lang}: the signed-in menu is missing");
         assert!(html.contains("href=\"/declarations\""), "{lang}: the trader's pages are missing");
         assert!(!html.contains("no such page or endpoint"), "{lang}: English API message");
     }
-    let anonymous = app.send(Request::get("/nowhere").body(Body::empty()).unwrap()).await;
-    assert_eq!(anonymous.status(), 404);
-    let html = body_text(anonymous).await;
+    let (status, html) = app.page("/nowhere", None).await;
+    assert_eq!(status, 404);
     assert!(html.contains("href=\"/login\"") && !html.contains("action=\"/logout\""));
     let api = app.send(Request::get("/api/v1/nowhere").body(Body::empty()).unwrap()).await;
     assert_eq!(api.status(), 404);
@@ -356,16 +335,8 @@ async fn the_not_found_page_speaks_the_visitors_language_and_keeps_their_menu() 
 #[tokio::test]
 async fn anonymous_visitors_get_a_public_home_page() {
     let app = TestApp::new().await;
-    let response = app
-        .send(
-            Request::get("/")
-                .header(header::COOKIE, "caravan_lang=ru")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let html = body_text(response).await;
+    let (status, html) = app.page("/", Some("caravan_lang=ru")).await;
+    assert_eq!(status, 200);
     assert!(html.contains("Без учётной записи можно проверить сертификат"), "{html}");
     for link in ["/verify", "/tariff", "/origin", "/logs", "/login"] {
         assert!(html.contains(&format!("href=\"{link}\"")), "{link} missing: {html}");
